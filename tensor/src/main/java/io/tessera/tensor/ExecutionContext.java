@@ -1,0 +1,136 @@
+package io.tessera.tensor;
+
+import io.tessera.tensor.cpu.CpuBackend;
+import io.tessera.tensor.cpu.ReferenceBackend;
+import io.tessera.tensor.spi.Backend;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+
+/**
+ * Everything an op needs besides its operands: the backend (device and kernels), the root
+ * random stream, the open allocation scopes and the active autograd tape. Passed explicitly;
+ * there are no global switches. Not thread-safe: one context per training thread.
+ */
+public final class ExecutionContext implements AutoCloseable {
+    private final Backend backend;
+    private final Rng rng;
+    private final Deque<Scope> scopes = new ArrayDeque<>();
+    private final Ops ops;
+    private Tape tape;
+
+    public ExecutionContext(Backend backend, long seed) {
+        this.backend = backend;
+        this.rng = new Rng(seed);
+        this.ops = new Ops(this);
+    }
+
+    /** The Vector API CPU backend on {@code threads} threads. */
+    public static ExecutionContext cpu(int threads, long seed) {
+        return new ExecutionContext(new CpuBackend(threads), seed);
+    }
+
+    /** The scalar reference backend (slow; for tests and references). */
+    public static ExecutionContext reference(long seed) {
+        return new ExecutionContext(new ReferenceBackend(), seed);
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The op facade bound to this context. */
+    public Ops ops() {
+        return ops;
+    }
+
+    /** The root random stream. */
+    public Rng rng() {
+        return rng;
+    }
+
+    /** An independent named stream derived from the root (does not advance it). */
+    public Rng rng(String name) {
+        return rng.split(name);
+    }
+
+    // ---- allocation ------------------------------------------------------------------------
+
+    /** A new tensor, owned by the innermost open scope (or by nobody, if none is open). */
+    public Tensor allocate(Shape shape, DType dtype, boolean zeroed) {
+        Tensor t = new Tensor(backend, shape, dtype, backend.allocate(dtype, shape.size(), zeroed), 0);
+        Scope s = scopes.peek();
+        if (s != null) s.adopt(t);
+        return t;
+    }
+
+    /** A new tensor that no scope releases (parameters, optimizer state, leaf gradients). */
+    public Tensor allocatePersistent(Shape shape, DType dtype, boolean zeroed) {
+        return new Tensor(backend, shape, dtype, backend.allocate(dtype, shape.size(), zeroed), 0);
+    }
+
+    /** Opens a scope that releases every tensor allocated in it when closed. */
+    public Scope openScope() {
+        Scope s = new Scope(this);
+        scopes.push(s);
+        return s;
+    }
+
+    void popScope(Scope s) {
+        if (scopes.peek() != s) {
+            throw new IllegalStateException("scopes must close in the reverse order they were opened");
+        }
+        scopes.pop();
+    }
+
+    void adoptIntoParent(Scope child, Tensor t) {
+        Iterator<Scope> it = scopes.iterator();
+        while (it.hasNext()) {
+            if (it.next() == child) {
+                if (it.hasNext()) it.next().adopt(t);
+                return;
+            }
+        }
+    }
+
+    // ---- autograd --------------------------------------------------------------------------
+
+    /** Starts recording differentiable ops; close the tape to return to inference mode. */
+    public Tape record() {
+        if (tape != null) {
+            throw new IllegalStateException("a tape is already recording on this context");
+        }
+        tape = new Tape(this);
+        return tape;
+    }
+
+    /** The recording tape, or null in inference mode. */
+    public Tape tape() {
+        return tape;
+    }
+
+    void endTape(Tape t) {
+        if (tape == t) tape = null;
+    }
+
+    /**
+     * The gradient buffer of {@code t}, allocated zeroed on first use: persistent for leaves,
+     * scoped for intermediates. Null when {@code t} needs no gradient.
+     */
+    Tensor gradOf(Tape on, Tensor t) {
+        if (t == null || !t.requiresGrad()) return null;
+        Tensor g = t.grad();
+        if (g == null) {
+            g = on.isProduced(t) ? allocate(t.shape(), t.dtype(), true) : allocatePersistent(t.shape(), t.dtype(), true);
+            t.setGrad(g);
+        }
+        return g;
+    }
+
+    @Override
+    public void close() {
+        while (!scopes.isEmpty()) scopes.peek().close();
+        backend.close();
+    }
+}

@@ -1,0 +1,720 @@
+package io.tessera.tensor;
+
+import io.tessera.tensor.spi.Backend;
+import io.tessera.tensor.spi.BinaryOp;
+import io.tessera.tensor.spi.UnaryOp;
+
+import java.util.Arrays;
+
+/**
+ * The op facade: every tensor operation models and methods use, with autograd. Each method
+ * validates shapes (messages name the op and the operands), allocates its output in the
+ * current scope, runs the backend kernel and, while a {@link Tape} records and an input
+ * requires a gradient, records one backward rule. Shape letters: see the README glossary.
+ */
+public final class Ops {
+    private final ExecutionContext ctx;
+    private final Backend be;
+
+    Ops(ExecutionContext ctx) {
+        this.ctx = ctx;
+        this.be = ctx.backend();
+    }
+
+    public ExecutionContext context() {
+        return ctx;
+    }
+
+    // ======================================================================================
+    // creation
+    // ======================================================================================
+
+    /** An uninitialised F32 tensor (its contents are unspecified). */
+    public Tensor empty(Shape s) {
+        return ctx.allocate(s, DType.F32, false);
+    }
+
+    public Tensor empty(Shape s, DType t) {
+        return ctx.allocate(s, t, false);
+    }
+
+    public Tensor zeros(int... dims) {
+        return ctx.allocate(Shape.of(dims), DType.F32, true);
+    }
+
+    public Tensor zeros(Shape s, DType t) {
+        return ctx.allocate(s, t, true);
+    }
+
+    public Tensor full(Shape s, DType t, double value) {
+        Tensor out = ctx.allocate(s, t, false);
+        be.fill(out, value);
+        return out;
+    }
+
+    /** A tensor with the given F32 data (copied). */
+    public Tensor tensor(float[] data, int... dims) {
+        Shape s = Shape.of(dims);
+        requireSize("tensor", data.length, s);
+        Tensor out = ctx.allocate(s, DType.F32, false);
+        be.write(out, data);
+        return out;
+    }
+
+    /** A tensor with the given F64 data (copied). */
+    public Tensor tensor(double[] data, int... dims) {
+        Shape s = Shape.of(dims);
+        requireSize("tensor", data.length, s);
+        Tensor out = ctx.allocate(s, DType.F64, false);
+        be.write(out, data);
+        return out;
+    }
+
+    /** An I32 tensor (indices, labels) with the given data (copied). */
+    public Tensor indices(int[] data, int... dims) {
+        Shape s = Shape.of(dims);
+        requireSize("indices", data.length, s);
+        Tensor out = ctx.allocate(s, DType.I32, false);
+        be.write(out, data);
+        return out;
+    }
+
+    public Tensor scalar(double v, DType t) {
+        return full(Shape.scalar(), t, v);
+    }
+
+    /** Standard normal draws from {@code rng}, in row-major order (reproducible on any device). */
+    public Tensor randn(Rng rng, Shape s, DType t) {
+        double[] d = new double[s.size()];
+        for (int i = 0; i < d.length; i++) d[i] = rng.nextGaussian();
+        return fromDoubles(d, s, t);
+    }
+
+    /** Uniform [0, 1) draws from {@code rng}, in row-major order. */
+    public Tensor rand(Rng rng, Shape s, DType t) {
+        double[] d = new double[s.size()];
+        for (int i = 0; i < d.length; i++) d[i] = t == DType.F32 ? rng.nextFloat() : rng.nextDouble();
+        return fromDoubles(d, s, t);
+    }
+
+    private Tensor fromDoubles(double[] d, Shape s, DType t) {
+        Tensor out = ctx.allocate(s, t, false);
+        if (t == DType.F64) {
+            be.write(out, d);
+        } else {
+            float[] f = new float[d.length];
+            for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+            be.write(out, f);
+        }
+        return out;
+    }
+
+    /** A copy of {@code x} with the given dtype (differentiable between F32 and F64). */
+    public Tensor cast(Tensor x, DType t) {
+        Tensor out = ctx.allocate(x.shape(), t, false);
+        be.copy(out, x);
+        if (recording(x)) {
+            record("cast", out, g -> {
+                Tensor tmp = ctx.allocate(x.shape(), x.dtype(), false);
+                be.copy(tmp, g);
+                be.accumulate(grad(x), tmp, 1.0);
+            });
+        }
+        return out;
+    }
+
+    /** A copy of {@code x} (differentiable). */
+    public Tensor copy(Tensor x) {
+        return cast(x, x.dtype());
+    }
+
+    /** Detached view: same data, no gradient flows back (stop-gradient). */
+    public Tensor detach(Tensor x) {
+        Tensor out = ctx.allocate(x.shape(), x.dtype(), false);
+        be.copy(out, x);
+        return out;
+    }
+
+    // ======================================================================================
+    // matrix products
+    // ======================================================================================
+
+    /**
+     * Matrix product with batch broadcasting: a (..., M, K) · b (..., K, N) → (..., M, N).
+     * b may be 2-D (shared across a's batch). {@code transA}/{@code transB} read a as
+     * (..., K, M) and b as (..., N, K).
+     */
+    public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        sameFloat("matmul", a, b);
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("matmul needs rank ≥ 2 operands, got a " + a.shape() + ", b " + b.shape());
+        }
+        int m = transA ? a.dim(-1) : a.dim(-2), k = transA ? a.dim(-2) : a.dim(-1);
+        int kb = transB ? b.dim(-1) : b.dim(-2), n = transB ? b.dim(-2) : b.dim(-1);
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: inner sizes differ: a " + a.shape() + (transA ? "ᵀ" : "") + " · b " + b.shape() + (transB ? "ᵀ" : "") + " (" + k + " vs " + kb + ")");
+        }
+        int batchA = a.size() / (a.dim(-1) * a.dim(-2));
+        int batchB = b.size() / (b.dim(-1) * b.dim(-2));
+        if (batchB != 1 && batchB != batchA) {
+            throw new IllegalArgumentException("matmul: batch of b " + b.shape() + " must be 1 or match a " + a.shape());
+        }
+        int[] od = a.shape().dims();
+        od[od.length - 2] = m;
+        od[od.length - 1] = n;
+        Tensor c = ctx.allocate(Shape.of(od), a.dtype(), false);
+        Tensor a3 = as3(a), b3 = as3(b), c3 = as3(c);
+        be.matmul(c3, a3, b3, transA, transB, 1, 0);
+        if (recording(a, b)) {
+            record("matmul", c, g -> {
+                Tensor g3 = as3(g);
+                Tensor ga = grad(a), gb = grad(b);
+                if (ga != null) {
+                    // dA = dC·Bᵀ (or B·dCᵀ when transA)
+                    if (transA) be.matmul(as3(ga), b3, g3, transB, true, 1, 1);
+                    else be.matmul(as3(ga), g3, b3, false, !transB, 1, 1);
+                }
+                if (gb != null) {
+                    Tensor aa = a3, gg = g3;
+                    if (batchB == 1 && batchA > 1) { // shared b: fold a's batch into rows
+                        aa = transA ? null : a.view(Shape.of(1, batchA * m, k));
+                        gg = g.view(Shape.of(1, batchA * m, n));
+                        if (transA) { // rare: reduce per batch
+                            for (int i = 0; i < batchA; i++) {
+                                Tensor ai = a3.narrow0(i, 1), gi = g3.narrow0(i, 1);
+                                if (transB) be.matmul(as3(gb), gi, ai, true, true, 1, 1);
+                                else be.matmul(as3(gb), ai, gi, false, false, 1, 1);
+                            }
+                            return;
+                        }
+                    }
+                    // dB = Aᵀ·dC (or dCᵀ·A when transB)
+                    if (transB) be.matmul(as3(gb), gg, aa, true, transA, 1, 1);
+                    else be.matmul(as3(gb), aa, gg, !transA, false, 1, 1);
+                }
+            });
+        }
+        return c;
+    }
+
+    public Tensor matmul(Tensor a, Tensor b) {
+        return matmul(a, b, false, false);
+    }
+
+    /**
+     * Linear layer in PyTorch's layout: y = x·Wᵀ + b with x (..., in), W (out, in), b (out) or null.
+     */
+    public Tensor linear(Tensor x, Tensor w, Tensor b) {
+        if (w.rank() != 2 || x.dim(-1) != w.dim(1)) {
+            throw new IllegalArgumentException("linear: input " + x.shape() + " does not match weight " + w.shape() + " (out, in)");
+        }
+        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0))) {
+            throw new IllegalArgumentException("linear: bias " + b.shape() + " does not match weight " + w.shape());
+        }
+        Tensor y = matmul(flatRows(x), w, false, true);
+        if (b != null) y = add(y, b);
+        return reshape(y, x.shape().with(-1, w.dim(0)));
+    }
+
+    private Tensor flatRows(Tensor x) {
+        return reshape(x, Shape.of(x.size() / x.dim(-1), x.dim(-1)));
+    }
+
+    // ======================================================================================
+    // elementwise
+    // ======================================================================================
+
+    public Tensor unary(UnaryOp op, Tensor x) {
+        requireFloat(op.name().toLowerCase(), x);
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
+        be.unary(op, y, x);
+        if (recording(x)) {
+            record(op.name().toLowerCase(), y, g -> be.unaryBackward(op, grad(x), g, x, y));
+        }
+        return y;
+    }
+
+    public Tensor neg(Tensor x) { return unary(UnaryOp.NEG, x); }
+    public Tensor exp(Tensor x) { return unary(UnaryOp.EXP, x); }
+    public Tensor log(Tensor x) { return unary(UnaryOp.LOG, x); }
+    public Tensor sqrt(Tensor x) { return unary(UnaryOp.SQRT, x); }
+    public Tensor rsqrt(Tensor x) { return unary(UnaryOp.RSQRT, x); }
+    public Tensor abs(Tensor x) { return unary(UnaryOp.ABS, x); }
+    public Tensor square(Tensor x) { return unary(UnaryOp.SQUARE, x); }
+    public Tensor relu(Tensor x) { return unary(UnaryOp.RELU, x); }
+    /** GELU with the exact erf, as torch.nn.GELU(). */
+    public Tensor gelu(Tensor x) { return unary(UnaryOp.GELU, x); }
+    public Tensor tanh(Tensor x) { return unary(UnaryOp.TANH, x); }
+
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        sameFloat(op.name().toLowerCase(), a, b);
+        Tensor y = ctx.allocate(Shape.broadcast(a.shape(), b.shape()), a.dtype(), false);
+        be.binary(op, y, a, b);
+        if (recording(a, b)) {
+            record(op.name().toLowerCase(), y, g -> be.binaryBackward(op, grad(a), grad(b), g, a, b));
+        }
+        return y;
+    }
+
+    public Tensor add(Tensor a, Tensor b) { return binary(BinaryOp.ADD, a, b); }
+    public Tensor sub(Tensor a, Tensor b) { return binary(BinaryOp.SUB, a, b); }
+    public Tensor mul(Tensor a, Tensor b) { return binary(BinaryOp.MUL, a, b); }
+    public Tensor div(Tensor a, Tensor b) { return binary(BinaryOp.DIV, a, b); }
+    public Tensor maximum(Tensor a, Tensor b) { return binary(BinaryOp.MAX, a, b); }
+    public Tensor minimum(Tensor a, Tensor b) { return binary(BinaryOp.MIN, a, b); }
+
+    /** alpha·x + beta. */
+    public Tensor affine(Tensor x, double alpha, double beta) {
+        requireFloat("affine", x);
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
+        be.affine(y, x, alpha, beta);
+        if (recording(x)) record("affine", y, g -> be.accumulate(grad(x), g, alpha));
+        return y;
+    }
+
+    public Tensor scale(Tensor x, double alpha) { return affine(x, alpha, 0); }
+    public Tensor addScalar(Tensor x, double beta) { return affine(x, 1, beta); }
+
+    // ======================================================================================
+    // reductions
+    // ======================================================================================
+
+    /** Sum over {@code axes} (all axes when none are given); {@code keepDims} keeps them as size 1. */
+    public Tensor sum(Tensor x, boolean keepDims, int... axes) {
+        return reduceSum("sum", x, keepDims, 1.0, axes);
+    }
+
+    /** Sum of all elements, as a scalar. */
+    public Tensor sum(Tensor x) {
+        return sum(x, false);
+    }
+
+    /** Mean over {@code axes} (all when none are given). */
+    public Tensor mean(Tensor x, boolean keepDims, int... axes) {
+        return reduceSum("mean", x, keepDims, 1.0 / countOver(x, axes), axes);
+    }
+
+    public Tensor mean(Tensor x) {
+        return mean(x, false);
+    }
+
+    /**
+     * Variance over {@code axes}: Σ(x − mean)² / (n − ddof); ddof = 1 gives torch.var's
+     * unbiased default (MAE's norm-pix target), ddof = 0 the biased one.
+     */
+    public Tensor var(Tensor x, boolean keepDims, int ddof, int... axes) {
+        int n = countOver(x, axes);
+        if (n - ddof <= 0) {
+            throw new IllegalArgumentException("var over " + n + " element(s) with ddof " + ddof + " of " + x.describe());
+        }
+        Tensor centred = sub(x, mean(x, true, axes));
+        return reduceSum("var", square(centred), keepDims, 1.0 / (n - ddof), axes);
+    }
+
+    private Tensor reduceSum(String op, Tensor x, boolean keepDims, double alpha, int... axes) {
+        requireFloat(op, x);
+        boolean[] reduced = reducedAxes(x.shape(), axes);
+        int[] kd = x.shape().dims();
+        int outRank = 0;
+        for (int i = 0; i < kd.length; i++) {
+            if (reduced[i]) kd[i] = 1;
+            else outRank++;
+        }
+        Shape keep = Shape.of(kd);
+        Tensor y = ctx.allocate(keep, x.dtype(), false);
+        be.sumTo(y, x, alpha, false);
+        if (recording(x)) record(op, y, g -> be.expand(grad(x), g, alpha, true));
+        if (keepDims) return y;
+        int[] od = new int[outRank];
+        for (int i = 0, j = 0; i < kd.length; i++) if (!reduced[i]) od[j++] = kd[i];
+        return reshape(y, Shape.of(od));
+    }
+
+    /** Broadcasts x to {@code shape} (a copy; its gradient sums back). */
+    public Tensor expand(Tensor x, Shape shape) {
+        requireFloat("expand", x);
+        if (!Shape.broadcast(x.shape(), shape).equals(shape)) {
+            throw new IllegalArgumentException("expand: " + x.shape() + " does not broadcast to " + shape);
+        }
+        Tensor y = ctx.allocate(shape, x.dtype(), false);
+        be.expand(y, x, 1.0, false);
+        if (recording(x)) record("expand", y, g -> be.sumTo(grad(x), g, 1.0, true));
+        return y;
+    }
+
+    /** Maximum along {@code axis} (not differentiable; used for statistics and argmax-free checks). */
+    public Tensor max(Tensor x, int axis) {
+        int a = x.shape().axis(axis);
+        Tensor y = ctx.allocate(x.shape().without(a), x.dtype(), false);
+        be.maxAlong(y, x, x.shape().outer(a), x.dim(a), x.shape().inner(a));
+        return y;
+    }
+
+    // ======================================================================================
+    // layout
+    // ======================================================================================
+
+    /** A view with a new shape of the same size; -1 in one place is inferred. */
+    public Tensor reshape(Tensor x, int... dims) {
+        int infer = -1, known = 1;
+        int[] d = dims.clone();
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: more than one -1 in " + Arrays.toString(dims));
+                infer = i;
+            } else {
+                known *= d[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || x.size() % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot infer -1 in " + Arrays.toString(dims) + " for " + x.describe());
+            }
+            d[infer] = x.size() / known;
+        }
+        return reshape(x, Shape.of(d));
+    }
+
+    public Tensor reshape(Tensor x, Shape s) {
+        if (s.size() != x.size()) {
+            throw new IllegalArgumentException("reshape: " + x.describe() + " has " + x.size() + " elements, " + s + " needs " + s.size());
+        }
+        Tensor y = x.view(s);
+        if (recording(x)) record("reshape", y, g -> be.accumulate(grad(x), g, 1.0));
+        return y;
+    }
+
+    /** Permutes axes: out.dim(i) = x.dim(perm[i]); a copy. */
+    public Tensor permute(Tensor x, int... perm) {
+        if (perm.length != x.rank()) {
+            throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " for " + x.describe());
+        }
+        int[] inv = new int[perm.length];
+        boolean[] seen = new boolean[perm.length];
+        int[] od = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            int p = x.shape().axis(perm[i]);
+            if (seen[p]) throw new IllegalArgumentException("permute: axis " + p + " repeated in " + Arrays.toString(perm));
+            seen[p] = true;
+            inv[p] = i;
+            od[i] = x.dim(p);
+        }
+        int[] pn = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) pn[i] = x.shape().axis(perm[i]);
+        Tensor y = ctx.allocate(Shape.of(od), x.dtype(), false);
+        be.permute(y, x, pn, false);
+        if (recording(x)) record("permute", y, g -> be.permute(grad(x), g, inv, true));
+        return y;
+    }
+
+    /** Swaps two axes (a copy). */
+    public Tensor transpose(Tensor x, int a0, int a1) {
+        int[] p = new int[x.rank()];
+        for (int i = 0; i < p.length; i++) p[i] = i;
+        int i0 = x.shape().axis(a0), i1 = x.shape().axis(a1);
+        p[i0] = i1;
+        p[i1] = i0;
+        return permute(x, p);
+    }
+
+    /** x[..., start : start + length, ...] along {@code axis} (a copy). */
+    public Tensor slice(Tensor x, int axis, int start, int length) {
+        int a = x.shape().axis(axis);
+        if (start < 0 || length < 0 || start + length > x.dim(a)) {
+            throw new IllegalArgumentException("slice [" + start + ", " + (start + length) + ") out of range on axis " + a + " of " + x.describe());
+        }
+        Tensor y = ctx.allocate(x.shape().with(a, length), x.dtype(), false);
+        be.readSlice(y, x, a, start, false);
+        if (recording(x)) record("slice", y, g -> be.writeSlice(grad(x), g, a, start, true));
+        return y;
+    }
+
+    /** Concatenation along {@code axis}; all other dimensions must match. */
+    public Tensor concat(int axis, Tensor... xs) {
+        if (xs.length == 0) throw new IllegalArgumentException("concat of nothing");
+        int a = xs[0].shape().axis(axis), total = 0;
+        for (Tensor x : xs) {
+            if (x.rank() != xs[0].rank() || !x.shape().with(a, 1).equals(xs[0].shape().with(a, 1)) || x.dtype() != xs[0].dtype()) {
+                throw new IllegalArgumentException("concat along " + a + ": " + x.describe() + " does not match " + xs[0].describe());
+            }
+            total += x.dim(a);
+        }
+        Tensor y = ctx.allocate(xs[0].shape().with(a, total), xs[0].dtype(), false);
+        int[] starts = new int[xs.length];
+        for (int i = 0, s = 0; i < xs.length; s += xs[i].dim(a), i++) {
+            starts[i] = s;
+            be.writeSlice(y, xs[i], a, s, false);
+        }
+        if (recording(xs)) {
+            record("concat", y, g -> {
+                for (int i = 0; i < xs.length; i++) {
+                    Tensor gi = grad(xs[i]);
+                    if (gi != null) be.readSlice(gi, g, a, starts[i], true);
+                }
+            });
+        }
+        return y;
+    }
+
+    /**
+     * Gathers along {@code axis} by an I32 index of shape (A..., K) (the dims before axis, then
+     * K): out[a, k, r] = x[a, index[a, k], r]. Masking keeps tokens this way.
+     */
+    public Tensor gather(Tensor x, Tensor index, int axis) {
+        int a = x.shape().axis(axis);
+        if (index.dtype() != DType.I32 || index.rank() != a + 1) {
+            throw new IllegalArgumentException("gather on axis " + a + " of " + x.describe() + " needs an I32 index of rank " + (a + 1) + ", got " + index.describe());
+        }
+        for (int i = 0; i < a; i++) {
+            if (index.dim(i) != x.dim(i)) {
+                throw new IllegalArgumentException("gather: index " + index.shape() + " does not match " + x.shape() + " before axis " + a);
+            }
+        }
+        Tensor y = ctx.allocate(x.shape().with(a, index.dim(a)), x.dtype(), false);
+        be.gather(y, x, index, a);
+        if (recording(x)) record("gather", y, g -> be.scatterAdd(grad(x), g, index, a));
+        return y;
+    }
+
+    // ======================================================================================
+    // fused row ops
+    // ======================================================================================
+
+    /** Softmax along the last axis. */
+    public Tensor softmax(Tensor x) {
+        requireFloat("softmax", x);
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
+        be.softmax(y, x);
+        if (recording(x)) record("softmax", y, g -> be.softmaxBackward(grad(x), g, y));
+        return y;
+    }
+
+    /** LayerNorm over the last axis with affine weight and bias (either may be null). */
+    public Tensor layerNorm(Tensor x, Tensor w, Tensor b, double eps) {
+        int d = x.dim(-1), n = x.size() / d;
+        if (w != null) sameFloat("layerNorm", x, w);
+        if ((w != null && !w.shape().equals(Shape.of(d))) || (b != null && !b.shape().equals(Shape.of(d)))) {
+            throw new IllegalArgumentException("layerNorm: weight/bias must be (" + d + ") for input " + x.shape());
+        }
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
+        Tensor mean = ctx.allocate(Shape.of(n), x.dtype(), false), rstd = ctx.allocate(Shape.of(n), x.dtype(), false);
+        Shape flat = Shape.of(n, d);
+        be.layerNorm(y.view(flat), mean, rstd, x.view(flat), w, b, eps);
+        if (recording(x, w, b)) {
+            record("layerNorm", y, g -> {
+                Tensor gx = grad(x);
+                be.layerNormBackward(gx == null ? null : gx.view(flat), grad(w), grad(b), g.view(flat), x.view(flat), w, mean, rstd);
+            });
+        }
+        return y;
+    }
+
+    /**
+     * BatchNorm1d over x (N, C). In training mode it normalises with batch statistics and
+     * updates the running ones (momentum as in PyTorch, 0.1 by default); in eval mode it uses
+     * the running statistics. Affine weight and bias may be null.
+     */
+    public Tensor batchNorm(Tensor x, Tensor w, Tensor b, Tensor runningMean, Tensor runningVar,
+                            boolean training, double momentum, double eps) {
+        if (x.rank() != 2) throw new IllegalArgumentException("batchNorm expects (N, C), got " + x.describe());
+        int c = x.dim(1);
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
+        if (training) {
+            if (x.dim(0) < 2) {
+                throw new IllegalArgumentException("batchNorm in training mode needs more than one sample per channel, got " + x.shape());
+            }
+            Tensor mean = ctx.allocate(Shape.of(c), x.dtype(), false), rstd = ctx.allocate(Shape.of(c), x.dtype(), false);
+            be.batchNormTrain(y, mean, rstd, runningMean, runningVar, x, w, b, momentum, eps);
+            if (recording(x, w, b)) {
+                record("batchNorm", y, g -> be.batchNormBackward(grad(x), grad(w), grad(b), g, x, w, mean, rstd));
+            }
+        } else {
+            if (runningMean == null || runningVar == null) {
+                throw new IllegalArgumentException("batchNorm in eval mode needs running statistics");
+            }
+            be.batchNormEval(y, x, runningMean, runningVar, w, b, eps);
+            if (recording(x, w, b)) {
+                record("batchNormEval", y, g -> be.batchNormEvalBackward(grad(x), grad(w), grad(b), g, x, runningMean, runningVar, w, eps));
+            }
+        }
+        return y;
+    }
+
+    /** x / max(‖x‖₂, eps) along the last axis. */
+    public Tensor l2Normalize(Tensor x, double eps) {
+        requireFloat("l2Normalize", x);
+        int d = x.dim(-1), n = x.size() / d;
+        Shape flat = Shape.of(n, d);
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
+        Tensor norm = ctx.allocate(Shape.of(n), x.dtype(), false);
+        be.l2Normalize(y.view(flat), norm, x.view(flat), eps);
+        if (recording(x)) {
+            record("l2Normalize", y, g -> be.l2NormalizeBackward(grad(x).view(flat), g.view(flat), x.view(flat), y.view(flat), norm, eps));
+        }
+        return y;
+    }
+
+    /** Cosine similarity along the last axis: Σ normalize(a)·normalize(b) (eps 1e-8 per norm). */
+    public Tensor cosineSimilarity(Tensor a, Tensor b) {
+        if (!a.shape().equals(b.shape())) {
+            throw new IllegalArgumentException("cosineSimilarity: " + a.describe() + " vs " + b.describe());
+        }
+        return sum(mul(l2Normalize(a, 1e-8), l2Normalize(b, 1e-8)), false, -1);
+    }
+
+    // ======================================================================================
+    // attention and losses
+    // ======================================================================================
+
+    /** The output of attention and its probabilities (B, H, T, S), for analysis. */
+    public record Attention(Tensor out, Tensor probs) {
+    }
+
+    /**
+     * Fused scaled dot-product attention: q (B, H, T, Dh), k, v (B, H, S, Dh) → (B, H, T, Dh),
+     * softmax(q·kᵀ·scale)·v. The probabilities are kept for backward and returned.
+     */
+    public Attention attention(Tensor q, Tensor k, Tensor v, double scale) {
+        sameFloat("attention", q, k);
+        sameFloat("attention", q, v);
+        if (q.rank() != 4 || k.rank() != 4 || !k.shape().equals(v.shape()) || q.dim(0) != k.dim(0)
+                || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)) {
+            throw new IllegalArgumentException("attention expects q (B, H, T, Dh), k and v (B, H, S, Dh); got q " + q.shape() + ", k " + k.shape() + ", v " + v.shape());
+        }
+        Tensor out = ctx.allocate(q.shape(), q.dtype(), false);
+        Tensor probs = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), q.dtype(), false);
+        be.attention(out, probs, q, k, v, scale);
+        if (recording(q, k, v)) {
+            record("attention", out, g -> be.attentionBackward(grad(q), grad(k), grad(v), g, q, k, v, probs, scale));
+        }
+        return new Attention(out, probs);
+    }
+
+    /** Mean cross-entropy over rows of logits (N, V) with I32 labels (N) and label smoothing. */
+    public Tensor crossEntropy(Tensor logits, Tensor labels, double smoothing) {
+        requireFloat("crossEntropy", logits);
+        if (logits.rank() != 2 || labels.dtype() != DType.I32 || !labels.shape().equals(Shape.of(logits.dim(0)))) {
+            throw new IllegalArgumentException("crossEntropy expects logits (N, V) and I32 labels (N); got " + logits.describe() + ", " + labels.describe());
+        }
+        if (smoothing < 0 || smoothing >= 1) throw new IllegalArgumentException("label smoothing must be in [0, 1): " + smoothing);
+        int n = logits.dim(0);
+        Tensor losses = ctx.allocate(Shape.of(n), logits.dtype(), false);
+        Tensor probs = ctx.allocate(logits.shape(), logits.dtype(), false);
+        be.crossEntropy(losses, probs, logits, labels, smoothing);
+        if (recording(logits)) {
+            record("crossEntropy", losses, g -> be.crossEntropyBackward(grad(logits), g, probs, labels, smoothing));
+        }
+        return mean(losses);
+    }
+
+    /**
+     * MAE's reconstruction loss: mean over masked patches of the per-patch mean squared error.
+     * pred, target (B, L, P); mask (B, L), 1 = masked.
+     */
+    public Tensor maskedMse(Tensor pred, Tensor target, Tensor mask) {
+        sameFloat("maskedMse", pred, target);
+        if (!pred.shape().equals(target.shape()) || pred.rank() != 3
+                || !mask.shape().equals(Shape.of(pred.dim(0), pred.dim(1))) || mask.dtype() != pred.dtype()) {
+            throw new IllegalArgumentException("maskedMse expects pred and target (B, L, P) and mask (B, L) of the same dtype; got "
+                    + pred.describe() + ", " + target.describe() + ", " + mask.describe());
+        }
+        Tensor loss = ctx.allocate(Shape.scalar(), pred.dtype(), false);
+        be.maskedMse(loss, pred, target, mask);
+        if (recording(pred, target)) {
+            record("maskedMse", loss, g -> be.maskedMseBackward(grad(pred), grad(target), g, pred, target, mask));
+        }
+        return loss;
+    }
+
+    // ======================================================================================
+    // images
+    // ======================================================================================
+
+    /**
+     * MAE's patchify: images (B, C, H, W) → (B, L, P·P·C) with L = (H/P)(W/P), inside a patch
+     * the index is (py·P + px)·C + c (channel fastest).
+     */
+    public Tensor patchify(Tensor imgs, int p) {
+        if (imgs.rank() != 4 || imgs.dim(2) % p != 0 || imgs.dim(3) % p != 0) {
+            throw new IllegalArgumentException("patchify with patch " + p + " needs (B, C, H, W) with H and W divisible by it, got " + imgs.describe());
+        }
+        int b = imgs.dim(0), c = imgs.dim(1), h = imgs.dim(2) / p, w = imgs.dim(3) / p;
+        Tensor x = reshape(imgs, b, c, h, p, w, p);
+        x = permute(x, 0, 2, 4, 3, 5, 1); // (B, h, w, P, P, C)
+        return reshape(x, b, h * w, p * p * c);
+    }
+
+    /** Inverse of {@link #patchify}: (B, L, P·P·C) → (B, C, h·P, w·P) for a grid of h × w patches. */
+    public Tensor unpatchify(Tensor x, int p, int c, int h, int w) {
+        if (x.rank() != 3 || x.dim(1) != h * w || x.dim(2) != p * p * c) {
+            throw new IllegalArgumentException("unpatchify to a " + h + "×" + w + " grid of " + p + "-pixel patches with " + c + " channels does not fit " + x.describe());
+        }
+        int b = x.dim(0);
+        Tensor y = reshape(x, b, h, w, p, p, c);
+        y = permute(y, 0, 5, 1, 3, 2, 4); // (B, C, h, P, w, P)
+        return reshape(y, b, c, h * p, w * p);
+    }
+
+    // ======================================================================================
+    // checks and helpers
+    // ======================================================================================
+
+    /** True when every element is finite. */
+    public boolean allFinite(Tensor x) {
+        for (double v : be.readF64(x)) if (!Double.isFinite(v)) return false;
+        return true;
+    }
+
+    private boolean recording(Tensor... xs) {
+        if (ctx.tape() == null) return false;
+        for (Tensor x : xs) if (x != null && x.requiresGrad()) return true;
+        return false;
+    }
+
+    private void record(String op, Tensor out, Tape.Backward rule) {
+        out.requiresGrad(true);
+        ctx.tape().record(op, out, rule);
+    }
+
+    private Tensor grad(Tensor x) {
+        return ctx.gradOf(ctx.tape() == null ? null : ctx.tape(), x);
+    }
+
+    private static Tensor as3(Tensor t) {
+        int r = t.dim(-2), c = t.dim(-1);
+        return t.view(Shape.of(t.size() / (r * c), r, c));
+    }
+
+    private static int countOver(Tensor x, int... axes) {
+        boolean[] red = reducedAxes(x.shape(), axes);
+        int n = 1;
+        for (int i = 0; i < red.length; i++) if (red[i]) n *= x.dim(i);
+        return n;
+    }
+
+    private static boolean[] reducedAxes(Shape s, int... axes) {
+        boolean[] r = new boolean[s.rank()];
+        if (axes.length == 0) Arrays.fill(r, true);
+        for (int a : axes) {
+            int n = s.axis(a);
+            if (r[n] && axes.length > 0) throw new IllegalArgumentException("axis " + a + " given twice for " + s);
+            r[n] = true;
+        }
+        return r;
+    }
+
+    private static void requireSize(String op, int n, Shape s) {
+        if (n != s.size()) throw new IllegalArgumentException(op + ": " + n + " values for shape " + s + " (" + s.size() + " needed)");
+    }
+
+    private static void requireFloat(String op, Tensor x) {
+        if (!x.dtype().isFloating()) throw new IllegalArgumentException(op + " needs a floating tensor, got " + x.describe());
+    }
+
+    private static void sameFloat(String op, Tensor a, Tensor b) {
+        requireFloat(op, a);
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + a.describe() + " vs " + b.describe());
+        }
+    }
+}

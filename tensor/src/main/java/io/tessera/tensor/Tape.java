@@ -1,0 +1,94 @@
+package io.tessera.tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The autograd tape: each differentiable op run while the tape is active appends one entry
+ * (its output and a backward rule). {@link #backward(Tensor)} walks the entries in reverse
+ * and each rule accumulates into its inputs' gradients. Outside an active tape (inference
+ * mode) nothing is recorded and no memory is kept for backward.
+ *
+ * <p>Gradients of intermediate tensors stay readable after backward until their scope closes
+ * (Grad-CAM reads activation gradients this way).
+ */
+public final class Tape implements AutoCloseable {
+
+    /** A backward rule: given the gradient of the op's output, accumulate input gradients. */
+    @FunctionalInterface
+    public interface Backward {
+        void apply(Tensor gradOutput);
+    }
+
+    private record Entry(Tensor output, Backward rule, String op) {
+    }
+
+    private final ExecutionContext ctx;
+    private final List<Entry> entries = new ArrayList<>();
+    private final Set<Tensor> produced = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean backwardDone;
+
+    Tape(ExecutionContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Records one op; called by {@link Ops}. */
+    void record(String op, Tensor output, Backward rule) {
+        if (backwardDone) {
+            throw new IllegalStateException("op " + op + " recorded on a tape after its backward pass");
+        }
+        entries.add(new Entry(output, rule, op));
+        produced.add(output);
+    }
+
+    /** True if {@code t} is the output of a recorded op (not a leaf). */
+    public boolean isProduced(Tensor t) {
+        return produced.contains(t);
+    }
+
+    /** Number of recorded ops. */
+    public int size() {
+        return entries.size();
+    }
+
+    /**
+     * Back-propagates from a scalar {@code loss} (seeded with 1), accumulating into the
+     * gradient of every tensor that requires one. Leaf gradients accumulate across calls.
+     */
+    public void backward(Tensor loss) {
+        if (loss.size() != 1) {
+            throw new IllegalArgumentException("backward needs a one-element loss, got " + loss.describe());
+        }
+        Tensor seed = ctx.allocate(loss.shape(), loss.dtype(), false);
+        ctx.backend().fill(seed, 1.0);
+        backward(loss, seed);
+    }
+
+    /** Back-propagates a given output gradient (vector-Jacobian product) from {@code output}. */
+    public void backward(Tensor output, Tensor gradOutput) {
+        if (backwardDone) {
+            throw new IllegalStateException("backward already ran on this tape; record a new tape per step");
+        }
+        if (!produced.contains(output) && !output.requiresGrad()) {
+            throw new IllegalArgumentException(output.describe() + " was not computed on this tape from tensors that require gradients");
+        }
+        Tensor g = ctx.gradOf(this, output);
+        ctx.backend().accumulate(g, gradOutput, 1.0);
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Entry e = entries.get(i);
+            Tensor go = e.output.grad();
+            if (go != null) {
+                e.rule.apply(go);
+            }
+        }
+        backwardDone = true;
+    }
+
+    @Override
+    public void close() {
+        ctx.endTape(this);
+    }
+}

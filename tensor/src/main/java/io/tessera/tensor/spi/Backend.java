@@ -1,0 +1,201 @@
+package io.tessera.tensor.spi;
+
+import io.tessera.tensor.DType;
+import io.tessera.tensor.Device;
+import io.tessera.tensor.Shape;
+import io.tessera.tensor.Storage;
+import io.tessera.tensor.Tensor;
+
+/**
+ * The kernel set every backend implements: the CPU reference (scalar, float and double), the
+ * CPU Vector API backend, and GPU backends in {@code gpu-tasks}. Autograd, models and methods
+ * call these only through {@link io.tessera.tensor.Ops}.
+ *
+ * <p>Conventions (as llm.c): arguments are outputs, then inputs, then saved statistics, then
+ * sizes and scalars. Forward kernels overwrite their outputs. Backward kernels
+ * <b>accumulate</b> ({@code +=}) into gradient outputs; a null gradient output means "not
+ * needed". All tensors are contiguous and row-major, and all floating operands of one call
+ * share one dtype. Reductions are deterministic: the result does not depend on the number of
+ * threads.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** A short name: "reference", "cpu-simd", "opencl", "cuda". */
+    String name();
+
+    Device device();
+
+    // ---- memory ---------------------------------------------------------------------------
+
+    /** New storage for at least {@code size} elements; zero-filled when {@code zeroed}. */
+    Storage allocate(DType dtype, int size, boolean zeroed);
+
+    /** Returns storage to the backend's pool. The caller guarantees no tensor uses it. */
+    void release(Storage storage);
+
+    /** Copies host data into {@code dst}; {@code src} is a float[], double[] or int[] of dst's size. */
+    void write(Tensor dst, Object src);
+
+    float[] readF32(Tensor src);
+
+    double[] readF64(Tensor src);
+
+    int[] readI32(Tensor src);
+
+    /** out = value everywhere. */
+    void fill(Tensor out, double value);
+
+    /** out = x (same size; dtypes may differ between F32 and F64, converting). */
+    void copy(Tensor out, Tensor x);
+
+    // ---- matrix products ------------------------------------------------------------------
+
+    /**
+     * Batched matrix product {@code c = alpha · op(a) · op(b) + beta · c}.
+     * a: (Ba, M, K), or (Ba, K, M) when {@code transA}; b: (Bb, K, N), or (Bb, N, K) when
+     * {@code transB}; c: (Bc, M, N); Ba and Bb are 1 or Bc (a batch of 1 is shared).
+     * The caller passes rank-3 views. With beta = 0, c is not read (NaNs in it are ignored).
+     */
+    void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta);
+
+    // ---- elementwise ----------------------------------------------------------------------
+
+    /** out = f(x), same shape. */
+    void unary(UnaryOp op, Tensor out, Tensor x);
+
+    /** dx += dy · f'(x), with y = f(x) supplied (ops that differentiate from y use it). */
+    void unaryBackward(UnaryOp op, Tensor dx, Tensor dy, Tensor x, Tensor y);
+
+    /** out = a ∘ b with NumPy broadcasting; out has the broadcast shape. */
+    void binary(BinaryOp op, Tensor out, Tensor a, Tensor b);
+
+    /**
+     * Gradients of {@link #binary}: da += reduce(dy · ∂(a∘b)/∂a) summed down to a's shape,
+     * likewise db. Either gradient may be null.
+     */
+    void binaryBackward(BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b);
+
+    /** out = alpha · x + beta. */
+    void affine(Tensor out, Tensor x, double alpha, double beta);
+
+    /** dst += alpha · src (same size). */
+    void accumulate(Tensor dst, Tensor src, double alpha);
+
+    // ---- reductions and broadcasts --------------------------------------------------------
+
+    /**
+     * Sums x down to out's shape, which must broadcast to x's shape (the backward of a
+     * broadcast, and sum along any set of axes with keep-dims): out = alpha · Σ x (+ out when
+     * {@code accumulate}).
+     */
+    void sumTo(Tensor out, Tensor x, double alpha, boolean accumulate);
+
+    /** out = alpha · broadcast(x) (+ out when {@code accumulate}); x broadcasts to out's shape. */
+    void expand(Tensor out, Tensor x, double alpha, boolean accumulate);
+
+    /** out = max along the middle axis of x viewed as (outer, len, inner); out: (outer, inner). */
+    void maxAlong(Tensor out, Tensor x, int outer, int len, int inner);
+
+    // ---- layout ---------------------------------------------------------------------------
+
+    /** out = x with axes permuted: out.dim(i) = x.dim(perm[i]) (+ out when {@code accumulate}). */
+    void permute(Tensor out, Tensor x, int[] perm, boolean accumulate);
+
+    /**
+     * Copies x into out along {@code axis} at {@code start}: out[..., start + j, ...] = x[..., j, ...]
+     * (+= when {@code accumulate}). The other dimensions must match. Concat and slice backward.
+     */
+    void writeSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate);
+
+    /** out = x[..., start : start + out.dim(axis), ...] (+ out when {@code accumulate}). */
+    void readSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate);
+
+    /**
+     * Gather by index along {@code axis}: x (A..., L, R...), index I32 (A..., K),
+     * out (A..., K, R...): out[a, k, r] = x[a, index[a, k], r]. Indices out of range throw.
+     */
+    void gather(Tensor out, Tensor x, Tensor index, int axis);
+
+    /** Backward of gather: dx[a, index[a, k], r] += dout[a, k, r]. */
+    void scatterAdd(Tensor dx, Tensor dout, Tensor index, int axis);
+
+    // ---- fused row ops (last axis) --------------------------------------------------------
+
+    /** y = softmax(x) along the last axis, computed with the row max subtracted. */
+    void softmax(Tensor y, Tensor x);
+
+    /** dx += y ⊙ (dy − Σ(dy ⊙ y)) along the last axis. */
+    void softmaxBackward(Tensor dx, Tensor dy, Tensor y);
+
+    /**
+     * LayerNorm over the last axis D: y = (x − μ) · rstd · w + b, rstd = 1/√(σ² + eps) with the
+     * biased variance. x, y: (N, D); w, b: (D) (null for no affine); mean, rstd: (N), written.
+     */
+    void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps);
+
+    /** Accumulates dx, dw, db (each may be null) from dy and the saved mean and rstd. */
+    void layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd);
+
+    /**
+     * BatchNorm1d in training mode over x: (N, C) with batch statistics: y = (x − μ_c)·rstd_c·w + b;
+     * writes mean and rstd (C) for backward; updates the running statistics (if non-null) as
+     * PyTorch does: run = (1 − momentum)·run + momentum·stat, with the unbiased variance.
+     */
+    void batchNormTrain(Tensor y, Tensor mean, Tensor rstd, Tensor runningMean, Tensor runningVar,
+                        Tensor x, Tensor w, Tensor b, double momentum, double eps);
+
+    /** BatchNorm1d in eval mode: y = (x − runningMean)/√(runningVar + eps)·w + b. */
+    void batchNormEval(Tensor y, Tensor x, Tensor runningMean, Tensor runningVar, Tensor w, Tensor b, double eps);
+
+    /** Backward of training-mode BatchNorm; accumulates dx, dw, db (each may be null). */
+    void batchNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd);
+
+    /** Backward of eval-mode BatchNorm (a per-channel affine map); accumulates dx, dw, db. */
+    void batchNormEvalBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor runningMean,
+                               Tensor runningVar, Tensor w, double eps);
+
+    /**
+     * y = x / max(‖x‖₂, eps) along the last axis (torch.nn.functional.normalize); norm: (N)
+     * receives ‖x‖₂.
+     */
+    void l2Normalize(Tensor y, Tensor norm, Tensor x, double eps);
+
+    /** Accumulates dx for {@link #l2Normalize}. */
+    void l2NormalizeBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, Tensor norm, double eps);
+
+    // ---- attention ------------------------------------------------------------------------
+
+    /**
+     * Scaled dot-product attention: q (B, H, T, Dh), k and v (B, H, S, Dh),
+     * probs (B, H, T, S) = softmax(q·kᵀ·scale) written, out (B, H, T, Dh) = probs·v.
+     */
+    void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, double scale);
+
+    /** Accumulates dq, dk, dv from dout and the saved probabilities. */
+    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                           Tensor probs, double scale);
+
+    // ---- losses ---------------------------------------------------------------------------
+
+    /**
+     * Cross-entropy with label smoothing ε per row: logits (N, V), labels I32 (N);
+     * target = (1 − ε)·onehot + ε/V; losses (N) written; probs (N, V) = softmax(logits) written.
+     */
+    void crossEntropy(Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing);
+
+    /** dlogits += dlosses[n] · (probs − target). */
+    void crossEntropyBackward(Tensor dlogits, Tensor dlosses, Tensor probs, Tensor labels, double smoothing);
+
+    /**
+     * MAE's loss: pred, target (B, L, P), mask (B, L) with 1 = masked;
+     * loss (scalar) = Σ_{b,l} mask·mean_p (pred − target)² / Σ mask. An all-zero mask throws.
+     */
+    void maskedMse(Tensor loss, Tensor pred, Tensor target, Tensor mask);
+
+    /** Accumulates dpred and dtarget (either may be null) given the scalar dloss. */
+    void maskedMseBackward(Tensor dpred, Tensor dtarget, Tensor dloss, Tensor pred, Tensor target, Tensor mask);
+
+    @Override
+    default void close() {
+    }
+}
