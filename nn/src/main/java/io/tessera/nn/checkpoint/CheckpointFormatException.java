@@ -1,0 +1,23 @@
+package io.tessera.nn.checkpoint;
+
+import java.nio.file.Path;
+
+/** A checkpoint file that is not valid: names the file, the byte offset and what was wrong. */
+public final class CheckpointFormatException extends RuntimeException {
+    private final Path path;
+    private final long byteOffset;
+
+    public CheckpointFormatException(Path path, long byteOffset, String problem) {
+        super(path + " (byte " + byteOffset + "): " + problem);
+        this.path = path;
+        this.byteOffset = byteOffset;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public long byteOffset() {
+        return byteOffset;
+    }
+}
