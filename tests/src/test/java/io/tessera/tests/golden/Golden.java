@@ -1,0 +1,51 @@
+package io.tessera.tests.golden;
+
+import io.tessera.nn.checkpoint.SafeTensors;
+import io.tessera.nn.checkpoint.StTensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Loads golden files made by the PyTorch generators in {@code tests/reference/}. */
+final class Golden {
+    private Golden() {
+    }
+
+    static SafeTensors.Contents load(String name) {
+        Path p = Path.of("reference", "golden", name);
+        assertThat(Files.exists(p)).as("golden file %s (regenerate with tests/reference/*.py)", p.toAbsolutePath()).isTrue();
+        try {
+            return SafeTensors.read(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static StTensor get(SafeTensors.Contents c, String name) {
+        StTensor t = c.get(name);
+        assertThat(t).as("tensor %s in golden file", name).isNotNull();
+        return t;
+    }
+
+    static int[] ints(SafeTensors.Contents c, String name) {
+        long[] l = get(c, name).toLongs();
+        int[] out = new int[l.length];
+        for (int i = 0; i < l.length; i++) out[i] = Math.toIntExact(l[i]);
+        return out;
+    }
+
+    /** Normwise relative error ‖a − b‖ / max(‖b‖, tiny). */
+    static double relError(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num += (a[i] - (double) b[i]) * (a[i] - (double) b[i]);
+            den += (double) b[i] * b[i];
+        }
+        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+    }
+}
