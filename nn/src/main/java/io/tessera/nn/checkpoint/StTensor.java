@@ -76,6 +76,20 @@ public record StTensor(String name, StDType dtype, long[] shape, byte[] data) {
         return out;
     }
 
+    /** The values as doubles (exact for every floating dtype). */
+    public double[] toDoubles() {
+        if (dtype != StDType.F64) {
+            float[] f = toFloats();
+            double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) d[i] = f[i];
+            return d;
+        }
+        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        double[] out = new double[Math.toIntExact(elements())];
+        for (int i = 0; i < out.length; i++) out[i] = b.getDouble();
+        return out;
+    }
+
     /** The values of an I64 or I32 tensor. */
     public long[] toLongs() {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);

@@ -9,6 +9,7 @@ import io.tessera.tensor.cpu.simd.SimdGemm;
 import io.tessera.tensor.cpu.simd.SimdLayout;
 import io.tessera.tensor.cpu.simd.SimdLoss;
 import io.tessera.tensor.cpu.simd.SimdNorm;
+import io.tessera.tensor.cpu.simd.SimdOptim;
 import io.tessera.tensor.cpu.simd.SimdReduce;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.UnaryOp;
@@ -239,6 +240,20 @@ public final class CpuBackend extends ReferenceBackend {
     public void maskedMseBackward(Tensor dpred, Tensor dtarget, Tensor dloss, Tensor pred, Tensor target, Tensor mask) {
         if (f32(dpred, dtarget, dloss, pred, target, mask)) SimdLoss.maskedMseBackward(sc, dpred, dtarget, dloss, pred, target, mask);
         else super.maskedMseBackward(dpred, dtarget, dloss, pred, target, mask);
+    }
+
+    @Override
+    public void adamwUpdate(Tensor param, Tensor m, Tensor v, Tensor grad, double lr, double beta1, double beta2,
+                            double eps, double weightDecay, long step) {
+        if (f32(param, m, v, grad)) SimdOptim.adamwUpdate(sc, param, m, v, grad, lr, beta1, beta2, eps, weightDecay, step);
+        else super.adamwUpdate(param, m, v, grad, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay,
+                               double gradScale) {
+        if (f32(param, buf, grad)) SimdOptim.momentumUpdate(sc, param, buf, grad, lr, momentum, weightDecay, gradScale);
+        else super.momentumUpdate(param, buf, grad, lr, momentum, weightDecay, gradScale);
     }
 
     @Override

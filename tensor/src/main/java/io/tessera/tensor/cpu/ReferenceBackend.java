@@ -268,4 +268,18 @@ public class ReferenceBackend implements Backend {
     public void maskedMseBackward(Tensor dpred, Tensor dtarget, Tensor dloss, Tensor pred, Tensor target, Tensor mask) {
         RefLoss.maskedMseBackward(dpred, dtarget, dloss, pred, target, mask);
     }
+
+    // ---- optimizer updates ----------------------------------------------------------------
+
+    @Override
+    public void adamwUpdate(Tensor param, Tensor m, Tensor v, Tensor grad, double lr, double beta1, double beta2,
+                            double eps, double weightDecay, long step) {
+        RefOptim.adamwUpdate(param, m, v, grad, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay,
+                               double gradScale) {
+        RefOptim.momentumUpdate(param, buf, grad, lr, momentum, weightDecay, gradScale);
+    }
 }

@@ -195,6 +195,24 @@ public interface Backend extends AutoCloseable {
     /** Accumulates dpred and dtarget (either may be null) given the scalar dloss. */
     void maskedMseBackward(Tensor dpred, Tensor dtarget, Tensor dloss, Tensor pred, Tensor target, Tensor mask);
 
+    // ---- optimizer updates (in place, one parameter tensor per call) ----------------------
+
+    /**
+     * One AdamW step (Loshchilov &amp; Hutter; PyTorch's AdamW) on a parameter tensor, in place:
+     * p ← p·(1 − lr·wd); m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+     * p ← p − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + eps), with t = {@code step} ≥ 1.
+     */
+    void adamwUpdate(Tensor param, Tensor m, Tensor v, Tensor grad, double lr, double beta1, double beta2,
+                     double eps, double weightDecay, long step);
+
+    /**
+     * Heavy-ball momentum step, in place (PyTorch SGD without dampening or Nesterov, and the
+     * LARS update of MoCo v3 / MAE with {@code gradScale} = trust ratio):
+     * d = gradScale·(g + wd·p); buf ← μ·buf + d; p ← p − lr·buf. buf starts at zero.
+     */
+    void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay,
+                        double gradScale);
+
     @Override
     default void close() {
     }
