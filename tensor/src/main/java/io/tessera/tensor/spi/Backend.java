@@ -16,7 +16,9 @@ import io.tessera.tensor.Tensor;
  * <b>accumulate</b> ({@code +=}) into gradient outputs; a null gradient output means "not
  * needed". All tensors are contiguous and row-major, and all floating operands of one call
  * share one dtype. Reductions are deterministic: the result does not depend on the number of
- * threads.
+ * threads. Elementwise kernels ({@code unary}, {@code affine}, {@code accumulate}, {@code binary}
+ * when out has a's shape, the optimizer updates) may be called with an output aliasing an input
+ * (in-place updates such as EMA teachers and gradient clipping rely on this).
  */
 public interface Backend extends AutoCloseable {
 
