@@ -11,7 +11,22 @@ class GradientCheckTest {
             VitConfig.Pooling.CLS, VitConfig.PosEmbed.LEARNABLE, 3, 0.0);
 
     @Test
-    void linearLayerNormMlp() {
+    void linearAndMlp() {
+        try (ExecutionContext ctx = ExecutionContext.reference(1)) {
+            ParameterStore s = new ParameterStore();
+            Linear lin = new Linear(s, "proj", 6, 4, true);
+            Mlp mlp = new Mlp(s, "mlp", 4, 7);
+            s.allocate(ctx, DType.F64);
+            Init.normal(s.values(), ctx.rng("w"), 0.7);
+            Tensor x = NnGradCheck.randn(ctx, 3, 2, 3, 6);
+            for (long seed = 1; seed <= 3; seed++) {
+                NnGradCheck.directional(ctx, s, ops -> mlp.forward(ops, lin.forward(ops, x)), seed, 1e-6, x);
+            }
+        }
+    }
+
+    @Test
+    void layerNormThenMlp() {
         try (ExecutionContext ctx = ExecutionContext.reference(1)) {
             ParameterStore s = new ParameterStore();
             LayerNorm ln = new LayerNorm(s, "norm", 6, 1e-6);
