@@ -159,6 +159,21 @@ public final class ParameterStore {
     /** Entry names in registration order. */
     public List<String> names() { return List.copyOf(byName.keySet()); }
 
+    /**
+     * Freezes ({@code on} = false) or unfreezes every parameter whose name matches
+     * {@code names} (e.g. all but {@code head.} for a linear probe); returns how many matched.
+     */
+    public int setTrainable(java.util.function.Predicate<String> names, boolean on) {
+        int n = 0;
+        for (Parameter p : parameters) {
+            if (names.test(p.name())) {
+                p.setTrainable(on);
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Total elements of all parameters (trainable or not). */
     public long parameterCount() { return parameterSize; }
 

@@ -5,6 +5,8 @@ import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 /** float64 directional gradient checks of the layers and of a tiny ViT (all parameters and the input). */
 class GradientCheckTest {
     private static final VitConfig MICRO = new VitConfig(8, 4, 2, 8, 2, 2, 2.0, true, 1e-6,
@@ -22,6 +24,22 @@ class GradientCheckTest {
             for (long seed = 1; seed <= 3; seed++) {
                 NnGradCheck.directional(ctx, s, ops -> mlp.forward(ops, lin.forward(ops, x)), seed, 1e-6, x);
             }
+        }
+    }
+
+    @Test
+    void checkerCatchesAMissingGradient() {
+        try (ExecutionContext ctx = ExecutionContext.reference(1)) {
+            ParameterStore s = new ParameterStore();
+            Linear lin = new Linear(s, "proj", 6, 4, true);
+            Mlp mlp = new Mlp(s, "mlp", 4, 7);
+            s.allocate(ctx, DType.F64);
+            Init.normal(s.values(), ctx.rng("w"), 0.7);
+            Tensor x = NnGradCheck.randn(ctx, 3, 2, 3, 6);
+            // detach cuts the gradient into proj and x: the analytic derivative must disagree
+            assertThatThrownBy(() -> NnGradCheck.directional(ctx, s,
+                    ops -> mlp.forward(ops, ops.detach(lin.forward(ops, x))), 1, 1e-6, x))
+                    .isInstanceOf(AssertionError.class).hasMessageContaining("analytic");
         }
     }
 

@@ -66,6 +66,11 @@ class ParameterStoreTest {
             assertThat(a.tensor().requiresGrad()).isFalse();
             assertThat(s.trainableCount()).isEqualTo(3);
             assertThatThrownBy(() -> s.get("table").setTrainable(true)).hasMessageContaining("table");
+            assertThat(s.setTrainable(n -> n.startsWith("a."), true)).isEqualTo(2);
+            assertThat(s.trainableCount()).isEqualTo(12);
+            assertThat(s.setTrainable(n -> !n.equals("a.bias"), false)).isEqualTo(2);
+            assertThat(s.trainableCount()).isEqualTo(3);
+            assertThat(s.tensor("a.bias").requiresGrad()).isTrue();
         }
     }
 

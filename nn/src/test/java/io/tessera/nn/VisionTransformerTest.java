@@ -90,6 +90,25 @@ class VisionTransformerTest {
     }
 
     @Test
+    void frozenEncoderLeavesOnlyHeadGradients() {
+        VitConfig cfg = VitConfig.tiny28().withDepth(1).withClasses(3);
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 5)) {
+            VisionTransformer vit = VisionTransformer.create(ctx, cfg, DType.F32);
+            assertThat(vit.store().setTrainable(n -> !n.startsWith("head."), false)).isEqualTo(vit.store().parameters().size() - 2);
+            Ops ops = ctx.ops();
+            try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
+                tape.backward(ops.crossEntropy(vit.forward(ops, images(ops, cfg, 2, 4)), ops.indices(new int[]{0, 2}, 2), 0.0));
+            }
+            for (Parameter p : vit.store().parameters()) {
+                float[] g = p.grad().toFloatArray();
+                boolean nonzero = false;
+                for (float v : g) nonzero |= v != 0;
+                assertThat(nonzero).as("gradient of %s", p.name()).isEqualTo(p.name().startsWith("head."));
+            }
+        }
+    }
+
+    @Test
     void sameSeedGivesSameOutput() {
         VitConfig cfg = VitConfig.tiny28().withDepth(3).withClasses(5);
         float[][] out = new float[3][];
@@ -103,6 +122,26 @@ class VisionTransformerTest {
         }
         assertThat(out[1]).isEqualTo(out[0]);
         assertThat(out[2]).isNotEqualTo(out[0]);
+    }
+
+    @Test
+    void oneAndTwoThreadsGiveBitwiseIdenticalOutputAndGradients() {
+        VitConfig cfg = VitConfig.tiny28().withDepth(2).withClasses(4);
+        float[][] out = new float[2][], grads = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            try (ExecutionContext ctx = ExecutionContext.cpu(i + 1, 31)) {
+                VisionTransformer vit = VisionTransformer.create(ctx, cfg, DType.F32);
+                Ops ops = ctx.ops();
+                try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
+                    Tensor logits = vit.forward(ops, images(ops, cfg, 4, 9));
+                    out[i] = logits.toFloatArray();
+                    tape.backward(ops.crossEntropy(logits, ops.indices(new int[]{0, 1, 2, 3}, 4), 0.1));
+                }
+                grads[i] = vit.store().gradients().toFloatArray();
+            }
+        }
+        assertThat(out[1]).isEqualTo(out[0]);
+        assertThat(grads[1]).isEqualTo(grads[0]);
     }
 
     @Test
