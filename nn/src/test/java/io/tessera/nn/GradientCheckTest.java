@@ -79,6 +79,23 @@ class GradientCheckTest {
     }
 
     @Test
+    void batchNormInTrainingAndEvalMode() {
+        try (ExecutionContext ctx = ExecutionContext.reference(4)) {
+            ParameterStore s = new ParameterStore();
+            BatchNorm1d bn = new BatchNorm1d(s, "bn", 5);
+            s.allocate(ctx, DType.F64);
+            bn.init(ctx.rng("init"));
+            Init.normal(s.values(), ctx.rng("w"), 1.0);
+            Tensor x = NnGradCheck.randn(ctx, 6, 7, 5);
+            NnGradCheck.directional(ctx, s, ops -> bn.forward(ops, x), 1, 1e-6, x);
+            Init.uniform(bn.runningMean().tensor(), ctx.rng("rm"), 0.5);
+            Init.constant(bn.runningVar().tensor(), 1.3);
+            bn.eval();
+            NnGradCheck.directional(ctx, s, ops -> bn.forward(ops, x), 2, 1e-6, x);
+        }
+    }
+
+    @Test
     void tinyVitWithClsPoolingAndHead() {
         check(MICRO);
     }
