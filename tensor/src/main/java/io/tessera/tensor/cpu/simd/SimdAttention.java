@@ -1,17 +1,95 @@
 package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API kernels (TO BE WRITTEN). */
+/**
+ * Vector API F32 scaled dot-product attention, forward and backward, one (batch, head) pair
+ * per chunk of parallel work. Each head's products are small register-blocked matrix products
+ * ({@link RowMath#gemm}) over operands that fit in cache; the probabilities (B, H, T, S) are the
+ * saved state. Not a flash-attention kernel: no tiling over S, no online softmax.
+ */
 public final class SimdAttention {
+    /** Per-thread scratch (transposed k or v, dP), grown on demand and reused between calls. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
     private SimdAttention() {
     }
 
-    public static void attention(SimdContext sc, Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, double scale) {
-        throw new UnsupportedOperationException("SimdAttention.attention");
+    private static float[] scratch(int size) {
+        float[] s = SCRATCH.get();
+        if (s.length < size) {
+            s = new float[size];
+            SCRATCH.set(s);
+        }
+        return s;
     }
 
-    public static void attentionBackward(SimdContext sc, Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor probs, double scale) {
-        throw new UnsupportedOperationException("SimdAttention.attentionBackward");
+    private static void check(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
+        if (q.rank() != 4 || k.rank() != 4 || !k.shape().equals(v.shape()) || q.dim(0) != k.dim(0)
+                || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)
+                || probs.size() != q.dim(0) * q.dim(1) * q.dim(2) * k.dim(2)) {
+            throw new IllegalArgumentException(op + " expects q (B, H, T, Dh), k and v (B, H, S, Dh), probs (B, H, T, S); got q "
+                    + q.describe() + ", k " + k.describe() + ", v " + v.describe() + ", probs " + probs.describe());
+        }
+    }
+
+    /**
+     * probs = softmax_S(q·kᵀ·scale) (B, H, T, S), written; out = probs·v (B, H, T, Dh), written.
+     * q: (B, H, T, Dh); k, v: (B, H, S, Dh).
+     */
+    public static void attention(SimdContext sc, Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, double scale) {
+        check("attention", q, k, v, probs);
+        int bh = q.dim(0) * q.dim(1), t = q.dim(2), s = k.dim(2), dh = q.dim(3);
+        float[] qa = q.f32(), ka = k.f32(), va = v.f32(), pa = probs.f32(), oa = out.f32();
+        int qo = q.offset(), ko = k.offset(), vo = v.offset(), po = probs.offset(), oo = out.offset();
+        VectorSpecies<Float> sp = sc.species();
+        float fs = (float) scale;
+        sc.parallel().forEach(bh, g -> {
+            float[] kt = scratch(dh * s);
+            int qg = qo + g * t * dh, kg = ko + g * s * dh, vg = vo + g * s * dh, pg = po + g * t * s, og = oo + g * t * dh;
+            RowMath.transpose(ka, kg, s, dh, kt, 0); // kᵀ: (Dh, S)
+            RowMath.gemm(sp, t, s, dh, fs, qa, qg, dh, false, kt, 0, s, pa, pg, s, false);
+            for (int i = 0; i < t; i++) {
+                int row = pg + i * s;
+                float max = RowMath.max(sp, pa, row, s);
+                float sum = RowMath.expShiftSum(sp, pa, row, pa, row, s, max);
+                RowMath.scale(sp, pa, row, s, 1f / sum);
+            }
+            RowMath.gemm(sp, t, dh, s, 1f, pa, pg, s, false, va, vg, dh, oa, og, dh, false);
+        });
+    }
+
+    /**
+     * With P the saved probabilities: dv += Pᵀ·dout; dP = dout·vᵀ; dZ = P ⊙ (dP − Σ_S dP ⊙ P);
+     * dq += scale·dZ·k; dk += scale·dZᵀ·q. Any gradient may be null.
+     */
+    public static void attentionBackward(SimdContext sc, Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                         Tensor probs, double scale) {
+        check("attentionBackward", q, k, v, probs);
+        int bh = q.dim(0) * q.dim(1), t = q.dim(2), s = k.dim(2), dh = q.dim(3);
+        float[] qa = q.f32(), ka = k.f32(), va = v.f32(), pa = probs.f32(), ga = dout.f32();
+        int qo = q.offset(), ko = k.offset(), vo = v.offset(), po = probs.offset(), go = dout.offset();
+        VectorSpecies<Float> sp = sc.species();
+        float fs = (float) scale;
+        boolean needScores = dq != null || dk != null;
+        sc.parallel().forEach(bh, g -> {
+            int qg = qo + g * t * dh, kg = ko + g * s * dh, vg = vo + g * s * dh, pg = po + g * t * s, gg = go + g * t * dh;
+            if (dv != null) {
+                RowMath.gemm(sp, s, dh, t, 1f, pa, pg, s, true, ga, gg, dh, dv.f32(), dv.offset() + g * s * dh, dh, true);
+            }
+            if (!needScores) return;
+            float[] work = scratch(dh * s + t * s);
+            int dz = dh * s;
+            RowMath.transpose(va, vg, s, dh, work, 0); // vᵀ: (Dh, S)
+            RowMath.gemm(sp, t, s, dh, 1f, ga, gg, dh, false, work, 0, s, work, dz, s, false); // dP (T, S)
+            for (int i = 0; i < t; i++) {
+                int row = dz + i * s, prow = pg + i * s;
+                float dot = RowMath.dot(sp, work, row, pa, prow, s);
+                for (int j = 0; j < s; j++) work[row + j] = pa[prow + j] * (work[row + j] - dot);
+            }
+            if (dq != null) RowMath.gemm(sp, t, dh, s, fs, work, dz, s, false, ka, kg, dh, dq.f32(), dq.offset() + g * t * dh, dh, true);
+            if (dk != null) RowMath.gemm(sp, s, dh, t, fs, work, dz, s, true, qa, qg, dh, dk.f32(), dk.offset() + g * s * dh, dh, true);
+        });
     }
 }

@@ -1,35 +1,164 @@
 package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
-import io.tessera.tensor.spi.UnaryOp;
+import io.tessera.tensor.cpu.RefElementwise;
 import io.tessera.tensor.spi.BinaryOp;
+import io.tessera.tensor.spi.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API kernels (TO BE WRITTEN). */
+/**
+ * Vector API kernels for F32 elementwise ops: unary functions and their backward, binary ops
+ * with broadcasting (in {@link ElementwiseBinary}), affine maps and accumulation. Loops are
+ * width-agnostic with a masked tail; large arrays are split in fixed chunks over threads.
+ * Contracts as in {@link io.tessera.tensor.spi.Backend}; the reference is {@link RefElementwise}.
+ */
 public final class SimdElementwise {
     private SimdElementwise() {
     }
 
+    /** out = f(x), same size. */
     public static void unary(SimdContext sc, UnaryOp op, Tensor out, Tensor x) {
-        throw new UnsupportedOperationException("SimdElementwise.unary");
+        ElementwiseLoops.sameSize("unary " + op, out, x);
+        if (!ElementwiseLoops.allF32(out, x)) {
+            RefElementwise.unary(op, out, x);
+            return;
+        }
+        float[] o = out.f32(), xs = x.f32();
+        int oo = out.offset(), xo = x.offset();
+        VectorSpecies<Float> sp = sc.species();
+        ElementwiseLoops.forRange(sc, out.size(), (from, to) -> {
+            int i = from, bound = from + sp.loopBound(to - from);
+            for (; i < bound; i += sp.length()) {
+                forward(op, FloatVector.fromArray(sp, xs, xo + i)).intoArray(o, oo + i);
+            }
+            if (i < to) {
+                VectorMask<Float> m = sp.indexInRange(i, to);
+                forward(op, FloatVector.fromArray(sp, xs, xo + i, m)).intoArray(o, oo + i, m);
+            }
+        });
     }
 
+    /** dx += dy · f'(x) (f' from y = f(x) where that is cheaper); a null dx does nothing. */
     public static void unaryBackward(SimdContext sc, UnaryOp op, Tensor dx, Tensor dy, Tensor x, Tensor y) {
-        throw new UnsupportedOperationException("SimdElementwise.unaryBackward");
+        if (dx == null) return;
+        ElementwiseLoops.sameSize("unaryBackward " + op, dx, dy);
+        if (!ElementwiseLoops.allF32(dx, dy, x, y)) {
+            RefElementwise.unaryBackward(op, dx, dy, x, y);
+            return;
+        }
+        float[] d = dx.f32(), g = dy.f32(), xs = x.f32(), ys = y.f32();
+        int dOff = dx.offset(), gOff = dy.offset(), xOff = x.offset(), yOff = y.offset();
+        VectorSpecies<Float> sp = sc.species();
+        ElementwiseLoops.forRange(sc, dx.size(), (from, to) -> {
+            int i = from, bound = from + sp.loopBound(to - from);
+            for (; i < bound; i += sp.length()) {
+                FloatVector gv = FloatVector.fromArray(sp, g, gOff + i);
+                FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i);
+                FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i);
+                FloatVector.fromArray(sp, d, dOff + i).add(backward(op, gv, xv, yv)).intoArray(d, dOff + i);
+            }
+            if (i < to) {
+                VectorMask<Float> m = sp.indexInRange(i, to);
+                FloatVector gv = FloatVector.fromArray(sp, g, gOff + i, m);
+                FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i, m);
+                FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i, m);
+                FloatVector.fromArray(sp, d, dOff + i, m).add(backward(op, gv, xv, yv)).intoArray(d, dOff + i, m);
+            }
+        });
     }
 
+    /** out = a ∘ b with NumPy broadcasting. */
     public static void binary(SimdContext sc, BinaryOp op, Tensor out, Tensor a, Tensor b) {
-        throw new UnsupportedOperationException("SimdElementwise.binary");
+        ElementwiseBinary.forward(sc, op, out, a, b);
     }
 
+    /** da += Σ dy·∂(a∘b)/∂a down to a's shape, likewise db; either may be null. */
     public static void binaryBackward(SimdContext sc, BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b) {
-        throw new UnsupportedOperationException("SimdElementwise.binaryBackward");
+        ElementwiseBinary.backward(sc, op, da, db, dy, a, b);
     }
 
+    /** out = alpha·x + beta (alpha and beta rounded to float). */
     public static void affine(SimdContext sc, Tensor out, Tensor x, double alpha, double beta) {
-        throw new UnsupportedOperationException("SimdElementwise.affine");
+        ElementwiseLoops.sameSize("affine", out, x);
+        if (!ElementwiseLoops.allF32(out, x)) {
+            RefElementwise.affine(out, x, alpha, beta);
+            return;
+        }
+        float[] o = out.f32(), xs = x.f32();
+        int oo = out.offset(), xo = x.offset();
+        float al = (float) alpha, be = (float) beta;
+        VectorSpecies<Float> sp = sc.species();
+        ElementwiseLoops.forRange(sc, out.size(), (from, to) -> {
+            int i = from, bound = from + sp.loopBound(to - from);
+            for (; i < bound; i += sp.length()) {
+                FloatVector.fromArray(sp, xs, xo + i).lanewise(VectorOperators.FMA, al, be).intoArray(o, oo + i);
+            }
+            for (; i < to; i++) o[oo + i] = Math.fma(xs[xo + i], al, be);
+        });
     }
 
+    /** dst += alpha·src (same size); a null dst does nothing. */
     public static void accumulate(SimdContext sc, Tensor dst, Tensor src, double alpha) {
-        throw new UnsupportedOperationException("SimdElementwise.accumulate");
+        if (dst == null) return;
+        ElementwiseLoops.sameSize("accumulate", dst, src);
+        if (!ElementwiseLoops.allF32(dst, src)) {
+            RefElementwise.accumulate(dst, src, alpha);
+            return;
+        }
+        axpy(sc, dst.size(), (float) alpha, src.f32(), src.offset(), dst.f32(), dst.offset());
+    }
+
+    /** y[yo + i] += alpha·x[xo + i] for i in [0, n). */
+    static void axpy(SimdContext sc, int n, float alpha, float[] x, int xo, float[] y, int yo) {
+        VectorSpecies<Float> sp = sc.species();
+        ElementwiseLoops.forRange(sc, n, (from, to) -> {
+            int i = from, bound = from + sp.loopBound(to - from);
+            if (alpha == 1f) {
+                for (; i < bound; i += sp.length()) {
+                    FloatVector.fromArray(sp, y, yo + i).add(FloatVector.fromArray(sp, x, xo + i)).intoArray(y, yo + i);
+                }
+                for (; i < to; i++) y[yo + i] += x[xo + i];
+            } else {
+                for (; i < bound; i += sp.length()) {
+                    FloatVector.fromArray(sp, x, xo + i).lanewise(VectorOperators.FMA, alpha, FloatVector.fromArray(sp, y, yo + i)).intoArray(y, yo + i);
+                }
+                for (; i < to; i++) y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
+            }
+        });
+    }
+
+    /** f(x) on one vector. */
+    static FloatVector forward(UnaryOp op, FloatVector x) {
+        return switch (op) {
+            case NEG -> x.neg();
+            case EXP -> VectorMath.exp(x);
+            case LOG -> VectorMath.log(x);
+            case SQRT -> x.sqrt();
+            case RSQRT -> FloatVector.broadcast(x.species(), 1f).div(x.sqrt());
+            case ABS -> x.abs();
+            case SQUARE -> x.mul(x);
+            case RELU -> x.blend(0f, x.compare(VectorOperators.GT, 0f).not());
+            case GELU -> VectorMath.gelu(x);
+            case TANH -> VectorMath.tanh(x);
+        };
+    }
+
+    /** dy·f'(x) on one vector, given y = f(x). */
+    static FloatVector backward(UnaryOp op, FloatVector dy, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case NEG -> dy.neg();
+            case EXP -> dy.mul(y);
+            case LOG -> dy.div(x);
+            case SQRT -> dy.mul(0.5f).div(y);
+            case RSQRT -> dy.mul(y.mul(y).mul(y)).mul(-0.5f);
+            case ABS -> dy.blend(dy.neg(), x.compare(VectorOperators.LT, 0f)).blend(0f, x.compare(VectorOperators.EQ, 0f));
+            case SQUARE -> dy.mul(x.add(x));
+            case RELU -> dy.blend(0f, x.compare(VectorOperators.GT, 0f).not());
+            case GELU -> dy.mul(VectorMath.geluDerivative(x));
+            case TANH -> dy.mul(y.lanewise(VectorOperators.FMA, y.neg(), 1f));
+        };
     }
 }

@@ -1,13 +1,193 @@
 package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.cpu.Parallel;
+import io.tessera.tensor.cpu.RefMatmul;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API kernels (TO BE WRITTEN). */
+import java.util.Arrays;
+import java.util.concurrent.ForkJoinTask;
+import java.util.function.IntConsumer;
+
+/**
+ * Float32 matrix product on the CPU with the Vector API, in the layered scheme of Goto and van de
+ * Geijn ("Anatomy of high-performance matrix multiplication", TOMS 2008): op(B) is packed in
+ * panels of KC × NC (shared by all threads), op(A) in blocks of MC × KC (per thread), and a
+ * register-blocked micro-kernel ({@link SgemmKernel}) sweeps MR × NR tiles of C. Threads split
+ * C into tiles whose boundaries depend only on the sizes, and every element of C sums its k
+ * blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the reference
+ * serves F64) and not for device tensors.
+ */
 public final class SimdGemm {
+    /** Products smaller than this many multiply-adds run on the calling thread. */
+    private static final long SERIAL_WORK = 1L << 15;
+    /** Batched products whose entries are below this many multiply-adds run one entry per chunk. */
+    private static final long BATCH_SPLIT_WORK = 1L << 22;
+    /** C is cut into at least this many tiles per (jc, pc) step when the sizes allow. */
+    private static final int MIN_TILES = 8;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     private SimdGemm() {
     }
 
-    public static void matmul(SimdContext sc, Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        throw new UnsupportedOperationException("SimdGemm.matmul");
+    /**
+     * c[b] = alpha · op(a[b]) · op(b[b]) + beta · c[b] on F32 heap tensors. Shapes as in
+     * {@link io.tessera.tensor.spi.Backend#matmul}: a (Ba, M, K) or (Ba, K, M) when
+     * {@code transA}, b (Bb, K, N) or (Bb, N, K) when {@code transB}, c (Bc, M, N), Ba and Bb
+     * 1 (shared) or Bc. With beta = 0, c is only written.
+     */
+    public static void matmul(SimdContext sc, Tensor c, Tensor a, Tensor b, boolean transA, boolean transB,
+                              double alpha, double beta) {
+        RefMatmul.Dims d = RefMatmul.Dims.of("matmul", c, a, b, transA, transB);
+        int m = d.m(), n = d.n(), k = d.k();
+        float[] cf = c.f32(), af = a.f32(), bf = b.f32();
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n, strideC = m * n;
+        float al = (float) alpha, be = (float) beta;
+        long work = (long) m * n * k;
+        if (d.batch() > 1 && work < BATCH_SPLIT_WORK) {
+            sc.parallel().forEach(d.batch(), i -> sgemm(sc, false, transA, transB, m, n, k, al,
+                    af, a.offset() + i * strideA, lda, bf, b.offset() + i * strideB, ldb,
+                    be, cf, c.offset() + i * strideC, n));
+            return;
+        }
+        for (int i = 0; i < d.batch(); i++) {
+            sgemm(sc, true, transA, transB, m, n, k, al, af, a.offset() + i * strideA, lda,
+                    bf, b.offset() + i * strideB, ldb, be, cf, c.offset() + i * strideC, n);
+        }
+    }
+
+    /**
+     * Raw-array SGEMM: C = alpha · op(A) · op(B) + beta · C, C m × n at c[cOff + i·ldc + j];
+     * op(A) m × k, A at a[aOff + i·lda + p] (or a[aOff + p·lda + i] when {@code transA});
+     * op(B) k × n, B at b[bOff + p·ldb + j] (or b[bOff + j·ldb + p] when {@code transB}).
+     * With beta = 0, C is not read; with k = 0 or alpha = 0, C = beta · C.
+     */
+    public static void sgemm(SimdContext sc, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        sgemm(sc, true, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    private static void sgemm(SimdContext sc, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
+                              float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float beta, float[] c, int cOff, int ldc) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0 || alpha == 0f) {
+            scale(c, cOff, ldc, m, n, beta);
+            return;
+        }
+        Blocking bl = Blocking.of(sc.lanes(), m, n, k);
+        // Inside a pool task (a caller that is itself parallel) the product runs serially: a
+        // nested fork could let this thread pick up another task that reuses its buffers.
+        boolean fork = parallel && (long) m * n * k >= SERIAL_WORK && !ForkJoinTask.inForkJoinPool();
+        Parallel par = fork ? sc.parallel() : null;
+        VectorSpecies<Float> s = sc.species();
+        Scratch own = SCRATCH.get();
+        float[] bp = own.panel(bl.kc * bl.ncPad());
+        for (int jc = 0; jc < n; jc += bl.nc) {
+            int nc = Math.min(bl.nc, n - jc);
+            int slivers = (nc + bl.nr - 1) / bl.nr;
+            for (int pc = 0; pc < k; pc += bl.kc) {
+                int kc = Math.min(bl.kc, k - pc), j0 = jc, p0 = pc;
+                float betaNow = pc == 0 ? beta : 1f;
+                int packChunks = (slivers + 7) / 8;
+                run(par, packChunks, t -> SgemmPack.packB(transB, b, bOff, ldb, j0, nc, p0, kc, bl.nr,
+                        t * 8, Math.min(slivers, t * 8 + 8), bp));
+                int mBlocks = (m + bl.mc - 1) / bl.mc;
+                int parts = Math.min(slivers, Math.max(1, (MIN_TILES + mBlocks - 1) / mBlocks));
+                int perPart = (slivers + parts - 1) / parts;
+                int nParts = (slivers + perPart - 1) / perPart;
+                run(par, mBlocks * nParts, t -> {
+                    int ib = t / nParts, jp = t % nParts;
+                    int i0 = ib * bl.mc, mc = Math.min(bl.mc, m - i0);
+                    Scratch mine = SCRATCH.get();
+                    float[] ap = mine.block(bl.mcPad() * kc);
+                    SgemmPack.packA(transA, a, aOff, lda, i0, mc, p0, kc, bl.mr, ap);
+                    macro(s, bl, kc, mc, nc, jp * perPart, Math.min(slivers, jp * perPart + perPart), ap, bp,
+                            c, cOff + i0 * ldc + j0, ldc, alpha, betaNow, mine.tmp);
+                });
+            }
+        }
+    }
+
+    /** Sweeps slivers [s0, s1) of the packed B panel against every row sliver of the packed A block. */
+    private static void macro(VectorSpecies<Float> s, Blocking bl, int kc, int mc, int nc, int s0, int s1,
+                              float[] ap, float[] bp, float[] c, int cOff, int ldc, float alpha, float beta,
+                              float[] tmp) {
+        int mr = bl.mr, nr = bl.nr;
+        for (int js = s0; js < s1; js++) {
+            int j = js * nr, cols = Math.min(nr, nc - j), bi = js * nr * kc;
+            for (int i = 0; i < mc; i += mr) {
+                int rows = Math.min(mr, mc - i), ai = i * kc, ci = cOff + i * ldc + j;
+                if (rows == mr && cols == nr) {
+                    SgemmKernel.tile(s, kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                } else {
+                    SgemmKernel.edge(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+                }
+            }
+        }
+    }
+
+    private static void run(Parallel par, int chunks, IntConsumer body) {
+        if (par == null) {
+            for (int i = 0; i < chunks; i++) body.accept(i);
+        } else {
+            par.forEach(chunks, body);
+        }
+    }
+
+    /** c = beta · c over an m × n block (beta = 0 writes zeros without reading). */
+    private static void scale(float[] c, int cOff, int ldc, int m, int n, float beta) {
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            if (beta == 0f) {
+                Arrays.fill(c, row, row + n, 0f);
+            } else if (beta != 1f) {
+                for (int j = 0; j < n; j++) c[row + j] *= beta;
+            }
+        }
+    }
+
+    /**
+     * Block sizes: MR × NR register tile, KC depth (a KC × NR sliver of B stays in L1), MC rows
+     * (an MC × KC block of A stays in L2), NC columns (the shared KC × NC panel of B, in L3).
+     * They depend only on the vector width and the problem sizes, never on the thread count.
+     */
+    record Blocking(int mr, int nr, int kc, int mc, int nc) {
+        static Blocking of(int lanes, int m, int n, int k) {
+            int mr = SgemmKernel.MR, nr = SgemmKernel.VN * lanes;
+            int kc = Math.max(64, Math.min(256, 4096 / nr));
+            kc = Math.min(kc, k);
+            int mc = Math.min(144, (m + mr - 1) / mr * mr);
+            int nc = Math.min(2048, (n + nr - 1) / nr * nr);
+            return new Blocking(mr, nr, kc, mc, nc);
+        }
+
+        int mcPad() {
+            return (mc + mr - 1) / mr * mr;
+        }
+
+        int ncPad() {
+            return (nc + nr - 1) / nr * nr;
+        }
+    }
+
+    /** Per-thread packing buffers, grown on demand and reused across calls. */
+    private static final class Scratch {
+        float[] panel = new float[0];
+        float[] block = new float[0];
+        final float[] tmp = new float[SgemmKernel.MR * SgemmKernel.VN * 64];
+
+        float[] panel(int size) {
+            if (panel.length < size) panel = new float[size];
+            return panel;
+        }
+
+        float[] block(int size) {
+            if (block.length < size) block = new float[size];
+            return block;
+        }
     }
 }

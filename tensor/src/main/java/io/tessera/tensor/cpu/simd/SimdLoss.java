@@ -1,25 +1,165 @@
 package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.cpu.Parallel;
+import io.tessera.tensor.cpu.RefLoss;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API kernels (TO BE WRITTEN). */
+/**
+ * Vector API F32 losses with the semantics of {@link io.tessera.tensor.cpu.RefLoss}: softmax
+ * cross-entropy with label smoothing and MAE's masked mean squared error, forward and
+ * backward. Row-parallel over fixed chunks; the masked-MSE sum adds per-chunk partials in
+ * chunk order, so the loss does not depend on the thread count.
+ */
 public final class SimdLoss {
     private SimdLoss() {
     }
 
+    private static int[] labels(String op, Tensor logits, Tensor labels) {
+        if (logits.rank() != 2 || labels.size() != logits.dim(0)) {
+            throw new IllegalArgumentException(op + " expects logits (N, V) and labels (N); got " + logits.describe() + ", " + labels.describe());
+        }
+        int n = logits.dim(0), v = logits.dim(1);
+        int[] y = new int[n];
+        System.arraycopy(labels.i32(), labels.offset(), y, 0, n);
+        for (int r = 0; r < n; r++) RefLoss.checkLabel(op, r, y[r], v);
+        return y;
+    }
+
+    /**
+     * probs = softmax(logits) (N, V); with lse = log Σ exp(logits):
+     * losses[n] = (1 − ε)·(lse − logits[n, y_n]) + ε·(lse − mean_V logits[n, ·]).
+     */
     public static void crossEntropy(SimdContext sc, Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing) {
-        throw new UnsupportedOperationException("SimdLoss.crossEntropy");
+        int[] y = labels("crossEntropy", logits, labels);
+        int n = logits.dim(0), v = logits.dim(1), per = RowMath.rowsPerChunk(v);
+        float[] xa = logits.f32(), pa = probs.f32(), la = losses.f32();
+        int xo = logits.offset(), po = probs.offset(), lo = losses.offset();
+        VectorSpecies<Float> sp = sc.species();
+        sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
+            for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
+                int xr = xo + r * v, pr = po + r * v;
+                float max = RowMath.max(sp, xa, xr, v);
+                double mean = (double) RowMath.sum(sp, xa, xr, v) / v;
+                float sum = RowMath.expShiftSum(sp, xa, xr, pa, pr, v, max);
+                RowMath.scale(sp, pa, pr, v, 1f / sum);
+                double lse = max + StrictMath.log(sum);
+                la[lo + r] = (float) ((1 - smoothing) * (lse - xa[xr + y[r]]) + smoothing * (lse - mean));
+            }
+        });
     }
 
+    /** dlogits[n, v] += dlosses[n]·(probs[n, v] − ε/V − (1 − ε)·[v = y_n]). */
     public static void crossEntropyBackward(SimdContext sc, Tensor dlogits, Tensor dlosses, Tensor probs, Tensor labels, double smoothing) {
-        throw new UnsupportedOperationException("SimdLoss.crossEntropyBackward");
+        if (dlogits == null) return;
+        int[] y = labels("crossEntropyBackward", probs, labels);
+        int n = probs.dim(0), v = probs.dim(1), per = RowMath.rowsPerChunk(v);
+        float[] pa = probs.f32(), ga = dlosses.f32(), da = dlogits.f32();
+        int po = probs.offset(), go = dlosses.offset(), dOff = dlogits.offset();
+        float off = (float) (smoothing / v), hit = (float) (1 - smoothing);
+        VectorSpecies<Float> sp = sc.species();
+        int l = sp.length();
+        sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
+            for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
+                int pr = po + r * v, dr = dOff + r * v, j = 0;
+                float g = ga[go + r];
+                for (; j <= v - l; j += l) {
+                    FloatVector.fromArray(sp, pa, pr + j).sub(off).fma(FloatVector.broadcast(sp, g), FloatVector.fromArray(sp, da, dr + j)).intoArray(da, dr + j);
+                }
+                for (; j < v; j++) da[dr + j] = Math.fma(pa[pr + j] - off, g, da[dr + j]);
+                da[dr + y[r]] -= g * hit;
+            }
+        });
     }
 
+    private static void checkMse(String op, Tensor pred, Tensor target, Tensor mask) {
+        if (pred.rank() != 3 || !pred.shape().equals(target.shape()) || mask.size() != pred.dim(0) * pred.dim(1)) {
+            throw new IllegalArgumentException(op + " expects pred and target (B, L, P) and mask (B, L); got "
+                    + pred.describe() + ", " + target.describe() + ", " + mask.describe());
+        }
+    }
+
+    /** Σ mask in double, in index order; throws when it is zero. */
+    private static double maskSum(String op, Tensor mask) {
+        double s = 0;
+        float[] m = mask.f32();
+        for (int i = 0, o = mask.offset(); i < mask.size(); i++) s += m[o + i];
+        return RefLoss.maskSum(op, s, mask);
+    }
+
+    /** loss = Σ_{b,l} mask·mean_P (pred − target)² / Σ mask; pred, target (B, L, P), mask (B, L). */
     public static void maskedMse(SimdContext sc, Tensor loss, Tensor pred, Tensor target, Tensor mask) {
-        throw new UnsupportedOperationException("SimdLoss.maskedMse");
+        checkMse("maskedMse", pred, target, mask);
+        double den = maskSum("maskedMse", mask);
+        int rows = pred.dim(0) * pred.dim(1), p = pred.dim(2), per = RowMath.rowsPerChunk(p), chunks = Parallel.chunks(rows, per);
+        float[] a = pred.f32(), b = target.f32(), m = mask.f32();
+        int ao = pred.offset(), bo = target.offset(), mo = mask.offset();
+        double[] partial = new double[chunks];
+        VectorSpecies<Float> sp = sc.species();
+        int l = sp.length();
+        sc.parallel().forEach(chunks, ch -> {
+            double acc = 0;
+            for (int r = ch * per, end = Math.min(rows, r + per); r < end; r++) {
+                float mr = m[mo + r];
+                if (mr == 0) continue;
+                int ar = ao + r * p, br = bo + r * p, j = 0;
+                float s = 0;
+                if (p >= l) {
+                    FloatVector sv = FloatVector.zero(sp);
+                    for (; j <= p - l; j += l) {
+                        FloatVector dv = FloatVector.fromArray(sp, a, ar + j).sub(FloatVector.fromArray(sp, b, br + j));
+                        sv = dv.fma(dv, sv);
+                    }
+                    s = RowMath.hsum(sv);
+                }
+                for (; j < p; j++) {
+                    float dv = a[ar + j] - b[br + j];
+                    s = Math.fma(dv, dv, s);
+                }
+                acc += (double) mr * s / p;
+            }
+            partial[ch] = acc;
+        });
+        double num = 0;
+        for (double x : partial) num += x;
+        loss.f32()[loss.offset()] = (float) (num / den);
     }
 
+    /** dpred += dloss·mask·2(pred − target)/(P·Σ mask); dtarget −= the same. */
     public static void maskedMseBackward(SimdContext sc, Tensor dpred, Tensor dtarget, Tensor dloss, Tensor pred, Tensor target, Tensor mask) {
-        throw new UnsupportedOperationException("SimdLoss.maskedMseBackward");
+        checkMse("maskedMseBackward", pred, target, mask);
+        if (dpred == null && dtarget == null) return;
+        double den = maskSum("maskedMseBackward", mask);
+        int rows = pred.dim(0) * pred.dim(1), p = pred.dim(2), per = RowMath.rowsPerChunk(p);
+        double c = dloss.f32()[dloss.offset()] * 2.0 / (p * den);
+        float[] a = pred.f32(), b = target.f32(), m = mask.f32();
+        int ao = pred.offset(), bo = target.offset(), mo = mask.offset();
+        VectorSpecies<Float> sp = sc.species();
+        int l = sp.length();
+        sc.parallel().forEach(Parallel.chunks(rows, per), ch -> {
+            for (int r = ch * per, end = Math.min(rows, r + per); r < end; r++) {
+                float f = (float) (c * m[mo + r]);
+                if (f == 0) continue;
+                int ar = ao + r * p, br = bo + r * p, j = 0;
+                for (; j <= p - l; j += l) {
+                    FloatVector dv = FloatVector.fromArray(sp, a, ar + j).sub(FloatVector.fromArray(sp, b, br + j)).mul(f);
+                    if (dpred != null) {
+                        int o = dpred.offset() + r * p + j;
+                        dv.add(FloatVector.fromArray(sp, dpred.f32(), o)).intoArray(dpred.f32(), o);
+                    }
+                    if (dtarget != null) {
+                        int o = dtarget.offset() + r * p + j;
+                        FloatVector.fromArray(sp, dtarget.f32(), o).sub(dv).intoArray(dtarget.f32(), o);
+                    }
+                }
+                for (; j < p; j++) {
+                    float dv = (a[ar + j] - b[br + j]) * f;
+                    if (dpred != null) dpred.f32()[dpred.offset() + r * p + j] += dv;
+                    if (dtarget != null) dtarget.f32()[dtarget.offset() + r * p + j] -= dv;
+                }
+            }
+        });
     }
 }

@@ -1,0 +1,64 @@
+package io.tessera.nn;
+
+import io.tessera.tensor.Ops;
+import io.tessera.tensor.Tensor;
+
+/**
+ * Multi-head self-attention as in timm's ViT: one fused Linear qkv (D → 3D) whose output
+ * columns are [q | k | v], each head-major (head h owns columns h·Dh … (h+1)·Dh − 1);
+ * softmax(q·kᵀ·Dh^(−1/2))·v per head; heads concatenated in head order; Linear proj (D → D).
+ * No dropout.
+ */
+public final class Attention extends Module {
+    /** The attention output (B, T, D) and the probabilities (B, H, T, T). */
+    public record Output(Tensor out, Tensor probs) {
+    }
+
+    private final int width;
+    private final int heads;
+    private final Linear qkv;
+    private final Linear proj;
+
+    /** Registers {@code prefix.qkv} (D → 3D) and {@code prefix.proj} (D → D). */
+    public Attention(ParameterStore store, String prefix, int width, int heads, boolean qkvBias) {
+        super(prefix);
+        if (heads <= 0 || width % heads != 0) {
+            throw new IllegalArgumentException("Attention " + prefix + ": width " + width + " is not divisible by " + heads + " heads");
+        }
+        this.width = width;
+        this.heads = heads;
+        this.qkv = child(new Linear(store, name("qkv"), width, 3 * width, qkvBias));
+        this.proj = child(new Linear(store, name("proj"), width, width, true));
+    }
+
+    public int heads() { return heads; }
+
+    public int headDim() { return width / heads; }
+
+    public Linear qkv() { return qkv; }
+
+    public Linear proj() { return proj; }
+
+    /** x (B, T, D) → (B, T, D). */
+    public Tensor forward(Ops ops, Tensor x) {
+        return forwardWithProbs(ops, x).out();
+    }
+
+    /** x (B, T, D) → output (B, T, D) and attention probabilities (B, H, T, T). */
+    public Output forwardWithProbs(Ops ops, Tensor x) {
+        if (x.rank() != 3 || x.dim(2) != width) {
+            throw new IllegalArgumentException("Attention " + prefix() + " expects x (B, T, " + width + "), got " + x.describe());
+        }
+        int b = x.dim(0), t = x.dim(1), dh = width / heads;
+        Tensor y = qkv.forward(ops, x);                 // (B, T, 3D)
+        y = ops.reshape(y, b, t, 3, heads, dh);         // (B, T, 3, H, Dh)
+        y = ops.permute(y, 2, 0, 3, 1, 4);              // (3, B, H, T, Dh)
+        Tensor q = ops.reshape(ops.slice(y, 0, 0, 1), b, heads, t, dh);
+        Tensor k = ops.reshape(ops.slice(y, 0, 1, 1), b, heads, t, dh);
+        Tensor v = ops.reshape(ops.slice(y, 0, 2, 1), b, heads, t, dh);
+        Ops.Attention a = ops.attention(q, k, v, 1.0 / Math.sqrt(dh)); // out (B, H, T, Dh)
+        Tensor o = ops.permute(a.out(), 0, 2, 1, 3);    // (B, T, H, Dh)
+        o = ops.reshape(o, b, t, width);                // (B, T, D)
+        return new Output(proj.forward(ops, o), a.probs());
+    }
+}

@@ -1,0 +1,26 @@
+package io.tessera.nn;
+
+import io.tessera.tensor.Ops;
+import io.tessera.tensor.Tensor;
+
+/** The transformer MLP: fc2(GELU(fc1(x))) with exact (erf) GELU and no dropout. */
+public final class Mlp extends Module {
+    private final Linear fc1;
+    private final Linear fc2;
+
+    /** Registers {@code prefix.fc1} (D → hidden) and {@code prefix.fc2} (hidden → D). */
+    public Mlp(ParameterStore store, String prefix, int width, int hidden) {
+        super(prefix);
+        this.fc1 = child(new Linear(store, name("fc1"), width, hidden, true));
+        this.fc2 = child(new Linear(store, name("fc2"), hidden, width, true));
+    }
+
+    public Linear fc1() { return fc1; }
+
+    public Linear fc2() { return fc2; }
+
+    /** x (..., D) → (..., D). */
+    public Tensor forward(Ops ops, Tensor x) {
+        return fc2.forward(ops, ops.gelu(fc1.forward(ops, x)));
+    }
+}

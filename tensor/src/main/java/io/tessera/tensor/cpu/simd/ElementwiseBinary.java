@@ -1,0 +1,180 @@
+package io.tessera.tensor.cpu.simd;
+
+import io.tessera.tensor.Shape;
+import io.tessera.tensor.Tensor;
+import io.tessera.tensor.cpu.Broadcast;
+import io.tessera.tensor.cpu.RefElementwise;
+import io.tessera.tensor.spi.BinaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * F32 binary ops with NumPy broadcasting and their backward. The output is walked in segments
+ * along which each operand is either contiguous or constant ({@link ElementwiseBroadcast}), so
+ * same shapes, biases (…, D) + (D), per-row values (N, 1), scalars and (B, 1, D) all run as
+ * vector loops; other broadcasts take a scalar path over index maps. Backward reduces to the
+ * operand's shape with the deterministic {@link SimdReduce} sums.
+ */
+final class ElementwiseBinary {
+    private ElementwiseBinary() {
+    }
+
+    /** What a segment computes: the op itself, or dy times the partial derivative for a or b. */
+    private enum Mode { FORWARD, GRAD_A, GRAD_B }
+
+    static void forward(SimdContext sc, BinaryOp op, Tensor out, Tensor a, Tensor b) {
+        checkShapes("binary " + op, out.shape(), a, b);
+        if (!ElementwiseLoops.allF32(out, a, b)) {
+            RefElementwise.binary(op, out, a, b);
+            return;
+        }
+        run(sc, op, Mode.FORWARD, out.shape(), out.f32(), out.offset(), null, a, b, false);
+    }
+
+    static void backward(SimdContext sc, BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b) {
+        checkShapes("binaryBackward " + op, dy.shape(), a, b);
+        if (da != null && !da.shape().equals(a.shape()) || db != null && !db.shape().equals(b.shape())) {
+            throw new IllegalArgumentException("binaryBackward " + op + ": gradients " + (da == null ? "-" : da.shape()) + ", "
+                    + (db == null ? "-" : db.shape()) + " do not match operands " + a.shape() + ", " + b.shape());
+        }
+        if (!ElementwiseLoops.allF32(da, db, dy, a, b)) {
+            RefElementwise.binaryBackward(op, da, db, dy, a, b);
+            return;
+        }
+        if (da != null) operandGrad(sc, op, Mode.GRAD_A, da, dy, a, b);
+        if (db != null) operandGrad(sc, op, Mode.GRAD_B, db, dy, a, b);
+    }
+
+    /** Accumulates one operand's gradient. */
+    private static void operandGrad(SimdContext sc, BinaryOp op, Mode mode, Tensor grad, Tensor dy, Tensor a, Tensor b) {
+        Shape ys = dy.shape();
+        ElementwiseBroadcast bc = ElementwiseBroadcast.of(ys, grad.shape());
+        if (bc != null && bc.full()) { // same size: accumulate dy·∂ in place
+            run(sc, op, mode, ys, grad.f32(), grad.offset(), dy, a, b, true);
+            return;
+        }
+        boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB;
+        if (linear) { // ∂ is ±1: reduce dy directly
+            double sign = op == BinaryOp.SUB && mode == Mode.GRAD_B ? -1 : 1;
+            SimdReduce.sumTo(sc, dy.f32(), dy.offset(), ys, grad.f32(), grad.offset(), grad.shape(), sign, true);
+            return;
+        }
+        float[] g = new float[ys.size()];
+        run(sc, op, mode, ys, g, 0, dy, a, b, false);
+        SimdReduce.sumTo(sc, g, 0, ys, grad.f32(), grad.offset(), grad.shape(), 1.0, true);
+    }
+
+    /**
+     * Computes o (+)= kernel over the broadcast shape {@code os}: a ∘ b (FORWARD) or dy·∂/∂a,
+     * dy·∂/∂b (GRAD modes, dy of shape os).
+     */
+    private static void run(SimdContext sc, BinaryOp op, Mode mode, Shape os, float[] o, int oo, Tensor dy,
+                            Tensor a, Tensor b, boolean acc) {
+        int n = os.size();
+        ElementwiseBroadcast ba = ElementwiseBroadcast.of(os, a.shape()), bb = ElementwiseBroadcast.of(os, b.shape());
+        float[] av = a.f32(), bv = b.f32(), g = dy == null ? null : dy.f32();
+        int ao = a.offset(), bo = b.offset(), go = dy == null ? 0 : dy.offset();
+        if (ba == null || bb == null) {
+            int[] ma = Broadcast.indexMap(os, a.shape()), mb = Broadcast.indexMap(os, b.shape());
+            for (int f = 0; f < n; f++) {
+                float x = av[ao + ma[f]], y = bv[bo + mb[f]];
+                float r = mode == Mode.FORWARD ? scalar(op, x, y) : g[go + f] * partial(op, mode, x, y);
+                o[oo + f] = acc ? o[oo + f] + r : r;
+            }
+            return;
+        }
+        int len = Math.min(ba.run(n), bb.run(n));
+        VectorSpecies<Float> sp = sc.species();
+        ElementwiseLoops.forRange(sc, n, (from, to) -> {
+            for (int f = from; f < to; ) {
+                int l = Math.min(len - f % len, to - f);
+                segment(sp, op, mode, o, oo + f, g, go + f, av, ao + ba.index(f), ba.contiguous(),
+                        bv, bo + bb.index(f), bb.contiguous(), l, acc);
+                f += l;
+            }
+        });
+    }
+
+    /** One segment of length l: each operand contiguous (xv) or constant. */
+    private static void segment(VectorSpecies<Float> sp, BinaryOp op, Mode mode, float[] o, int oo, float[] g, int go,
+                                float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc) {
+        FloatVector aConst = aVec ? null : FloatVector.broadcast(sp, a[ao]);
+        FloatVector bConst = bVec ? null : FloatVector.broadcast(sp, b[bo]);
+        int i = 0, bound = sp.loopBound(l);
+        for (; i < bound; i += sp.length()) {
+            FloatVector x = aVec ? FloatVector.fromArray(sp, a, ao + i) : aConst;
+            FloatVector y = bVec ? FloatVector.fromArray(sp, b, bo + i) : bConst;
+            FloatVector r = mode == Mode.FORWARD ? vector(op, x, y)
+                    : FloatVector.fromArray(sp, g, go + i).mul(partial(op, mode, x, y));
+            if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i));
+            r.intoArray(o, oo + i);
+        }
+        if (i < l) {
+            VectorMask<Float> m = sp.indexInRange(i, l);
+            FloatVector x = aVec ? FloatVector.fromArray(sp, a, ao + i, m) : aConst;
+            FloatVector y = bVec ? FloatVector.fromArray(sp, b, bo + i, m) : bConst;
+            FloatVector r = mode == Mode.FORWARD ? vector(op, x, y)
+                    : FloatVector.fromArray(sp, g, go + i, m).mul(partial(op, mode, x, y));
+            if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i, m));
+            r.intoArray(o, oo + i, m);
+        }
+    }
+
+    private static FloatVector vector(BinaryOp op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case MAX -> y.blend(x, x.compare(VectorOperators.GE, y));
+            case MIN -> y.blend(x, x.compare(VectorOperators.LE, y));
+        };
+    }
+
+    /** ∂(x∘y)/∂x (GRAD_A) or ∂(x∘y)/∂y (GRAD_B), as the reference defines them (ties go to a). */
+    private static FloatVector partial(BinaryOp op, Mode mode, FloatVector x, FloatVector y) {
+        boolean forA = mode == Mode.GRAD_A;
+        FloatVector one = FloatVector.broadcast(x.species(), 1f), zero = FloatVector.zero(x.species());
+        return switch (op) {
+            case ADD -> one;
+            case SUB -> forA ? one : one.neg();
+            case MUL -> forA ? y : x;
+            case DIV -> forA ? one.div(y) : x.div(y).div(y).neg();
+            case MAX -> forA ? zero.blend(one, x.compare(VectorOperators.GE, y)) : one.blend(zero, x.compare(VectorOperators.GE, y));
+            case MIN -> forA ? zero.blend(one, x.compare(VectorOperators.LE, y)) : one.blend(zero, x.compare(VectorOperators.LE, y));
+        };
+    }
+
+    private static float scalar(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case MAX -> x >= y ? x : y;
+            case MIN -> x <= y ? x : y;
+        };
+    }
+
+    private static float partial(BinaryOp op, Mode mode, float x, float y) {
+        boolean forA = mode == Mode.GRAD_A;
+        return switch (op) {
+            case ADD -> 1f;
+            case SUB -> forA ? 1f : -1f;
+            case MUL -> forA ? y : x;
+            case DIV -> forA ? 1f / y : -(x / y) / y;
+            case MAX -> (x >= y) == forA ? 1f : 0f;
+            case MIN -> (x <= y) == forA ? 1f : 0f;
+        };
+    }
+
+    private static void checkShapes(String op, Shape out, Tensor a, Tensor b) {
+        Shape s = Shape.broadcast(a.shape(), b.shape());
+        if (!s.equals(out)) {
+            throw new IllegalArgumentException(op + ": operands " + a.describe() + " and " + b.describe()
+                    + " broadcast to " + s + ", but the output is " + out);
+        }
+    }
+}
