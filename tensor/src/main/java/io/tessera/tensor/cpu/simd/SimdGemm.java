@@ -121,11 +121,31 @@ public final class SimdGemm {
             int j = js * nr, cols = Math.min(nr, nc - j), bi = js * nr * kc;
             for (int i = 0; i < mc; i += mr) {
                 int rows = Math.min(mr, mc - i), ai = i * kc, ci = cOff + i * ldc + j;
-                if (rows == mr && cols == nr) {
-                    SgemmKernel.tile(s, kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
-                } else {
-                    SgemmKernel.edge(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
-                }
+                tile(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+        }
+    }
+
+    /** One micro-tile through the kernel compiled for the species' width (full or edge). */
+    private static void tile(VectorSpecies<Float> s, int kc, float[] ap, int ai, float[] bp, int bi, float[] c,
+                             int ci, int ldc, int rows, int cols, float alpha, float beta, float[] tmp) {
+        boolean full = rows == SgemmKernel.MR && cols == SgemmKernel.VN * s.length();
+        switch (s.vectorBitSize()) {
+            case 512 -> {
+                if (full) SgemmKernel512.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel512.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+            case 256 -> {
+                if (full) SgemmKernel256.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel256.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+            case 128 -> {
+                if (full) SgemmKernel128.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel128.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+            default -> {
+                if (full) SgemmKernel.tile(s, kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel.edge(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
         }
     }
