@@ -131,13 +131,17 @@ public final class GemmBench implements Callable<Integer> {
         return ps;
     }
 
-    /** Compiles the kernels on small products before anything is timed. */
+    /**
+     * Compiles the kernels before anything is timed: small products with edge tiles, more than
+     * one depth block (the beta = 1 path) and every transpose combination, until the JIT settles.
+     */
     private static void warmUp(CpuBackend be) {
-        int s = 96;
-        float[] a = random(1, s * s), b = random(2, s * s), c = new float[s * s];
-        long until = System.nanoTime() + 1_000_000_000L;
-        for (int i = 0; i < 4000 && System.nanoTime() < until; i++) {
-            SimdGemm.sgemm(be.simd(), (i & 1) != 0, (i & 2) != 0, s, s, s, 1f, a, 0, s, b, 0, s, 0f, c, 0, s);
+        int m = 150, n = 70, k = 300;
+        float[] a = random(1, m * k), b = random(2, k * n), c = new float[m * n];
+        long until = System.nanoTime() + 2_000_000_000L;
+        for (int i = 0; i < 3000 && System.nanoTime() < until; i++) {
+            boolean ta = (i & 1) != 0, tb = (i & 2) != 0;
+            SimdGemm.sgemm(be.simd(), ta, tb, m, n, k, 1f, a, 0, ta ? m : k, b, 0, tb ? k : n, (i & 4) == 0 ? 0f : 0.5f, c, 0, n);
         }
     }
 
