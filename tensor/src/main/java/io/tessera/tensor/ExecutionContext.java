@@ -19,6 +19,7 @@ public final class ExecutionContext implements AutoCloseable {
     private final Deque<Scope> scopes = new ArrayDeque<>();
     private final Ops ops;
     private Tape tape;
+    private Tape running;
 
     public ExecutionContext(Backend backend, long seed) {
         this.backend = backend;
@@ -114,6 +115,16 @@ public final class ExecutionContext implements AutoCloseable {
         if (tape == t) tape = null;
     }
 
+    /** The tape whose backward pass is running (it may have stopped recording), else the recording one. */
+    Tape backwardTape() {
+        return running != null ? running : tape;
+    }
+
+    /** Marks {@code t} as running its backward pass (null when it ends). */
+    void runningBackward(Tape t) {
+        running = t;
+    }
+
     /**
      * The gradient buffer of {@code t}, allocated zeroed on first use: persistent for leaves,
      * scoped for intermediates. Null when {@code t} needs no gradient.
@@ -122,7 +133,7 @@ public final class ExecutionContext implements AutoCloseable {
         if (t == null || !t.requiresGrad()) return null;
         Tensor g = t.grad();
         if (g == null) {
-            g = on.isProduced(t) ? allocate(t.shape(), t.dtype(), true) : allocatePersistent(t.shape(), t.dtype(), true);
+            g = on != null && on.isProduced(t) ? allocate(t.shape(), t.dtype(), true) : allocatePersistent(t.shape(), t.dtype(), true);
             t.setGrad(g);
         }
         return g;

@@ -677,7 +677,7 @@ public final class Ops {
     }
 
     private Tensor grad(Tensor x) {
-        return ctx.gradOf(ctx.tape() == null ? null : ctx.tape(), x);
+        return ctx.gradOf(ctx.backwardTape(), x);
     }
 
     private static Tensor as3(Tensor t) {

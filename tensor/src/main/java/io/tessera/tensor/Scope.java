@@ -22,12 +22,16 @@ public final class Scope implements AutoCloseable {
         owned.add(t);
     }
 
-    /** Moves {@code t} out of this scope so it survives the close (into the enclosing scope, if any). */
+    /**
+     * Moves {@code t} out of this scope so it survives the close (into the enclosing scope, if
+     * any). For a view (a reshape) the tensor that owns its storage moves.
+     */
     public Tensor keep(Tensor t) {
         for (int i = owned.size() - 1; i >= 0; i--) {
-            if (owned.get(i) == t) {
+            Tensor o = owned.get(i);
+            if (o == t || (!t.isReleased() && o.storage() == t.storage())) {
                 owned.remove(i);
-                ctx.adoptIntoParent(this, t);
+                ctx.adoptIntoParent(this, o);
                 return t;
             }
         }
@@ -42,8 +46,8 @@ public final class Scope implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
+        ctx.popScope(this); // throws when closed out of order; the scope stays open so a retry works
         closed = true;
-        ctx.popScope(this);
         // Views share storage with their base and are never adopted, so each storage is released once.
         for (Tensor t : owned) {
             if (!t.isReleased()) {

@@ -77,12 +77,17 @@ public final class Tape implements AutoCloseable {
         }
         Tensor g = ctx.gradOf(this, output);
         ctx.backend().accumulate(g, gradOutput, 1.0);
-        for (int i = entries.size() - 1; i >= 0; i--) {
-            Entry e = entries.get(i);
-            Tensor go = e.output.grad();
-            if (go != null) {
-                e.rule.apply(go);
+        ctx.runningBackward(this); // rules find gradients through this tape even after it stopped recording
+        try {
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                Entry e = entries.get(i);
+                Tensor go = e.output.grad();
+                if (go != null) {
+                    e.rule.apply(go);
+                }
             }
+        } finally {
+            ctx.runningBackward(null);
         }
         backwardDone = true;
     }

@@ -19,12 +19,18 @@ public final class Tensor {
     private final Backend backend;
     private Storage storage;
     private final int offset;
+    /** For a view, the tensor that owns the storage (its release releases the view); null otherwise. */
+    private final Tensor base;
     private boolean requiresGrad;
     private Tensor grad;
     private String name;
 
     /** Creates a handle; library code uses {@link Ops} or {@link ExecutionContext} factories instead. */
     public Tensor(Backend backend, Shape shape, DType dtype, Storage storage, int offset) {
+        this(backend, shape, dtype, storage, offset, null);
+    }
+
+    private Tensor(Backend backend, Shape shape, DType dtype, Storage storage, int offset, Tensor base) {
         if (storage.dtype() != dtype) {
             throw new IllegalArgumentException("tensor of " + dtype + " over storage of " + storage.dtype());
         }
@@ -36,6 +42,7 @@ public final class Tensor {
         this.dtype = dtype;
         this.storage = storage;
         this.offset = offset;
+        this.base = base;
     }
 
     public Shape shape() { return shape; }
@@ -58,7 +65,7 @@ public final class Tensor {
 
     /** The storage; throws if the tensor was released by its scope. */
     public Storage storage() {
-        if (storage == null) {
+        if (isReleased()) {
             throw new IllegalStateException("tensor " + describe() + " was released when its scope closed");
         }
         return storage;
@@ -82,12 +89,15 @@ public final class Tensor {
         throw new IllegalStateException("tensor " + describe() + " is not a host I32 tensor");
     }
 
-    /** A view with another shape of the same size, sharing storage (and the gradient flag). */
+    /**
+     * A view with another shape of the same size, sharing storage (released with it). It does not
+     * carry the gradient flag: use {@link Ops#reshape} for a view that autograd follows.
+     */
     public Tensor view(Shape newShape) {
         if (newShape.size() != shape.size()) {
             throw new IllegalArgumentException("cannot view " + describe() + " as " + newShape + ": sizes differ");
         }
-        return new Tensor(backend, newShape, dtype, storage(), offset);
+        return new Tensor(backend, newShape, dtype, storage(), offset, root());
     }
 
     /** A view of {@code count} consecutive entries of axis 0 starting at {@code start}. */
@@ -97,7 +107,7 @@ public final class Tensor {
             throw new IllegalArgumentException("narrow0(" + start + ", " + count + ") is out of range for " + describe());
         }
         int inner = shape.rank() == 0 ? 1 : shape.size() / Math.max(n, 1);
-        return new Tensor(backend, shape.with(0, count), dtype, storage(), offset + start * inner);
+        return new Tensor(backend, shape.with(0, count), dtype, storage(), offset + start * inner, root());
     }
 
     /** All elements as floats (copied to the host if needed). */
@@ -168,8 +178,10 @@ public final class Tensor {
         return this;
     }
 
-    /** True once the owning scope has released the storage. */
-    public boolean isReleased() { return storage == null; }
+    /** True once the owning scope has released the storage (for a view: its base's storage). */
+    public boolean isReleased() { return storage == null || (base != null && base.storage == null); }
+
+    private Tensor root() { return base == null ? this : base; }
 
     /** Called by {@link Scope} when it recycles the storage. */
     void release() { storage = null; }

@@ -121,6 +121,36 @@ class FusedParityTest {
         }
     }
 
+    /**
+     * Runs forward and backward of Σ f(x)⊙r twice on two tapes and asserts that every leaf
+     * gradient is exactly twice that of one pass (backward kernels accumulate with +=).
+     */
+    static void assertBackwardTwiceAccumulates(ExecutionContext ctx, GradCheck.Fn f, Tensor... inputs) {
+        Tensor r = GradCheck.weights(ctx, f, inputs);
+        double[][] once = GradCheck.analytic(ctx, f, r, inputs);
+        for (Tensor t : inputs) {
+            t.requiresGrad(t.dtype().isFloating());
+            t.setGrad(null);
+        }
+        for (int rep = 0; rep < 2; rep++) {
+            try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
+                tape.backward(ctx.ops().sum(ctx.ops().mul(f.apply(ctx.ops(), inputs), r)));
+            }
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            if (!inputs[i].dtype().isFloating()) continue;
+            assertThat(inputs[i].grad()).as("gradient of input " + i + " after two backward passes").isNotNull();
+            double[] twice = inputs[i].grad().toDoubleArray();
+            for (int j = 0; j < twice.length; j++) {
+                if (!(Math.abs(twice[j] - 2 * once[i][j]) <= 1e-12 + 1e-12 * Math.abs(once[i][j]))) {
+                    fail("input %d element %d: one pass %.12g, two passes %.12g (expected twice)", i, j, once[i][j], twice[j]);
+                }
+            }
+            inputs[i].setGrad(null);
+            inputs[i].requiresGrad(false);
+        }
+    }
+
     // ---- cases ------------------------------------------------------------------------------
 
     private static Case softmax(int n, int d, long seed) {

@@ -23,6 +23,11 @@ final class RowMath {
         return Math.max(1, CHUNK_ELEMENTS / Math.max(1, d));
     }
 
+    // Vectors are never made with FloatVector.zero(species) or FloatVector.broadcast(species, x)
+    // here: with a species that is not a compile-time constant (it comes from the backend
+    // instance), a loop-carried vector made that way stays boxed and runs ~50× slower. Zeros
+    // and broadcasts are derived from a loaded vector instead (v.broadcast(x)).
+
     /**
      * Σ of the lanes of v, added in lane order. Used instead of {@code reduceLanes(ADD)}, whose
      * order differs between the interpreter and compiled code, so results stay identical
@@ -50,14 +55,13 @@ final class RowMath {
      * −∞); x above 88 is treated as 88. NaN stays NaN.
      */
     static FloatVector exp(FloatVector x) {
-        VectorSpecies<Float> sp = x.species();
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-        FloatVector t = xc.fma(FloatVector.broadcast(sp, LOG2E), FloatVector.broadcast(sp, ROUNDER));
+        FloatVector t = xc.fma(x.broadcast(LOG2E), x.broadcast(ROUNDER));
         FloatVector n = t.sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(sp, -LN2_HI), xc);
-        r = n.fma(FloatVector.broadcast(sp, -LN2_LO), r);
-        FloatVector p = FloatVector.broadcast(sp, EXP_C[0]);
-        for (int i = 1; i < EXP_C.length; i++) p = p.fma(r, FloatVector.broadcast(sp, EXP_C[i]));
+        FloatVector r = n.fma(x.broadcast(-LN2_HI), xc);
+        r = n.fma(x.broadcast(-LN2_LO), r);
+        FloatVector p = x.broadcast(EXP_C[0]);
+        for (int i = 1; i < EXP_C.length; i++) p = p.fma(r, x.broadcast(EXP_C[i]));
         IntVector bits = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDER) - 127).lanewise(VectorOperators.LSHL, 23);
         FloatVector y = p.mul(bits.reinterpretAsFloats());
         return y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
@@ -95,8 +99,8 @@ final class RowMath {
         int l = sp.length(), j = 0;
         float s = 0;
         if (n >= l) {
-            FloatVector acc = FloatVector.zero(sp);
-            for (; j <= n - l; j += l) acc = acc.add(FloatVector.fromArray(sp, a, o + j));
+            FloatVector acc = FloatVector.fromArray(sp, a, o);
+            for (j = l; j <= n - l; j += l) acc = acc.add(FloatVector.fromArray(sp, a, o + j));
             s = RowMath.hsum(acc);
         }
         for (; j < n; j++) s += a[o + j];
@@ -108,8 +112,8 @@ final class RowMath {
         int l = sp.length(), j = 0;
         float s = 0;
         if (n >= l) {
-            FloatVector acc = FloatVector.zero(sp);
-            for (; j <= n - l; j += l) {
+            FloatVector d0 = FloatVector.fromArray(sp, a, o).sub(c), acc = d0.mul(d0);
+            for (j = l; j <= n - l; j += l) {
                 FloatVector d = FloatVector.fromArray(sp, a, o + j).sub(c);
                 acc = d.fma(d, acc);
             }
@@ -127,8 +131,8 @@ final class RowMath {
         int l = sp.length(), j = 0;
         float s = 0;
         if (n >= l) {
-            FloatVector acc = FloatVector.zero(sp);
-            for (; j <= n - l; j += l) acc = FloatVector.fromArray(sp, a, ao + j).fma(FloatVector.fromArray(sp, b, bo + j), acc);
+            FloatVector acc = FloatVector.fromArray(sp, a, ao).mul(FloatVector.fromArray(sp, b, bo));
+            for (j = l; j <= n - l; j += l) acc = FloatVector.fromArray(sp, a, ao + j).fma(FloatVector.fromArray(sp, b, bo + j), acc);
             s = RowMath.hsum(acc);
         }
         for (; j < n; j++) s = Math.fma(a[ao + j], b[bo + j], s);
@@ -140,10 +144,10 @@ final class RowMath {
         int l = sp.length(), j = 0;
         float s = 0;
         if (n >= l) {
-            FloatVector acc = FloatVector.zero(sp);
-            for (; j <= n - l; j += l) {
-                FloatVector e = FloatVector.fromArray(sp, src, so + j).sub(shift);
-                e = exp(e);
+            FloatVector acc = exp(FloatVector.fromArray(sp, src, so).sub(shift));
+            acc.intoArray(dst, dOff);
+            for (j = l; j <= n - l; j += l) {
+                FloatVector e = exp(FloatVector.fromArray(sp, src, so + j).sub(shift));
                 e.intoArray(dst, dOff + j);
                 acc = acc.add(e);
             }
@@ -168,7 +172,8 @@ final class RowMath {
     static void axpy(VectorSpecies<Float> sp, float f, float[] src, int so, float[] dst, int dOff, int n) {
         int l = sp.length(), j = 0;
         for (; j <= n - l; j += l) {
-            FloatVector.fromArray(sp, src, so + j).fma(FloatVector.broadcast(sp, f), FloatVector.fromArray(sp, dst, dOff + j)).intoArray(dst, dOff + j);
+            FloatVector s = FloatVector.fromArray(sp, src, so + j);
+            s.fma(s.broadcast(f), FloatVector.fromArray(sp, dst, dOff + j)).intoArray(dst, dOff + j);
         }
         for (; j < n; j++) dst[dOff + j] = Math.fma(f, src[so + j], dst[dOff + j]);
     }
@@ -200,18 +205,23 @@ final class RowMath {
                      float[] a, int ao, int lda, boolean transA, float[] b, int bo, int ldb,
                      float[] c, int co, int ldc, boolean accumulate) {
         int l = sp.length();
+        if (k == 0) { // an empty sum: c = 0, or unchanged when accumulating
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
+            return;
+        }
         int sm = transA ? 1 : lda, sk = transA ? lda : 1;
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int a0 = ao + i * sm;
             int j = 0;
             for (; j + 2 * l <= n; j += 2 * l) {
-                FloatVector c00 = FloatVector.zero(sp), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+                FloatVector c00 = FloatVector.fromArray(sp, b, bo + j).broadcast(0f);
+                FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
                 for (int p = 0; p < k; p++) {
                     int bp = bo + p * ldb + j, ap = a0 + p * sk;
                     FloatVector b0 = FloatVector.fromArray(sp, b, bp), b1 = FloatVector.fromArray(sp, b, bp + l);
-                    FloatVector x0 = FloatVector.broadcast(sp, a[ap]), x1 = FloatVector.broadcast(sp, a[ap + sm]);
-                    FloatVector x2 = FloatVector.broadcast(sp, a[ap + 2 * sm]), x3 = FloatVector.broadcast(sp, a[ap + 3 * sm]);
+                    FloatVector x0 = b0.broadcast(a[ap]), x1 = b0.broadcast(a[ap + sm]);
+                    FloatVector x2 = b0.broadcast(a[ap + 2 * sm]), x3 = b0.broadcast(a[ap + 3 * sm]);
                     c00 = b0.fma(x0, c00);
                     c01 = b1.fma(x0, c01);
                     c10 = b0.fma(x1, c10);
@@ -232,14 +242,14 @@ final class RowMath {
                 put(c31, alpha, c, cp + 3 * ldc + l, accumulate);
             }
             for (; j + l <= n; j += l) {
-                FloatVector c0 = FloatVector.zero(sp), c1 = c0, c2 = c0, c3 = c0;
+                FloatVector c0 = FloatVector.fromArray(sp, b, bo + j).broadcast(0f), c1 = c0, c2 = c0, c3 = c0;
                 for (int p = 0; p < k; p++) {
                     int ap = a0 + p * sk;
                     FloatVector b0 = FloatVector.fromArray(sp, b, bo + p * ldb + j);
-                    c0 = b0.fma(FloatVector.broadcast(sp, a[ap]), c0);
-                    c1 = b0.fma(FloatVector.broadcast(sp, a[ap + sm]), c1);
-                    c2 = b0.fma(FloatVector.broadcast(sp, a[ap + 2 * sm]), c2);
-                    c3 = b0.fma(FloatVector.broadcast(sp, a[ap + 3 * sm]), c3);
+                    c0 = b0.fma(b0.broadcast(a[ap]), c0);
+                    c1 = b0.fma(b0.broadcast(a[ap + sm]), c1);
+                    c2 = b0.fma(b0.broadcast(a[ap + 2 * sm]), c2);
+                    c3 = b0.fma(b0.broadcast(a[ap + 3 * sm]), c3);
                 }
                 int cp = co + i * ldc + j;
                 put(c0, alpha, c, cp, accumulate);
@@ -255,8 +265,11 @@ final class RowMath {
             int a0 = ao + i * sm;
             int j = 0;
             for (; j + l <= n; j += l) {
-                FloatVector c0 = FloatVector.zero(sp);
-                for (int p = 0; p < k; p++) c0 = FloatVector.fromArray(sp, b, bo + p * ldb + j).fma(FloatVector.broadcast(sp, a[a0 + p * sk]), c0);
+                FloatVector c0 = FloatVector.fromArray(sp, b, bo + j).broadcast(0f);
+                for (int p = 0; p < k; p++) {
+                    FloatVector b0 = FloatVector.fromArray(sp, b, bo + p * ldb + j);
+                    c0 = b0.fma(b0.broadcast(a[a0 + p * sk]), c0);
+                }
                 put(c0, alpha, c, co + i * ldc + j, accumulate);
             }
             for (; j < n; j++) scalarCell(a, a0, sk, b, bo + j, ldb, k, alpha, c, co + i * ldc + j, accumulate);
@@ -271,7 +284,7 @@ final class RowMath {
     }
 
     private static void put(FloatVector acc, float alpha, float[] c, int cp, boolean accumulate) {
-        if (accumulate) acc.fma(FloatVector.broadcast(acc.species(), alpha), FloatVector.fromArray(acc.species(), c, cp)).intoArray(c, cp);
+        if (accumulate) acc.fma(acc.broadcast(alpha), FloatVector.fromArray(acc.species(), c, cp)).intoArray(c, cp);
         else acc.mul(alpha).intoArray(c, cp);
     }
 }

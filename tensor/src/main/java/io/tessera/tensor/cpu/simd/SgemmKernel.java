@@ -8,6 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * NR = 2 vectors) from a packed A sliver and a packed B sliver, with the 12 accumulators held
  * in locals over the whole depth kc, then c = alpha·acc + beta·c on store. Edge tiles go
  * through a small buffer and a scalar merge. Not a GEMM by itself: see {@link SimdGemm}.
+ *
+ * <p>This version takes the species as an argument, which C2 does not intrinsify (every vector
+ * op then allocates): it serves only widths without a constant-species twin
+ * ({@code SgemmKernel128/256/512}, same code with a {@code static final} species).
  */
 final class SgemmKernel {
     /** Rows per tile. */
@@ -53,23 +57,33 @@ final class SgemmKernel {
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
-        store(s, c00, c01, c, ci, l, alpha, beta);
-        store(s, c10, c11, c, ci + ldc, l, alpha, beta);
-        store(s, c20, c21, c, ci + 2 * ldc, l, alpha, beta);
-        store(s, c30, c31, c, ci + 3 * ldc, l, alpha, beta);
-        store(s, c40, c41, c, ci + 4 * ldc, l, alpha, beta);
-        store(s, c50, c51, c, ci + 5 * ldc, l, alpha, beta);
-    }
-
-    private static void store(VectorSpecies<Float> s, FloatVector v0, FloatVector v1, float[] c, int ci, int l,
-                              float alpha, float beta) {
         if (beta == 0f) {
-            v0.mul(alpha).intoArray(c, ci);
-            v1.mul(alpha).intoArray(c, ci + l);
+            c00.mul(alpha).intoArray(c, ci);
+            c01.mul(alpha).intoArray(c, ci + l);
+            c10.mul(alpha).intoArray(c, ci + ldc);
+            c11.mul(alpha).intoArray(c, ci + ldc + l);
+            c20.mul(alpha).intoArray(c, ci + 2 * ldc);
+            c21.mul(alpha).intoArray(c, ci + 2 * ldc + l);
+            c30.mul(alpha).intoArray(c, ci + 3 * ldc);
+            c31.mul(alpha).intoArray(c, ci + 3 * ldc + l);
+            c40.mul(alpha).intoArray(c, ci + 4 * ldc);
+            c41.mul(alpha).intoArray(c, ci + 4 * ldc + l);
+            c50.mul(alpha).intoArray(c, ci + 5 * ldc);
+            c51.mul(alpha).intoArray(c, ci + 5 * ldc + l);
         } else {
-            FloatVector a = FloatVector.broadcast(s, alpha);
-            v0.fma(a, FloatVector.fromArray(s, c, ci).mul(beta)).intoArray(c, ci);
-            v1.fma(a, FloatVector.fromArray(s, c, ci + l).mul(beta)).intoArray(c, ci + l);
+            FloatVector va = FloatVector.broadcast(s, alpha), vb = FloatVector.broadcast(s, beta);
+            c00.fma(va, FloatVector.fromArray(s, c, ci).mul(vb)).intoArray(c, ci);
+            c01.fma(va, FloatVector.fromArray(s, c, ci + l).mul(vb)).intoArray(c, ci + l);
+            c10.fma(va, FloatVector.fromArray(s, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
+            c11.fma(va, FloatVector.fromArray(s, c, ci + ldc + l).mul(vb)).intoArray(c, ci + ldc + l);
+            c20.fma(va, FloatVector.fromArray(s, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
+            c21.fma(va, FloatVector.fromArray(s, c, ci + 2 * ldc + l).mul(vb)).intoArray(c, ci + 2 * ldc + l);
+            c30.fma(va, FloatVector.fromArray(s, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
+            c31.fma(va, FloatVector.fromArray(s, c, ci + 3 * ldc + l).mul(vb)).intoArray(c, ci + 3 * ldc + l);
+            c40.fma(va, FloatVector.fromArray(s, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
+            c41.fma(va, FloatVector.fromArray(s, c, ci + 4 * ldc + l).mul(vb)).intoArray(c, ci + 4 * ldc + l);
+            c50.fma(va, FloatVector.fromArray(s, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
+            c51.fma(va, FloatVector.fromArray(s, c, ci + 5 * ldc + l).mul(vb)).intoArray(c, ci + 5 * ldc + l);
         }
     }
 

@@ -17,25 +17,44 @@ final class SgemmPack {
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, int mr, float[] ap) {
         int dst = 0;
-        for (int s = 0; s < mc; s += mr) {
+        for (int s = 0; s < mc; s += mr, dst += kc * mr) {
             int rows = Math.min(mr, mc - s);
             if (transA) {
-                int src = aOff + p0 * lda + i0 + s;
-                for (int p = 0; p < kc; p++, src += lda, dst += mr) {
-                    for (int r = 0; r < rows; r++) ap[dst + r] = a[src + r];
-                    for (int r = rows; r < mr; r++) ap[dst + r] = 0f;
-                }
+                packRowsOfT(a, aOff + p0 * lda + i0 + s, lda, rows, kc, mr, ap, dst);
+            } else if (rows == 6 && mr == 6) {
+                packSix(a, aOff + (i0 + s) * lda + p0, lda, kc, ap, dst);
             } else {
                 int row = aOff + (i0 + s) * lda + p0;
-                for (int r = 0; r < rows; r++) {
+                for (int r = 0; r < mr; r++) {
                     int src = row + r * lda;
-                    for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = a[src + p];
+                    if (r < rows) {
+                        for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = a[src + p];
+                    } else {
+                        for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = 0f;
+                    }
                 }
-                for (int r = rows; r < mr; r++) {
-                    for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = 0f;
-                }
-                dst += kc * mr;
             }
+        }
+    }
+
+    /** Six rows of a row-major matrix interleaved: ap[dst + 6p + r] = a[src + r·lda + p]. */
+    private static void packSix(float[] a, int src, int lda, int kc, float[] ap, int dst) {
+        int r0 = src, r1 = src + lda, r2 = src + 2 * lda, r3 = src + 3 * lda, r4 = src + 4 * lda, r5 = src + 5 * lda;
+        for (int p = 0; p < kc; p++, dst += 6) {
+            ap[dst] = a[r0 + p];
+            ap[dst + 1] = a[r1 + p];
+            ap[dst + 2] = a[r2 + p];
+            ap[dst + 3] = a[r3 + p];
+            ap[dst + 4] = a[r4 + p];
+            ap[dst + 5] = a[r5 + p];
+        }
+    }
+
+    /** {@code rows} contiguous elements per depth step: ap[dst + w·p + r] = a[src + p·ld + r], zero-padded to w. */
+    private static void packRowsOfT(float[] a, int src, int ld, int rows, int kc, int w, float[] ap, int dst) {
+        for (int p = 0; p < kc; p++, src += ld, dst += w) {
+            for (int r = 0; r < rows; r++) ap[dst + r] = a[src + r];
+            for (int r = rows; r < w; r++) ap[dst + r] = 0f;
         }
     }
 
@@ -47,25 +66,40 @@ final class SgemmPack {
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb, int j0, int nc, int p0, int kc, int nr,
                       int s0, int s1, float[] bp) {
+        if (!transB) {
+            packRowSlivers(b, bOff + p0 * ldb + j0, ldb, nc, kc, nr, s0, s1, bp);
+            return;
+        }
         for (int s = s0; s < s1; s++) {
             int col = s * nr;
             int cols = Math.min(nr, nc - col);
             int dst = s * nr * kc;
-            if (transB) {
-                int src = bOff + (j0 + col) * ldb + p0;
-                for (int j = 0; j < cols; j++) {
-                    int sj = src + j * ldb;
-                    for (int p = 0, d = dst + j; p < kc; p++, d += nr) bp[d] = b[sj + p];
-                }
-                for (int j = cols; j < nr; j++) {
-                    for (int p = 0, d = dst + j; p < kc; p++, d += nr) bp[d] = 0f;
-                }
-            } else {
-                int src = bOff + p0 * ldb + j0 + col;
-                for (int p = 0; p < kc; p++, src += ldb, dst += nr) {
-                    System.arraycopy(b, src, bp, dst, cols);
-                    for (int j = cols; j < nr; j++) bp[dst + j] = 0f;
-                }
+            int src = bOff + (j0 + col) * ldb + p0;
+            for (int j = 0; j < cols; j++) {
+                int sj = src + j * ldb;
+                for (int p = 0, d = dst + j; p < kc; p++, d += nr) bp[d] = b[sj + p];
+            }
+            for (int j = cols; j < nr; j++) {
+                for (int p = 0, d = dst + j; p < kc; p++, d += nr) bp[d] = 0f;
+            }
+        }
+    }
+
+    /**
+     * Row-major rows cut into slivers, reading each row once from left to right:
+     * bp[s·nr·kc + p·nr + j] = b[src + p·ld + s·nr + j] for slivers [s0, s1), zero past column nc.
+     */
+    private static void packRowSlivers(float[] b, int src, int ld, int nc, int kc, int nr, int s0, int s1, float[] bp) {
+        int full = Math.min(s1, nc / nr);
+        for (int p = 0; p < kc; p++) {
+            int row = src + p * ld;
+            for (int s = s0; s < full; s++) {
+                System.arraycopy(b, row + s * nr, bp, s * nr * kc + p * nr, nr);
+            }
+            for (int s = Math.max(s0, full); s < s1; s++) {
+                int d = s * nr * kc + p * nr, cols = nc - s * nr;
+                System.arraycopy(b, row + s * nr, bp, d, cols);
+                for (int j = cols; j < nr; j++) bp[d + j] = 0f;
             }
         }
     }

@@ -25,6 +25,15 @@ public final class SimdGemm {
     private static final long BATCH_SPLIT_WORK = 1L << 22;
     /** C is cut into at least this many tiles per (jc, pc) step when the sizes allow. */
     private static final int MIN_TILES = 8;
+    /** Largest row block of A packed at once (MC_MAX × KC floats stay in L2). */
+    private static final int MC_MAX = 144;
+    /**
+     * Largest depth block. With 512-bit vectors a KC × NR sliver of B (32 KiB) no longer fits in
+     * L1 beside A, yet measured faster than KC = 128 there: fewer passes over C.
+     */
+    private static final int KC_MAX = 256;
+    /** Widest panel of B packed at once (KC_MAX × NC_MAX floats, shared by the threads). */
+    private static final int NC_MAX = 2048;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -121,11 +130,31 @@ public final class SimdGemm {
             int j = js * nr, cols = Math.min(nr, nc - j), bi = js * nr * kc;
             for (int i = 0; i < mc; i += mr) {
                 int rows = Math.min(mr, mc - i), ai = i * kc, ci = cOff + i * ldc + j;
-                if (rows == mr && cols == nr) {
-                    SgemmKernel.tile(s, kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
-                } else {
-                    SgemmKernel.edge(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
-                }
+                tile(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+        }
+    }
+
+    /** One micro-tile through the kernel compiled for the species' width (full or edge). */
+    private static void tile(VectorSpecies<Float> s, int kc, float[] ap, int ai, float[] bp, int bi, float[] c,
+                             int ci, int ldc, int rows, int cols, float alpha, float beta, float[] tmp) {
+        boolean full = rows == SgemmKernel.MR && cols == SgemmKernel.VN * s.length();
+        switch (s.vectorBitSize()) {
+            case 512 -> {
+                if (full) SgemmKernel512.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel512.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+            case 256 -> {
+                if (full) SgemmKernel256.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel256.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+            case 128 -> {
+                if (full) SgemmKernel128.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel128.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+            }
+            default -> {
+                if (full) SgemmKernel.tile(s, kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
+                else SgemmKernel.edge(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
         }
     }
@@ -151,18 +180,25 @@ public final class SimdGemm {
     }
 
     /**
-     * Block sizes: MR × NR register tile, KC depth (a KC × NR sliver of B stays in L1), MC rows
-     * (an MC × KC block of A stays in L2), NC columns (the shared KC × NC panel of B, in L3).
+     * Block sizes: MR × NR register tile, KC depth (a KC × NR sliver of B is reused from L1/L2
+     * by every row sliver of a block), MC rows (an MC × KC block of A stays in L2), NC columns
+     * (the shared KC × NC panel of B, in L2/L3).
      * They depend only on the vector width and the problem sizes, never on the thread count.
      */
     record Blocking(int mr, int nr, int kc, int mc, int nc) {
         static Blocking of(int lanes, int m, int n, int k) {
             int mr = SgemmKernel.MR, nr = SgemmKernel.VN * lanes;
-            int kc = Math.max(64, Math.min(256, 4096 / nr));
-            kc = Math.min(kc, k);
-            int mc = Math.min(144, (m + mr - 1) / mr * mr);
-            int nc = Math.min(2048, (n + nr - 1) / nr * nr);
+            int kc = ceil(k, ceil(k, KC_MAX)); // equal depth blocks: 300 → 150 + 150, not 256 + 44
+            // Row blocks of at most MC_MAX rows, cut finer (down to 4 slivers) until there are
+            // MIN_TILES of them, and evened out so the last block is not a sliver.
+            int blocks = Math.max(ceil(m, MC_MAX), Math.min(MIN_TILES, ceil(m, 4 * mr)));
+            int mc = ceil(ceil(m, blocks), mr) * mr;
+            int nc = ceil(ceil(n, ceil(n, NC_MAX)), nr) * nr;
             return new Blocking(mr, nr, kc, mc, nc);
+        }
+
+        private static int ceil(int x, int y) {
+            return (x + y - 1) / y;
         }
 
         int mcPad() {

@@ -66,7 +66,8 @@ public final class SimdLoss {
                 int pr = po + r * v, dr = dOff + r * v, j = 0;
                 float g = ga[go + r];
                 for (; j <= v - l; j += l) {
-                    FloatVector.fromArray(sp, pa, pr + j).sub(off).fma(FloatVector.broadcast(sp, g), FloatVector.fromArray(sp, da, dr + j)).intoArray(da, dr + j);
+                    FloatVector pv = FloatVector.fromArray(sp, pa, pr + j).sub(off);
+                    pv.fma(pv.broadcast(g), FloatVector.fromArray(sp, da, dr + j)).intoArray(da, dr + j);
                 }
                 for (; j < v; j++) da[dr + j] = Math.fma(pa[pr + j] - off, g, da[dr + j]);
                 da[dr + y[r]] -= g * hit;
@@ -107,8 +108,8 @@ public final class SimdLoss {
                 int ar = ao + r * p, br = bo + r * p, j = 0;
                 float s = 0;
                 if (p >= l) {
-                    FloatVector sv = FloatVector.zero(sp);
-                    for (; j <= p - l; j += l) {
+                    FloatVector d0 = FloatVector.fromArray(sp, a, ar).sub(FloatVector.fromArray(sp, b, br)), sv = d0.mul(d0);
+                    for (j = l; j <= p - l; j += l) {
                         FloatVector dv = FloatVector.fromArray(sp, a, ar + j).sub(FloatVector.fromArray(sp, b, br + j));
                         sv = dv.fma(dv, sv);
                     }

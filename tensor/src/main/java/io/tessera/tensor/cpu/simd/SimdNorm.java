@@ -114,7 +114,7 @@ public final class SimdNorm {
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
                 int xr = xo + r * d, gr = go + r * d;
                 float mu = ma[mo + r], rs = ra[ro + r];
-                FloatVector sg = FloatVector.zero(sp), sgh = sg;
+                FloatVector sg = d >= l ? FloatVector.fromArray(sp, ga, gr).broadcast(0f) : null, sgh = sg;
                 int j = 0;
                 for (; j <= d - l; j += l) {
                     FloatVector gv = FloatVector.fromArray(sp, ga, gr + j);
@@ -125,8 +125,8 @@ public final class SimdNorm {
                     sg = sg.add(gv);
                     sgh = gv.fma(h, sgh);
                 }
-                float s1 = RowMath.hsum(sg);
-                float s2 = RowMath.hsum(sgh);
+                float s1 = sg == null ? 0f : RowMath.hsum(sg);
+                float s2 = sgh == null ? 0f : RowMath.hsum(sgh);
                 for (; j < d; j++) {
                     float g = ga[gr + j], h = (xa[xr + j] - mu) * rs;
                     if (cw != null) cw[j] = Math.fma(g, h, cw[j]);
@@ -144,7 +144,7 @@ public final class SimdNorm {
                     if (wa != null) gv = gv.mul(FloatVector.fromArray(sp, wa, wo + j));
                     FloatVector h = FloatVector.fromArray(sp, xa, xr + j).sub(mu).mul(rs);
                     FloatVector t = gv.sub(mg).sub(h.mul(mgh));
-                    t.fma(FloatVector.broadcast(sp, rs), FloatVector.fromArray(sp, dxa, xr2 + j)).intoArray(dxa, xr2 + j);
+                    t.fma(t.broadcast(rs), FloatVector.fromArray(sp, dxa, xr2 + j)).intoArray(dxa, xr2 + j);
                 }
                 for (; j < d; j++) {
                     float g = ga[gr + j];
@@ -407,7 +407,7 @@ public final class SimdNorm {
                 for (; j <= d - l; j += l) {
                     FloatVector t = FloatVector.fromArray(sp, ga, gr + j);
                     if (through) t = t.sub(FloatVector.fromArray(sp, ya, yr + j).mul(dot));
-                    t.fma(FloatVector.broadcast(sp, inv), FloatVector.fromArray(sp, xa, xr + j)).intoArray(xa, xr + j);
+                    t.fma(t.broadcast(inv), FloatVector.fromArray(sp, xa, xr + j)).intoArray(xa, xr + j);
                 }
                 for (; j < d; j++) {
                     float t = through ? ga[gr + j] - ya[yr + j] * dot : ga[gr + j];

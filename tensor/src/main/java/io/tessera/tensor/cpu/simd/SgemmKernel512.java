@@ -1,0 +1,102 @@
+package io.tessera.tensor.cpu.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The 512-bit micro-kernel of {@link SimdGemm}: the code of {@link SgemmKernel} with a
+ * {@code static final} species, the form C2 compiles to vector instructions. One MR × NR tile
+ * of C (6 rows × 2 vectors) with the 12 accumulators in locals over the depth kc; edge tiles go
+ * through a small buffer. Not a GEMM by itself.
+ */
+final class SgemmKernel512 {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+    private static final int MR = SgemmKernel.MR;
+    private static final int VN = SgemmKernel.VN;
+
+    private SgemmKernel512() {
+    }
+
+    /**
+     * c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...]
+     * for r < MR, j < NR; with beta = 0, c is not read.
+     */
+    static void tile(int kc, float[] ap, int ai, float[] bp, int bi,
+                     float[] c, int ci, int ldc, float alpha, float beta) {
+        int l = S.length();
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, ai += MR, bi += 2 * l) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + l);
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        if (beta == 0f) {
+            c00.mul(alpha).intoArray(c, ci);
+            c01.mul(alpha).intoArray(c, ci + l);
+            c10.mul(alpha).intoArray(c, ci + ldc);
+            c11.mul(alpha).intoArray(c, ci + ldc + l);
+            c20.mul(alpha).intoArray(c, ci + 2 * ldc);
+            c21.mul(alpha).intoArray(c, ci + 2 * ldc + l);
+            c30.mul(alpha).intoArray(c, ci + 3 * ldc);
+            c31.mul(alpha).intoArray(c, ci + 3 * ldc + l);
+            c40.mul(alpha).intoArray(c, ci + 4 * ldc);
+            c41.mul(alpha).intoArray(c, ci + 4 * ldc + l);
+            c50.mul(alpha).intoArray(c, ci + 5 * ldc);
+            c51.mul(alpha).intoArray(c, ci + 5 * ldc + l);
+        } else {
+            FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+            c00.fma(va, FloatVector.fromArray(S, c, ci).mul(vb)).intoArray(c, ci);
+            c01.fma(va, FloatVector.fromArray(S, c, ci + l).mul(vb)).intoArray(c, ci + l);
+            c10.fma(va, FloatVector.fromArray(S, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
+            c11.fma(va, FloatVector.fromArray(S, c, ci + ldc + l).mul(vb)).intoArray(c, ci + ldc + l);
+            c20.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
+            c21.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc + l).mul(vb)).intoArray(c, ci + 2 * ldc + l);
+            c30.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
+            c31.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc + l).mul(vb)).intoArray(c, ci + 3 * ldc + l);
+            c40.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
+            c41.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc + l).mul(vb)).intoArray(c, ci + 4 * ldc + l);
+            c50.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
+            c51.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc + l).mul(vb)).intoArray(c, ci + 5 * ldc + l);
+        }
+    }
+
+    /**
+     * An edge tile of {@code rows} × {@code cols} (≤ MR × NR): the full tile is computed into
+     * {@code tmp} (MR·NR floats) and merged with the same formula, element by element.
+     */
+    static void edge(int kc, float[] ap, int ai, float[] bp, int bi,
+                     float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta, float[] tmp) {
+        int nr = VN * S.length();
+        tile(kc, ap, ai, bp, bi, tmp, 0, nr, 1f, 0f);
+        for (int r = 0; r < rows; r++) {
+            int cr = ci + r * ldc, tr = r * nr;
+            if (beta == 0f) {
+                for (int j = 0; j < cols; j++) c[cr + j] = tmp[tr + j] * alpha;
+            } else {
+                for (int j = 0; j < cols; j++) c[cr + j] = Math.fma(tmp[tr + j], alpha, c[cr + j] * beta);
+            }
+        }
+    }
+}
