@@ -1,0 +1,78 @@
+package io.tessera.ssl.mae;
+
+import io.tessera.nn.VitConfig;
+
+/**
+ * A masked autoencoder: its ViT encoder, its decoder (width, depth, heads; MLP ratio 4, eps
+ * 1e-6, as the official code), the mask ratio and whether the target is the per-patch
+ * normalised pixels (norm_pix_loss).
+ */
+public record MaeConfig(VitConfig encoder, int decoderWidth, int decoderDepth, int decoderHeads,
+                        double maskRatio, boolean normPixLoss) {
+
+    public MaeConfig {
+        if (encoder.pooling() != VitConfig.Pooling.CLS || encoder.numClasses() != 0) {
+            throw new IllegalArgumentException("the MAE encoder is a ViT with cls token, final norm and no head; got " + encoder);
+        }
+        if (encoder.posEmbed() != VitConfig.PosEmbed.FIXED_SINCOS) {
+            throw new IllegalArgumentException("MAE pre-training uses the fixed sin-cos position table");
+        }
+        if (decoderWidth < 4 || decoderWidth % 4 != 0) throw new IllegalArgumentException("decoder width must be a positive multiple of 4 (sin-cos table), got " + decoderWidth);
+        if (decoderDepth < 1) throw new IllegalArgumentException("decoder depth must be ≥ 1, got " + decoderDepth);
+        if (decoderHeads < 1 || decoderWidth % decoderHeads != 0) {
+            throw new IllegalArgumentException("decoder heads " + decoderHeads + " must divide decoder width " + decoderWidth);
+        }
+        if (!(maskRatio >= 0 && maskRatio < 1)) throw new IllegalArgumentException("mask ratio must be in [0, 1), got " + maskRatio);
+    }
+
+    /** MAE ViT-B/16 with the 512-wide, 8-block decoder (111,655,680 trainable parameters). */
+    public static MaeConfig base() {
+        return new MaeConfig(VitConfig.base(), 512, 8, 16, 0.75, true);
+    }
+
+    /** MAE ViT-L/16 with the 512-wide, 8-block decoder. */
+    public static MaeConfig large() {
+        return new MaeConfig(VitConfig.large(), 512, 8, 16, 0.75, true);
+    }
+
+    /** MAE ViT-H/14 with the 512-wide, 8-block decoder. */
+    public static MaeConfig huge() {
+        return new MaeConfig(VitConfig.huge(), 512, 8, 16, 0.75, true);
+    }
+
+    /** RC-MAE's ViT-S/16 with its 256-wide, 4-block, 8-head decoder. */
+    public static MaeConfig small() {
+        return new MaeConfig(VitConfig.small(), 256, 4, 8, 0.75, true);
+    }
+
+    /** RC-MAE's ViT-Ti/16 with its 128-wide, 2-block, 4-head decoder. */
+    public static MaeConfig tiny() {
+        return new MaeConfig(VitConfig.tiny(), 128, 2, 4, 0.75, true);
+    }
+
+    /** ViT-Tiny encoder on 32×32 images with patch 4, decoder 128 wide and 4 deep (the CPU benchmark). */
+    public static MaeConfig tiny32() {
+        return new MaeConfig(VitConfig.tiny32(), 128, 4, 4, 0.75, true);
+    }
+
+    /** Number of values per patch, P·P·C: the decoder's prediction width. */
+    public int patchValues() {
+        return encoder.patchSize() * encoder.patchSize() * encoder.inChannels();
+    }
+
+    public MaeConfig withMaskRatio(double r) {
+        return new MaeConfig(encoder, decoderWidth, decoderDepth, decoderHeads, r, normPixLoss);
+    }
+
+    public MaeConfig withNormPixLoss(boolean on) {
+        return new MaeConfig(encoder, decoderWidth, decoderDepth, decoderHeads, maskRatio, on);
+    }
+
+    public MaeConfig withEncoder(VitConfig e) {
+        return new MaeConfig(e, decoderWidth, decoderDepth, decoderHeads, maskRatio, normPixLoss);
+    }
+
+    public MaeConfig withDecoder(int width, int depth, int heads) {
+        return new MaeConfig(encoder, width, depth, heads, maskRatio, normPixLoss);
+    }
+}
