@@ -55,6 +55,15 @@ public record MaeConfig(VitConfig encoder, int decoderWidth, int decoderDepth, i
         return new MaeConfig(VitConfig.tiny32(), 128, 4, 4, 0.75, true);
     }
 
+    /**
+     * A micro model for tests and quick checks: 16×16 RGB, patch 4, width 32, 2 blocks, 4 heads;
+     * decoder 24 wide, 1 block, 3 heads.
+     */
+    public static MaeConfig micro16() {
+        return new MaeConfig(new VitConfig(16, 4, 3, 32, 2, 4, 4.0, true, 1e-6, VitConfig.Pooling.CLS,
+                VitConfig.PosEmbed.FIXED_SINCOS, 0, 0.0), 24, 1, 3, 0.75, true);
+    }
+
     /** Number of values per patch, P·P·C: the decoder's prediction width. */
     public int patchValues() {
         return encoder.patchSize() * encoder.patchSize() * encoder.inChannels();

@@ -2,7 +2,6 @@ package io.tessera.tests.golden;
 
 import io.tessera.nn.Parameter;
 import io.tessera.nn.ParameterStore;
-import io.tessera.nn.VitConfig;
 import io.tessera.nn.checkpoint.SafeTensors;
 import io.tessera.nn.checkpoint.StoreCheckpoint;
 import io.tessera.nn.optim.AdamW;
@@ -31,9 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * float32 forward 1e-4 and gradients 1e-3 (normwise relative), ids exact; float64 1e-9.
  */
 class MaeParityTest {
-    static final MaeConfig CONFIG = new MaeConfig(
-            new VitConfig(16, 4, 3, 32, 2, 4, 4.0, true, 1e-6, VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 0, 0.0),
-            24, 1, 3, 0.75, true);
+    static final MaeConfig CONFIG = MaeConfig.micro16(); // the generator's CFG
 
     enum Path_ {
         F64_REFERENCE(DType.F64, 1e-9, 1e-9),

@@ -1,0 +1,152 @@
+package io.tessera.nn.checkpoint;
+
+import io.tessera.nn.Parameter;
+import io.tessera.nn.ParameterStore;
+import io.tessera.tensor.DType;
+import io.tessera.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A resumable training checkpoint: {@code NAME.safetensors} holds every store entry under its
+ * own name and each optimizer state tensor per parameter ({@code optim.exp_avg.blocks.0...});
+ * {@code NAME.json} (the sidecar) holds the caller's state (config, step, schedule, RNG
+ * streams) and the SHA-256 of the weights file. Both files are written atomically, weights
+ * first; a sidecar whose hash does not match its weights is refused, so a checkpoint
+ * interrupted mid-write is never half-resumed.
+ */
+public final class TrainingCheckpoint {
+    private TrainingCheckpoint() {
+    }
+
+    /** The weights file of a checkpoint base path. */
+    public static Path weightsPath(Path base) {
+        return base.resolveSibling(base.getFileName() + ".safetensors");
+    }
+
+    /** The sidecar of a checkpoint base path. */
+    public static Path sidecarPath(Path base) {
+        return base.resolveSibling(base.getFileName() + ".json");
+    }
+
+    /**
+     * Saves the store, the optimizer state (flat tensors aligned with the store, as
+     * {@code Optimizer.state()} returns them) and the sidecar map.
+     */
+    public static void save(Path base, ParameterStore store, Map<String, Tensor> optimizerState, Map<String, Object> sidecar)
+            throws IOException {
+        List<StTensor> tensors = new ArrayList<>(StoreCheckpoint.tensors(store, n -> n));
+        for (Map.Entry<String, Tensor> e : optimizerState.entrySet()) {
+            float[] flat = e.getValue().toFloatArray();
+            for (Parameter p : store.parameters()) {
+                if (!p.trainable()) continue;
+                float[] part = java.util.Arrays.copyOfRange(flat, p.offset(), p.offset() + p.size());
+                tensors.add(StTensor.ofFloats("optim." + e.getKey() + "." + p.name(), StDType.F32, longs(p.shape().dims()), part));
+            }
+        }
+        Path weights = weightsPath(base);
+        SafeTensors.write(weights, tensors, Map.of("format", "tessera-training-checkpoint"));
+        Map<String, Object> side = new LinkedHashMap<>(sidecar);
+        side.put("weights_file", weights.getFileName().toString());
+        side.put("weights_sha256", sha256(weights));
+        writeAtomically(sidecarPath(base), Json.write(side) + "\n");
+    }
+
+    /**
+     * Loads a checkpoint into {@code store} and {@code optimizerState} (written in place) and
+     * returns the sidecar map. Everything is validated before anything is written.
+     */
+    public static Map<String, Object> load(Path base, ParameterStore store, Map<String, Tensor> optimizerState) throws IOException {
+        Path side = sidecarPath(base), weights = weightsPath(base);
+        if (!Files.exists(side)) throw new CheckpointFormatException(side, 0, "sidecar missing (an interrupted save leaves no sidecar)");
+        Object parsed;
+        try {
+            parsed = Json.parse(Files.readString(side, StandardCharsets.UTF_8));
+        } catch (Json.ParseException e) {
+            throw new CheckpointFormatException(side, e.position(), "sidecar is not valid JSON: " + e.getMessage());
+        }
+        if (!(parsed instanceof Map<?, ?> raw)) throw new CheckpointFormatException(side, 0, "sidecar is not a JSON object");
+        String want = String.valueOf(raw.get("weights_sha256"));
+        String have = sha256(weights);
+        if (!want.equals(have)) {
+            throw new CheckpointFormatException(weights, 0, "SHA-256 " + have + " does not match the sidecar's " + want + " (the files belong to different saves)");
+        }
+        SafeTensors.Contents c = StoreCheckpoint.load(store, weights, StoreCheckpoint.Match.STORE_ENTRIES, n -> n);
+        List<String> missing = new ArrayList<>();
+        for (String key : optimizerState.keySet()) {
+            for (Parameter p : store.parameters()) {
+                if (p.trainable() && c.get("optim." + key + "." + p.name()) == null) missing.add("optim." + key + "." + p.name());
+            }
+        }
+        if (!missing.isEmpty()) throw new CheckpointFormatException(weights, 0, "optimizer state missing: " + String.join(", ", missing));
+        for (Map.Entry<String, Tensor> e : optimizerState.entrySet()) {
+            Tensor flat = e.getValue();
+            for (Parameter p : store.parameters()) {
+                if (!p.trainable()) continue;
+                Tensor view = flat.narrow0(p.offset(), p.size());
+                StTensor t = c.get("optim." + e.getKey() + "." + p.name());
+                if (view.dtype() == DType.F64) view.backend().write(view, t.toDoubles());
+                else view.backend().write(view, t.toFloats());
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        raw.forEach((k, v) -> out.put(String.valueOf(k), v));
+        return out;
+    }
+
+    /** True when both files of a checkpoint exist. */
+    public static boolean exists(Path base) {
+        return Files.exists(sidecarPath(base)) && Files.exists(weightsPath(base));
+    }
+
+    private static void writeAtomically(Path path, String text) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static String sha256(Path p) throws IOException {
+        if (!Files.exists(p)) throw new CheckpointFormatException(p, 0, "weights file missing");
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (var in = Files.newInputStream(p)) {
+                byte[] buf = new byte[1 << 16];
+                for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    private static long[] longs(int[] d) {
+        long[] l = new long[d.length];
+        for (int i = 0; i < d.length; i++) l[i] = d[i];
+        return l;
+    }
+}
