@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 "Self-supervised Vision Transformers in pure Java: masked-image-modelling",
                 "pre-training and the analyses behind it, on CPUs (Vector API) and GPUs.",
                 ""},
-        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -32,7 +32,7 @@ public final class Main implements Runnable {
         for (String a : args) trace |= a.equals("--stacktrace");
         String[] rest = java.util.Arrays.stream(args).filter(a -> !a.equals("--stacktrace")).toArray(String[]::new);
         final boolean showTrace = trace;
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (showTrace) ex.printStackTrace(cmd.getErr());
             else cmd.getErr().println("tessera " + cmd.getCommandName() + ": " + describe(ex));
@@ -42,6 +42,8 @@ public final class Main implements Runnable {
     }
 
     static String describe(Throwable ex) {
+        if (ex instanceof java.nio.file.NoSuchFileException nf) return "no such file: " + nf.getFile();
+        if (ex instanceof java.nio.file.AccessDeniedException ad) return "permission denied: " + ad.getFile();
         String msg = ex.getMessage();
         String type = ex.getClass().getSimpleName();
         return msg == null || msg.isBlank() ? type : msg + (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException ? "" : " (" + type + ")");
