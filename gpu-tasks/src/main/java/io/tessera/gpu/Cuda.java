@@ -58,6 +58,7 @@ public final class Cuda {
         return cuda;
     }
 
+    @SuppressWarnings("restricted") // FFM down-calls are the point of this class
     private static MethodHandle bind(SymbolLookup lib, String name, MemoryLayout ret, MemoryLayout... args) {
         MemorySegment symbol = lib.find(name).orElseThrow(() ->
                 new GpuUnavailableException(RUNTIME, "the CUDA driver library has no function " + name));
@@ -70,6 +71,7 @@ public final class Cuda {
     }
 
     /** The driver's name for a status, e.g. "CUDA_ERROR_OUT_OF_MEMORY". */
+    @SuppressWarnings("restricted") // the driver returns a static C string
     public String errorName(int status) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocate(ADDRESS);

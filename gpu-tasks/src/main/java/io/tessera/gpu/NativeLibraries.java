@@ -41,6 +41,7 @@ public final class NativeLibraries {
      * @return the library's symbols, alive as long as {@code arena}
      * @throws GpuUnavailableException listing everything tried when nothing opens
      */
+    @SuppressWarnings("restricted") // loading a native library is what this method is for
     public static SymbolLookup open(String runtime, Optional<Path> override, List<String> names, List<Path> places, Arena arena) {
         if (override.isPresent()) {
             Path p = override.get();

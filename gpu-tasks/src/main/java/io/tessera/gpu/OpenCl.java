@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -66,6 +68,8 @@ public final class OpenCl {
     public static final int CL_PROFILING_COMMAND_END = 0x1283;
 
     private static final Linker LINKER = Linker.nativeLinker();
+    /** Bindings already made, by the library option they were loaded with (a failed load is not kept). */
+    private static final ConcurrentMap<Optional<Path>, OpenCl> LOADED = new ConcurrentHashMap<>();
 
     private final MethodHandle getPlatformIDs, getPlatformInfo, getDeviceIDs, getDeviceInfo;
     private final MethodHandle createContext, releaseContext, createCommandQueue, releaseCommandQueue, finish;
@@ -112,7 +116,7 @@ public final class OpenCl {
     /**
      * Loads libOpenCL: from {@code library} only when given, else by soname and in the usual
      * places (see {@link NativeLibraries#OPENCL_PLACES}). The library stays loaded for the life
-     * of the process.
+     * of the process, and the binding is made once per {@code library} option.
      *
      * @throws GpuUnavailableException when no library opens or a needed function is missing
      */
@@ -120,10 +124,15 @@ public final class OpenCl {
         if (ADDRESS.byteSize() != 8) {
             throw new GpuUnavailableException(RUNTIME, "only 64-bit platforms are supported");
         }
+        OpenCl cached = LOADED.get(library);
+        if (cached != null) return cached;
         SymbolLookup lib = NativeLibraries.open(RUNTIME, library, NativeLibraries.OPENCL_NAMES, NativeLibraries.OPENCL_PLACES, Arena.global());
-        return new OpenCl(lib);
+        OpenCl cl = new OpenCl(lib);
+        OpenCl raced = LOADED.putIfAbsent(library, cl);
+        return raced != null ? raced : cl;
     }
 
+    @SuppressWarnings("restricted") // FFM down-calls are the point of this class
     private static MethodHandle bind(SymbolLookup lib, String name, MemoryLayout ret, MemoryLayout... args) {
         MemorySegment symbol = lib.find(name).orElseThrow(() ->
                 new GpuUnavailableException(RUNTIME, "the OpenCL library has no function " + name + " (OpenCL 1.2 is required)"));

@@ -29,6 +29,11 @@ public record SgemmTiling(int tm, int tn, int tk, int rm, int rn, boolean transA
         return new SgemmTiling(64, 64, 16, 4, 4, transA, transB);
     }
 
+    /** 32 x 32 tiles, 8 deep, 4 x 2 per work-item (128 work-items per group): CPU devices, small matrices. */
+    public static SgemmTiling small(boolean transA, boolean transB) {
+        return new SgemmTiling(32, 32, 8, 4, 2, transA, transB);
+    }
+
     /** The same tiling for other transposes. */
     public SgemmTiling transposed(boolean transA, boolean transB) {
         return new SgemmTiling(tm, tn, tk, rm, rn, transA, transB);

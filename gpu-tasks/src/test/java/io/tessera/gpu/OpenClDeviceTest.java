@@ -58,6 +58,16 @@ class OpenClDeviceTest {
     }
 
     @Test
+    void aBadVariantOfACatalogKernelFailsWithItsOwnMessage() {
+        OpenClDevice dev = OpenClFixture.device();
+        assertThatThrownBy(() -> dev.kernel(Kernels.SOFTMAX_FORWARD, Defines.of("WG", 48)))
+                .isInstanceOfSatisfying(KernelBuildException.class, e -> {
+                    assertThat(e.file()).isEqualTo("softmax.kc");
+                    assertThat(e.buildLog()).contains("WG must be a power of two");
+                });
+    }
+
+    @Test
     void nativeFailuresNameTheStatus() {
         OpenClDevice dev = OpenClFixture.device();
         assertThatThrownBy(() -> dev.kernel(SCALE, "no_such_kernel", Defines.none()))

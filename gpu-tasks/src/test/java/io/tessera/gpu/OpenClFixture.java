@@ -16,6 +16,9 @@ final class OpenClFixture {
     private OpenClFixture() {
     }
 
+    /** The tests' program cache, under target/ (never the user's home). */
+    static final ProgramCache CACHE = ProgramCache.onDisk(Path.of("target", "kernel-cache"));
+
     private static OpenClDevice device;
     private static String unavailable;
 
@@ -23,7 +26,7 @@ final class OpenClFixture {
     static synchronized OpenClDevice device() {
         if (device == null && unavailable == null) {
             try {
-                device = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(ProgramCache.onDisk(Path.of("target", "kernel-cache"))));
+                device = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(CACHE));
             } catch (GpuUnavailableException e) {
                 unavailable = e.getMessage();
             }

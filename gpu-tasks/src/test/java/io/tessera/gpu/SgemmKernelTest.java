@@ -1,7 +1,7 @@
 /*
  * sgemm.kc on a real OpenCL device (PoCL in CI) against a float64 triple loop: sizes that are
- * not multiples of the tiles, a batch sharing one B (stride 0), alpha and beta (C read), all
- * four transpose variants, 1 x 1 x 1, and the standard tiling once.
+ * not multiples of the tiles, a batch sharing one B (stride 0), alpha and beta (C read), A and
+ * B stored plain and transposed, 1 x 1 x 1, and the standard tiling once.
  */
 package io.tessera.gpu;
 
@@ -15,15 +15,13 @@ import static io.tessera.gpu.OpenClFixture.randn;
 class SgemmKernelTest {
 
     @Test
-    void everyTransposeMatchesTheFloat64ReferenceAtAwkwardSizes() {
-        // a smaller tiling than the standard one keeps PoCL's compile and run time low
-        SgemmTiling base = new SgemmTiling(32, 32, 8, 4, 2, false, false);
+    void bothStoragesOfAAndBMatchTheFloat64ReferenceAtAwkwardSizes() {
+        // The TRANS_A and TRANS_B paths are independent (separate staging loads), so plain and
+        // both-transposed cover every load path; the README example runs (false, true). The
+        // small tiling keeps PoCL's compile and run time low.
         int[][] sizes = {{2, 67, 45, 33}, {1, 1, 1, 1}, {3, 5, 70, 17}};
-        for (boolean ta : new boolean[]{false, true}) {
-            for (boolean tb : new boolean[]{false, true}) {
-                check(base.transposed(ta, tb), sizes, 41);
-            }
-        }
+        check(SgemmTiling.small(false, false), sizes, 41);
+        check(SgemmTiling.small(true, true), sizes, 42);
     }
 
     @Test

@@ -157,4 +157,43 @@ class TaskGraphTest {
             assertThat(plan.execute().profile().execution()).isEqualTo(2);
         }
     }
+
+    /** The README's example, kept honest: a linear layer y = x·wᵀ with w copied once. */
+    @Test
+    void readmeExampleRuns() {
+        OpenClFixture.device(); // skips without a platform
+        int n = 3, k = 5, d = 4;
+        float[] input = randn(7, n * k), weights = randn(8, d * k);
+        float[] result;
+        // ---- README example ----
+        try (OpenClDevice gpu = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(OpenClFixture.CACHE));
+             DeviceArray x = gpu.floats("x", input); DeviceArray w = gpu.floats("w", weights); DeviceArray y = gpu.floats("y", n * d)) {
+            SgemmTiling tiling = SgemmTiling.small(false, true);              // y (N, D) = x (N, K) · wᵀ, w: (D, K)
+            Kernel gemm = gpu.kernel(Kernels.SGEMM, tiling.defines());        // built once, cached on disk
+            try (ExecutionPlan plan = new TaskGraph("linear")
+                    .transferToDevice(Transfer.FIRST_EXECUTION, w)             // weights: copied on the first run only
+                    .transferToDevice(Transfer.EVERY_EXECUTION, x)             // inputs: copied on every run
+                    .task(gemm, tiling.grid(n, d, 1), Arg.write(y), Arg.read(x), Arg.read(w),
+                            Arg.i32(n), Arg.i32(d), Arg.i32(k), Arg.i32(0), Arg.i32(0), Arg.i32(0), Arg.f32(1), Arg.f32(0))
+                    .transferToHost(Transfer.EVERY_EXECUTION, y)
+                    .freeze()) {
+                plan.execute();
+                String profile = plan.profile().toJson();                     // kernel and copy times, device
+                assertThat(profile).contains("\"task\":\"0:sgemm\"");
+            }
+            result = y.toFloatArray();
+        }
+        // ---- end of example ----
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double want = 0;
+                for (int p = 0; p < k; p++) want += (double) input[i * k + p] * weights[j * k + p];
+                assertThat((double) result[i * d + j]).as("y[%d, %d]", i, j).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
+
+    private static float[] randn(long seed, int n) {
+        return OpenClFixture.randn(seed, n, 1.0);
+    }
 }
