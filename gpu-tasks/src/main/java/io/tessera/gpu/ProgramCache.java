@@ -1,9 +1,11 @@
 /*
  * The on-disk half of the compiled-program cache: device binaries stored under a directory,
  * one file per key, where the key is the SHA-256 of the dialect, the assembled source, the
- * compiler options (defines included) and the device's identity. Writes are atomic (a
- * temporary file moved into place), so concurrent builders never see half a binary. The
- * in-memory half (built programs per device) lives with the device.
+ * compiler options (defines included) and the device's identity. Each file holds a magic
+ * word, the payload's SHA-256 and the payload, so a truncated or damaged file is a miss and
+ * never reaches a driver. Writes are atomic (a temporary file moved into place), so concurrent
+ * builders never see half a binary. The in-memory half (built programs per device) lives with
+ * the device.
  */
 package io.tessera.gpu;
 
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -62,15 +65,45 @@ public final class ProgramCache {
         }
     }
 
-    /** The stored binary for {@code key}, if any. */
+    /** The stored binary for {@code key}, if any; a damaged file counts as absent and is deleted. */
     public Optional<byte[]> load(String key) {
         if (directory == null) return Optional.empty();
+        byte[] file;
         try {
-            return Optional.of(Files.readAllBytes(file(key)));
+            file = Files.readAllBytes(file(key));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("reading cached kernel binary " + file(key), e);
+        }
+        Optional<byte[]> payload = unwrap(file);
+        if (payload.isEmpty()) evict(key);
+        return payload;
+    }
+
+    private static final byte[] MAGIC = "TSRKBIN1".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER = MAGIC.length + 32;
+
+    private static byte[] wrap(byte[] payload) {
+        byte[] out = new byte[HEADER + payload.length];
+        System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
+        System.arraycopy(sha256(payload), 0, out, MAGIC.length, 32);
+        System.arraycopy(payload, 0, out, HEADER, payload.length);
+        return out;
+    }
+
+    private static Optional<byte[]> unwrap(byte[] file) {
+        if (file.length <= HEADER || !Arrays.equals(file, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) return Optional.empty();
+        byte[] payload = Arrays.copyOfRange(file, HEADER, file.length);
+        boolean intact = Arrays.equals(file, MAGIC.length, HEADER, sha256(payload), 0, 32);
+        return intact ? Optional.of(payload) : Optional.empty();
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
     }
 
@@ -81,7 +114,7 @@ public final class ProgramCache {
             Files.createDirectories(directory);
             Path tmp = Files.createTempFile(directory, key, ".tmp");
             try {
-                Files.write(tmp, binary);
+                Files.write(tmp, wrap(binary));
                 try {
                     Files.move(tmp, file(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {

@@ -89,6 +89,16 @@ class KernelSourceTest {
         }
         cache.evict("abc");
         assertThat(cache.load("abc")).isEmpty();
+        // a damaged file is a miss, and is removed
+        cache.store("def", new byte[]{4, 5, 6, 7});
+        Path stored = dir.resolve("kernels").resolve("def.bin");
+        byte[] bytes = Files.readAllBytes(stored);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(stored, bytes);
+        assertThat(cache.load("def")).isEmpty();
+        assertThat(stored).doesNotExist();
+        Files.write(stored, new byte[]{1, 2});
+        assertThat(cache.load("def")).isEmpty();
         assertThat(ProgramCache.memoryOnly().load("abc")).isEmpty();
         assertThat(ProgramCache.defaultDirectory().endsWith(Path.of(".cache", "tessera", "kernels"))).isTrue();
     }
