@@ -1,12 +1,13 @@
 /*
  * A kernel argument in a task: a device array with its access (which drives the task graph's
- * data-flow checks), an int or float scalar, or a local-memory allocation. Arguments are given
- * in the kernel's order: outputs, inputs, saved statistics, sizes and scalars.
+ * data-flow checks), or an int or float scalar. Arguments are given in the kernel's order:
+ * outputs, inputs, saved statistics, sizes and scalars. Local (work-group) memory is not an
+ * argument: kernels declare it with a -D sized LOCAL array, which both dialects support.
  */
 package io.tessera.gpu;
 
 /** One argument of a task's kernel. */
-public sealed interface Arg permits Arg.Array, Arg.I32, Arg.F32, Arg.Local {
+public sealed interface Arg permits Arg.Array, Arg.I32, Arg.F32 {
 
     /** How a task uses a device array. */
     enum Access {
@@ -36,13 +37,6 @@ public sealed interface Arg permits Arg.Array, Arg.I32, Arg.F32, Arg.Local {
     record F32(float value) implements Arg {
     }
 
-    /** Local (work-group shared) memory of {@code bytes}. */
-    record Local(long bytes) implements Arg {
-        public Local {
-            if (bytes < 1) throw new IllegalArgumentException("local memory argument of " + bytes + " bytes: expected > 0");
-        }
-    }
-
     /** An input array (read only). */
     static Arg read(DeviceArray a) {
         return new Array(a, Access.READ);
@@ -64,9 +58,5 @@ public sealed interface Arg permits Arg.Array, Arg.I32, Arg.F32, Arg.Local {
 
     static Arg f32(float v) {
         return new F32(v);
-    }
-
-    static Arg local(long bytes) {
-        return new Local(bytes);
     }
 }

@@ -26,6 +26,7 @@ public final class ExecutionPlan implements AutoCloseable {
     private final Map<DeviceArray, Transfer> toHost;
     private final List<MemorySegment> kernels = new ArrayList<>();
     private int executions;
+    private long wallNanos;
     private List<Profile.TaskTime> taskTimes = List.of();
     private final List<Profile.CopyTime> copyTimes = new ArrayList<>();
     private boolean closed;
@@ -65,7 +66,6 @@ public final class ExecutionPlan implements AutoCloseable {
                         case Arg.Array arr -> cl.setKernelArg(k, i, ADDRESS.byteSize(), a.allocateFrom(ADDRESS, arr.array().mem()), context + " (array " + arr.array() + ")");
                         case Arg.I32 v -> cl.setKernelArg(k, i, 4, a.allocateFrom(JAVA_INT, v.value()), context);
                         case Arg.F32 v -> cl.setKernelArg(k, i, 4, a.allocateFrom(JAVA_FLOAT, v.value()), context);
-                        case Arg.Local l -> cl.setKernelArg(k, i, l.bytes(), MemorySegment.NULL, context + " (local memory)");
                     }
                 }
             }
@@ -86,6 +86,7 @@ public final class ExecutionPlan implements AutoCloseable {
     public ExecutionPlan execute() {
         checkOpen();
         boolean first = executions == 0;
+        long started = System.nanoTime();
         MemorySegment queue = device.queue();
         List<Issued> issued = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
@@ -121,6 +122,7 @@ public final class ExecutionPlan implements AutoCloseable {
                 release(issued);
                 throw e;
             }
+            wallNanos = System.nanoTime() - started;
             record(issued);
         }
         executions++;
@@ -203,7 +205,7 @@ public final class ExecutionPlan implements AutoCloseable {
     public Profile profile() {
         if (executions == 0) throw new IllegalStateException("plan " + name + " has not been executed yet");
         OpenClDevice.Info info = device.info();
-        return new Profile(name, OpenCl.RUNTIME, info.platform(), info.name(), executions, taskTimes, copyTimes);
+        return new Profile(name, OpenCl.RUNTIME, info.platform(), info.name(), executions, wallNanos, taskTimes, copyTimes);
     }
 
     public OpenClDevice device() {

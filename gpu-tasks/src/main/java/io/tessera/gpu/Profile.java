@@ -16,10 +16,12 @@ import java.util.List;
  * @param platform  the platform's name
  * @param device    the device's name
  * @param execution 1 for the first execution, 2 for the second, ...
+ * @param wallNanos host time of the execution, from the first enqueue to the queue drained
+ *                  (kernel and copy times plus launch overhead and gaps)
  * @param tasks     kernel times, in launch order
  * @param copies    copies between host and device, in issue order
  */
-public record Profile(String graph, String runtime, String platform, String device, int execution,
+public record Profile(String graph, String runtime, String platform, String device, int execution, long wallNanos,
                       List<TaskTime> tasks, List<CopyTime> copies) {
 
     public Profile {
@@ -55,7 +57,7 @@ public record Profile(String graph, String runtime, String platform, String devi
         StringBuilder sb = new StringBuilder(256);
         sb.append("{\"graph\":").append(str(graph)).append(",\"runtime\":").append(str(runtime))
                 .append(",\"platform\":").append(str(platform)).append(",\"device\":").append(str(device))
-                .append(",\"execution\":").append(execution).append(",\"kernel_ns\":").append(kernelNanos())
+                .append(",\"execution\":").append(execution).append(",\"wall_ns\":").append(wallNanos).append(",\"kernel_ns\":").append(kernelNanos())
                 .append(",\"copy_in_ns\":").append(copyInNanos()).append(",\"copy_out_ns\":").append(copyOutNanos())
                 .append(",\"tasks\":[");
         for (int i = 0; i < tasks.size(); i++) {

@@ -145,6 +145,7 @@ class TaskGraphTest {
             Profile p = plan.execute().profile();
             assertThat(p.device()).isEqualTo(dev.info().name());
             assertThat(p.execution()).isEqualTo(1);
+            assertThat(p.wallNanos()).isPositive();
             assertThat(p.tasks()).extracting(Profile.TaskTime::task).containsExactly("0:axpb", "1:axpb");
             assertThat(p.tasks()).allSatisfy(t -> assertThat(t.kernelNanos()).isNotNegative());
             assertThat(p.copies()).extracting(Profile.CopyTime::direction).containsExactly("to_device", "to_device", "to_host");
@@ -152,7 +153,7 @@ class TaskGraphTest {
             String json = p.toJson();
             assertThat(json).startsWith("{\"graph\":\"two \\\"tasks\\\"\",\"runtime\":\"opencl\"")
                     .contains("\"device\":\"" + dev.info().name() + "\"", "\"task\":\"1:axpb\"", "\"file\":\"axpb.kc\"",
-                            "\"global\":[256]", "\"local\":[64]", "\"direction\":\"to_host\"", "\"bytes\":1024", "\"copy_in_ns\":")
+                            "\"global\":[256]", "\"local\":[64]", "\"direction\":\"to_host\"", "\"bytes\":1024", "\"copy_in_ns\":", "\"wall_ns\":")
                     .endsWith("]}");
             assertThat(plan.execute().profile().execution()).isEqualTo(2);
         }
