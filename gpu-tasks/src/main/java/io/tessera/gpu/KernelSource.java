@@ -1,0 +1,43 @@
+/*
+ * One kernel source file (.kc) loaded from the class path, and its assembly for a dialect:
+ * the dialect's prelude, then a #line directive so compiler messages point into the .kc file,
+ * then the file itself. Defines are passed as compiler options, not pasted into the text.
+ */
+package io.tessera.gpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A kernel source in the common C subset of OpenCL C and CUDA C.
+ *
+ * @param file the file name, e.g. "sgemm.kc" (used in #line and in error messages)
+ * @param text the file's contents
+ */
+public record KernelSource(String file, String text) {
+    /** Where kernel sources and preludes live on the class path. */
+    public static final String RESOURCE_DIR = "/io/tessera/gpu/kernels/";
+
+    /** Loads {@code file} from {@link #RESOURCE_DIR}. */
+    public static KernelSource load(String file) {
+        return new KernelSource(file, resource(file));
+    }
+
+    /** The full program text for {@code dialect}: prelude, #line 1 "file", source. */
+    public String assemble(Dialect dialect) {
+        return resource(dialect.preludeFile()) + "\n#line 1 \"" + file + "\"\n" + text;
+    }
+
+    private static String resource(String file) {
+        try (InputStream in = KernelSource.class.getResourceAsStream(RESOURCE_DIR + file)) {
+            if (in == null) {
+                throw new IllegalArgumentException("kernel resource " + RESOURCE_DIR + file + " is not on the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading kernel resource " + RESOURCE_DIR + file, e);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/*
+ * Finds a runtime's shared library at run time: by soname through the system loader first,
+ * then in the places vendors usually install it, or only at an explicit path when one is given.
+ * Nothing here reads environment variables; the override comes from the caller's options.
+ */
+package io.tessera.gpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Locates and opens native libraries for the GPU runtimes. */
+public final class NativeLibraries {
+    private NativeLibraries() {
+    }
+
+    /** Sonames and usual install places of the OpenCL ICD loader. */
+    public static final List<String> OPENCL_NAMES = List.of("libOpenCL.so.1", "libOpenCL.so", "OpenCL.dll",
+            "/System/Library/Frameworks/OpenCL.framework/OpenCL");
+    public static final List<Path> OPENCL_PLACES = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libOpenCL.so.1"),
+            Path.of("/usr/lib/aarch64-linux-gnu/libOpenCL.so.1"), Path.of("/usr/lib64/libOpenCL.so.1"),
+            Path.of("/usr/lib/libOpenCL.so.1"), Path.of("/usr/local/cuda/lib64/libOpenCL.so.1"),
+            Path.of("/opt/rocm/lib/libOpenCL.so.1"), Path.of("/opt/intel/oneapi/lib/libOpenCL.so.1"));
+
+    /** Sonames and usual install places of the CUDA driver library. */
+    public static final List<String> CUDA_NAMES = List.of("libcuda.so.1", "libcuda.so", "nvcuda.dll");
+    public static final List<Path> CUDA_PLACES = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
+            Path.of("/usr/lib64/libcuda.so.1"), Path.of("/usr/lib/wsl/lib/libcuda.so.1"),
+            Path.of("/usr/local/cuda/lib64/stubs/libcuda.so"));
+
+    /**
+     * Opens a library: only {@code override} when present, else each name through the system
+     * loader, then each usual place that exists.
+     *
+     * @param runtime  "opencl" or "cuda", for the error message
+     * @param override an explicit path from the user's options
+     * @return the library's symbols, alive as long as {@code arena}
+     * @throws GpuUnavailableException listing everything tried when nothing opens
+     */
+    @SuppressWarnings("restricted") // loading a native library is what this method is for
+    public static SymbolLookup open(String runtime, Optional<Path> override, List<String> names, List<Path> places, Arena arena) {
+        if (override.isPresent()) {
+            Path p = override.get();
+            if (!Files.exists(p)) {
+                throw new GpuUnavailableException(runtime, "library " + p + " (given explicitly) does not exist");
+            }
+            try {
+                return SymbolLookup.libraryLookup(p, arena);
+            } catch (IllegalArgumentException e) {
+                throw new GpuUnavailableException(runtime, "library " + p + " (given explicitly) cannot be loaded: " + e.getMessage(), e);
+            }
+        }
+        List<String> tried = new ArrayList<>();
+        for (String name : names) {
+            tried.add(name);
+            try {
+                return SymbolLookup.libraryLookup(name, arena);
+            } catch (IllegalArgumentException e) {
+                // not on the loader's path under this name; try the next one
+            }
+        }
+        for (Path p : places) {
+            if (!Files.exists(p)) continue;
+            tried.add(p.toString());
+            try {
+                return SymbolLookup.libraryLookup(p, arena);
+            } catch (IllegalArgumentException e) {
+                // present but not loadable (wrong architecture); try the next one
+            }
+        }
+        throw new GpuUnavailableException(runtime, "library " + names.getFirst() + " not found (tried " + String.join(", ", tried) + ")");
+    }
+}

@@ -1,0 +1,27 @@
+/* Tessera kernel prelude for OpenCL C 1.2. The runtime prepends it to every .kc source built
+ * as OpenCL C; it maps the shared kernel vocabulary onto OpenCL. Not a public header. */
+#define KERNEL __kernel
+#define GLOBAL __global
+#define LOCAL __local
+#define RESTRICT restrict
+#define DEVICE_FN static inline
+#define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
+
+#define GLOBAL_ID(d) ((int) get_global_id(d))
+#define LOCAL_ID(d) ((int) get_local_id(d))
+#define GROUP_ID(d) ((int) get_group_id(d))
+#define LOCAL_SIZE(d) ((int) get_local_size(d))
+#define NUM_GROUPS(d) ((int) get_num_groups(d))
+
+typedef long index_t; /* 64-bit element offsets */
+
+#define EXPF(x) exp(x)
+#define LOGF(x) log(x)
+#define SQRTF(x) sqrt(x)
+#define RSQRTF(x) rsqrt(x)
+#define TANHF(x) tanh(x)
+#define ERFF(x) erf(x)
+#define FABSF(x) fabs(x)
+#define FMAXF(a, b) fmax(a, b)
+#define FMINF(a, b) fmin(a, b)
+#define NEG_INF (-INFINITY)

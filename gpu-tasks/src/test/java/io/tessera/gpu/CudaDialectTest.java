@@ -1,0 +1,72 @@
+/*
+ * The CUDA dialect of every kernel source, compiled for real: each .kc assembled with the CUDA
+ * prelude (exactly the text NVRTC receives) is compiled to PTX by clang's CUDA front end, when
+ * a clang is on the PATH (Debian's PoCL brings one). Skipped otherwise. This checks that the
+ * sources are valid CUDA C; running them needs a CUDA device.
+ */
+package io.tessera.gpu;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CudaDialectTest {
+
+    @Test
+    void everyKernelSourceCompilesAsCudaC(@TempDir Path dir) throws Exception {
+        Optional<Path> clang = findClang();
+        Assumptions.assumeTrue(clang.isPresent(), "no clang on the PATH to compile the CUDA dialect");
+        Path shim = dir.resolve("cuda_shim.h");
+        try (InputStream in = getClass().getResourceAsStream("cuda_shim.h")) {
+            Files.write(shim, in.readAllBytes());
+        }
+        record Variant(Kernels kernel, Defines defines) {
+        }
+        List<Variant> variants = List.of(
+                new Variant(Kernels.UNARY_FORWARD, Defines.none()),
+                new Variant(Kernels.SOFTMAX_FORWARD, Defines.of("WG", 128)),
+                new Variant(Kernels.LAYERNORM_FORWARD, Defines.of("WG", 128).with("AFFINE", 1)),
+                new Variant(Kernels.LAYERNORM_FORWARD, Defines.of("WG", 128).with("AFFINE", 0)),
+                new Variant(Kernels.SGEMM, SgemmTiling.standard(false, true).defines()),
+                new Variant(Kernels.SGEMM, SgemmTiling.standard(true, false).defines()));
+        for (Variant v : variants) {
+            Path cu = dir.resolve(v.kernel().file() + ".cu");
+            Files.writeString(cu, v.kernel().source().assemble(Dialect.CUDA));
+            Path ptx = dir.resolve(v.kernel().file() + ".ptx");
+            List<String> cmd = new ArrayList<>(List.of(clang.get().toString(), "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib",
+                    "--cuda-gpu-arch=sm_70", "-Wno-unknown-cuda-version", "-include", shim.toString(), "-S", "-o", ptx.toString()));
+            cmd.addAll(v.defines().flags());
+            cmd.add(cu.toString());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("clang finished").isTrue();
+            assertThat(p.exitValue()).as(v.kernel().file() + " " + v.defines() + " as CUDA C:\n" + log).isZero();
+            assertThat(Files.readString(ptx)).as("PTX entry point of " + v.kernel()).contains(".entry " + v.kernel().function());
+        }
+    }
+
+    private static Optional<Path> findClang() throws IOException {
+        String path = System.getenv("PATH");
+        if (path == null) return Optional.empty();
+        for (String name : new String[]{"clang", "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14"}) {
+            for (String d : path.split(File.pathSeparator)) {
+                Path c = Path.of(d, name);
+                if (Files.isExecutable(c)) return Optional.of(c);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,123 @@
+/*
+ * Kernel sources without a device: every catalog entry's file loads and defines its function,
+ * opens with a header listing its variants, and assembles for both dialects (prelude, #line,
+ * source); defines are validated; the program-cache key and disk store behave.
+ */
+package io.tessera.gpu;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class KernelSourceTest {
+
+    @Test
+    void everyCatalogKernelIsDefinedInItsFileWithAVariantsHeader() {
+        for (Kernels k : Kernels.values()) {
+            String text = k.source().text();
+            assertThat(text).as(k + " header").startsWith("/* " + k.file()).contains("Variants");
+            assertThat(text).as(k + " function").containsPattern("KERNEL void " + k.function() + "\\(");
+            assertThat(text).as(k + " uses only the shared vocabulary")
+                    .doesNotContain("__kernel", "__global", "__local", "__shared__", "get_global_id", "threadIdx", "__syncthreads");
+        }
+    }
+
+    @Test
+    void assemblesForBothDialectsWithPreludeAndLineDirective() {
+        KernelSource src = Kernels.SGEMM.source();
+        String cl = src.assemble(Dialect.OPENCL);
+        String cuda = src.assemble(Dialect.CUDA);
+        assertThat(cl).contains("#define KERNEL __kernel", "#define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)", "#line 1 \"sgemm.kc\"")
+                .endsWith(src.text());
+        assertThat(cuda).contains("#define KERNEL extern \"C\" __global__", "#define BARRIER() __syncthreads()",
+                "#define LOCAL __shared__", "#line 1 \"sgemm.kc\"").endsWith(src.text());
+        // every macro the kernels use is defined by both preludes
+        for (String macro : new String[]{"KERNEL", "GLOBAL", "LOCAL", "RESTRICT", "DEVICE_FN", "BARRIER()", "GLOBAL_ID(d)", "LOCAL_ID(d)",
+                "GROUP_ID(d)", "LOCAL_SIZE(d)", "NUM_GROUPS(d)", "EXPF(x)", "LOGF(x)", "SQRTF(x)", "RSQRTF(x)", "TANHF(x)", "ERFF(x)",
+                "FABSF(x)", "FMAXF(a, b)", "FMINF(a, b)", "NEG_INF"}) {
+            assertThat(cl).as("OpenCL prelude defines " + macro).contains("#define " + macro);
+            assertThat(cuda).as("CUDA prelude defines " + macro).contains("#define " + macro);
+        }
+        assertThat(cl).contains("typedef long index_t;");
+        assertThat(cuda).contains("typedef long long index_t;");
+    }
+
+    @Test
+    void definesAreSortedValidatedFlags() {
+        Defines d = Defines.of("WG", 64).with("AFFINE", 1).with("EPS", "0.5");
+        assertThat(d.flags()).containsExactly("-DAFFINE=1", "-DEPS=0.5", "-DWG=64");
+        assertThat(d.intValue("WG")).isEqualTo(64);
+        assertThat(d).isEqualTo(Defines.of("AFFINE", 1).with("WG", 64).with("EPS", "0.5"));
+        assertThatThrownBy(() -> Defines.of("bad name", 1)).hasMessageContaining("not a C identifier");
+        assertThatThrownBy(() -> Defines.none().with("X", "1 -DY=2")).hasMessageContaining("integer or decimal literal");
+        assertThatThrownBy(() -> d.intValue("TM")).hasMessageContaining("TM is not set");
+    }
+
+    @Test
+    void sgemmTilingValidatesAndGivesItsDefinesAndGrid() {
+        SgemmTiling t = SgemmTiling.standard(true, false);
+        assertThat(t.defines().flags()).containsExactly("-DRM=4", "-DRN=4", "-DTK=16", "-DTM=64", "-DTN=64", "-DTRANS_A=1", "-DTRANS_B=0");
+        Grid g = t.grid(67, 130, 3);
+        assertThat(g.global()).containsExactly(3 * 16, 2 * 16, 3);
+        assertThat(g.local()).containsExactly(16, 16, 1);
+        assertThatThrownBy(() -> new SgemmTiling(64, 64, 16, 3, 4, false, false)).hasMessageContaining("RM dividing TM");
+    }
+
+    @Test
+    void cacheKeyDependsOnEverythingThatShapesTheBinary() {
+        String k = ProgramCache.key(Dialect.OPENCL, "src", "-DWG=64", "dev");
+        assertThat(k).hasSize(64).isEqualTo(ProgramCache.key(Dialect.OPENCL, "src", "-DWG=64", "dev"));
+        assertThat(k).isNotEqualTo(ProgramCache.key(Dialect.CUDA, "src", "-DWG=64", "dev"))
+                .isNotEqualTo(ProgramCache.key(Dialect.OPENCL, "src2", "-DWG=64", "dev"))
+                .isNotEqualTo(ProgramCache.key(Dialect.OPENCL, "src", "-DWG=32", "dev"))
+                .isNotEqualTo(ProgramCache.key(Dialect.OPENCL, "src", "-DWG=64", "dev2"));
+    }
+
+    @Test
+    void diskCacheStoresLoadsAndEvicts(@TempDir Path dir) throws Exception {
+        ProgramCache cache = ProgramCache.onDisk(dir.resolve("kernels"));
+        assertThat(cache.load("abc")).isEmpty();
+        cache.store("abc", new byte[]{1, 2, 3});
+        assertThat(cache.load("abc")).hasValueSatisfying(b -> assertThat(b).containsExactly(1, 2, 3));
+        try (var files = Files.list(dir.resolve("kernels"))) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("abc.bin");
+        }
+        cache.evict("abc");
+        assertThat(cache.load("abc")).isEmpty();
+        // a damaged file is a miss, and is removed
+        cache.store("def", new byte[]{4, 5, 6, 7});
+        Path stored = dir.resolve("kernels").resolve("def.bin");
+        byte[] bytes = Files.readAllBytes(stored);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(stored, bytes);
+        assertThat(cache.load("def")).isEmpty();
+        assertThat(stored).doesNotExist();
+        Files.write(stored, new byte[]{1, 2});
+        assertThat(cache.load("def")).isEmpty();
+        assertThat(ProgramCache.memoryOnly().load("abc")).isEmpty();
+        assertThat(ProgramCache.defaultDirectory().endsWith(Path.of(".cache", "tessera", "kernels"))).isTrue();
+    }
+
+    @Test
+    void broadcastStridesFollowNumpyRules() {
+        assertThat(Kernels.broadcastStrides(new int[]{3, 4, 5}, new int[]{3, 4, 5})).containsExactly(0, 20, 5, 1);
+        assertThat(Kernels.broadcastStrides(new int[]{3, 4, 5}, new int[]{4, 1})).containsExactly(0, 0, 1, 0);
+        assertThat(Kernels.broadcastStrides(new int[]{3, 4, 5}, new int[]{3, 1, 5})).containsExactly(0, 5, 0, 1);
+        assertThat(Kernels.broadcastStrides(new int[]{2, 3}, new int[]{})).containsExactly(0, 0, 0, 0);
+        assertThatThrownBy(() -> Kernels.broadcastStrides(new int[]{3, 4}, new int[]{3})).hasMessageContaining("does not broadcast");
+        assertThatThrownBy(() -> Kernels.broadcastStrides(new int[]{1, 2, 3, 4, 5}, new int[]{5})).hasMessageContaining("rank ≤ 4");
+    }
+
+    @Test
+    void gridsRoundUpToTheGroupSize() {
+        assertThat(Grid.cover(1000, 64).global()).containsExactly(1024);
+        assertThat(Grid.rows(5, 32).global()).containsExactly(160);
+        assertThat(Grid.exact(7).local()).isNull();
+        assertThatThrownBy(() -> Grid.cover(0, 64)).hasMessageContaining("must be positive");
+    }
+}

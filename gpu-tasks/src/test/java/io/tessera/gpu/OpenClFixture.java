@@ -1,0 +1,59 @@
+/*
+ * Test support: one OpenCL device per test JVM (PoCL in CI), opened on first use with a
+ * program cache under target/, and the assumption that skips @Tag("gpu") tests when no
+ * platform exists. Also seeded random data and the tolerance check the kernel tests share.
+ */
+package io.tessera.gpu;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+final class OpenClFixture {
+    private OpenClFixture() {
+    }
+
+    /** The tests' program cache, under target/ (never the user's home). */
+    static final ProgramCache CACHE = ProgramCache.onDisk(Path.of("target", "kernel-cache"));
+
+    private static OpenClDevice device;
+    private static String unavailable;
+
+    /** The shared device; skips the calling test when OpenCL has no platform here. */
+    static synchronized OpenClDevice device() {
+        if (device == null && unavailable == null) {
+            try {
+                device = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(CACHE));
+            } catch (GpuUnavailableException e) {
+                unavailable = e.getMessage();
+            }
+        }
+        Assumptions.assumeTrue(device != null, () -> "no OpenCL device: " + unavailable);
+        return device;
+    }
+
+    /** Gaussian floats scaled by {@code scale}. */
+    static float[] randn(long seed, int n, double scale) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u1 = r.nextDouble(), u2 = r.nextDouble();
+            v[i] = (float) (scale * Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return v;
+    }
+
+    /** |got − want| ≤ atol + rtol·|want| elementwise, naming the first bad index and the case. */
+    static void assertClose(String what, float[] got, double[] want, double atol, double rtol) {
+        assertThat(got).as(what + ": length").hasSize(want.length);
+        for (int i = 0; i < want.length; i++) {
+            double tol = atol + rtol * Math.abs(want[i]);
+            if (!(Math.abs(got[i] - want[i]) <= tol) && !(Double.isNaN(want[i]) && Float.isNaN(got[i]))) {
+                throw new AssertionError(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + " ± " + tol);
+            }
+        }
+    }
+}
