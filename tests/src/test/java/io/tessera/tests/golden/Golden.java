@@ -38,6 +38,22 @@ final class Golden {
         return out;
     }
 
+    /**
+     * Writes the golden gradients ({@code prefix + name}) into every trainable parameter's
+     * gradient. Float32 parity tests take optimizer steps from these: the key part of a qkv bias
+     * has an exactly-zero true gradient (softmax ignores a per-key constant), and Adam's first
+     * step g/(|g| + eps) would turn float32 noise there into a full step.
+     */
+    static void useGoldenGradients(io.tessera.nn.ParameterStore store, SafeTensors.Contents c, String prefix) {
+        for (io.tessera.nn.Parameter p : store.parameters()) {
+            if (!p.trainable()) continue;
+            double[] gd = get(c, prefix + p.name()).toDoubles();
+            float[] gf = new float[gd.length];
+            for (int i = 0; i < gf.length; i++) gf[i] = (float) gd[i];
+            p.grad().backend().write(p.grad(), gf);
+        }
+    }
+
     /** Normwise relative error ‖a − b‖ / max(‖b‖, tiny). */
     static double relError(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
