@@ -1,0 +1,40 @@
+package io.tessera.ssl.method;
+
+import io.tessera.nn.ParameterStore;
+import io.tessera.tensor.Ops;
+import io.tessera.tensor.Rng;
+
+import java.util.Map;
+
+/**
+ * A pre-training method as a strategy over shared parts (encoder, decoder, masking plan,
+ * teacher): the trainer owns the loop, the optimizer, schedules and checkpoints, and calls
+ * only this contract.
+ */
+public interface PretrainMethod {
+
+    /** A short name: "mae", "rcmae", "lut", "simmim", "lut-simmim", "supervised". */
+    String name();
+
+    /** The store whose trainable parameters the optimizer updates. */
+    ParameterStore trainable();
+
+    /**
+     * Every store a checkpoint must hold, by role ("student", "teacher", …); the trainable
+     * store is among them.
+     */
+    Map<String, ParameterStore> stores();
+
+    /** The role of the store that downstream evaluation uses ("teacher" for RC-MAE). */
+    String evaluationRole();
+
+    /** The loss of one batch; {@code rng} is this step's stream (masks, views, drop path). */
+    StepLosses forward(Ops ops, Batch batch, Rng rng);
+
+    /** Called after every optimizer step with the global iteration (EMA teachers update here). */
+    default void afterOptimizerStep(long iteration) {
+    }
+
+    /** Switches every network of the method between training and evaluation behaviour. */
+    void train(boolean on);
+}
