@@ -46,14 +46,18 @@ public final class StoreCheckpoint {
     }
 
     /**
-     * Loads a file into the store: file names pass through {@code rename} first. Throws a
+     * Loads a file into the store: file names pass through {@code rename} first (null drops a
+     * tensor from consideration). Throws a
      * {@link CheckpointFormatException} listing every missing, unexpected or mis-shaped entry
      * before writing anything.
      */
     public static SafeTensors.Contents load(ParameterStore store, Path path, Match match, UnaryOperator<String> rename) throws IOException {
         SafeTensors.Contents c = SafeTensors.read(path);
         Map<String, StTensor> byName = new LinkedHashMap<>();
-        for (StTensor t : c.tensors()) byName.put(rename.apply(t.name()), t);
+        for (StTensor t : c.tensors()) {
+            String n = rename.apply(t.name());
+            if (n != null) byName.put(n, t);
+        }
         List<String> problems = new ArrayList<>();
         for (Parameter p : store.entries()) {
             StTensor t = byName.get(p.name());

@@ -42,18 +42,33 @@ public final class TrainingCheckpoint {
     }
 
     /**
-     * Saves the store, the optimizer state (flat tensors aligned with the store, as
-     * {@code Optimizer.state()} returns them) and the sidecar map.
+     * Saves one store (names unprefixed), its optimizer state (flat tensors aligned with the
+     * store, as {@code Optimizer.state()} returns them) and the sidecar map.
      */
     public static void save(Path base, ParameterStore store, Map<String, Tensor> optimizerState, Map<String, Object> sidecar)
             throws IOException {
-        List<StTensor> tensors = new ArrayList<>(StoreCheckpoint.tensors(store, n -> n));
+        save(base, Map.of("", store), "", optimizerState, sidecar);
+    }
+
+    /**
+     * Saves several stores by role (names become {@code role.name}; the role "" adds no prefix),
+     * the optimizer state of the store in role {@code optimized} and the sidecar map.
+     */
+    public static void save(Path base, Map<String, ParameterStore> stores, String optimized, Map<String, Tensor> optimizerState,
+                            Map<String, Object> sidecar) throws IOException {
+        List<StTensor> tensors = new ArrayList<>();
+        for (Map.Entry<String, ParameterStore> e : stores.entrySet()) {
+            String prefix = prefix(e.getKey());
+            tensors.addAll(StoreCheckpoint.tensors(e.getValue(), n -> prefix + n));
+        }
+        ParameterStore store = stores.get(optimized);
+        if (store == null) throw new IllegalArgumentException("no store in role '" + optimized + "' among " + stores.keySet());
         for (Map.Entry<String, Tensor> e : optimizerState.entrySet()) {
             float[] flat = e.getValue().toFloatArray();
             for (Parameter p : store.parameters()) {
                 if (!p.trainable()) continue;
                 float[] part = java.util.Arrays.copyOfRange(flat, p.offset(), p.offset() + p.size());
-                tensors.add(StTensor.ofFloats("optim." + e.getKey() + "." + p.name(), StDType.F32, longs(p.shape().dims()), part));
+                tensors.add(StTensor.ofFloats(optimName(e.getKey(), optimized, p), StDType.F32, longs(p.shape().dims()), part));
             }
         }
         Path weights = weightsPath(base);
@@ -65,10 +80,16 @@ public final class TrainingCheckpoint {
     }
 
     /**
-     * Loads a checkpoint into {@code store} and {@code optimizerState} (written in place) and
-     * returns the sidecar map. Everything is validated before anything is written.
+     * Loads a one-store checkpoint into {@code store} and {@code optimizerState} (written in
+     * place) and returns the sidecar map. Everything is validated before anything is written.
      */
     public static Map<String, Object> load(Path base, ParameterStore store, Map<String, Tensor> optimizerState) throws IOException {
+        return load(base, Map.of("", store), "", optimizerState);
+    }
+
+    /** Loads a checkpoint saved with {@link #save(Path, Map, String, Map, Map)}. */
+    public static Map<String, Object> load(Path base, Map<String, ParameterStore> stores, String optimized,
+                                           Map<String, Tensor> optimizerState) throws IOException {
         Path side = sidecarPath(base), weights = weightsPath(base);
         if (!Files.exists(side)) throw new CheckpointFormatException(side, 0, "sidecar missing (an interrupted save leaves no sidecar)");
         Object parsed;
@@ -83,20 +104,27 @@ public final class TrainingCheckpoint {
         if (!want.equals(have)) {
             throw new CheckpointFormatException(weights, 0, "SHA-256 " + have + " does not match the sidecar's " + want + " (the files belong to different saves)");
         }
-        SafeTensors.Contents c = StoreCheckpoint.load(store, weights, StoreCheckpoint.Match.STORE_ENTRIES, n -> n);
+        SafeTensors.Contents c = SafeTensors.read(weights);
+        ParameterStore store = stores.get(optimized);
+        if (store == null) throw new IllegalArgumentException("no store in role '" + optimized + "' among " + stores.keySet());
         List<String> missing = new ArrayList<>();
         for (String key : optimizerState.keySet()) {
             for (Parameter p : store.parameters()) {
-                if (p.trainable() && c.get("optim." + key + "." + p.name()) == null) missing.add("optim." + key + "." + p.name());
+                if (p.trainable() && c.get(optimName(key, optimized, p)) == null) missing.add(optimName(key, optimized, p));
             }
         }
         if (!missing.isEmpty()) throw new CheckpointFormatException(weights, 0, "optimizer state missing: " + String.join(", ", missing));
+        for (Map.Entry<String, ParameterStore> e : stores.entrySet()) { // validates each store fully before writing it
+            String prefix = prefix(e.getKey());
+            StoreCheckpoint.load(e.getValue(), weights, StoreCheckpoint.Match.STORE_ENTRIES,
+                    n -> n.startsWith(prefix) ? n.substring(prefix.length()) : null);
+        }
         for (Map.Entry<String, Tensor> e : optimizerState.entrySet()) {
             Tensor flat = e.getValue();
             for (Parameter p : store.parameters()) {
                 if (!p.trainable()) continue;
                 Tensor view = flat.narrow0(p.offset(), p.size());
-                StTensor t = c.get("optim." + e.getKey() + "." + p.name());
+                StTensor t = c.get(optimName(e.getKey(), optimized, p));
                 if (view.dtype() == DType.F64) view.backend().write(view, t.toDoubles());
                 else view.backend().write(view, t.toFloats());
             }
@@ -104,6 +132,14 @@ public final class TrainingCheckpoint {
         Map<String, Object> out = new LinkedHashMap<>();
         raw.forEach((k, v) -> out.put(String.valueOf(k), v));
         return out;
+    }
+
+    private static String prefix(String role) {
+        return role.isEmpty() ? "" : role + ".";
+    }
+
+    private static String optimName(String key, String role, Parameter p) {
+        return "optim." + key + "." + prefix(role) + p.name();
     }
 
     /** True when both files of a checkpoint exist. */

@@ -1,0 +1,210 @@
+package io.tessera.ssl.train;
+
+import io.tessera.nn.ParameterStore;
+import io.tessera.nn.checkpoint.TrainingCheckpoint;
+import io.tessera.nn.optim.AdamW;
+import io.tessera.nn.optim.LrSchedule;
+import io.tessera.nn.optim.ParamGroups;
+import io.tessera.ssl.method.Batch;
+import io.tessera.ssl.method.PretrainMethod;
+import io.tessera.ssl.method.StepLosses;
+import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.Ops;
+import io.tessera.tensor.Rng;
+import io.tessera.tensor.Scope;
+import io.tessera.tensor.Tape;
+import io.tessera.tensor.Tensor;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The pre-training loop, shared by every method: per micro-batch a scope and a tape, the
+ * method's loss divided by the accumulation count, backward; per optimizer step the learning
+ * rate of the fractional epoch (set on the first micro-step of the window, as MAE does), an
+ * optional global-norm clip, AdamW with MAE's groups, then the method's post-step hook (EMA
+ * teachers). Every step's random stream is derived from (seed, global micro-step), and the
+ * data order from (seed, epoch), so a resumed run reproduces an uninterrupted one bit for bit
+ * on the CPU. A NaN or infinite loss or gradient stops the run with the step and learning
+ * rate; checkpoints already written stay intact.
+ */
+public final class Trainer {
+    /** What a finished run reports. */
+    public record Result(long optimizerSteps, List<Double> losses, double imagesPerSecond, Histogram stepNanos, Path lastCheckpoint) {
+        /** "p50 … p90 … p99 … max …" in milliseconds. */
+        public String stepTimeSummary() {
+            if (stepNanos.getTotalCount() == 0) return "no steps";
+            return String.format(Locale.ROOT, "step time p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%d steps)",
+                    stepNanos.getValueAtPercentile(50) / 1e6, stepNanos.getValueAtPercentile(90) / 1e6,
+                    stepNanos.getValueAtPercentile(99) / 1e6, stepNanos.getMaxValue() / 1e6, stepNanos.getTotalCount());
+        }
+    }
+
+    private final ExecutionContext ctx;
+    private final PretrainMethod method;
+    private final BatchSource data;
+    private final TrainerConfig cfg;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final Map<String, Object> runInfo;
+    private final PrintStream console;
+    private final boolean interactive;
+    private long microStep;   // global micro-batch counter
+    private int startEpoch;
+    private int startBatch;
+    private Path lastCheckpoint;
+    private long lastCheckpointStep = -1;
+    private int posEpoch;     // where the next optimizer step starts
+    private int posBatch;
+
+    /**
+     * @param runInfo what the sidecar should record about the run (method, model config,
+     *                data); written with every checkpoint
+     */
+    public Trainer(ExecutionContext ctx, PretrainMethod method, BatchSource data, TrainerConfig cfg,
+                   Map<String, Object> runInfo, PrintStream console, boolean interactive) {
+        this.ctx = ctx;
+        this.method = method;
+        this.data = data;
+        this.cfg = cfg;
+        this.runInfo = new LinkedHashMap<>(runInfo);
+        this.console = console;
+        this.interactive = interactive;
+        ParameterStore store = method.trainable();
+        this.optimizer = new AdamW(store, ParamGroups.pretrain(), 0.9, cfg.beta2(), 1e-8, cfg.weightDecay());
+        int effectiveBatch = data.batchSize() * cfg.accumulation();
+        this.schedule = new LrSchedule(cfg.lrRule().lr(cfg.baseLr(), effectiveBatch), cfg.minLr(), cfg.warmupEpochs(), cfg.epochs());
+        if (data.batchesPerEpoch() < cfg.accumulation()) {
+            throw new IllegalArgumentException("an epoch has " + data.batchesPerEpoch() + " batches, fewer than the " + cfg.accumulation() + " accumulation steps");
+        }
+    }
+
+    /** The peak learning rate after the batch-size rule. */
+    public double peakLr() {
+        return schedule.peak();
+    }
+
+    /** Optimizer steps per epoch (incomplete accumulation windows at the end of an epoch are dropped). */
+    public int stepsPerEpoch() {
+        return data.batchesPerEpoch() / cfg.accumulation();
+    }
+
+    /** Continues from a checkpoint written by this trainer (same method, model and data). */
+    public void resume(Path base) throws IOException {
+        Map<String, Object> side = TrainingCheckpoint.load(base, method.stores(), roleOf(method.trainable()), optimizer.state());
+        optimizer.setSteps(((Number) side.get("optimizer_steps")).longValue());
+        microStep = ((Number) side.get("micro_step")).longValue();
+        startEpoch = posEpoch = ((Number) side.get("epoch")).intValue();
+        startBatch = posBatch = ((Number) side.get("batch")).intValue();
+        lastCheckpoint = base;
+        lastCheckpointStep = optimizer.steps();
+    }
+
+    /** Runs to the end (or to {@code maxSteps}); returns the per-step losses and timings. */
+    public Result run() throws IOException {
+        Ops ops = ctx.ops();
+        Rng root = new Rng(cfg.seed()).split("train");
+        int perEpoch = stepsPerEpoch(), accum = cfg.accumulation();
+        long totalSteps = (long) perEpoch * cfg.epochs();
+        if (cfg.maxSteps() > 0) totalSteps = Math.min(totalSteps, cfg.maxSteps());
+        Histogram hist = new Histogram(3_600_000_000_000L, 3);
+        List<Double> losses = new ArrayList<>();
+        Progress progress = new Progress(console, "img", totalSteps, interactive);
+        long images = 0, startNanos = System.nanoTime();
+        method.train(true);
+        try (MetricsLog log = new MetricsLog(cfg.outDir().resolve("metrics.jsonl"), optimizer.steps() > 0)) {
+            for (int epoch = startEpoch; epoch < cfg.epochs() && optimizer.steps() < totalSteps; epoch++) {
+                int first = epoch == startEpoch ? startBatch : 0;
+                Iterator<Batch> it = data.epoch(epoch, first);
+                for (int b = first; b + accum <= perEpoch * accum && optimizer.steps() < totalSteps; b += accum) {
+                    long t0 = System.nanoTime();
+                    double lr = schedule.at(epoch, b / accum, perEpoch);
+                    double loss = 0;
+                    Map<String, Double> parts = new LinkedHashMap<>();
+                    method.trainable().zeroGrad();
+                    for (int micro = 0; micro < accum; micro++) {
+                        Batch batch = it.next();
+                        try (Scope step = ctx.openScope(); Tape tape = ctx.record()) {
+                            StepLosses l = method.forward(ops, batch, root.split(microStep));
+                            double value = l.total().item();
+                            if (!Double.isFinite(value)) throw nonFinite("loss is " + value, lr);
+                            tape.backward(accum == 1 ? l.total() : ops.scale(l.total(), 1.0 / accum));
+                            loss += value / accum;
+                            for (Map.Entry<String, Tensor> e : l.parts().entrySet()) parts.merge(e.getKey(), e.getValue().item() / accum, Double::sum);
+                        }
+                        microStep++;
+                        images += batch.size();
+                    }
+                    double gradNorm = gradNorm();
+                    if (!Double.isFinite(gradNorm)) throw nonFinite("gradient norm is " + gradNorm, lr);
+                    if (cfg.clipNorm() > 0 && gradNorm > cfg.clipNorm()) {
+                        Tensor g = method.trainable().gradients();
+                        g.backend().affine(g, g, cfg.clipNorm() / (gradNorm + 1e-6), 0);
+                    }
+                    optimizer.step(lr);
+                    method.afterOptimizerStep(optimizer.steps());
+                    long nanos = System.nanoTime() - t0;
+                    hist.recordValue(Math.max(1, nanos));
+                    losses.add(loss);
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("step", optimizer.steps());
+                    rec.put("epoch", epoch + (double) (b / accum + 1) / perEpoch);
+                    rec.put("lr", lr);
+                    rec.put("loss", loss);
+                    parts.forEach(rec::put);
+                    rec.put("grad_norm", gradNorm);
+                    rec.put("step_ms", nanos / 1e6);
+                    log.write(rec);
+                    progress.update(optimizer.steps(), images, String.format(Locale.ROOT, "epoch %d  loss %.4f  lr %.2e", epoch + 1, loss, lr));
+                    int nextBatch = b + accum;
+                    boolean epochEnd = nextBatch + accum > perEpoch * accum;
+                    posEpoch = epochEnd ? epoch + 1 : epoch;
+                    posBatch = epochEnd ? 0 : nextBatch;
+                    if (cfg.checkpointEvery() > 0 && optimizer.steps() % cfg.checkpointEvery() == 0) checkpoint();
+                }
+            }
+        }
+        if (lastCheckpointStep != optimizer.steps()) checkpoint();
+        double secs = (System.nanoTime() - startNanos) / 1e9;
+        return new Result(optimizer.steps(), losses, images / Math.max(secs, 1e-9), hist, lastCheckpoint);
+    }
+
+    private double gradNorm() {
+        Ops ops = ctx.ops();
+        try (Scope s = ctx.openScope()) {
+            return Math.sqrt(ops.sum(ops.square(method.trainable().gradients())).item());
+        }
+    }
+
+    private NonFiniteLossException nonFinite(String what, double lr) {
+        return new NonFiniteLossException(what, optimizer.steps() + 1, lr, lastCheckpoint == null ? null : TrainingCheckpoint.weightsPath(lastCheckpoint).toString());
+    }
+
+    private void checkpoint() throws IOException {
+        Path base = cfg.outDir().resolve("checkpoint-" + optimizer.steps());
+        Map<String, Object> side = new LinkedHashMap<>(runInfo);
+        side.put("method", method.name());
+        side.put("optimizer_steps", optimizer.steps());
+        side.put("micro_step", microStep);
+        side.put("epoch", (long) posEpoch);
+        side.put("batch", (long) posBatch);
+        side.put("seed", cfg.seed());
+        side.put("evaluation_role", method.evaluationRole());
+        TrainingCheckpoint.save(base, method.stores(), roleOf(method.trainable()), optimizer.state(), side);
+        lastCheckpoint = base;
+        lastCheckpointStep = optimizer.steps();
+    }
+
+    private String roleOf(ParameterStore store) {
+        for (Map.Entry<String, ParameterStore> e : method.stores().entrySet()) if (e.getValue() == store) return e.getKey();
+        throw new IllegalStateException("method " + method.name() + " does not list its trainable store among its stores");
+    }
+}

@@ -1,0 +1,107 @@
+package io.tessera.ssl.train;
+
+import io.tessera.nn.ParameterStore;
+import io.tessera.nn.checkpoint.TrainingCheckpoint;
+import io.tessera.nn.optim.LrRule;
+import io.tessera.ssl.mae.MaeConfig;
+import io.tessera.ssl.mae.MaeMethod;
+import io.tessera.ssl.mae.MaskedAutoencoder;
+import io.tessera.ssl.method.Batch;
+import io.tessera.ssl.method.PretrainMethod;
+import io.tessera.ssl.method.StepLosses;
+import io.tessera.tensor.DType;
+import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.Ops;
+import io.tessera.tensor.Rng;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The shared training loop: learning, exact resume, non-finite losses, metrics. */
+class TrainerTest {
+    @TempDir
+    Path dir;
+
+    private static TrainerConfig config(Path out, int epochs) {
+        return new TrainerConfig(epochs, 1, 1.5e-3, LrRule.LINEAR, 0, 0.05, 0.95, 1, 0, 0, 0, out, 42);
+    }
+
+    private static Trainer trainer(ExecutionContext ctx, PretrainMethod m, TrainerConfig cfg) {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        return new Trainer(ctx, m, new PatternSource(ctx, 4, 8, 16, 7), cfg, Map.of("test", true), quiet, false);
+    }
+
+    @Test
+    void maeLossFallsAndMetricsAreWritten() throws IOException {
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            Trainer t = trainer(ctx, m, config(dir, 15).withBaseLr(0.05, LrRule.LINEAR)); // peak 1.6e-3 at batch 8
+            Trainer.Result r = t.run();
+            assertThat(r.optimizerSteps()).isEqualTo(60);
+            double first = r.losses().subList(0, 8).stream().mapToDouble(d -> d).average().orElseThrow();
+            double last = r.losses().subList(52, 60).stream().mapToDouble(d -> d).average().orElseThrow();
+            assertThat(last).as("mean loss of the last 8 steps vs the first 8").isLessThan(0.8 * first);
+            List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+            assertThat(lines).hasSize(60);
+            assertThat(lines.get(0)).contains("\"step\":1", "\"lr\":0.0", "\"loss_r\"", "\"grad_norm\"");
+            assertThat(TrainingCheckpoint.exists(dir.resolve("checkpoint-60"))).isTrue();
+            assertThat(r.stepTimeSummary()).contains("p50", "60 steps");
+        }
+    }
+
+    @Test
+    void resumeReproducesTheUninterruptedRunBitForBit() throws IOException {
+        List<Double> full, resumed;
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            full = trainer(ctx, m, config(dir.resolve("a"), 3).withCheckpointEvery(5)).run().losses();
+        }
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            Trainer t = trainer(ctx, m, config(dir.resolve("a"), 3));
+            t.resume(dir.resolve("a").resolve("checkpoint-5")); // mid-epoch: epoch 1, batch 1
+            resumed = t.run().losses();
+        }
+        assertThat(full).hasSize(12);
+        assertThat(resumed).containsExactlyElementsOf(full.subList(5, 12));
+    }
+
+    @Test
+    void aNanLossStopsTheRunAndLeavesTheLastCheckpointIntact() throws IOException {
+        try (ExecutionContext ctx = ExecutionContext.cpu(1, 1)) {
+            MaeMethod mae = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            PretrainMethod poisoned = new PretrainMethod() {
+                int calls;
+
+                public String name() { return "poisoned"; }
+                public ParameterStore trainable() { return mae.trainable(); }
+                public Map<String, ParameterStore> stores() { return mae.stores(); }
+                public String evaluationRole() { return mae.evaluationRole(); }
+                public void train(boolean on) { mae.train(on); }
+
+                public StepLosses forward(Ops ops, Batch batch, Rng rng) {
+                    StepLosses l = mae.forward(ops, batch, rng);
+                    return ++calls == 6 ? new StepLosses(ops.scale(l.total(), Double.NaN), l.parts()) : l;
+                }
+            };
+            Trainer t = trainer(ctx, poisoned, config(dir, 3).withCheckpointEvery(4));
+            assertThatThrownBy(t::run).isInstanceOf(NonFiniteLossException.class)
+                    .hasMessageContaining("loss is NaN at step 6").hasMessageContaining("learning rate")
+                    .hasMessageContaining("checkpoint-4");
+            MaskedAutoencoder fresh = MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32);
+            Map<String, Object> side = TrainingCheckpoint.load(dir.resolve("checkpoint-4"), Map.of("student", fresh.store()), "student",
+                    new io.tessera.nn.optim.AdamW(fresh.store(), io.tessera.nn.optim.ParamGroups.pretrain(), 0.9, 0.95, 1e-8, 0.05).state());
+            assertThat(side).containsEntry("optimizer_steps", 4L).containsEntry("method", "poisoned");
+        }
+    }
+}
