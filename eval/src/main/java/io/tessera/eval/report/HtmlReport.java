@@ -1,0 +1,76 @@
+package io.tessera.eval.report;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * A self-contained HTML report (no external files or scripts): sections of text, key/value
+ * tables, inline SVG charts and PNG images embedded as data URIs. Written atomically.
+ */
+public final class HtmlReport {
+    private final StringBuilder body = new StringBuilder();
+    private final String title;
+
+    public HtmlReport(String title) {
+        this.title = title;
+    }
+
+    public HtmlReport heading(String text) {
+        body.append("<h2>").append(Svg.esc(text)).append("</h2>\n");
+        return this;
+    }
+
+    public HtmlReport paragraph(String text) {
+        body.append("<p>").append(Svg.esc(text)).append("</p>\n");
+        return this;
+    }
+
+    public HtmlReport table(Map<String, ?> rows) {
+        body.append("<table>\n");
+        rows.forEach((k, v) -> body.append("<tr><th>").append(Svg.esc(k)).append("</th><td>").append(Svg.esc(String.valueOf(v))).append("</td></tr>\n"));
+        body.append("</table>\n");
+        return this;
+    }
+
+    /** Inline SVG markup (from {@link Svg}). */
+    public HtmlReport svg(String svg) {
+        body.append("<div class=\"fig\">").append(svg).append("</div>\n");
+        return this;
+    }
+
+    public HtmlReport image(BufferedImage img, String alt) throws IOException {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", png);
+        body.append("<div class=\"fig\"><img alt=\"").append(Svg.esc(alt)).append("\" src=\"data:image/png;base64,")
+                .append(Base64.getEncoder().encodeToString(png.toByteArray())).append("\"/></div>\n");
+        return this;
+    }
+
+    public String html() {
+        return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + Svg.esc(title) + "</title>\n"
+                + "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+                + "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+                + ".fig{margin:1em 0}img{image-rendering:pixelated}</style></head>\n<body>\n<h1>" + Svg.esc(title) + "</h1>\n"
+                + body + "</body></html>\n";
+    }
+
+    public void write(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".report", ".tmp");
+        try {
+            Files.writeString(tmp, html(), StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.tessera.eval.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void reconstructionGridPanels() {
+        int b = 1, c = 1, h = 4, w = 4, p = 2;
+        float[] orig = new float[16], rec = new float[16];
+        java.util.Arrays.fill(orig, 1f);       // white original
+        java.util.Arrays.fill(rec, 0f);        // black reconstruction
+        float[] mask = {1, 0, 0, 0};           // top-left patch masked
+        BufferedImage img = ReconstructionGrid.render(orig, rec, mask, b, c, h, w, p, 1);
+        int gap = 2;
+        assertThat(img.getWidth()).isEqualTo(4 * 4 + 5 * gap);
+        // panel 1 (masked): top-left grey, bottom-right white; panel 3 (pasted): top-left black, bottom-right white
+        int p1 = gap + (4 + gap), p3 = gap + 3 * (4 + gap);
+        assertThat(img.getRGB(p1, gap) & 0xffffff).isEqualTo(0x808080);
+        assertThat(img.getRGB(p1 + 3, gap + 3) & 0xffffff).isEqualTo(0xffffff);
+        assertThat(img.getRGB(p3, gap) & 0xffffff).isEqualTo(0x000000);
+        assertThat(img.getRGB(p3 + 3, gap + 3) & 0xffffff).isEqualTo(0xffffff);
+    }
+
+    @Test
+    void reportIsSelfContained() throws Exception {
+        HtmlReport r = new HtmlReport("run <1>");
+        r.heading("Loss").svg(Svg.lineChart("loss", "step", "loss", List.of(new Svg.Series("train", new double[]{1, 2, 3}, new double[]{3, 2, Double.NaN}, "#1f77b4")), 400, 200))
+                .table(Map.of("k-NN top-1", 0.75)).image(new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), "x");
+        Path f = dir.resolve("report.html");
+        r.write(f);
+        String html = Files.readString(f);
+        assertThat(html).contains("<svg", "polyline", "data:image/png;base64,", "run &lt;1&gt;", "k-NN top-1").doesNotContain("http-equiv", "<script");
+    }
+}
