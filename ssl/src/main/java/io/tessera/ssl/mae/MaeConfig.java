@@ -64,6 +64,75 @@ public record MaeConfig(VitConfig encoder, int decoderWidth, int decoderDepth, i
                 VitConfig.PosEmbed.FIXED_SINCOS, 0, 0.0), 24, 1, 3, 0.75, true);
     }
 
+    /**
+     * A small model for 28×28 or 32×32 images on a laptop CPU (the demo): width 128, 6 blocks,
+     * 4 heads, patch 4; decoder 64 wide, 2 blocks, 4 heads.
+     */
+    public static MaeConfig mini() {
+        return new MaeConfig(new VitConfig(28, 4, 1, 128, 6, 4, 4.0, true, 1e-6, VitConfig.Pooling.CLS,
+                VitConfig.PosEmbed.FIXED_SINCOS, 0, 0.0), 64, 2, 4, 0.75, true);
+    }
+
+    /** The preset names {@link #preset} accepts. */
+    public static final java.util.List<String> PRESETS = java.util.List.of("micro16", "mini", "tiny32", "tiny", "small", "base", "large", "huge");
+
+    /** A preset by name (see {@link #PRESETS}). */
+    public static MaeConfig preset(String name) {
+        return switch (name) {
+            case "micro16" -> micro16();
+            case "mini" -> mini();
+            case "tiny32" -> tiny32();
+            case "tiny" -> tiny();
+            case "small" -> small();
+            case "base" -> base();
+            case "large" -> large();
+            case "huge" -> huge();
+            default -> throw new IllegalArgumentException("unknown model '" + name + "'; presets: " + String.join(", ", PRESETS));
+        };
+    }
+
+    /** This model for images of another size, patch and channel count (widths and depths unchanged). */
+    public MaeConfig forImages(int size, int patch, int channels) {
+        return withEncoder(encoder.withImage(size, patch, channels));
+    }
+
+    /** The fields a checkpoint sidecar records to rebuild this model. */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("image_size", (long) encoder.imageSize());
+        m.put("patch_size", (long) encoder.patchSize());
+        m.put("in_chans", (long) encoder.inChannels());
+        m.put("embed_dim", (long) encoder.width());
+        m.put("depth", (long) encoder.depth());
+        m.put("num_heads", (long) encoder.heads());
+        m.put("mlp_ratio", encoder.mlpRatio());
+        m.put("decoder_embed_dim", (long) decoderWidth);
+        m.put("decoder_depth", (long) decoderDepth);
+        m.put("decoder_num_heads", (long) decoderHeads);
+        m.put("mask_ratio", maskRatio);
+        m.put("norm_pix_loss", normPixLoss);
+        return m;
+    }
+
+    /** Rebuilds a config from {@link #toMap()}'s fields (e.g. read back from a sidecar). */
+    public static MaeConfig fromMap(java.util.Map<?, ?> m) {
+        try {
+            VitConfig e = new VitConfig(num(m, "image_size"), num(m, "patch_size"), num(m, "in_chans"), num(m, "embed_dim"),
+                    num(m, "depth"), num(m, "num_heads"), ((Number) m.get("mlp_ratio")).doubleValue(), true, 1e-6,
+                    VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 0, 0.0);
+            return new MaeConfig(e, num(m, "decoder_embed_dim"), num(m, "decoder_depth"), num(m, "decoder_num_heads"),
+                    ((Number) m.get("mask_ratio")).doubleValue(), (Boolean) m.get("norm_pix_loss"));
+        } catch (NullPointerException | ClassCastException ex) {
+            throw new IllegalArgumentException("incomplete MAE model description " + m + ": " + ex.getMessage());
+        }
+    }
+
+    private static int num(java.util.Map<?, ?> m, String k) {
+        Object v = m.get(k);
+        if (!(v instanceof Number n)) throw new IllegalArgumentException("model description lacks a number for '" + k + "'");
+        return n.intValue();
+    }
+
     /** Number of values per patch, P·P·C: the decoder's prediction width. */
     public int patchValues() {
         return encoder.patchSize() * encoder.patchSize() * encoder.inChannels();

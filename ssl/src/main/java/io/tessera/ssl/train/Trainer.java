@@ -102,8 +102,8 @@ public final class Trainer {
         Map<String, Object> side = TrainingCheckpoint.load(base, method.stores(), roleOf(method.trainable()), optimizer.state());
         optimizer.setSteps(((Number) side.get("optimizer_steps")).longValue());
         microStep = ((Number) side.get("micro_step")).longValue();
-        startEpoch = posEpoch = ((Number) side.get("epoch")).intValue();
-        startBatch = posBatch = ((Number) side.get("batch")).intValue();
+        startEpoch = posEpoch = ((Number) side.get("resume_epoch")).intValue();
+        startBatch = posBatch = ((Number) side.get("resume_batch")).intValue();
         lastCheckpoint = base;
         lastCheckpointStep = optimizer.steps();
     }
@@ -194,8 +194,8 @@ public final class Trainer {
         side.put("method", method.name());
         side.put("optimizer_steps", optimizer.steps());
         side.put("micro_step", microStep);
-        side.put("epoch", (long) posEpoch);
-        side.put("batch", (long) posBatch);
+        side.put("resume_epoch", (long) posEpoch);
+        side.put("resume_batch", (long) posBatch);
         side.put("seed", cfg.seed());
         side.put("evaluation_role", method.evaluationRole());
         TrainingCheckpoint.save(base, method.stores(), roleOf(method.trainable()), optimizer.state(), side);

@@ -1,0 +1,157 @@
+package io.tessera.cli;
+
+import io.tessera.nn.optim.LrRule;
+import io.tessera.nn.optim.MomentumSchedule;
+import io.tessera.ssl.data.Dataset;
+import io.tessera.ssl.data.Datasets;
+import io.tessera.ssl.data.Normalize;
+import io.tessera.ssl.data.Split;
+import io.tessera.ssl.mae.MaeConfig;
+import io.tessera.ssl.mae.MaeMethod;
+import io.tessera.ssl.mae.MaskedAutoencoder;
+import io.tessera.ssl.method.PretrainMethod;
+import io.tessera.ssl.rcmae.RcMae;
+import io.tessera.ssl.rcmae.RcMaeMethod;
+import io.tessera.ssl.train.LoaderSource;
+import io.tessera.ssl.train.Trainer;
+import io.tessera.ssl.train.TrainerConfig;
+import io.tessera.tensor.DType;
+import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.Rng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code tessera pretrain}: self-supervised pre-training on the CPU with any method. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Pre-train a ViT with a masked-image-modelling method on the CPU (Vector API, all cores).",
+                "Writes metrics.jsonl, checkpoints (safetensors + JSON sidecar) and prints step-time percentiles.",
+                "Example: tessera pretrain --method rcmae --model mini --data fashion-mnist --epochs 50"})
+public final class PretrainCommand implements Callable<Integer> {
+    enum Method { MAE, RCMAE }
+
+    enum MomentumKind { CONSTANT, COSINE }
+
+    @Option(names = "--method", defaultValue = "mae", description = "Method: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    Method method;
+
+    @Option(names = "--model", defaultValue = "mini", description = "Model preset: micro16, mini, tiny32, tiny, small, base, large, huge (default ${DEFAULT-VALUE}); image size and channels follow the data.")
+    String model;
+
+    @Option(names = "--patch", description = "Patch size (default: the preset's when it divides the image size, else 4).")
+    Integer patch;
+
+    @Option(names = "--data", defaultValue = "fashion-mnist-embedded", description = "Dataset: fashion-mnist-embedded (default, ships with Tessera), fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, cifar100:DIR, folder:DIR.")
+    String data;
+
+    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--warmup", description = "Warm-up epochs (default: a tenth of the epochs).")
+    Double warmup;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size per step (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--accum", defaultValue = "1", description = "Gradient accumulation steps (default ${DEFAULT-VALUE}).")
+    int accum;
+
+    @Option(names = "--blr", description = "Base learning rate; peak lr = blr × batch × accum / 256 (default: 1.5e-4 for the ImageNet presets, 5e-3 for micro16/mini/tiny32).")
+    Double blr;
+
+    @Option(names = "--weight-decay", defaultValue = "0.05", description = "AdamW weight decay (default ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "0", description = "Clip the global gradient norm to this (0: no clipping, as MAE).")
+    double clip;
+
+    @Option(names = "--mask-ratio", defaultValue = "0.75", description = "Fraction of patches masked (default ${DEFAULT-VALUE}).")
+    double maskRatio;
+
+    @Option(names = "--no-norm-pix", description = "Reconstruct raw pixels instead of per-patch normalised ones.")
+    boolean noNormPix;
+
+    @Option(names = "--gamma", defaultValue = "1.0", description = "RC-MAE: weight of the consistency loss (default ${DEFAULT-VALUE}).")
+    double gamma;
+
+    @Option(names = "--momentum", defaultValue = "0.996", description = "Teacher EMA momentum (default ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--momentum-schedule", defaultValue = "constant", description = "Teacher momentum: constant (RC-MAE's released code) or cosine (to 1; the stated schedule). Default ${DEFAULT-VALUE}.")
+    MomentumKind momentumSchedule;
+
+    @Option(names = "--threads", description = "CPU threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Data-loading threads (default ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of every random stream (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", description = "Output directory (default runs/pretrain-METHOD).")
+    Path out;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Optimizer steps between checkpoints (0: only at the end).")
+    int checkpointEvery;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps (0: run all epochs).")
+    long maxSteps;
+
+    @Option(names = "--resume", description = "Continue from this checkpoint (path without .safetensors/.json).")
+    Path resume;
+
+    /** What a finished pre-training run leaves for callers (the demo builds on it). */
+    record Run(PretrainMethod method, MaeConfig config, Trainer.Result result, Dataset dataset, Normalize normalize, Path out) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        try (ExecutionContext ctx = ExecutionContext.cpu(t, seed)) {
+            Run run = run(ctx, System.err);
+            Trainer.Result r = run.result();
+            System.out.printf(Locale.ROOT, "%s: %d steps, final loss %.4f, %.1f images/s%n", run.method().name(), r.optimizerSteps(),
+                    r.losses().isEmpty() ? Double.NaN : r.losses().get(r.losses().size() - 1), r.imagesPerSecond());
+            System.out.println(r.stepTimeSummary());
+            System.out.println("checkpoint: " + r.lastCheckpoint());
+        }
+        return 0;
+    }
+
+    Run run(ExecutionContext ctx, java.io.PrintStream console) throws Exception {
+        Dataset ds = Datasets.open(data, Split.TRAIN);
+        MaeConfig cfg = Recipes.model(model, ds, patch).withMaskRatio(maskRatio).withNormPixLoss(!noNormPix);
+        Normalize norm = Recipes.normalizeFor(data, ds);
+        Path dir = out != null ? out : Path.of("runs", "pretrain-" + method.name().toLowerCase());
+        int batchesPerEpoch = ds.size() / batch;
+        if (batchesPerEpoch < accum) throw new IllegalArgumentException("batch " + batch + " × accumulation " + accum + " exceeds the " + ds.size() + " images of " + ds.name());
+        long totalIters = (long) epochs * (batchesPerEpoch / accum);
+        PretrainMethod m = switch (method) {
+            case MAE -> new MaeMethod(MaskedAutoencoder.create(ctx, cfg, DType.F32));
+            case RCMAE -> new RcMaeMethod(RcMae.create(ctx, cfg, DType.F32, gamma),
+                    momentumSchedule == MomentumKind.COSINE ? MomentumSchedule.cosine(momentum, totalIters) : MomentumSchedule.constant(momentum));
+        };
+        double base = blr != null ? blr : Recipes.defaultBlr(model);
+        TrainerConfig tc = new TrainerConfig(epochs, warmup != null ? warmup : Math.max(0, epochs / 10.0), base, LrRule.LINEAR, 0,
+                weightDecay, 0.95, accum, clip, checkpointEvery, maxSteps, dir, seed);
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("model", cfg.toMap());
+        info.put("model_preset", model);
+        info.put("data", data);
+        info.put("batch_size", (long) batch);
+        try (LoaderSource src = new LoaderSource(ds, Recipes.maeViews(ds, norm), new Rng(seed).split("data"), batch, workers, ctx.ops())) {
+            Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null);
+            if (resume != null) trainer.resume(resume);
+            console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
+                    model, m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name());
+            Trainer.Result r = trainer.run();
+            return new Run(m, cfg, r, ds, norm, dir);
+        }
+    }
+}

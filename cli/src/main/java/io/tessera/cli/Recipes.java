@@ -1,0 +1,49 @@
+package io.tessera.cli;
+
+import io.tessera.ssl.data.Dataset;
+import io.tessera.ssl.data.HorizontalFlip;
+import io.tessera.ssl.data.Normalize;
+import io.tessera.ssl.data.RandomResizedCrop;
+import io.tessera.ssl.data.Transform;
+import io.tessera.ssl.mae.MaeConfig;
+
+import java.util.List;
+
+/** The per-method choices the command line makes for a dataset: model shape, augmentations, normalisation. */
+final class Recipes {
+    private Recipes() {
+    }
+
+    /** Channel statistics for the dataset: Fashion-MNIST's or MNIST's for those, ImageNet's for RGB, else 0.5/0.5. */
+    static Normalize normalizeFor(String spec, Dataset d) {
+        if (spec.startsWith("fashion-mnist")) return Normalize.fashionMnist();
+        if (spec.startsWith("mnist")) return Normalize.mnist();
+        if (d.channels() == 3) return Normalize.imagenet();
+        float[] half = new float[d.channels()];
+        java.util.Arrays.fill(half, 0.5f);
+        return new Normalize(half, half);
+    }
+
+    /** A preset adapted to the dataset's square images; the patch must divide the image size. */
+    static MaeConfig model(String preset, Dataset d, Integer patch) {
+        if (d.height() != d.width()) throw new IllegalArgumentException("pre-training needs square images, " + d.name() + " has " + d.shapeString());
+        MaeConfig base = MaeConfig.preset(preset);
+        int p = patch != null ? patch : (d.height() % base.encoder().patchSize() == 0 && d.height() / base.encoder().patchSize() >= 2
+                ? base.encoder().patchSize() : 4);
+        if (d.height() % p != 0) throw new IllegalArgumentException("patch " + p + " does not divide the image size " + d.height());
+        return base.forImages(d.height(), p, d.channels());
+    }
+
+    /** MAE's augmentation: random resized crop (scale 0.2–1) and horizontal flip, then normalisation. */
+    static List<Transform> maeViews(Dataset d, Normalize n) {
+        return List.of(Transform.compose(RandomResizedCrop.maePretrain(d.height()), HorizontalFlip.half(), n));
+    }
+
+    /** Default base learning rate: the official 1.5e-4 for ImageNet-scale presets, larger for the small CPU presets. */
+    static double defaultBlr(String preset) {
+        return switch (preset) {
+            case "micro16", "mini", "tiny32" -> 5e-3;
+            default -> 1.5e-4;
+        };
+    }
+}
