@@ -14,7 +14,7 @@
  * MAE's RandomResizedCrop (torchvision 10-attempt rule, or the TF-style single draw for linear
  * probing), DeiT III's SimpleResizedCrop, HorizontalFlip, ColorJitter, ThreeAugment, Normalize,
  * ToRgb, ResizeCenterCrop. {@link io.tessera.ssl.data.Loader} applies them in worker threads with
- * a bounded prefetch; sample i of epoch e always uses the stream
+ * a bounded prefetch (one or several views per sample, e.g. LUT's two); sample i of epoch e always uses the stream
  * {@code rng.split("epoch-" + e).split("sample").split(i)}, so the worker count never changes a batch.
  *
  * <pre>{@code

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -59,6 +61,18 @@ class DatasetsTest {
                 .hasMessageContaining("needs a directory");
         assertThatThrownBy(() -> Datasets.open("cifar10:")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("empty directory");
+    }
+
+    @Test
+    void systemFashionMnistFallsBackOnlyWhenAskedAndSaysSo() {
+        Path absent = dir.resolve("no-fashion-mnist");
+        List<String> notes = new ArrayList<>();
+        Dataset d = Datasets.open("fashion-mnist", Split.TEST, notes::add, absent);
+        assertThat(d.size()).isEqualTo(500);
+        assertThat(notes).singleElement().asString().contains(absent.toString(), "dataset-fashion-mnist", "embedded");
+        assertThatThrownBy(() -> Datasets.open("fashion-mnist", Split.TRAIN, null, absent))
+                .isInstanceOf(DataFormatException.class)
+                .hasMessageContaining(absent.toString()).hasMessageContaining("fashion-mnist-embedded");
     }
 
     @Test

@@ -141,6 +141,25 @@ class LoaderTest {
     }
 
     @Test
+    void twoViewsUseIndependentStreamsOfTheSample() {
+        Transform v1 = Transform.compose(SimpleResizedCrop.deit3(8), HorizontalFlip.half(), Normalize.fashionMnist());
+        Transform v2 = Transform.compose(SimpleResizedCrop.deit3(8), HorizontalFlip.half(), ColorJitter.lut(),
+                new ThreeAugment(), Normalize.fashionMnist());
+        Dataset d = synthetic(12);
+        try (ExecutionContext ctx = ExecutionContext.reference(0);
+             Loader l = new Loader(d, List.of(v1, v2), new Rng(9), new Loader.Options(4, true, true, 2, 2), ctx.ops())) {
+            Loader.Batch b = l.epoch(3).next();
+            assertThat(b.views()).hasSize(2);
+            int i = b.indices()[1];
+            Image x = d.get(i).image();
+            float[] view0 = Arrays.copyOfRange(b.views().get(0).toFloatArray(), 64, 128);
+            float[] view1 = Arrays.copyOfRange(b.views().get(1).toFloatArray(), 64, 128);
+            assertThat(view0).containsExactly(v1.apply(x, l.sampleRng(3, i).split(0)).data());
+            assertThat(view1).containsExactly(v2.apply(x, l.sampleRng(3, i).split(1)).data());
+        }
+    }
+
+    @Test
     void embeddedDatasetThroughTheMaePipeline() {
         Dataset d = Datasets.open(null);
         Transform t = Transform.compose(RandomResizedCrop.maePretrain(28), HorizontalFlip.half(), Normalize.fashionMnist());
