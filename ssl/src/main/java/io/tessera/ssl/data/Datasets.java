@@ -4,6 +4,7 @@ package io.tessera.ssl.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /** Dataset specs: fashion-mnist, fashion-mnist-embedded, mnist:DIR, cifar10:DIR, cifar100:DIR, folder:DIR. */
 public final class Datasets {
@@ -34,6 +35,27 @@ public final class Datasets {
      * @throws DataFormatException      for missing or malformed files
      */
     public static Dataset open(String spec, Split split) {
+        return open(spec, split, null);
+    }
+
+    /**
+     * Like {@link #open(String, Split)}, but when {@code notices} is given and the system
+     * Fashion-MNIST named by plain {@code fashion-mnist} is absent, falls back to the embedded
+     * subset and reports the substitution (with the reason) through {@code notices}.
+     */
+    public static Dataset open(String spec, Split split, Consumer<String> notices) {
+        return open(spec, split, notices, SYSTEM_FASHION_MNIST);
+    }
+
+    /** {@link #open(String, Split, Consumer)} with the system Fashion-MNIST location given. */
+    static Dataset open(String spec, Split split, Consumer<String> notices, Path systemFashionMnist) {
+        if (notices != null && "fashion-mnist".equals(spec) && !Files.isDirectory(systemFashionMnist)) {
+            notices.accept("Fashion-MNIST not found in " + systemFashionMnist + " (install Debian's "
+                    + "dataset-fashion-mnist package or pass fashion-mnist:DIR); using the embedded subset of "
+                    + EmbeddedFashionMnist.TRAIN_PER_CLASS * 10 + " training / " + EmbeddedFashionMnist.TEST_PER_CLASS * 10
+                    + " test images instead");
+            return EmbeddedFashionMnist.load(split);
+        }
         if (spec == null || spec.isBlank() || spec.equals("fashion-mnist-embedded")) {
             return EmbeddedFashionMnist.load(split);
         }
@@ -44,7 +66,7 @@ public final class Datasets {
             throw new IllegalArgumentException("dataset spec '" + spec + "' has an empty directory; " + ACCEPTED);
         }
         return switch (kind) {
-            case "fashion-mnist" -> fashionMnist(arg == null ? null : Path.of(arg), split);
+            case "fashion-mnist" -> fashionMnist(arg == null ? null : Path.of(arg), systemFashionMnist, split);
             case "mnist" -> idx("mnist", requireDir(spec, arg), split, IdxDataset.MNIST_CLASSES);
             case "cifar10" -> CifarDataset.cifar10(requireDir(spec, arg), split);
             case "cifar100" -> CifarDataset.cifar100(requireDir(spec, arg), split, CifarDataset.Cifar100Label.FINE);
@@ -59,8 +81,8 @@ public final class Datasets {
         return Path.of(arg);
     }
 
-    private static Dataset fashionMnist(Path dir, Split split) {
-        Path d = dir == null ? SYSTEM_FASHION_MNIST : dir;
+    private static Dataset fashionMnist(Path dir, Path system, Split split) {
+        Path d = dir == null ? system : dir;
         if (dir == null && !Files.isDirectory(d)) {
             throw new DataFormatException(d.toString(), -1, "Fashion-MNIST not found; install Debian's "
                     + "dataset-fashion-mnist package, pass fashion-mnist:DIR with the four IDX files, or use "

@@ -8,7 +8,10 @@ import io.tessera.tensor.Ops;
 import io.tessera.tensor.Rng;
 import io.tessera.tensor.Tensor;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,7 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Batches of (images (B, C, H, W) F32, labels (B) I32) over a {@link Dataset} with a {@link Transform}. */
+/** Batches of (images (B, C, H, W) F32 per view, labels (B) I32) over a {@link Dataset} with one or more {@link Transform}s. */
 public final class Loader implements AutoCloseable {
     /**
      * Loader settings.
@@ -47,8 +50,16 @@ public final class Loader implements AutoCloseable {
         }
     }
 
-    /** Host-side batch: images (B, C, H, W) row-major, labels (B), the dataset indices (B). */
-    public record HostBatch(float[] images, int[] labels, int[] indices, int channels, int height, int width) {
+    /**
+     * Host-side batch: per view v, images (B, C_v, H_v, W_v) row-major with shape {C_v, H_v, W_v};
+     * labels (B); the dataset indices (B).
+     */
+    public record HostBatch(float[][] views, int[][] shapes, int[] labels, int[] indices) {
+        /** View 0's images. */
+        public float[] images() {
+            return views[0];
+        }
+
         public int size() {
             return labels.length;
         }
@@ -57,17 +68,21 @@ public final class Loader implements AutoCloseable {
     /**
      * A device batch built on the consumer's thread.
      *
-     * @param images  (B, C, H, W) F32
+     * @param views   per view, images (B, C, H, W) F32 (one entry for a single transform)
      * @param labels  (B) I32
      * @param indices dataset indices of the B samples
      * @param epoch   epoch number
      * @param step    batch number within the epoch
      */
-    public record Batch(Tensor images, Tensor labels, int[] indices, int epoch, int step) {
+    public record Batch(List<Tensor> views, Tensor labels, int[] indices, int epoch, int step) {
+        /** View 0's images (B, C, H, W). */
+        public Tensor images() {
+            return views.get(0);
+        }
     }
 
     private final Dataset dataset;
-    private final Transform transform;
+    private final List<Transform> views;
     private final Rng rng;
     private final Options options;
     private final Ops ops;
@@ -76,11 +91,23 @@ public final class Loader implements AutoCloseable {
     private boolean closed;
 
     /**
+     * A single-view loader: sample i of epoch e is {@code transform.apply(image, sampleRng(e, i))}.
+     *
      * @param ops used only on the consumer's thread, to build the batch tensors
      */
     public Loader(Dataset dataset, Transform transform, Rng rng, Options options, Ops ops) {
+        this(dataset, List.of(transform), rng, options, ops);
+    }
+
+    /**
+     * A multi-view loader (e.g. LUT's two views of each image): view v of sample i in epoch e is
+     * {@code views.get(v).apply(image, sampleRng(e, i).split(v))}; with one view the stream is
+     * {@code sampleRng(e, i)} itself.
+     */
+    public Loader(Dataset dataset, List<Transform> views, Rng rng, Options options, Ops ops) {
+        if (views.isEmpty()) throw new IllegalArgumentException("Loader: at least one view transform is needed");
         this.dataset = dataset;
-        this.transform = transform;
+        this.views = List.copyOf(views);
         this.rng = rng;
         this.options = options;
         this.ops = ops;
@@ -160,33 +187,35 @@ public final class Loader implements AutoCloseable {
         if (pool != null) pool.shutdownNow();
     }
 
-    /** Builds host batch {@code step} of an epoch from its order: reads and augments each sample. */
+    /** Builds host batch {@code step} of an epoch from its order: reads each sample once, augments each view. */
     private HostBatch build(int epoch, int step, int[] order) {
         int b = options.batchSize();
         int from = step * b, to = Math.min(order.length, from + b);
-        int n = to - from;
+        int n = to - from, nv = views.size();
         int[] idx = new int[n], labels = new int[n];
-        float[] data = null;
-        int c = 0, h = 0, w = 0, per = 0;
+        float[][] data = new float[nv][];
+        int[][] shapes = new int[nv][];
         for (int k = 0; k < n; k++) {
             int i = order[from + k];
             idx[k] = i;
             Sample s = dataset.get(i);
-            Image img = transform.apply(s.image(), sampleRng(epoch, i));
-            if (data == null) {
-                c = img.channels();
-                h = img.height();
-                w = img.width();
-                per = img.size();
-                data = new float[n * per];
-            } else if (img.channels() != c || img.height() != h || img.width() != w) {
-                throw new IllegalStateException("Loader: sample " + i + " was transformed to " + img.shapeString()
-                        + " but the batch started with (" + c + ", " + h + ", " + w + "); the transform must give one shape");
-            }
-            System.arraycopy(img.data(), 0, data, k * per, per);
             labels[k] = s.label();
+            Rng sr = sampleRng(epoch, i);
+            for (int v = 0; v < nv; v++) {
+                Image img = views.get(v).apply(s.image(), nv == 1 ? sr : sr.split(v));
+                int[] shape = {img.channels(), img.height(), img.width()};
+                if (data[v] == null) {
+                    shapes[v] = shape;
+                    data[v] = new float[n * img.size()];
+                } else if (!Arrays.equals(shape, shapes[v])) {
+                    throw new IllegalStateException("Loader: view " + v + " of sample " + i + " was transformed to "
+                            + img.shapeString() + " but the batch started with " + Arrays.toString(shapes[v])
+                            + "; each view's transform must give one shape");
+                }
+                System.arraycopy(img.data(), 0, data[v], k * img.size(), img.size());
+            }
         }
-        return new HostBatch(data, labels, idx, c, h, w);
+        return new HostBatch(data, shapes, labels, idx);
     }
 
     /** The batches of one epoch, in order; prepared ahead by the workers up to the prefetch bound. */
@@ -286,9 +315,13 @@ public final class Loader implements AutoCloseable {
         public Batch next() {
             int k = next;
             HostBatch hb = nextHost();
-            Tensor images = ops.tensor(hb.images(), hb.size(), hb.channels(), hb.height(), hb.width());
+            List<Tensor> images = new ArrayList<>(hb.views().length);
+            for (int v = 0; v < hb.views().length; v++) {
+                int[] sh = hb.shapes()[v];
+                images.add(ops.tensor(hb.views()[v], hb.size(), sh[0], sh[1], sh[2]));
+            }
             Tensor labels = ops.indices(hb.labels(), hb.size());
-            return new Batch(images, labels, hb.indices(), epoch, k);
+            return new Batch(List.copyOf(images), labels, hb.indices(), epoch, k);
         }
 
         private LoaderException failure(int k, Throwable cause) {

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -62,6 +64,18 @@ class DatasetsTest {
     }
 
     @Test
+    void systemFashionMnistFallsBackOnlyWhenAskedAndSaysSo() {
+        Path absent = dir.resolve("no-fashion-mnist");
+        List<String> notes = new ArrayList<>();
+        Dataset d = Datasets.open("fashion-mnist", Split.TEST, notes::add, absent);
+        assertThat(d.size()).isEqualTo(500);
+        assertThat(notes).singleElement().asString().contains(absent.toString(), "dataset-fashion-mnist", "embedded");
+        assertThatThrownBy(() -> Datasets.open("fashion-mnist", Split.TRAIN, null, absent))
+                .isInstanceOf(DataFormatException.class)
+                .hasMessageContaining(absent.toString()).hasMessageContaining("fashion-mnist-embedded");
+    }
+
+    @Test
     void mnistDirectoryWithPlainFiles() throws IOException {
         Files.write(dir.resolve("t10k-images-idx3-ubyte"), IdxDatasetTest.images(4, 28, 28));
         Files.write(dir.resolve("t10k-labels-idx1-ubyte"), IdxDatasetTest.labels(9, 0, 1, 2));
@@ -72,11 +86,18 @@ class DatasetsTest {
                 .hasMessageContaining(dir.resolve("train-images-idx3-ubyte.gz").toString()).hasMessageContaining("file not found");
     }
 
+    private static final java.util.Map<Split, IdxDataset> FULL = new java.util.EnumMap<>(Split.class);
+
+    /** The system Fashion-MNIST split, read once per test class. */
+    private static synchronized IdxDataset full(Split split) {
+        return FULL.computeIfAbsent(split, s -> (IdxDataset) Datasets.open("fashion-mnist", s));
+    }
+
     @Test
     void fullFashionMnistWhenInstalled() {
         assumeTrue(Files.isDirectory(Datasets.SYSTEM_FASHION_MNIST), "dataset-fashion-mnist not installed");
-        Dataset train = Datasets.open("fashion-mnist");
-        Dataset test = Datasets.open("fashion-mnist", Split.TEST);
+        Dataset train = full(Split.TRAIN);
+        Dataset test = full(Split.TEST);
         assertThat(train.size()).isEqualTo(60_000);
         assertThat(test.size()).isEqualTo(10_000);
         assertThat(classCounts(train)).containsOnly(6000);
@@ -84,17 +105,30 @@ class DatasetsTest {
     }
 
     @Test
-    void embeddedSubsetEqualsAFreshExtraction() throws IOException {
+    void embeddedSubsetEqualsTheDocumentedSelection() {
         assumeTrue(Files.isDirectory(Datasets.SYSTEM_FASHION_MNIST), "dataset-fashion-mnist not installed");
-        EmbeddedSubsetTool.write(Datasets.SYSTEM_FASHION_MNIST, dir);
         for (Split split : Split.values()) {
-            IdxDataset fresh = Datasets.idx("fresh", dir, split, IdxDataset.FASHION_MNIST_CLASSES);
+            IdxDataset source = full(split);
+            int per = split == Split.TRAIN ? EmbeddedFashionMnist.TRAIN_PER_CLASS : EmbeddedFashionMnist.TEST_PER_CLASS;
+            int[] picked = EmbeddedSubsetTool.select(source, per);
             IdxDataset shipped = EmbeddedFashionMnist.load(split);
-            assertThat(fresh.size()).isEqualTo(shipped.size());
-            for (int i = 0; i < fresh.size(); i++) {
-                assertThat(shipped.label(i)).isEqualTo(fresh.label(i));
-                assertThat(shipped.get(i).image().data()).containsExactly(fresh.get(i).image().data());
+            assertThat(shipped.size()).isEqualTo(picked.length);
+            for (int i = 0; i < picked.length; i++) {
+                assertThat(shipped.label(i)).isEqualTo(source.label(picked[i]));
+                assertThat(shipped.get(i).image().data()).containsExactly(source.get(picked[i]).image().data());
             }
         }
+    }
+
+    @Test
+    void subsetToolWritesReadableGzipIdx() throws IOException {
+        byte[] img = EmbeddedSubsetTool.imagesIdx(EmbeddedFashionMnist.load(Split.TEST), new int[] {3, 1, 4});
+        byte[] lab = EmbeddedSubsetTool.labelsIdx(EmbeddedFashionMnist.load(Split.TEST), new int[] {3, 1, 4});
+        Files.write(dir.resolve("i.gz"), EmbeddedSubsetTool.gzip(img));
+        Files.write(dir.resolve("l.gz"), EmbeddedSubsetTool.gzip(lab));
+        IdxDataset d = IdxDataset.open("t", dir.resolve("i.gz"), dir.resolve("l.gz"), IdxDataset.FASHION_MNIST_CLASSES);
+        assertThat(d.size()).isEqualTo(3);
+        assertThat(d.get(2).image().data()).containsExactly(EmbeddedFashionMnist.load(Split.TEST).get(4).image().data());
+        assertThat(d.label(0)).isEqualTo(EmbeddedFashionMnist.load(Split.TEST).label(3));
     }
 }
