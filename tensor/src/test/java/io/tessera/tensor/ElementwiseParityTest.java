@@ -114,6 +114,7 @@ class ElementwiseParityTest {
             int na = Shape.of(ad).size(), nb = Shape.of(bd).size();
             Shape os = Shape.broadcast(Shape.of(ad), Shape.of(bd));
             if (os.size() > LARGE && !java.util.Arrays.asList(LARGE_BINARY).contains(op)) continue;
+            if (os.size() > LARGE && op != BinaryOp.ADD && Shape.of(ad).equals(Shape.of(bd))) continue; // one same-shape large case
             int[] od = os.dims();
             long seed = 97L * op.ordinal() + na + 7L * nb;
             float[] a = randn(seed, na);

@@ -29,14 +29,19 @@ public final class SimdElementwise {
         float[] o = out.f32(), xs = x.f32();
         int oo = out.offset(), xo = x.offset();
         VectorSpecies<Float> sp = sc.species();
+        boolean math = op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH || op == UnaryOp.GELU;
         ElementwiseLoops.forRange(sc, out.size(), (from, to) -> {
+            if (math) {
+                mathForward(sp, op, xs, xo, o, oo, from, to);
+                return;
+            }
             int i = from, bound = from + sp.loopBound(to - from);
             for (; i < bound; i += sp.length()) {
-                forward(op, FloatVector.fromArray(sp, xs, xo + i)).intoArray(o, oo + i);
+                simpleForward(op, FloatVector.fromArray(sp, xs, xo + i)).intoArray(o, oo + i);
             }
             if (i < to) {
                 VectorMask<Float> m = sp.indexInRange(i, to);
-                forward(op, FloatVector.fromArray(sp, xs, xo + i, m)).intoArray(o, oo + i, m);
+                simpleForward(op, FloatVector.fromArray(sp, xs, xo + i, m)).intoArray(o, oo + i, m);
             }
         });
     }
@@ -53,21 +58,71 @@ public final class SimdElementwise {
         int dOff = dx.offset(), gOff = dy.offset(), xOff = x.offset(), yOff = y.offset();
         VectorSpecies<Float> sp = sc.species();
         ElementwiseLoops.forRange(sc, dx.size(), (from, to) -> {
+            if (op == UnaryOp.GELU) {
+                geluBackward(sp, d, dOff, g, gOff, xs, xOff, from, to);
+                return;
+            }
             int i = from, bound = from + sp.loopBound(to - from);
             for (; i < bound; i += sp.length()) {
                 FloatVector gv = FloatVector.fromArray(sp, g, gOff + i);
                 FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i);
                 FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i);
-                FloatVector.fromArray(sp, d, dOff + i).add(backward(op, gv, xv, yv)).intoArray(d, dOff + i);
+                FloatVector.fromArray(sp, d, dOff + i).add(simpleBackward(op, gv, xv, yv)).intoArray(d, dOff + i);
             }
             if (i < to) {
                 VectorMask<Float> m = sp.indexInRange(i, to);
                 FloatVector gv = FloatVector.fromArray(sp, g, gOff + i, m);
                 FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i, m);
                 FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i, m);
-                FloatVector.fromArray(sp, d, dOff + i, m).add(backward(op, gv, xv, yv)).intoArray(d, dOff + i, m);
+                FloatVector.fromArray(sp, d, dOff + i, m).add(simpleBackward(op, gv, xv, yv)).intoArray(d, dOff + i, m);
             }
         });
+    }
+
+    /** EXP, LOG, TANH, GELU over [from, to): whole blocks in place, the tail through padded copies. */
+    private static void mathForward(VectorSpecies<Float> sp, UnaryOp op, float[] x, int xo, float[] o, int oo, int from, int to) {
+        float[] scratch = new float[VectorMath.BLOCK];
+        int main = from + sp.loopBound(to - from);
+        for (int s = from; s < main; s += VectorMath.BLOCK) {
+            math(sp, op, x, xo + s, o, oo + s, Math.min(VectorMath.BLOCK, main - s), scratch);
+        }
+        if (main < to) {
+            int w = sp.length(), r = to - main;
+            float[] tx = new float[w], ty = new float[w];
+            java.util.Arrays.fill(tx, 1f);
+            System.arraycopy(x, xo + main, tx, 0, r);
+            math(sp, op, tx, 0, ty, 0, w, scratch);
+            System.arraycopy(ty, 0, o, oo + main, r);
+        }
+    }
+
+    private static void math(VectorSpecies<Float> sp, UnaryOp op, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        switch (op) {
+            case EXP -> VectorMath.exp(sp, x, xo, y, yo, n);
+            case LOG -> VectorMath.log(sp, x, xo, y, yo, n);
+            case TANH -> VectorMath.tanh(sp, x, xo, y, yo, n, scratch);
+            case GELU -> VectorMath.gelu(sp, x, xo, y, yo, n, scratch);
+            default -> throw new IllegalStateException("no vector-math kernel for " + op);
+        }
+    }
+
+    /** dx += dy·GELU'(x) over [from, to), the tail through padded copies. */
+    private static void geluBackward(VectorSpecies<Float> sp, float[] d, int dOff, float[] g, int gOff, float[] x, int xOff,
+                                     int from, int to) {
+        float[] scratch = new float[VectorMath.BLOCK];
+        int main = from + sp.loopBound(to - from);
+        for (int s = from; s < main; s += VectorMath.BLOCK) {
+            VectorMath.geluBackward(sp, d, dOff + s, g, gOff + s, x, xOff + s, Math.min(VectorMath.BLOCK, main - s), scratch);
+        }
+        if (main < to) {
+            int w = sp.length(), r = to - main;
+            float[] td = new float[w], tg = new float[w], tx = new float[w];
+            System.arraycopy(d, dOff + main, td, 0, r);
+            System.arraycopy(g, gOff + main, tg, 0, r);
+            System.arraycopy(x, xOff + main, tx, 0, r);
+            VectorMath.geluBackward(sp, td, 0, tg, 0, tx, 0, w, scratch);
+            System.arraycopy(td, 0, d, dOff + main, r);
+        }
     }
 
     /** out = a ∘ b with NumPy broadcasting. */
@@ -130,24 +185,21 @@ public final class SimdElementwise {
         });
     }
 
-    /** f(x) on one vector. */
-    static FloatVector forward(UnaryOp op, FloatVector x) {
+    /** f(x) on one vector, for the ops that need no vector math (NEG, SQRT, RSQRT, ABS, SQUARE, RELU). */
+    private static FloatVector simpleForward(UnaryOp op, FloatVector x) {
         return switch (op) {
             case NEG -> x.neg();
-            case EXP -> VectorMath.exp(x);
-            case LOG -> VectorMath.log(x);
             case SQRT -> x.sqrt();
             case RSQRT -> FloatVector.broadcast(x.species(), 1f).div(x.sqrt());
             case ABS -> x.abs();
             case SQUARE -> x.mul(x);
             case RELU -> x.blend(0f, x.compare(VectorOperators.GT, 0f).not());
-            case GELU -> VectorMath.gelu(x);
-            case TANH -> VectorMath.tanh(x);
+            default -> throw new IllegalStateException(op + " needs vector math");
         };
     }
 
-    /** dy·f'(x) on one vector, given y = f(x). */
-    static FloatVector backward(UnaryOp op, FloatVector dy, FloatVector x, FloatVector y) {
+    /** dy·f'(x) on one vector, given y = f(x), for every op but GELU. */
+    private static FloatVector simpleBackward(UnaryOp op, FloatVector dy, FloatVector x, FloatVector y) {
         return switch (op) {
             case NEG -> dy.neg();
             case EXP -> dy.mul(y);
@@ -157,8 +209,8 @@ public final class SimdElementwise {
             case ABS -> dy.blend(dy.neg(), x.compare(VectorOperators.LT, 0f)).blend(0f, x.compare(VectorOperators.EQ, 0f));
             case SQUARE -> dy.mul(x.add(x));
             case RELU -> dy.blend(0f, x.compare(VectorOperators.GT, 0f).not());
-            case GELU -> dy.mul(VectorMath.geluDerivative(x));
             case TANH -> dy.mul(y.lanewise(VectorOperators.FMA, y.neg(), 1f));
+            case GELU -> throw new IllegalStateException("GELU backward needs vector math");
         };
     }
 }
