@@ -35,13 +35,22 @@ public final class SimdElementwise {
                 mathForward(sp, op, xs, xo, o, oo, from, to);
                 return;
             }
-            int i = from, bound = from + sp.loopBound(to - from);
-            for (; i < bound; i += sp.length()) {
-                simpleForward(op, FloatVector.fromArray(sp, xs, xo + i)).intoArray(o, oo + i);
-            }
-            if (i < to) {
-                VectorMask<Float> m = sp.indexInRange(i, to);
-                simpleForward(op, FloatVector.fromArray(sp, xs, xo + i, m)).intoArray(o, oo + i, m);
+            int w = sp.length();
+            for (int i = from; i < to; i += w) {
+                boolean whole = i + w <= to;
+                VectorMask<Float> m = whole ? null : sp.indexInRange(i, to);
+                FloatVector v = whole ? FloatVector.fromArray(sp, xs, xo + i) : FloatVector.fromArray(sp, xs, xo + i, m);
+                FloatVector r = switch (op) {
+                    case NEG -> v.neg();
+                    case SQRT -> v.sqrt();
+                    case RSQRT -> FloatVector.broadcast(sp, 1f).div(v.sqrt());
+                    case ABS -> v.abs();
+                    case SQUARE -> v.mul(v);
+                    case RELU -> v.blend(0f, v.compare(VectorOperators.GT, 0f).not());
+                    default -> throw new IllegalStateException(op + " needs vector math");
+                };
+                if (whole) r.intoArray(o, oo + i);
+                else r.intoArray(o, oo + i, m);
             }
         });
     }
@@ -62,19 +71,27 @@ public final class SimdElementwise {
                 geluBackward(sp, d, dOff, g, gOff, xs, xOff, from, to);
                 return;
             }
-            int i = from, bound = from + sp.loopBound(to - from);
-            for (; i < bound; i += sp.length()) {
-                FloatVector gv = FloatVector.fromArray(sp, g, gOff + i);
-                FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i);
-                FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i);
-                FloatVector.fromArray(sp, d, dOff + i).add(simpleBackward(op, gv, xv, yv)).intoArray(d, dOff + i);
-            }
-            if (i < to) {
-                VectorMask<Float> m = sp.indexInRange(i, to);
-                FloatVector gv = FloatVector.fromArray(sp, g, gOff + i, m);
-                FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i, m);
-                FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i, m);
-                FloatVector.fromArray(sp, d, dOff + i, m).add(simpleBackward(op, gv, xv, yv)).intoArray(d, dOff + i, m);
+            int w = sp.length();
+            for (int i = from; i < to; i += w) {
+                boolean whole = i + w <= to;
+                VectorMask<Float> m = whole ? null : sp.indexInRange(i, to);
+                FloatVector gv = whole ? FloatVector.fromArray(sp, g, gOff + i) : FloatVector.fromArray(sp, g, gOff + i, m);
+                FloatVector xv = whole ? FloatVector.fromArray(sp, xs, xOff + i) : FloatVector.fromArray(sp, xs, xOff + i, m);
+                FloatVector yv = whole ? FloatVector.fromArray(sp, ys, yOff + i) : FloatVector.fromArray(sp, ys, yOff + i, m);
+                FloatVector r = switch (op) {
+                    case NEG -> gv.neg();
+                    case EXP -> gv.mul(yv);
+                    case LOG -> gv.div(xv);
+                    case SQRT -> gv.mul(0.5f).div(yv);
+                    case RSQRT -> gv.mul(yv.mul(yv).mul(yv)).mul(-0.5f);
+                    case ABS -> gv.blend(gv.neg(), xv.compare(VectorOperators.LT, 0f)).blend(0f, xv.compare(VectorOperators.EQ, 0f));
+                    case SQUARE -> gv.mul(xv.add(xv));
+                    case RELU -> gv.blend(0f, xv.compare(VectorOperators.GT, 0f).not());
+                    case TANH -> gv.mul(yv.lanewise(VectorOperators.FMA, yv.neg(), 1f));
+                    case GELU -> throw new IllegalStateException("GELU backward needs vector math");
+                };
+                if (whole) FloatVector.fromArray(sp, d, dOff + i).add(r).intoArray(d, dOff + i);
+                else FloatVector.fromArray(sp, d, dOff + i, m).add(r).intoArray(d, dOff + i, m);
             }
         });
     }
@@ -183,34 +200,5 @@ public final class SimdElementwise {
                 for (; i < to; i++) y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
             }
         });
-    }
-
-    /** f(x) on one vector, for the ops that need no vector math (NEG, SQRT, RSQRT, ABS, SQUARE, RELU). */
-    private static FloatVector simpleForward(UnaryOp op, FloatVector x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case SQRT -> x.sqrt();
-            case RSQRT -> FloatVector.broadcast(x.species(), 1f).div(x.sqrt());
-            case ABS -> x.abs();
-            case SQUARE -> x.mul(x);
-            case RELU -> x.blend(0f, x.compare(VectorOperators.GT, 0f).not());
-            default -> throw new IllegalStateException(op + " needs vector math");
-        };
-    }
-
-    /** dy·f'(x) on one vector, given y = f(x), for every op but GELU. */
-    private static FloatVector simpleBackward(UnaryOp op, FloatVector dy, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case NEG -> dy.neg();
-            case EXP -> dy.mul(y);
-            case LOG -> dy.div(x);
-            case SQRT -> dy.mul(0.5f).div(y);
-            case RSQRT -> dy.mul(y.mul(y).mul(y)).mul(-0.5f);
-            case ABS -> dy.blend(dy.neg(), x.compare(VectorOperators.LT, 0f)).blend(0f, x.compare(VectorOperators.EQ, 0f));
-            case SQUARE -> dy.mul(x.add(x));
-            case RELU -> dy.blend(0f, x.compare(VectorOperators.GT, 0f).not());
-            case TANH -> dy.mul(y.lanewise(VectorOperators.FMA, y.neg(), 1f));
-            case GELU -> throw new IllegalStateException("GELU backward needs vector math");
-        };
     }
 }
