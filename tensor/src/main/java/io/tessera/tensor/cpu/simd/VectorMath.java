@@ -44,6 +44,7 @@ public final class VectorMath {
      * NaN. x and y may be the same array.
      */
     public static void exp(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n) {
+        requireWhole(sp, n);
         for (int i = 0; i < n; i += sp.length()) {
             FloatVector xc = FloatVector.fromArray(sp, x, xo + i).max(-104f).min(89f);
             FloatVector k = xc.lanewise(VectorOperators.FMA, LOG2E, ROUND).sub(ROUND);
@@ -72,6 +73,7 @@ public final class VectorMath {
      * inputs are recomputed in scalar code by {@link Math#log}.
      */
     public static void log(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n) {
+        requireWhole(sp, n);
         FloatVector zero = FloatVector.zero(sp);
         for (int i = 0; i < n; i += sp.length()) {
             FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
@@ -105,6 +107,7 @@ public final class VectorMath {
      * scratch holds at least n floats.
      */
     public static void tanh(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        requireWhole(sp, n);
         for (int i = 0; i < n; i += sp.length()) {
             FloatVector a = FloatVector.fromArray(sp, x, xo + i).abs();
             a.add(a).intoArray(scratch, i);
@@ -126,6 +129,7 @@ public final class VectorMath {
 
     /** y = erf(x), absolute error below about 1e-7. scratch holds at least n floats. */
     public static void erf(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        requireWhole(sp, n);
         for (int i = 0; i < n; i += sp.length()) {
             FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
             xv.mul(xv).neg().intoArray(scratch, i);
@@ -166,6 +170,7 @@ public final class VectorMath {
      * scratch holds at least n floats.
      */
     public static void gelu(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        requireWhole(sp, n);
         gaussian(sp, x, xo, n, scratch);
         for (int i = 0; i < n; i += sp.length()) {
             FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
@@ -195,6 +200,7 @@ public final class VectorMath {
      */
     public static void geluBackward(VectorSpecies<Float> sp, float[] dx, int dxo, float[] dy, int dyo, float[] x, int xo,
                                     int n, float[] scratch) {
+        requireWhole(sp, n);
         gaussian(sp, x, xo, n, scratch);
         for (int i = 0; i < n; i += sp.length()) {
             FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
@@ -217,6 +223,12 @@ public final class VectorMath {
             FloatVector cdf = mid.blend(small, a.compare(VectorOperators.LT, 1f));
             FloatVector d = xv.mul(g.mul(FRAC_1_SQRT_2PI)).add(cdf);
             FloatVector.fromArray(sp, dy, dyo + i).lanewise(VectorOperators.FMA, d, FloatVector.fromArray(sp, dx, dxo + i)).intoArray(dx, dxo + i);
+        }
+    }
+
+    private static void requireWhole(VectorSpecies<Float> sp, int n) {
+        if (n % sp.length() != 0) {
+            throw new IllegalArgumentException("vector-math block of " + n + " elements is not a multiple of " + sp.length() + " lanes");
         }
     }
 
