@@ -84,6 +84,21 @@ class ReduceParityTest {
     }
 
     @Test
+    void emptyTensorsSumToZeroAndPassThroughOtherKernels() {
+        for (CpuBackend be : SIMD) {
+            Tensor x = on(be, new float[0], 0, 3), o = on(be, new float[]{5, 5, 5}, 1, 3);
+            be.sumTo(o, x, 1.0, false);
+            assertThat(o.toFloatArray()).as("sum over an empty axis on %s", be.name()).containsExactly(0f, 0f, 0f);
+            Tensor t = on(be, new float[0], 3, 0);
+            be.permute(t, x, new int[]{1, 0}, false);
+            Tensor y = on(be, new float[0], 0, 3);
+            be.binary(BinaryOp.MUL, y, x, on(be, new float[]{1, 2, 3}, 3));
+            be.expand(y, on(be, new float[]{1, 2, 3}, 3), 1.0, true);
+            assertThat(y.size()).isZero();
+        }
+    }
+
+    @Test
     void sumsAreBitwiseIdenticalForOneAndTwoThreads() {
         try (CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
             for (int[][] c : SUM_CASES) {

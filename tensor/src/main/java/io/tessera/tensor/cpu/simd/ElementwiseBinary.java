@@ -97,54 +97,53 @@ final class ElementwiseBinary {
         });
     }
 
-    /** One segment of length l: each operand contiguous (xv) or constant. */
+    /**
+     * One segment of length l, each operand contiguous or constant; the last partial vector is
+     * masked. The op is switched inside the loop body rather than in a helper taking vectors, so
+     * nothing boxes when the JIT declines to inline a helper.
+     */
     private static void segment(VectorSpecies<Float> sp, BinaryOp op, Mode mode, float[] o, int oo, float[] g, int go,
                                 float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc) {
         FloatVector aConst = aVec ? null : FloatVector.broadcast(sp, a[ao]);
         FloatVector bConst = bVec ? null : FloatVector.broadcast(sp, b[bo]);
-        int i = 0, bound = sp.loopBound(l);
-        for (; i < bound; i += sp.length()) {
-            FloatVector x = aVec ? FloatVector.fromArray(sp, a, ao + i) : aConst;
-            FloatVector y = bVec ? FloatVector.fromArray(sp, b, bo + i) : bConst;
-            FloatVector r = mode == Mode.FORWARD ? vector(op, x, y)
-                    : FloatVector.fromArray(sp, g, go + i).mul(partial(op, mode, x, y));
-            if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i));
-            r.intoArray(o, oo + i);
-        }
-        if (i < l) {
-            VectorMask<Float> m = sp.indexInRange(i, l);
-            FloatVector x = aVec ? FloatVector.fromArray(sp, a, ao + i, m) : aConst;
-            FloatVector y = bVec ? FloatVector.fromArray(sp, b, bo + i, m) : bConst;
-            FloatVector r = mode == Mode.FORWARD ? vector(op, x, y)
-                    : FloatVector.fromArray(sp, g, go + i, m).mul(partial(op, mode, x, y));
-            if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i, m));
-            r.intoArray(o, oo + i, m);
-        }
-    }
-
-    private static FloatVector vector(BinaryOp op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case MAX -> y.blend(x, x.compare(VectorOperators.GE, y));
-            case MIN -> y.blend(x, x.compare(VectorOperators.LE, y));
-        };
-    }
-
-    /** ∂(x∘y)/∂x (GRAD_A) or ∂(x∘y)/∂y (GRAD_B), as the reference defines them (ties go to a). */
-    private static FloatVector partial(BinaryOp op, Mode mode, FloatVector x, FloatVector y) {
+        FloatVector one = FloatVector.broadcast(sp, 1f), zero = FloatVector.zero(sp);
         boolean forA = mode == Mode.GRAD_A;
-        FloatVector one = FloatVector.broadcast(x.species(), 1f), zero = FloatVector.zero(x.species());
-        return switch (op) {
-            case ADD -> one;
-            case SUB -> forA ? one : one.neg();
-            case MUL -> forA ? y : x;
-            case DIV -> forA ? one.div(y) : x.div(y).div(y).neg();
-            case MAX -> forA ? zero.blend(one, x.compare(VectorOperators.GE, y)) : one.blend(zero, x.compare(VectorOperators.GE, y));
-            case MIN -> forA ? zero.blend(one, x.compare(VectorOperators.LE, y)) : one.blend(zero, x.compare(VectorOperators.LE, y));
-        };
+        int w = sp.length();
+        for (int i = 0; i < l; i += w) {
+            boolean whole = i + w <= l;
+            VectorMask<Float> m = whole ? null : sp.indexInRange(i, l);
+            FloatVector x = !aVec ? aConst : whole ? FloatVector.fromArray(sp, a, ao + i) : FloatVector.fromArray(sp, a, ao + i, m);
+            FloatVector y = !bVec ? bConst : whole ? FloatVector.fromArray(sp, b, bo + i) : FloatVector.fromArray(sp, b, bo + i, m);
+            FloatVector r;
+            if (mode == Mode.FORWARD) {
+                r = switch (op) {
+                    case ADD -> x.add(y);
+                    case SUB -> x.sub(y);
+                    case MUL -> x.mul(y);
+                    case DIV -> x.div(y);
+                    case MAX -> y.blend(x, x.compare(VectorOperators.GE, y));
+                    case MIN -> y.blend(x, x.compare(VectorOperators.LE, y));
+                };
+            } else {
+                // ∂(x∘y)/∂x or ∂(x∘y)/∂y as the reference defines them (ties go to a)
+                FloatVector d = switch (op) {
+                    case ADD -> one;
+                    case SUB -> forA ? one : one.neg();
+                    case MUL -> forA ? y : x;
+                    case DIV -> forA ? one.div(y) : x.div(y).div(y).neg();
+                    case MAX -> forA ? zero.blend(one, x.compare(VectorOperators.GE, y)) : one.blend(zero, x.compare(VectorOperators.GE, y));
+                    case MIN -> forA ? zero.blend(one, x.compare(VectorOperators.LE, y)) : one.blend(zero, x.compare(VectorOperators.LE, y));
+                };
+                r = (whole ? FloatVector.fromArray(sp, g, go + i) : FloatVector.fromArray(sp, g, go + i, m)).mul(d);
+            }
+            if (whole) {
+                if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i));
+                r.intoArray(o, oo + i);
+            } else {
+                if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i, m));
+                r.intoArray(o, oo + i, m);
+            }
+        }
     }
 
     private static float scalar(BinaryOp op, float x, float y) {

@@ -29,14 +29,28 @@ public final class SimdElementwise {
         float[] o = out.f32(), xs = x.f32();
         int oo = out.offset(), xo = x.offset();
         VectorSpecies<Float> sp = sc.species();
+        boolean math = op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH || op == UnaryOp.GELU;
         ElementwiseLoops.forRange(sc, out.size(), (from, to) -> {
-            int i = from, bound = from + sp.loopBound(to - from);
-            for (; i < bound; i += sp.length()) {
-                forward(op, FloatVector.fromArray(sp, xs, xo + i)).intoArray(o, oo + i);
+            if (math) {
+                mathForward(sp, op, xs, xo, o, oo, from, to);
+                return;
             }
-            if (i < to) {
-                VectorMask<Float> m = sp.indexInRange(i, to);
-                forward(op, FloatVector.fromArray(sp, xs, xo + i, m)).intoArray(o, oo + i, m);
+            int w = sp.length();
+            for (int i = from; i < to; i += w) {
+                boolean whole = i + w <= to;
+                VectorMask<Float> m = whole ? null : sp.indexInRange(i, to);
+                FloatVector v = whole ? FloatVector.fromArray(sp, xs, xo + i) : FloatVector.fromArray(sp, xs, xo + i, m);
+                FloatVector r = switch (op) {
+                    case NEG -> v.neg();
+                    case SQRT -> v.sqrt();
+                    case RSQRT -> FloatVector.broadcast(sp, 1f).div(v.sqrt());
+                    case ABS -> v.abs();
+                    case SQUARE -> v.mul(v);
+                    case RELU -> v.blend(0f, v.compare(VectorOperators.GT, 0f).not());
+                    default -> throw new IllegalStateException(op + " needs vector math");
+                };
+                if (whole) r.intoArray(o, oo + i);
+                else r.intoArray(o, oo + i, m);
             }
         });
     }
@@ -53,21 +67,79 @@ public final class SimdElementwise {
         int dOff = dx.offset(), gOff = dy.offset(), xOff = x.offset(), yOff = y.offset();
         VectorSpecies<Float> sp = sc.species();
         ElementwiseLoops.forRange(sc, dx.size(), (from, to) -> {
-            int i = from, bound = from + sp.loopBound(to - from);
-            for (; i < bound; i += sp.length()) {
-                FloatVector gv = FloatVector.fromArray(sp, g, gOff + i);
-                FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i);
-                FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i);
-                FloatVector.fromArray(sp, d, dOff + i).add(backward(op, gv, xv, yv)).intoArray(d, dOff + i);
+            if (op == UnaryOp.GELU) {
+                geluBackward(sp, d, dOff, g, gOff, xs, xOff, from, to);
+                return;
             }
-            if (i < to) {
-                VectorMask<Float> m = sp.indexInRange(i, to);
-                FloatVector gv = FloatVector.fromArray(sp, g, gOff + i, m);
-                FloatVector xv = FloatVector.fromArray(sp, xs, xOff + i, m);
-                FloatVector yv = FloatVector.fromArray(sp, ys, yOff + i, m);
-                FloatVector.fromArray(sp, d, dOff + i, m).add(backward(op, gv, xv, yv)).intoArray(d, dOff + i, m);
+            int w = sp.length();
+            for (int i = from; i < to; i += w) {
+                boolean whole = i + w <= to;
+                VectorMask<Float> m = whole ? null : sp.indexInRange(i, to);
+                FloatVector gv = whole ? FloatVector.fromArray(sp, g, gOff + i) : FloatVector.fromArray(sp, g, gOff + i, m);
+                FloatVector xv = whole ? FloatVector.fromArray(sp, xs, xOff + i) : FloatVector.fromArray(sp, xs, xOff + i, m);
+                FloatVector yv = whole ? FloatVector.fromArray(sp, ys, yOff + i) : FloatVector.fromArray(sp, ys, yOff + i, m);
+                FloatVector r = switch (op) {
+                    case NEG -> gv.neg();
+                    case EXP -> gv.mul(yv);
+                    case LOG -> gv.div(xv);
+                    case SQRT -> gv.mul(0.5f).div(yv);
+                    case RSQRT -> gv.mul(yv.mul(yv).mul(yv)).mul(-0.5f);
+                    case ABS -> gv.blend(gv.neg(), xv.compare(VectorOperators.LT, 0f)).blend(0f, xv.compare(VectorOperators.EQ, 0f));
+                    case SQUARE -> gv.mul(xv.add(xv));
+                    case RELU -> gv.blend(0f, xv.compare(VectorOperators.GT, 0f).not());
+                    case TANH -> gv.mul(yv.lanewise(VectorOperators.FMA, yv.neg(), 1f));
+                    case GELU -> throw new IllegalStateException("GELU backward needs vector math");
+                };
+                if (whole) FloatVector.fromArray(sp, d, dOff + i).add(r).intoArray(d, dOff + i);
+                else FloatVector.fromArray(sp, d, dOff + i, m).add(r).intoArray(d, dOff + i, m);
             }
         });
+    }
+
+    /** EXP, LOG, TANH, GELU over [from, to): whole blocks in place, the tail through padded copies. */
+    private static void mathForward(VectorSpecies<Float> sp, UnaryOp op, float[] x, int xo, float[] o, int oo, int from, int to) {
+        float[] scratch = new float[VectorMath.BLOCK];
+        int main = from + sp.loopBound(to - from);
+        for (int s = from; s < main; s += VectorMath.BLOCK) {
+            math(sp, op, x, xo + s, o, oo + s, Math.min(VectorMath.BLOCK, main - s), scratch);
+        }
+        if (main < to) {
+            int w = sp.length(), r = to - main;
+            float[] tx = new float[w], ty = new float[w];
+            java.util.Arrays.fill(tx, 1f);
+            System.arraycopy(x, xo + main, tx, 0, r);
+            math(sp, op, tx, 0, ty, 0, w, scratch);
+            System.arraycopy(ty, 0, o, oo + main, r);
+        }
+    }
+
+    private static void math(VectorSpecies<Float> sp, UnaryOp op, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        switch (op) {
+            case EXP -> VectorMath.exp(sp, x, xo, y, yo, n);
+            case LOG -> VectorMath.log(sp, x, xo, y, yo, n);
+            case TANH -> VectorMath.tanh(sp, x, xo, y, yo, n, scratch);
+            case GELU -> VectorMath.gelu(sp, x, xo, y, yo, n, scratch);
+            default -> throw new IllegalStateException("no vector-math kernel for " + op);
+        }
+    }
+
+    /** dx += dy·GELU'(x) over [from, to), the tail through padded copies. */
+    private static void geluBackward(VectorSpecies<Float> sp, float[] d, int dOff, float[] g, int gOff, float[] x, int xOff,
+                                     int from, int to) {
+        float[] scratch = new float[VectorMath.BLOCK];
+        int main = from + sp.loopBound(to - from);
+        for (int s = from; s < main; s += VectorMath.BLOCK) {
+            VectorMath.geluBackward(sp, d, dOff + s, g, gOff + s, x, xOff + s, Math.min(VectorMath.BLOCK, main - s), scratch);
+        }
+        if (main < to) {
+            int w = sp.length(), r = to - main;
+            float[] td = new float[w], tg = new float[w], tx = new float[w];
+            System.arraycopy(d, dOff + main, td, 0, r);
+            System.arraycopy(g, gOff + main, tg, 0, r);
+            System.arraycopy(x, xOff + main, tx, 0, r);
+            VectorMath.geluBackward(sp, td, 0, tg, 0, tx, 0, w, scratch);
+            System.arraycopy(td, 0, d, dOff + main, r);
+        }
     }
 
     /** out = a ∘ b with NumPy broadcasting. */
@@ -128,37 +200,5 @@ public final class SimdElementwise {
                 for (; i < to; i++) y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
             }
         });
-    }
-
-    /** f(x) on one vector. */
-    static FloatVector forward(UnaryOp op, FloatVector x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case EXP -> VectorMath.exp(x);
-            case LOG -> VectorMath.log(x);
-            case SQRT -> x.sqrt();
-            case RSQRT -> FloatVector.broadcast(x.species(), 1f).div(x.sqrt());
-            case ABS -> x.abs();
-            case SQUARE -> x.mul(x);
-            case RELU -> x.blend(0f, x.compare(VectorOperators.GT, 0f).not());
-            case GELU -> VectorMath.gelu(x);
-            case TANH -> VectorMath.tanh(x);
-        };
-    }
-
-    /** dy·f'(x) on one vector, given y = f(x). */
-    static FloatVector backward(UnaryOp op, FloatVector dy, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case NEG -> dy.neg();
-            case EXP -> dy.mul(y);
-            case LOG -> dy.div(x);
-            case SQRT -> dy.mul(0.5f).div(y);
-            case RSQRT -> dy.mul(y.mul(y).mul(y)).mul(-0.5f);
-            case ABS -> dy.blend(dy.neg(), x.compare(VectorOperators.LT, 0f)).blend(0f, x.compare(VectorOperators.EQ, 0f));
-            case SQUARE -> dy.mul(x.add(x));
-            case RELU -> dy.blend(0f, x.compare(VectorOperators.GT, 0f).not());
-            case GELU -> dy.mul(VectorMath.geluDerivative(x));
-            case TANH -> dy.mul(y.lanewise(VectorOperators.FMA, y.neg(), 1f));
-        };
     }
 }

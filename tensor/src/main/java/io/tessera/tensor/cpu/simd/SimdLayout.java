@@ -25,9 +25,11 @@ public final class SimdLayout {
             RefLayout.permute(out, x, perm, accumulate);
             return;
         }
+        int n = out.size();
+        if (n == 0) return;
         LayoutPermutation p = LayoutPermutation.of(x.shape(), perm);
         float[] o = out.f32(), xs = x.f32();
-        int oo = out.offset(), xo = x.offset(), n = out.size();
+        int oo = out.offset(), xo = x.offset();
         VectorSpecies<Float> sp = sc.species();
         int m = p.rank();
         if (m == 0 || (m == 1 && p.stride(0) == 1)) {

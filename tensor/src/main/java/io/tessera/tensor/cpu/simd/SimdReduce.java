@@ -148,7 +148,7 @@ public final class SimdReduce {
                 for (int k = 1; k < rl; k++) addInto(sp, ql, x, xo + (i * r + r0 + k) * q + q0, part, dst);
             }
         });
-        ElementwiseLoops.forItems(sc, p, Math.max(1, ElementwiseLoops.CHUNK / (q * nb)), (long) p * q * nb, (from, to) -> {
+        ElementwiseLoops.forItems(sc, p, Math.max(1, ElementwiseLoops.CHUNK / Math.max(1, q * nb)), (long) p * q * nb, (from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int c = 0; c < q; c++) {
                     double s = 0;

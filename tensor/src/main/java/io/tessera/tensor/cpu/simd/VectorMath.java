@@ -7,12 +7,18 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float transcendental functions on whole vectors, written with lanewise arithmetic only (so
- * results are the same in the interpreter and in compiled code, and on every JVM): exp, log,
- * tanh, erf and the normal CDF Φ used by exact GELU. Not a general math library: accuracy is
- * what training needs (exp and log to about 2 ulp, erf to about 1e-7 absolute).
+ * Float transcendental functions over array blocks with the Vector API: exp, log, tanh, erf,
+ * and exact GELU with its derivative. Lanewise arithmetic only, so results are the same in the
+ * interpreter and in compiled code on every JVM. Each kernel is one loop whose body calls only
+ * Vector API methods (helpers that take or return vectors would box them whenever the JIT
+ * declines to inline them); functions built on exp make one pass into a scratch block, one call
+ * to {@link #exp}, and one pass to combine. Block lengths must be multiples of the lane count;
+ * {@link SimdElementwise} handles tails. Accuracy: exp and log about 2 ulp, erf about 1e-7.
  */
 public final class VectorMath {
+    /** Elements per block (a multiple of every lane count); scratch arrays have this length. */
+    static final int BLOCK = 1024;
+
     private VectorMath() {
     }
 
@@ -22,157 +28,221 @@ public final class VectorMath {
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f; // 1.5·2²³: adding and subtracting it rounds to an integer
 
-    // erf on |x| < 1: erf(x) = x + x·P(x²), P fitted to erf(x)/x − 1 (least squares in x-weighted error).
-    private static final float[] ERF_SMALL = {0.12837916612625122f, -0.37612637877464294f, 0.11283773183822632f,
-            -0.026864971965551376f, 0.0052199154160916805f, -0.0008469496970064938f, 0.00011168923083459958f,
-            -9.408709047420416e-06f};
-    // erfc on 1 ≤ |x| < 4: erfc(x) = e^(−x²)·Q(t), t = (x − 2)/(x + 2), Q fitted to erfcx = e^(x²)·erfc(x).
-    private static final float[] ERFC_MID = {0.25539568066596985f, -0.4271858334541321f, 0.24165819585323334f,
-            -0.07897857576608658f, 0.003733226330950856f, 0.006999218370765448f, -0.0008501618285663426f,
-            -0.0010330307995900512f, -0.00011347015242790803f};
+    // erf on |u| < 1: erf(u) = u + u·P(u²), P fitted to erf(u)/u − 1 (least squares, u-weighted).
+    private static final float E0 = 0.12837916612625122f, E1 = -0.37612637877464294f, E2 = 0.11283773183822632f,
+            E3 = -0.026864971965551376f, E4 = 0.0052199154160916805f, E5 = -0.0008469496970064938f,
+            E6 = 0.00011168923083459958f, E7 = -9.408709047420416e-06f;
+    // erfc on 1 ≤ u < 4: erfc(u) = e^(−u²)·Q(t), t = (u − 2)/(u + 2), Q fitted to e^(u²)·erfc(u).
+    private static final float C0 = 0.25539568066596985f, C1 = -0.4271858334541321f, C2 = 0.24165819585323334f,
+            C3 = -0.07897857576608658f, C4 = 0.003733226330950856f, C5 = 0.006999218370765448f,
+            C6 = -0.0008501618285663426f, C7 = -0.0010330307995900512f, C8 = -0.00011347015242790803f;
     private static final float FRAC_1_SQRT2 = 0.70710678f;
     private static final float FRAC_1_SQRT_2PI = 0.39894228f;
 
-    /** e^x; overflows to +∞ above about 88.72 and underflows to 0 below about −103.9; NaN stays NaN. */
-    public static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-104f).min(89f);
-        FloatVector k = xc.lanewise(VectorOperators.FMA, LOG2E, ROUND).sub(ROUND);
-        FloatVector r = k.lanewise(VectorOperators.FMA, -LN2_HI, xc);
-        r = k.lanewise(VectorOperators.FMA, -LN2_LO, r);
-        FloatVector p = r.lanewise(VectorOperators.FMA, 1f / 5040f, 1f / 720f);
-        p = p.lanewise(VectorOperators.FMA, r, 1f / 120f);
-        p = p.lanewise(VectorOperators.FMA, r, 1f / 24f);
-        p = p.lanewise(VectorOperators.FMA, r, 1f / 6f);
-        p = p.lanewise(VectorOperators.FMA, r, 0.5f);
-        p = p.lanewise(VectorOperators.FMA, r, 1f);
-        p = p.lanewise(VectorOperators.FMA, r, 1f);
-        // 2^k as two factors 2^(k/2)·2^(k − k/2), each a normal float for k in [−150, 128]
-        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
-        IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
-        IntVector k2 = ki.sub(k1);
-        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(s1).mul(s2);
-    }
-
     /**
-     * ln x for x in the normal float range: x = m·2^e with m in [√½, √2), ln m = 2·atanh(s),
-     * s = (m − 1)/(m + 1), by its odd series to s⁹. Lanes that are zero, negative, subnormal,
-     * infinite or NaN are recomputed in scalar code by {@link Math#log}.
+     * y = e^x; overflows to +∞ above about 88.72, underflows to 0 below about −103.9, NaN stays
+     * NaN. x and y may be the same array.
      */
-    public static FloatVector log(FloatVector x) {
-        VectorSpecies<Float> sp = x.species();
-        IntVector bits = x.reinterpretAsInts();
-        IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(127);
-        FloatVector m = bits.lanewise(VectorOperators.AND, 0x007FFFFF).lanewise(VectorOperators.OR, 0x3F800000).reinterpretAsFloats();
-        VectorMask<Float> big = m.compare(VectorOperators.GT, 1.41421356f);
-        m = m.blend(m.mul(0.5f), big);
-        FloatVector ef = ((FloatVector) e.convert(VectorOperators.I2F, 0)).add(FloatVector.zero(sp).blend(1f, big));
-        FloatVector s = m.sub(1f).div(m.add(1f));
-        FloatVector z = s.mul(s);
-        FloatVector p = z.lanewise(VectorOperators.FMA, 2f / 9f, 2f / 7f);
-        p = p.lanewise(VectorOperators.FMA, z, 2f / 5f);
-        p = p.lanewise(VectorOperators.FMA, z, 2f / 3f);
-        p = p.lanewise(VectorOperators.FMA, z, 2f);
-        FloatVector lm = p.mul(s);
-        FloatVector out = ef.lanewise(VectorOperators.FMA, LN2_LO, lm).add(ef.mul(LN2_HI));
-        VectorMask<Float> normal = x.compare(VectorOperators.GE, Float.MIN_NORMAL).and(x.compare(VectorOperators.LE, Float.MAX_VALUE));
-        if (!normal.allTrue()) {
-            float[] xs = x.toArray(), os = out.toArray();
-            for (int i = 0; i < xs.length; i++) {
-                if (!normal.laneIsSet(i)) os[i] = (float) Math.log(xs[i]);
-            }
-            out = FloatVector.fromArray(sp, os, 0);
+    public static void exp(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n) {
+        requireWhole(sp, n);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector xc = FloatVector.fromArray(sp, x, xo + i).max(-104f).min(89f);
+            FloatVector k = xc.lanewise(VectorOperators.FMA, LOG2E, ROUND).sub(ROUND);
+            FloatVector r = k.lanewise(VectorOperators.FMA, -LN2_HI, xc);
+            r = k.lanewise(VectorOperators.FMA, -LN2_LO, r);
+            FloatVector p = r.lanewise(VectorOperators.FMA, 1f / 5040f, 1f / 720f);
+            p = p.lanewise(VectorOperators.FMA, r, 1f / 120f);
+            p = p.lanewise(VectorOperators.FMA, r, 1f / 24f);
+            p = p.lanewise(VectorOperators.FMA, r, 1f / 6f);
+            p = p.lanewise(VectorOperators.FMA, r, 0.5f);
+            p = p.lanewise(VectorOperators.FMA, r, 1f);
+            p = p.lanewise(VectorOperators.FMA, r, 1f);
+            // 2^k as two factors 2^(k/2)·2^(k − k/2), each a normal float for k in [−150, 128]
+            IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+            IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
+            IntVector k2 = ki.sub(k1);
+            FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            p.mul(s1).mul(s2).intoArray(y, yo + i);
         }
-        return out;
     }
 
     /**
-     * tanh x: an odd Taylor polynomial to x¹¹ for |x| < 0.25, otherwise sign(x)·(1 − 2/(e^(2|x|) + 1)).
+     * y = ln x for x in the normal float range: x = m·2^e with m in [√½, √2), ln m = 2·atanh(s),
+     * s = (m − 1)/(m + 1), by its odd series to s⁹. Zero, negative, subnormal, infinite and NaN
+     * inputs are recomputed in scalar code by {@link Math#log}.
      */
-    public static FloatVector tanh(FloatVector x) {
-        FloatVector a = x.abs();
-        FloatVector z = x.mul(x);
-        FloatVector p = z.lanewise(VectorOperators.FMA, -1382f / 155925f, 62f / 2835f);
-        p = p.lanewise(VectorOperators.FMA, z, -17f / 315f);
-        p = p.lanewise(VectorOperators.FMA, z, 2f / 15f);
-        p = p.lanewise(VectorOperators.FMA, z, -1f / 3f);
-        FloatVector small = p.mul(z).lanewise(VectorOperators.FMA, x, x);
-        FloatVector big = FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(exp(a.add(a)).add(1f)));
-        big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
-        return big.blend(small, a.compare(VectorOperators.LT, 0.25f));
+    public static void log(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n) {
+        requireWhole(sp, n);
+        FloatVector zero = FloatVector.zero(sp);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
+            IntVector bits = xv.reinterpretAsInts();
+            IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(127);
+            FloatVector m = bits.lanewise(VectorOperators.AND, 0x007FFFFF).lanewise(VectorOperators.OR, 0x3F800000).reinterpretAsFloats();
+            VectorMask<Float> big = m.compare(VectorOperators.GT, 1.41421356f);
+            m = m.blend(m.mul(0.5f), big);
+            FloatVector ef = ((FloatVector) e.convert(VectorOperators.I2F, 0)).add(zero.blend(1f, big));
+            FloatVector s = m.sub(1f).div(m.add(1f));
+            FloatVector z = s.mul(s);
+            FloatVector p = z.lanewise(VectorOperators.FMA, 2f / 9f, 2f / 7f);
+            p = p.lanewise(VectorOperators.FMA, z, 2f / 5f);
+            p = p.lanewise(VectorOperators.FMA, z, 2f / 3f);
+            p = p.lanewise(VectorOperators.FMA, z, 2f);
+            ef.lanewise(VectorOperators.FMA, LN2_LO, p.mul(s)).add(ef.mul(LN2_HI)).intoArray(y, yo + i);
+            VectorMask<Float> normal = xv.compare(VectorOperators.GE, Float.MIN_NORMAL).and(xv.compare(VectorOperators.LE, Float.MAX_VALUE));
+            if (!normal.allTrue()) logSpecials(x, xo + i, y, yo + i, sp.length());
+        }
     }
 
-    /** erfc(a) for a ≥ 1 (0 from 4 on, where erf rounds to 1 in float). */
-    private static FloatVector erfcMid(FloatVector a) {
-        FloatVector t = a.sub(2f).div(a.add(2f));
-        FloatVector q = t.lanewise(VectorOperators.FMA, ERFC_MID[8], ERFC_MID[7]);
-        for (int i = 6; i >= 0; i--) q = q.lanewise(VectorOperators.FMA, t, ERFC_MID[i]);
-        FloatVector c = exp(a.mul(a).neg()).mul(q);
-        return c.blend(0f, a.compare(VectorOperators.GE, 4f));
-    }
-
-    /** erf(x) − x for |x| < 1, as x·P(x²). */
-    private static FloatVector erfSmallMinusX(FloatVector x) {
-        FloatVector z = x.mul(x);
-        FloatVector p = z.lanewise(VectorOperators.FMA, ERF_SMALL[7], ERF_SMALL[6]);
-        for (int i = 5; i >= 0; i--) p = p.lanewise(VectorOperators.FMA, z, ERF_SMALL[i]);
-        return x.mul(p);
-    }
-
-    /** erf(x), absolute error below about 1e-7 (tested against the double-precision {@code Erf}). */
-    public static FloatVector erf(FloatVector x) {
-        FloatVector a = x.abs();
-        FloatVector small = erfSmallMinusX(x).add(x);
-        FloatVector mid = FloatVector.broadcast(x.species(), 1f).sub(erfcMid(a));
-        mid = mid.blend(mid.neg(), x.compare(VectorOperators.LT, 0f));
-        VectorMask<Float> isSmall = a.compare(VectorOperators.LT, 1f);
-        if (isSmall.allTrue()) return small;
-        return mid.blend(small, isSmall);
+    private static void logSpecials(float[] x, int xo, float[] y, int yo, int n) {
+        for (int j = 0; j < n; j++) {
+            float v = x[xo + j];
+            if (!(v >= Float.MIN_NORMAL && v <= Float.MAX_VALUE)) y[yo + j] = (float) Math.log(v);
+        }
     }
 
     /**
-     * The standard normal CDF Φ(x) = ½(1 + erf(x/√2)); for x ≤ −√2 it is ½·erfc(|x|/√2),
-     * which keeps the relative accuracy of the lower tail.
+     * y = tanh x: an odd Taylor polynomial to x¹¹ for |x| < 0.25, else sign(x)·(1 − 2/(e^(2|x|) + 1)).
+     * scratch holds at least n floats.
      */
-    public static FloatVector normalCdf(FloatVector x) {
-        FloatVector u = x.mul(FRAC_1_SQRT2);
-        FloatVector a = u.abs();
-        VectorMask<Float> isSmall = a.compare(VectorOperators.LT, 1f);
-        FloatVector small = erfSmallMinusX(u).add(u).lanewise(VectorOperators.FMA, 0.5f, 0.5f);
-        if (isSmall.allTrue()) return small;
-        FloatVector halfC = erfcMid(a).mul(0.5f);
-        FloatVector mid = halfC.blend(FloatVector.broadcast(x.species(), 1f).sub(halfC), x.compare(VectorOperators.GT, 0f));
-        return mid.blend(small, isSmall);
+    public static void tanh(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        requireWhole(sp, n);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector a = FloatVector.fromArray(sp, x, xo + i).abs();
+            a.add(a).intoArray(scratch, i);
+        }
+        exp(sp, scratch, 0, scratch, 0, n);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
+            FloatVector z = xv.mul(xv);
+            FloatVector p = z.lanewise(VectorOperators.FMA, -1382f / 155925f, 62f / 2835f);
+            p = p.lanewise(VectorOperators.FMA, z, -17f / 315f);
+            p = p.lanewise(VectorOperators.FMA, z, 2f / 15f);
+            p = p.lanewise(VectorOperators.FMA, z, -1f / 3f);
+            FloatVector small = p.mul(z).lanewise(VectorOperators.FMA, xv, xv);
+            FloatVector q = FloatVector.broadcast(sp, -2f).div(FloatVector.fromArray(sp, scratch, i).add(1f)).add(1f);
+            FloatVector big = q.blend(q.neg(), xv.compare(VectorOperators.LT, 0f));
+            big.blend(small, xv.abs().compare(VectorOperators.LT, 0.25f)).intoArray(y, yo + i);
+        }
     }
 
-    /** The standard normal density φ(x) = e^(−x²/2)/√(2π). */
-    public static FloatVector normalPdf(FloatVector x) {
-        return exp(x.mul(x).mul(-0.5f)).mul(FRAC_1_SQRT_2PI);
+    /** y = erf(x), absolute error below about 1e-7. scratch holds at least n floats. */
+    public static void erf(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        requireWhole(sp, n);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
+            xv.mul(xv).neg().intoArray(scratch, i);
+        }
+        exp(sp, scratch, 0, scratch, 0, n);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector u = FloatVector.fromArray(sp, x, xo + i);
+            FloatVector a = u.abs();
+            FloatVector z = u.mul(u);
+            FloatVector p = z.lanewise(VectorOperators.FMA, E7, E6);
+            p = p.lanewise(VectorOperators.FMA, z, E5).lanewise(VectorOperators.FMA, z, E4).lanewise(VectorOperators.FMA, z, E3);
+            p = p.lanewise(VectorOperators.FMA, z, E2).lanewise(VectorOperators.FMA, z, E1).lanewise(VectorOperators.FMA, z, E0);
+            FloatVector small = u.lanewise(VectorOperators.FMA, p, u);
+            FloatVector t = a.sub(2f).div(a.add(2f));
+            FloatVector q = t.lanewise(VectorOperators.FMA, C8, C7);
+            q = q.lanewise(VectorOperators.FMA, t, C6).lanewise(VectorOperators.FMA, t, C5).lanewise(VectorOperators.FMA, t, C4);
+            q = q.lanewise(VectorOperators.FMA, t, C3).lanewise(VectorOperators.FMA, t, C2).lanewise(VectorOperators.FMA, t, C1);
+            q = q.lanewise(VectorOperators.FMA, t, C0);
+            FloatVector c = FloatVector.fromArray(sp, scratch, i).mul(q).blend(0f, a.compare(VectorOperators.GE, 4f));
+            FloatVector mid = c.neg().add(1f);
+            mid = mid.blend(mid.neg(), u.compare(VectorOperators.LT, 0f));
+            mid.blend(small, a.compare(VectorOperators.LT, 1f)).intoArray(y, yo + i);
+        }
     }
 
-    /** GELU with the exact erf: x·Φ(x). */
-    public static FloatVector gelu(FloatVector x) {
-        return x.mul(normalCdf(x));
+    /** scratch[i] = e^(−x²/2) for the GELU kernels. */
+    private static void gaussian(VectorSpecies<Float> sp, float[] x, int xo, int n, float[] scratch) {
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
+            xv.mul(xv).mul(-0.5f).intoArray(scratch, i);
+        }
+        exp(sp, scratch, 0, scratch, 0, n);
     }
 
-    /** GELU'(x) = Φ(x) + x·φ(x). */
-    public static FloatVector geluDerivative(FloatVector x) {
-        return x.lanewise(VectorOperators.FMA, normalPdf(x), normalCdf(x));
+    /**
+     * y = GELU(x) = x·Φ(x) with the exact erf: Φ = ½(1 + erf(x/√2)) for |x| < √2, otherwise
+     * ½·erfc(|x|/√2) below and 1 − ½·erfc(x/√2) above (keeping the tails' relative accuracy).
+     * scratch holds at least n floats.
+     */
+    public static void gelu(VectorSpecies<Float> sp, float[] x, int xo, float[] y, int yo, int n, float[] scratch) {
+        requireWhole(sp, n);
+        gaussian(sp, x, xo, n, scratch);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
+            // Φ(x), as in geluBackward
+            FloatVector u = xv.mul(FRAC_1_SQRT2);
+            FloatVector a = u.abs();
+            FloatVector z = u.mul(u);
+            FloatVector p = z.lanewise(VectorOperators.FMA, E7, E6);
+            p = p.lanewise(VectorOperators.FMA, z, E5).lanewise(VectorOperators.FMA, z, E4).lanewise(VectorOperators.FMA, z, E3);
+            p = p.lanewise(VectorOperators.FMA, z, E2).lanewise(VectorOperators.FMA, z, E1).lanewise(VectorOperators.FMA, z, E0);
+            FloatVector small = u.lanewise(VectorOperators.FMA, p, u).lanewise(VectorOperators.FMA, 0.5f, 0.5f);
+            FloatVector t = a.sub(2f).div(a.add(2f));
+            FloatVector q = t.lanewise(VectorOperators.FMA, C8, C7);
+            q = q.lanewise(VectorOperators.FMA, t, C6).lanewise(VectorOperators.FMA, t, C5).lanewise(VectorOperators.FMA, t, C4);
+            q = q.lanewise(VectorOperators.FMA, t, C3).lanewise(VectorOperators.FMA, t, C2).lanewise(VectorOperators.FMA, t, C1);
+            q = q.lanewise(VectorOperators.FMA, t, C0);
+            FloatVector halfC = FloatVector.fromArray(sp, scratch, i).mul(q).mul(0.5f).blend(0f, a.compare(VectorOperators.GE, 4f));
+            FloatVector mid = halfC.blend(halfC.neg().add(1f), xv.compare(VectorOperators.GT, 0f));
+            FloatVector cdf = mid.blend(small, a.compare(VectorOperators.LT, 1f));
+            xv.mul(cdf).intoArray(y, yo + i);
+        }
     }
 
-    /** erf over an array slice, for tests and callers without vectors: dst[j] = erf(src[j]). */
+    /**
+     * dx += dy·GELU'(x), GELU'(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π), one exponential for
+     * both. scratch holds at least n floats.
+     */
+    public static void geluBackward(VectorSpecies<Float> sp, float[] dx, int dxo, float[] dy, int dyo, float[] x, int xo,
+                                    int n, float[] scratch) {
+        requireWhole(sp, n);
+        gaussian(sp, x, xo, n, scratch);
+        for (int i = 0; i < n; i += sp.length()) {
+            FloatVector xv = FloatVector.fromArray(sp, x, xo + i);
+            FloatVector g = FloatVector.fromArray(sp, scratch, i);
+            // Φ(x), as in gelu
+            FloatVector u = xv.mul(FRAC_1_SQRT2);
+            FloatVector a = u.abs();
+            FloatVector z = u.mul(u);
+            FloatVector p = z.lanewise(VectorOperators.FMA, E7, E6);
+            p = p.lanewise(VectorOperators.FMA, z, E5).lanewise(VectorOperators.FMA, z, E4).lanewise(VectorOperators.FMA, z, E3);
+            p = p.lanewise(VectorOperators.FMA, z, E2).lanewise(VectorOperators.FMA, z, E1).lanewise(VectorOperators.FMA, z, E0);
+            FloatVector small = u.lanewise(VectorOperators.FMA, p, u).lanewise(VectorOperators.FMA, 0.5f, 0.5f);
+            FloatVector t = a.sub(2f).div(a.add(2f));
+            FloatVector q = t.lanewise(VectorOperators.FMA, C8, C7);
+            q = q.lanewise(VectorOperators.FMA, t, C6).lanewise(VectorOperators.FMA, t, C5).lanewise(VectorOperators.FMA, t, C4);
+            q = q.lanewise(VectorOperators.FMA, t, C3).lanewise(VectorOperators.FMA, t, C2).lanewise(VectorOperators.FMA, t, C1);
+            q = q.lanewise(VectorOperators.FMA, t, C0);
+            FloatVector halfC = g.mul(q).mul(0.5f).blend(0f, a.compare(VectorOperators.GE, 4f));
+            FloatVector mid = halfC.blend(halfC.neg().add(1f), xv.compare(VectorOperators.GT, 0f));
+            FloatVector cdf = mid.blend(small, a.compare(VectorOperators.LT, 1f));
+            FloatVector d = xv.mul(g.mul(FRAC_1_SQRT_2PI)).add(cdf);
+            FloatVector.fromArray(sp, dy, dyo + i).lanewise(VectorOperators.FMA, d, FloatVector.fromArray(sp, dx, dxo + i)).intoArray(dx, dxo + i);
+        }
+    }
+
+    private static void requireWhole(VectorSpecies<Float> sp, int n) {
+        if (n % sp.length() != 0) {
+            throw new IllegalArgumentException("vector-math block of " + n + " elements is not a multiple of " + sp.length() + " lanes");
+        }
+    }
+
+    /** dst[j] = erf(src[j]) for j in [0, n), any n: for tests and callers without vectors. */
     public static void erf(SimdContext sc, float[] src, int srcOff, float[] dst, int dstOff, int n) {
         VectorSpecies<Float> sp = sc.species();
-        int i = 0;
-        for (; i <= n - sp.length(); i += sp.length()) {
-            erf(FloatVector.fromArray(sp, src, srcOff + i)).intoArray(dst, dstOff + i);
-        }
-        if (i < n) {
-            float[] tmp = new float[sp.length()];
-            System.arraycopy(src, srcOff + i, tmp, 0, n - i);
-            float[] r = erf(FloatVector.fromArray(sp, tmp, 0)).toArray();
-            System.arraycopy(r, 0, dst, dstOff + i, n - i);
+        float[] scratch = new float[BLOCK];
+        int main = sp.loopBound(n);
+        for (int s = 0; s < main; s += BLOCK) erf(sp, src, srcOff + s, dst, dstOff + s, Math.min(BLOCK, main - s), scratch);
+        if (main < n) {
+            float[] tx = new float[sp.length()], ty = new float[sp.length()];
+            System.arraycopy(src, srcOff + main, tx, 0, n - main);
+            erf(sp, tx, 0, ty, 0, sp.length(), scratch);
+            System.arraycopy(ty, 0, dst, dstOff + main, n - main);
         }
     }
 }
