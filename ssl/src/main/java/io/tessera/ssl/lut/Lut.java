@@ -22,7 +22,10 @@ import io.tessera.tensor.Tensor;
  *   L    = w_mae·L_mae(view 1, mask 1) + λ·L_bc
  * </pre>
  * After each optimizer step every target tensor, parameters and buffers, moves as
- * t ← m·t + (1 − m)·s. Fine-tuning uses the online weights.
+ * t ← m·t + (1 − m)·s (the BN batch counter is blended as a float; the official code keeps it
+ * an integer, and nothing reads it). Fine-tuning uses the online weights. The official heads use
+ * SyncBatchNorm over the global batch; here BatchNorm sees the batch of one forward call, which
+ * is the same on a single device.
  */
 public final class Lut {
     /** The parts of one forward pass: total, L_mae, L_bc (scalars) and q₁, q₂, k₁, k₂ (B, D). */

@@ -29,6 +29,11 @@ public final class LutMethod implements PretrainMethod {
         this.momentum = momentum;
     }
 
+    /** LUT's recipe: momentum cosine from 0.996 to 1 over {@code totalIterations} global data iterations. */
+    public static LutMethod withCosineMomentum(Lut lut, long totalIterations) {
+        return new LutMethod(lut, MomentumSchedule.cosine(0.996, totalIterations));
+    }
+
     public Lut model() { return lut; }
 
     @Override

@@ -134,6 +134,34 @@ class LutTest {
     }
 
     @Test
+    void methodContract() {
+        try (ExecutionContext ctx = ExecutionContext.reference(6)) {
+            Ops ops = ctx.ops();
+            Lut lut = Lut.create(ctx, LutConfig.micro16(), DType.F64);
+            LutMethod m = LutMethod.withCosineMomentum(lut, 10);
+            assertThat(m.name()).isEqualTo("lut");
+            assertThat(m.stores()).containsOnlyKeys("student", "target");
+            assertThat(m.evaluationRole()).isEqualTo("student");
+            assertThat(m.trainable()).isSameAs(lut.online().store());
+            Tensor v1 = MethodChecks.images(ops, new Rng(1), 4, 3, 16, true);
+            try (Scope s = ctx.openScope()) {
+                var out = m.forward(ops, new Batch(v1, null, List.of(MethodChecks.colourShift(ops, v1))), new Rng(2));
+                assertThat(out.parts()).containsOnlyKeys("loss_mae", "loss_bc");
+                assertThat(out.total().item()).isCloseTo(out.parts().get("loss_mae").item() + 0.25 * out.parts().get("loss_bc").item(),
+                        org.assertj.core.data.Offset.offset(1e-12));
+            }
+            assertThatThrownBy(() -> m.forward(ops, new Batch(v1, null), new Rng(2))).hasMessageContaining("view 1");
+            Tensor w = lut.online().store().tensor("predictor.3.weight");
+            ctx.backend().affine(w, w, 2.0, 0.0);
+            double before = lut.target().store().tensor("predictor.3.weight").toDoubleArray()[0];
+            double online = w.toDoubleArray()[0];
+            m.afterOptimizerStep(0); // m(0) = 0.996
+            assertThat(lut.target().store().tensor("predictor.3.weight").toDoubleArray()[0])
+                    .isCloseTo(0.996 * before + 0.004 * online, org.assertj.core.data.Offset.offset(1e-12));
+        }
+    }
+
+    @Test
     @Tag("slow")
     void lossFallsOverAFewHundredSteps() {
         try (ExecutionContext ctx = ExecutionContext.cpu(2, 5)) {
