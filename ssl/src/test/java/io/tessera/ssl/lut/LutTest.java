@@ -1,3 +1,5 @@
+// Unit tests of LUT: two-view masking, the eval-mode target, the EMA over parameters and buffers,
+// float64 directional gradient checks, the method contract, and a slow learning test.
 package io.tessera.ssl.lut;
 
 import io.tessera.nn.Parameter;

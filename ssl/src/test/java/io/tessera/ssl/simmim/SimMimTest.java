@@ -1,3 +1,5 @@
+// Unit tests of SimMIM and LUT-SimMIM: coarse-grid masks (ceil, expansion), the L1 loss and decoder layout
+// against hand computations, pooling over visible patches, float64 directional checks, slow learning tests.
 package io.tessera.ssl.simmim;
 
 import io.tessera.nn.optim.MomentumSchedule;

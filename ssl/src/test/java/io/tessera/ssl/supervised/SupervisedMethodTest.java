@@ -1,3 +1,4 @@
+// Unit tests of the supervised ViT baseline: contract, loss at initialisation, learning on a toy problem.
 package io.tessera.ssl.supervised;
 
 import io.tessera.nn.VisionTransformer;

@@ -1,3 +1,4 @@
+// One-step parity of LUT with the PyTorch restatement in tests/reference/ (golden lut_tiny.safetensors).
 package io.tessera.tests.golden;
 
 import io.tessera.nn.Parameter;

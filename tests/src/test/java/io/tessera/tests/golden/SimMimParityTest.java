@@ -1,3 +1,4 @@
+// One-step parity of SimMIM with the PyTorch restatement in tests/reference/ (golden simmim_tiny.safetensors).
 package io.tessera.tests.golden;
 
 import io.tessera.nn.Parameter;
