@@ -66,8 +66,9 @@ public final class DemoCommand implements Callable<Integer> {
             pre.batch = 64;
             pre.accum = 1;
             pre.weightDecay = 0.05;
-            pre.maskRatio = 0.75;
             pre.gamma = 1.0;
+            pre.lambda = 0.25;
+            pre.labelSmoothing = 0.1;
             pre.momentum = 0.996;
             pre.momentumSchedule = PretrainCommand.MomentumKind.CONSTANT;
             pre.workers = 2;

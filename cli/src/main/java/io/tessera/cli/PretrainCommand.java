@@ -12,6 +12,17 @@ import io.tessera.ssl.mae.MaskedAutoencoder;
 import io.tessera.ssl.method.PretrainMethod;
 import io.tessera.ssl.rcmae.RcMae;
 import io.tessera.ssl.rcmae.RcMaeMethod;
+import io.tessera.ssl.lut.Lut;
+import io.tessera.ssl.lut.LutConfig;
+import io.tessera.ssl.lut.LutMethod;
+import io.tessera.ssl.simmim.LutSimMim;
+import io.tessera.ssl.simmim.LutSimMimConfig;
+import io.tessera.ssl.simmim.LutSimMimMethod;
+import io.tessera.ssl.simmim.SimMim;
+import io.tessera.ssl.simmim.SimMimConfig;
+import io.tessera.ssl.simmim.SimMimMethod;
+import io.tessera.ssl.supervised.SupervisedMethod;
+import io.tessera.nn.VisionTransformer;
 import io.tessera.ssl.train.LoaderSource;
 import io.tessera.ssl.train.Trainer;
 import io.tessera.ssl.train.TrainerConfig;
@@ -33,11 +44,24 @@ import java.util.concurrent.Callable;
                 "Writes metrics.jsonl, checkpoints (safetensors + JSON sidecar) and prints step-time percentiles.",
                 "Example: tessera pretrain --method rcmae --model mini --data fashion-mnist --epochs 50"})
 public final class PretrainCommand implements Callable<Integer> {
-    enum Method { MAE, RCMAE }
+    enum Method {
+        MAE("mae"), RCMAE("rcmae"), LUT("lut"), SIMMIM("simmim"), LUT_SIMMIM("lut-simmim"), SUPERVISED("supervised");
+
+        final String label;
+
+        Method(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
 
     enum MomentumKind { CONSTANT, COSINE }
 
-    @Option(names = "--method", defaultValue = "mae", description = "Method: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "mae", converter = MethodConverter.class, description = "Method: mae, rcmae, lut, simmim, lut-simmim, supervised (default ${DEFAULT-VALUE}).")
     Method method;
 
     @Option(names = "--model", defaultValue = "mini", description = "Model preset: micro16, mini, tiny32, tiny, small, base, large, huge (default ${DEFAULT-VALUE}); image size and channels follow the data.")
@@ -70,8 +94,11 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--clip", defaultValue = "0", description = "Clip the global gradient norm to this (0: no clipping, as MAE).")
     double clip;
 
-    @Option(names = "--mask-ratio", defaultValue = "0.75", description = "Fraction of patches masked (default ${DEFAULT-VALUE}).")
-    double maskRatio;
+    @Option(names = "--mask-ratio", description = "Fraction of patches masked (default 0.75; SimMIM 0.6).")
+    Double maskRatio;
+
+    @Option(names = "--mask-patch", description = "SimMIM: side of a mask cell in pixels, a multiple of the patch (default: two patches when that divides the image, else one).")
+    Integer maskPatch;
 
     @Option(names = "--no-norm-pix", description = "Reconstruct raw pixels instead of per-patch normalised ones.")
     boolean noNormPix;
@@ -79,10 +106,19 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--gamma", defaultValue = "1.0", description = "RC-MAE: weight of the consistency loss (default ${DEFAULT-VALUE}).")
     double gamma;
 
-    @Option(names = "--momentum", defaultValue = "0.996", description = "Teacher EMA momentum (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lambda", defaultValue = "0.25", description = "LUT: weight of the cross-view loss (default ${DEFAULT-VALUE}, the ViT-B value).")
+    double lambda;
+
+    @Option(names = "--head-hidden", description = "LUT: hidden width of the projector and predictor (default 4096 for the ImageNet presets, 4 × width for the small ones).")
+    Integer headHidden;
+
+    @Option(names = "--label-smoothing", defaultValue = "0.1", description = "Supervised: label smoothing (default ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
+    @Option(names = "--momentum", defaultValue = "0.996", description = "Teacher EMA momentum (RC-MAE, LUT; default ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--momentum-schedule", defaultValue = "constant", description = "Teacher momentum: constant (RC-MAE's released code) or cosine (to 1; the stated schedule). Default ${DEFAULT-VALUE}.")
+    @Option(names = "--momentum-schedule", description = "Teacher momentum: constant or cosine (to 1). Default: constant for RC-MAE (its released code), cosine for LUT.")
     MomentumKind momentumSchedule;
 
     @Option(names = "--threads", description = "CPU threads (default: all cores).")
@@ -106,6 +142,14 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from this checkpoint (path without .safetensors/.json).")
     Path resume;
 
+    static final class MethodConverter implements picocli.CommandLine.ITypeConverter<Method> {
+        @Override
+        public Method convert(String value) {
+            for (Method m : Method.values()) if (m.label.equalsIgnoreCase(value) || m.name().equalsIgnoreCase(value)) return m;
+            throw new picocli.CommandLine.TypeConversionException("unknown method '" + value + "'; choose mae, rcmae, lut, simmim, lut-simmim or supervised");
+        }
+    }
+
     /** What a finished pre-training run leaves for callers (the demo builds on it). */
     record Run(PretrainMethod method, MaeConfig config, Trainer.Result result, Dataset dataset, Normalize normalize, Path out) {
     }
@@ -126,26 +170,41 @@ public final class PretrainCommand implements Callable<Integer> {
 
     Run run(ExecutionContext ctx, java.io.PrintStream console) throws Exception {
         Dataset ds = Datasets.open(data, Split.TRAIN);
-        MaeConfig cfg = Recipes.model(model, ds, patch).withMaskRatio(maskRatio).withNormPixLoss(!noNormPix);
+        boolean simmim = method == Method.SIMMIM || method == Method.LUT_SIMMIM;
+        double ratio = maskRatio != null ? maskRatio : simmim ? 0.6 : 0.75;
+        MaeConfig cfg = Recipes.model(model, ds, patch).withMaskRatio(simmim ? 0.75 : ratio).withNormPixLoss(!noNormPix);
         Normalize norm = Recipes.normalizeFor(data, ds);
-        Path dir = out != null ? out : Path.of("runs", "pretrain-" + method.name().toLowerCase());
+        Path dir = out != null ? out : Path.of("runs", "pretrain-" + method);
         int batchesPerEpoch = ds.size() / batch;
         if (batchesPerEpoch < accum) throw new IllegalArgumentException("batch " + batch + " × accumulation " + accum + " exceeds the " + ds.size() + " images of " + ds.name());
         long totalIters = (long) epochs * (batchesPerEpoch / accum);
+        MomentumKind kind = momentumSchedule != null ? momentumSchedule : method == Method.RCMAE ? MomentumKind.CONSTANT : MomentumKind.COSINE;
+        MomentumSchedule teacherMomentum = kind == MomentumKind.COSINE ? MomentumSchedule.cosine(momentum, totalIters) : MomentumSchedule.constant(momentum);
+        int hidden = headHidden != null ? headHidden : Recipes.defaultBlr(model) > 1e-3 ? 4 * cfg.encoder().width() : 4096;
+        var encoder = cfg.encoder();
+        int p = encoder.patchSize();
+        int cell = maskPatch != null ? maskPatch : encoder.imageSize() % (2 * p) == 0 ? 2 * p : p;
         PretrainMethod m = switch (method) {
             case MAE -> new MaeMethod(MaskedAutoencoder.create(ctx, cfg, DType.F32));
-            case RCMAE -> new RcMaeMethod(RcMae.create(ctx, cfg, DType.F32, gamma),
-                    momentumSchedule == MomentumKind.COSINE ? MomentumSchedule.cosine(momentum, totalIters) : MomentumSchedule.constant(momentum));
+            case RCMAE -> new RcMaeMethod(RcMae.create(ctx, cfg, DType.F32, gamma), teacherMomentum);
+            case LUT -> new LutMethod(Lut.create(ctx, new LutConfig(cfg, hidden, 1.0, lambda), DType.F32), teacherMomentum);
+            case SIMMIM -> new SimMimMethod(SimMim.create(ctx, new SimMimConfig(encoder, cell, ratio), DType.F32));
+            case LUT_SIMMIM -> new LutSimMimMethod(LutSimMim.create(ctx, new LutSimMimConfig(new SimMimConfig(encoder, cell, ratio), hidden, 1.0, lambda),
+                    DType.F32), teacherMomentum);
+            case SUPERVISED -> new SupervisedMethod(VisionTransformer.create(ctx, encoder.withClasses(ds.numClasses()), DType.F32), labelSmoothing);
         };
+        boolean twoViews = method == Method.LUT || method == Method.LUT_SIMMIM;
+        LrRule rule = twoViews ? LrRule.SQRT_PRETRAIN : LrRule.LINEAR;
         double base = blr != null ? blr : Recipes.defaultBlr(model);
-        TrainerConfig tc = new TrainerConfig(epochs, warmup != null ? warmup : Math.max(0, epochs / 10.0), base, LrRule.LINEAR, 0,
+        TrainerConfig tc = new TrainerConfig(epochs, warmup != null ? warmup : Math.max(0, epochs / 10.0), base, rule, 0,
                 weightDecay, 0.95, accum, clip, checkpointEvery, maxSteps, dir, seed);
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("model", cfg.toMap());
         info.put("model_preset", model);
         info.put("data", data);
         info.put("batch_size", (long) batch);
-        try (LoaderSource src = new LoaderSource(ds, Recipes.maeViews(ds, norm), new Rng(seed).split("data"), batch, workers, ctx.ops())) {
+        var views = twoViews ? Recipes.lutViews(ds, norm) : Recipes.maeViews(ds, norm);
+        try (LoaderSource src = new LoaderSource(ds, views, new Rng(seed).split("data"), batch, workers, ctx.ops())) {
             Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null);
             if (resume != null) trainer.resume(resume);
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),

@@ -4,6 +4,9 @@ import io.tessera.ssl.data.Dataset;
 import io.tessera.ssl.data.HorizontalFlip;
 import io.tessera.ssl.data.Normalize;
 import io.tessera.ssl.data.RandomResizedCrop;
+import io.tessera.ssl.data.SimpleResizedCrop;
+import io.tessera.ssl.data.ColorJitter;
+import io.tessera.ssl.data.ThreeAugment;
 import io.tessera.ssl.data.Transform;
 import io.tessera.ssl.mae.MaeConfig;
 
@@ -37,6 +40,15 @@ final class Recipes {
     /** MAE's augmentation: random resized crop (scale 0.2–1) and horizontal flip, then normalisation. */
     static List<Transform> maeViews(Dataset d, Normalize n) {
         return List.of(Transform.compose(RandomResizedCrop.maePretrain(d.height()), HorizontalFlip.half(), n));
+    }
+
+    /**
+     * LUT's two views: simple resized crop (DeiT III) and flip for both; the second view adds
+     * colour jitter (p 0.8) and then one of grayscale, solarize or blur.
+     */
+    static List<Transform> lutViews(Dataset d, Normalize n) {
+        return List.of(Transform.compose(SimpleResizedCrop.deit3(d.height()), HorizontalFlip.half(), n),
+                Transform.compose(SimpleResizedCrop.deit3(d.height()), HorizontalFlip.half(), ColorJitter.lut(), new ThreeAugment(), n));
     }
 
     /** Default base learning rate: the official 1.5e-4 for ImageNet-scale presets, larger for the small CPU presets. */
