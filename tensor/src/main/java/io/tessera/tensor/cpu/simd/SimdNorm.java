@@ -125,8 +125,14 @@ public final class SimdNorm {
                     sg = sg.add(gv);
                     sgh = gv.fma(h, sgh);
                 }
-                float s1 = sg == null ? 0f : RowMath.hsum(sg);
-                float s2 = sgh == null ? 0f : RowMath.hsum(sgh);
+                float s1 = 0f, s2 = 0f;
+                if (sg != null) {
+                    float[] t = RowMath.lanes();
+                    sg.intoArray(t, 0);
+                    s1 = RowMath.sumLanes(t, l);
+                    sgh.intoArray(t, 0);
+                    s2 = RowMath.sumLanes(t, l);
+                }
                 for (; j < d; j++) {
                     float g = ga[gr + j], h = (xa[xr + j] - mu) * rs;
                     if (cw != null) cw[j] = Math.fma(g, h, cw[j]);
