@@ -58,6 +58,7 @@ public final class OpsBench implements Callable<Integer> {
     record Row(String op, String size, int threads, double msPerCall, double rate, Roof roof, double limit, String note) {
     }
 
+    /** Runs the benchmark on its own (outside {@code tessera bench}); the exit code is picocli's. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new OpsBench()).execute(args));
     }
