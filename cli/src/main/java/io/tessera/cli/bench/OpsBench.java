@@ -71,8 +71,8 @@ public final class OpsBench implements Callable<Integer> {
         List<Vit> vits = quick
                 ? List.of(new Vit("ViT-Ti/4 32px", 8, 65, 192, 3))
                 : List.of(new Vit("ViT-Ti/4 32px", 64, 65, 192, 3), new Vit("ViT-B/16 224px", 8, 197, 768, 12));
-        out.printf(Locale.ROOT, "bench ops: %s, %d core(s) available, JVM %s%n", quick ? "quick" : "full",
-                Runtime.getRuntime().availableProcessors(), Runtime.version());
+        out.printf(Locale.ROOT, "bench ops: %s, %d core(s) available, JVM %s, load average %s%n", quick ? "quick" : "full",
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), loadAverage());
         MachineLimits.Limits[] limits = new MachineLimits.Limits[counts.length];
         for (int i = 0; i < counts.length; i++) {
             limits[i] = MachineLimits.measure(counts[i], quick);
@@ -89,12 +89,19 @@ public final class OpsBench implements Callable<Integer> {
             }
         }
         print(out, rows);
+        out.printf(Locale.ROOT, "load average at the end: %s%n", loadAverage());
         out.printf(Locale.ROOT, "%nmethod: each time is the median of %d samples, each sample ≥ %d ms of back-to-back calls after a warm-up;%n"
                         + "memory-bound rows count the bytes of every tensor read and written once (GB/s = 1e9 B/s) and compare with the%n"
                         + "triad bandwidth on the same thread count (working sets that fit in cache may exceed it); attention counts%n"
                         + "4·B·H·T·S·Dh flops forward and 8·B·H·T·S·Dh backward against the FMA peak. Limits: best of several runs.%n",
                 samples(), (int) (sampleSeconds() * 1000));
         return 0;
+    }
+
+    /** The 1-minute system load average (a busy machine makes every figure pessimistic), or "n/a". */
+    private static String loadAverage() {
+        double l = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return l < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", l);
     }
 
     private int samples() {
