@@ -68,7 +68,8 @@ public final class MachineLimits {
     /** GFLOPS of {@code threads} concurrent FMA loops, each sized to run about {@code seconds}. */
     private static double fmaPeak(Parallel par, int threads, double seconds) {
         float sink = 0;
-        for (int i = 0; i < 50; i++) sink += RowMathPeak.run(20_000); // compile the loop (not only on-stack replacement)
+        long warm = System.nanoTime() + (long) (Math.max(0.5, 2 * seconds) * 1e9);
+        for (int i = 0; i < 50 || System.nanoTime() < warm; i++) sink += RowMathPeak.run(20_000); // let the JIT finish the loop
         long probe = 2_000_000;
         long t0 = System.nanoTime();
         sink += RowMathPeak.run(probe);

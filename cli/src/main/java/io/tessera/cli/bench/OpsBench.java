@@ -90,7 +90,8 @@ public final class OpsBench implements Callable<Integer> {
         }
         print(out, rows);
         out.printf(Locale.ROOT, "load average at the end: %s%n", loadAverage());
-        out.printf(Locale.ROOT, "%nmethod: each time is the median of %d samples, each sample ≥ %d ms of back-to-back calls after a warm-up;%n"
+        out.printf(Locale.ROOT, "%nmethod: each time is the median of %d samples, each sample ≥ %d ms of back-to-back calls after a warm-up%n"
+                        + "that runs until the JIT is idle and the time per call stops improving;%n"
                         + "memory-bound rows count the bytes of every tensor read and written once (GB/s = 1e9 B/s) and compare with the%n"
                         + "triad bandwidth on the same thread count (working sets that fit in cache may exceed it); attention counts%n"
                         + "4·B·H·T·S·Dh flops forward and 8·B·H·T·S·Dh backward against the FMA peak. Limits: best of several runs.%n",
@@ -177,16 +178,7 @@ public final class OpsBench implements Callable<Integer> {
         } catch (UnsupportedOperationException e) {
             return new Row(w.op(), w.size(), threadCount, Double.NaN, Double.NaN, w.roof(), limit, "kernel not in this build");
         }
-        // warm-up: long enough for the JIT to compile the kernel fully (not only on-stack replacement)
-        long warmEnd = System.nanoTime() + (long) ((quick ? 0.2 : 0.6) * 1e9);
-        for (int c = 0; c < 5 || System.nanoTime() < warmEnd; c++) w.call().run();
-        int calls = 0;
-        long t0 = System.nanoTime();
-        do {
-            w.call().run();
-            calls++;
-        } while (calls < 3);
-        double perCall = (System.nanoTime() - t0) * 1e-9 / calls;
+        double perCall = warmUp(w);
         int batch = (int) Math.max(1, Math.ceil(sampleSeconds() / Math.max(perCall, 1e-9)));
         double[] sample = new double[samples()];
         for (int i = 0; i < sample.length; i++) {
@@ -197,6 +189,33 @@ public final class OpsBench implements Callable<Integer> {
         Arrays.sort(sample);
         double median = sample[sample.length / 2];
         return new Row(w.op(), w.size(), threadCount, median * 1e3, w.perCall() / median / 1e9, w.roof(), limit, "");
+    }
+
+    /**
+     * Calls the kernel in windows of at least {@code window} seconds until a window passes in
+     * which the JIT compiled nothing and which was no more than 3% faster than the best before
+     * it (on a busy machine the compiler threads can take seconds to finish a kernel), at most
+     * {@code limit} seconds in all. Returns the last window's seconds per call.
+     */
+    private double warmUp(Work w) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean jitTimes = jit != null && jit.isCompilationTimeMonitoringSupported();
+        double window = quick ? 0.1 : 0.25, limit = quick ? 5 : 15, best = Double.MAX_VALUE, last;
+        long end = System.nanoTime() + (long) (limit * 1e9);
+        do {
+            long compiled = jitTimes ? jit.getTotalCompilationTime() : 0;
+            int calls = 0;
+            long t0 = System.nanoTime(), stop = t0 + (long) (window * 1e9);
+            do {
+                w.call().run();
+                calls++;
+            } while (System.nanoTime() < stop || calls < 2);
+            last = (System.nanoTime() - t0) * 1e-9 / calls;
+            boolean jitIdle = !jitTimes || jit.getTotalCompilationTime() == compiled;
+            if (jitIdle && last > 0.97 * best) break;
+            best = Math.min(best, last);
+        } while (System.nanoTime() < end);
+        return last;
     }
 
     private static void print(PrintWriter out, List<Row> rows) {
