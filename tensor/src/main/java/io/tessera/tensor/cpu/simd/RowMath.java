@@ -46,8 +46,8 @@ final class RowMath {
         return s;
     }
 
-    /** Per-thread room for the lanes of one vector (up to 2048 bits). */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[64]);
+    /** Per-thread room for the lanes of two vectors of up to 2048 bits. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[128]);
 
     // exp(x) = 2^n·e^r with n = round(x·log2 e), r = x − n·ln 2 (Cody–Waite split), e^r by its
     // Taylor polynomial of degree 7 (|r| ≤ ln2/2: truncation < 6e-9 relative), and 2^n built
@@ -173,67 +173,71 @@ final class RowMath {
 
     /**
      * dst[j] = exp(src[j] − shift) with {@link #exp(float)}'s operations in every lane; returns
-     * Σ_j dst[j]. src and dst may be the same row. The exp is written out inside the loop: a
-     * vector passed to or returned from a method that is not inlined is boxed.
+     * Σ_j dst[j] (the full vector blocks' lane sums, then the tail in index order). src and dst
+     * may be the same row. The partial last block is staged in a padded buffer so that it runs
+     * in the vector code as well. The exp is written out inside the loop: a vector passed to or
+     * returned from a method that is not inlined is boxed.
      */
     static float expShiftSum(VectorSpecies<Float> sp, float[] src, int so, float[] dst, int dOff, int n, float shift) {
-        int l = sp.length(), j = 0;
-        float s = 0;
-        if (n >= l) {
-            FloatVector acc = FloatVector.fromArray(sp, src, so).broadcast(0f);
-            for (; j <= n - l; j += l) {
-                FloatVector x = FloatVector.fromArray(sp, src, so + j).sub(shift);
-                FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-                FloatVector nn = xc.fma(x.broadcast(LOG2E), x.broadcast(ROUNDER)).sub(ROUNDER);
-                FloatVector r = nn.fma(x.broadcast(-LN2_HI), xc);
-                r = nn.fma(x.broadcast(-LN2_LO), r);
-                FloatVector p = r.fma(x.broadcast(C7), x.broadcast(C6));
-                p = p.fma(r, x.broadcast(C5));
-                p = p.fma(r, x.broadcast(C4));
-                p = p.fma(r, x.broadcast(C3));
-                p = p.fma(r, x.broadcast(C2));
-                p = p.fma(r, x.broadcast(1f));
-                p = p.fma(r, x.broadcast(1f));
-                // 2^n = 2^−126 · 2^u with u = n + 126 in [0, 253], bit by bit from the top: for u < 2^(k+1)
-        // bit k is round((u + 1/2) / 2^(k+1)), rounded by adding and subtracting 1.5·2^23
-                FloatVector u = nn.add(126f);
-                FloatVector rr = x.broadcast(ROUNDER);
-                FloatVector b = u.fma(x.broadcast(0x1p-8f), x.broadcast(0x1p-9f)).add(rr).sub(rr); // bit 7 (128): two factors of 2^64
-                u = b.fma(x.broadcast(-128f), u);
-                FloatVector f = b.fma(x.broadcast(TWO_64 - 1), x.broadcast(1f));
-                FloatVector scale = f.mul(TWO_M126).mul(f);
-                b = u.fma(x.broadcast(0x1p-7f), x.broadcast(0x1p-8f)).add(rr).sub(rr);
-                u = b.fma(x.broadcast(-64f), u);
-                scale = scale.mul(b.fma(x.broadcast(TWO_64 - 1), x.broadcast(1f)));
-                b = u.fma(x.broadcast(0x1p-6f), x.broadcast(0x1p-7f)).add(rr).sub(rr);
-                u = b.fma(x.broadcast(-32f), u);
-                scale = scale.mul(b.fma(x.broadcast(0x1p32f - 1), x.broadcast(1f)));
-                b = u.fma(x.broadcast(0x1p-5f), x.broadcast(0x1p-6f)).add(rr).sub(rr);
-                u = b.fma(x.broadcast(-16f), u);
-                scale = scale.mul(b.fma(x.broadcast(0x1p16f - 1), x.broadcast(1f)));
-                b = u.fma(x.broadcast(0x1p-4f), x.broadcast(0x1p-5f)).add(rr).sub(rr);
-                u = b.fma(x.broadcast(-8f), u);
-                scale = scale.mul(b.fma(x.broadcast(255f), x.broadcast(1f)));
-                b = u.fma(x.broadcast(0x1p-3f), x.broadcast(0x1p-4f)).add(rr).sub(rr);
-                u = b.fma(x.broadcast(-4f), u);
-                scale = scale.mul(b.fma(x.broadcast(15f), x.broadcast(1f)));
-                b = u.fma(x.broadcast(0x1p-2f), x.broadcast(0x1p-3f)).add(rr).sub(rr);
-                u = b.fma(x.broadcast(-2f), u);
-                scale = scale.mul(b.fma(x.broadcast(3f), x.broadcast(1f)));
-                scale = scale.mul(u.fma(x.broadcast(1f), x.broadcast(1f))); // the last bit is u itself
-                FloatVector keep = x.add(-EXP_LO + 1).max(0f).min(1f); // 1 for x ≥ −87, 0 for x ≤ −88
-                FloatVector e = p.mul(scale).mul(keep);
+        int l = sp.length(), full = n - n % l, rest = n - full;
+        float[] t = lanes(); // t[l, 2l): the tail, padded with −∞ (exp 0); t[0, l): the lane sums
+        for (int i = 0; i < l; i++) t[l + i] = i < rest ? src[so + full + i] : Float.NEGATIVE_INFINITY;
+        FloatVector acc = FloatVector.fromArray(sp, t, l).broadcast(0f);
+        for (int j = 0; j < n; j += l) {
+            boolean tail = j == full; // the last, partial block runs in the vector code too
+            FloatVector x = (tail ? FloatVector.fromArray(sp, t, l) : FloatVector.fromArray(sp, src, so + j)).sub(shift);
+            FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+            FloatVector nn = xc.fma(x.broadcast(LOG2E), x.broadcast(ROUNDER)).sub(ROUNDER);
+            FloatVector r = nn.fma(x.broadcast(-LN2_HI), xc);
+            r = nn.fma(x.broadcast(-LN2_LO), r);
+            FloatVector p = r.fma(x.broadcast(C7), x.broadcast(C6));
+            p = p.fma(r, x.broadcast(C5));
+            p = p.fma(r, x.broadcast(C4));
+            p = p.fma(r, x.broadcast(C3));
+            p = p.fma(r, x.broadcast(C2));
+            p = p.fma(r, x.broadcast(1f));
+            p = p.fma(r, x.broadcast(1f));
+            // 2^n = 2^−126 · 2^u with u = n + 126 in [0, 253], bit by bit from the top: for u < 2^(k+1)
+            // bit k is round((u + 1/2) / 2^(k+1)), rounded by adding and subtracting 1.5·2^23
+            FloatVector u = nn.add(126f);
+            FloatVector rr = x.broadcast(ROUNDER);
+            FloatVector b = u.fma(x.broadcast(0x1p-8f), x.broadcast(0x1p-9f)).add(rr).sub(rr); // bit 7 (128): two factors of 2^64
+            u = b.fma(x.broadcast(-128f), u);
+            FloatVector f = b.fma(x.broadcast(TWO_64 - 1), x.broadcast(1f));
+            FloatVector scale = f.mul(TWO_M126).mul(f);
+            b = u.fma(x.broadcast(0x1p-7f), x.broadcast(0x1p-8f)).add(rr).sub(rr);
+            u = b.fma(x.broadcast(-64f), u);
+            scale = scale.mul(b.fma(x.broadcast(TWO_64 - 1), x.broadcast(1f)));
+            b = u.fma(x.broadcast(0x1p-6f), x.broadcast(0x1p-7f)).add(rr).sub(rr);
+            u = b.fma(x.broadcast(-32f), u);
+            scale = scale.mul(b.fma(x.broadcast(0x1p32f - 1), x.broadcast(1f)));
+            b = u.fma(x.broadcast(0x1p-5f), x.broadcast(0x1p-6f)).add(rr).sub(rr);
+            u = b.fma(x.broadcast(-16f), u);
+            scale = scale.mul(b.fma(x.broadcast(0x1p16f - 1), x.broadcast(1f)));
+            b = u.fma(x.broadcast(0x1p-4f), x.broadcast(0x1p-5f)).add(rr).sub(rr);
+            u = b.fma(x.broadcast(-8f), u);
+            scale = scale.mul(b.fma(x.broadcast(255f), x.broadcast(1f)));
+            b = u.fma(x.broadcast(0x1p-3f), x.broadcast(0x1p-4f)).add(rr).sub(rr);
+            u = b.fma(x.broadcast(-4f), u);
+            scale = scale.mul(b.fma(x.broadcast(15f), x.broadcast(1f)));
+            b = u.fma(x.broadcast(0x1p-2f), x.broadcast(0x1p-3f)).add(rr).sub(rr);
+            u = b.fma(x.broadcast(-2f), u);
+            scale = scale.mul(b.fma(x.broadcast(3f), x.broadcast(1f)));
+            scale = scale.mul(u.fma(x.broadcast(1f), x.broadcast(1f))); // the last bit is u itself
+            FloatVector keep = x.add(-EXP_LO + 1).max(0f).min(1f); // 1 for x ≥ −87, 0 for x ≤ −88
+            FloatVector e = p.mul(scale).mul(keep);
+            if (tail) {
+                e.intoArray(t, l);
+            } else {
                 e.intoArray(dst, dOff + j);
                 acc = acc.add(e);
             }
-            float[] t = lanes();
-            acc.intoArray(t, 0);
-            s = sumLanes(t, l);
         }
-        for (; j < n; j++) {
-            float e = exp(src[so + j] - shift);
-            dst[dOff + j] = e;
-            s += e;
+        acc.intoArray(t, 0);
+        float s = sumLanes(t, l);
+        for (int i = 0; i < rest; i++) { // the tail is added after the full blocks, in index order
+            dst[dOff + full + i] = t[l + i];
+            s += t[l + i];
         }
         return s;
     }

@@ -33,6 +33,24 @@ class SoftmaxExpTest {
     }
 
     @Test
+    void partialLastBlockMatchesScalarTwin() {
+        for (int bits : new int[] {128, 256, 0}) {
+            try (Parallel p = new Parallel(1)) {
+                SimdContext sc = bits == 0 ? SimdContext.preferred(p) : SimdContext.ofBits(bits, p);
+                for (int n : new int[] {1, 3, 17, 37}) {
+                    float[] x = new float[n], y = new float[n];
+                    for (int i = 0; i < n; i++) x[i] = (float) Math.sin(i) * 9;
+                    RowMath.expShiftSum(sc.species(), x, 0, y, 0, n, 2.5f);
+                    for (int i = 0; i < n; i++) {
+                        assertThat(Float.floatToRawIntBits(y[i])).as("n=%d i=%d (%d bits)", n, i, sc.bits())
+                                .isEqualTo(Float.floatToRawIntBits(RowMath.exp(x[i] - 2.5f)));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void edgeCases() {
         assertThat(RowMath.exp(0f)).isEqualTo(1f);
         assertThat(RowMath.exp(Float.NEGATIVE_INFINITY)).isEqualTo(0f);
