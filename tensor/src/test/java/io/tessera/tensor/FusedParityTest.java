@@ -316,6 +316,22 @@ class FusedParityTest {
     }
 
     @Test
+    void mismatchedShapesAreRejectedWithTheOpName() {
+        List<Backend> all = new ArrayList<>(simd);
+        all.add(ref);
+        for (Backend be : all) {
+            Inputs in = new Inputs(be);
+            Tensor x = in.randn(1, 4, 6), y = in.empty(4, 6), mean = in.empty(4), rstd = in.empty(4);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> be.layerNorm(y, mean, rstd, x, in.randn(2, 5), null, 1e-5))
+                    .as(be.name()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("layerNorm");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> be.batchNormEval(y, in.randn(3, 2, 2, 6), in.empty(6), in.empty(6), null, null, 1e-5))
+                    .as(be.name()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchNormEval");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> be.attention(in.empty(1, 1, 2, 3), in.empty(1, 1, 2, 4), in.randn(4, 1, 1, 2, 3), in.randn(5, 1, 1, 4, 2), in.randn(6, 1, 1, 4, 2), 1.0))
+                    .as(be.name()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("attention");
+        }
+    }
+
+    @Test
     void reductionsAreBitwiseIdenticalOnOneAndTwoThreads() {
         bitwise("layerNorm backward (dx, dw, db)", layerNorm(3000, 40, true, 15));
         bitwise("batchNorm train/eval and backward", batchNorm(300, 330, true, 16));

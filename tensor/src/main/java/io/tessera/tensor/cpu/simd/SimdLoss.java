@@ -113,7 +113,9 @@ public final class SimdLoss {
                         FloatVector dv = FloatVector.fromArray(sp, a, ar + j).sub(FloatVector.fromArray(sp, b, br + j));
                         sv = dv.fma(dv, sv);
                     }
-                    s = RowMath.hsum(sv);
+                    float[] t = RowMath.lanes();
+                    sv.intoArray(t, 0);
+                    s = RowMath.sumLanes(t, l);
                 }
                 for (; j < p; j++) {
                     float dv = a[ar + j] - b[br + j];

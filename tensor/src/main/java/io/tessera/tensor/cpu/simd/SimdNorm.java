@@ -23,8 +23,30 @@ public final class SimdNorm {
         return x.size() / Math.max(1, x.dim(-1));
     }
 
+    /** Throws unless every non-null tensor has the expected element count. */
+    private static void sizes(String op, int expected, String what, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && t.size() != expected) {
+                throw new IllegalArgumentException(op + ": " + what + " " + t.describe() + " must have " + expected + " elements");
+            }
+        }
+    }
+
+    private static void rowsOf(String op, Tensor x, Tensor w, Tensor b, Tensor mean, Tensor rstd) {
+        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs x (N, D), got " + x.describe());
+        sizes(op, x.dim(-1), "weight/bias for x " + x.shape(), w, b);
+        sizes(op, rows(x), "row statistic for x " + x.shape(), mean, rstd);
+    }
+
+    private static void channels(String op, Tensor x, Tensor... perChannel) {
+        if (x.rank() != 2) throw new IllegalArgumentException(op + " expects x (N, C), got " + x.describe());
+        sizes(op, x.dim(1), "per-channel tensor for x " + x.shape(), perChannel);
+    }
+
     /** y = exp(x − max) / Σ exp(x − max) along the last axis; x, y: (N, D). */
     public static void softmax(SimdContext sc, Tensor y, Tensor x) {
+        rowsOf("softmax", x, null, null, null, null);
+        sizes("softmax", x.size(), "y for x " + x.shape(), y);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d);
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
@@ -41,6 +63,8 @@ public final class SimdNorm {
     /** dx += y ⊙ (dy − Σ dy ⊙ y) along the last axis. */
     public static void softmaxBackward(SimdContext sc, Tensor dx, Tensor dy, Tensor y) {
         if (dx == null) return;
+        rowsOf("softmaxBackward", y, null, null, null, null);
+        sizes("softmaxBackward", y.size(), "dx/dy for y " + y.shape(), dx, dy);
         int d = y.dim(-1), n = rows(y), per = RowMath.rowsPerChunk(d);
         float[] ga = dy.f32(), ya = y.f32(), xa = dx.f32();
         int go = dy.offset(), yo = y.offset(), xo = dx.offset();
@@ -65,6 +89,8 @@ public final class SimdNorm {
      * variance, two passes). x, y: (N, D); w, b: (D) or null; mean, rstd: (N), written.
      */
     public static void layerNorm(SimdContext sc, Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps) {
+        rowsOf("layerNorm", x, w, b, mean, rstd);
+        sizes("layerNorm", x.size(), "y for x " + x.shape(), y);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d);
         float[] xa = x.f32(), ya = y.f32();
         float[] wa = w == null ? null : w.f32(), ba = b == null ? null : b.f32();
@@ -101,6 +127,9 @@ public final class SimdNorm {
      * db += Σ_N dy, each chunk of rows summing into its own partial, partials added in chunk order.
      */
     public static void layerNormBackward(SimdContext sc, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
+        rowsOf("layerNormBackward", x, w, null, mean, rstd);
+        sizes("layerNormBackward", x.dim(-1), "dw/db for x " + x.shape(), dw, db);
+        sizes("layerNormBackward", x.size(), "dx/dy for x " + x.shape(), dx, dy);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d), chunks = Parallel.chunks(n, per);
         float[] xa = x.f32(), ga = dy.f32(), ma = mean.f32(), ra = rstd.f32();
         float[] wa = w == null ? null : w.f32(), dxa = dx == null ? null : dx.f32();
@@ -125,8 +154,14 @@ public final class SimdNorm {
                     sg = sg.add(gv);
                     sgh = gv.fma(h, sgh);
                 }
-                float s1 = sg == null ? 0f : RowMath.hsum(sg);
-                float s2 = sgh == null ? 0f : RowMath.hsum(sgh);
+                float s1 = 0f, s2 = 0f;
+                if (sg != null) {
+                    float[] t = RowMath.lanes();
+                    sg.intoArray(t, 0);
+                    s1 = RowMath.sumLanes(t, l);
+                    sgh.intoArray(t, 0);
+                    s2 = RowMath.sumLanes(t, l);
+                }
                 for (; j < d; j++) {
                     float g = ga[gr + j], h = (xa[xr + j] - mu) * rs;
                     if (cw != null) cw[j] = Math.fma(g, h, cw[j]);
@@ -178,6 +213,7 @@ public final class SimdNorm {
      */
     public static void batchNormTrain(SimdContext sc, Tensor y, Tensor mean, Tensor rstd, Tensor runningMean, Tensor runningVar,
                                       Tensor x, Tensor w, Tensor b, double momentum, double eps) {
+        channels("batchNormTrain", x, mean, rstd, runningMean, runningVar, w, b);
         int n = x.dim(0), c = x.dim(1);
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
@@ -236,6 +272,7 @@ public final class SimdNorm {
 
     /** Eval-mode BatchNorm1d: y = x·a + c with a = w/√(runningVar + eps), c = b − runningMean·a. */
     public static void batchNormEval(SimdContext sc, Tensor y, Tensor x, Tensor runningMean, Tensor runningVar, Tensor w, Tensor b, double eps) {
+        channels("batchNormEval", x, runningMean, runningVar, w, b);
         int n = x.dim(0), c = x.dim(1);
         float[] scale = new float[c], shift = new float[c];
         evalAffine(scale, shift, runningMean, runningVar, w, b, eps);
@@ -261,6 +298,7 @@ public final class SimdNorm {
      * dx += rstd·w·(dy − mean_N dy − x̂·mean_N(dy·x̂)), dw += Σ_N dy·x̂, db += Σ_N dy.
      */
     public static void batchNormBackward(SimdContext sc, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
+        channels("batchNormBackward", x, dw, db, w, mean, rstd);
         int n = x.dim(0), c = x.dim(1);
         float[] xa = x.f32(), ga = dy.f32();
         int xo = x.offset(), go = dy.offset();
@@ -319,6 +357,7 @@ public final class SimdNorm {
      */
     public static void batchNormEvalBackward(SimdContext sc, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor runningMean,
                                              Tensor runningVar, Tensor w, double eps) {
+        channels("batchNormEvalBackward", x, dw, db, runningMean, runningVar, w);
         int n = x.dim(0), c = x.dim(1);
         float[] s = new float[c], ws = new float[c], rm = new float[c];
         for (int j = 0; j < c; j++) {
@@ -367,6 +406,7 @@ public final class SimdNorm {
 
     /** y = x / max(‖x‖₂, eps) along the last axis; norm (N) = ‖x‖₂. */
     public static void l2Normalize(SimdContext sc, Tensor y, Tensor norm, Tensor x, double eps) {
+        rowsOf("l2Normalize", x, null, null, norm, null);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d);
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
