@@ -417,14 +417,23 @@ public final class Ops {
         return permute(x, p);
     }
 
-    /** x[..., start : start + length, ...] along {@code axis} (a copy). */
+    /**
+     * x[..., start : start + length, ...] along {@code axis}: a view sharing x's storage when the
+     * slice is contiguous (every dimension before {@code axis} is 1), otherwise a copy.
+     */
     public Tensor slice(Tensor x, int axis, int start, int length) {
         int a = x.shape().axis(axis);
         if (start < 0 || length < 0 || start + length > x.dim(a)) {
             throw new IllegalArgumentException("slice [" + start + ", " + (start + length) + ") out of range on axis " + a + " of " + x.describe());
         }
-        Tensor y = ctx.allocate(x.shape().with(a, length), x.dtype(), false);
-        be.readSlice(y, x, a, start, false);
+        Tensor y;
+        if (x.shape().outer(a) == 1) { // contiguous: a view, no copy
+            int inner = x.shape().inner(a);
+            y = x.view(Shape.of(x.size())).narrow0(start * inner, length * inner).view(x.shape().with(a, length));
+        } else {
+            y = ctx.allocate(x.shape().with(a, length), x.dtype(), false);
+            be.readSlice(y, x, a, start, false);
+        }
         if (recording(x)) record("slice", y, g -> be.writeSlice(grad(x), g, a, start, true));
         return y;
     }

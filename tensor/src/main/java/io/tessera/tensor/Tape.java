@@ -29,6 +29,7 @@ public final class Tape implements AutoCloseable {
     private final ExecutionContext ctx;
     private final List<Entry> entries = new ArrayList<>();
     private final Set<Tensor> produced = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Tensor> retained = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean backwardDone;
 
     Tape(ExecutionContext ctx) {
@@ -67,6 +68,25 @@ public final class Tape implements AutoCloseable {
         backward(loss, seed);
     }
 
+    /**
+     * Keeps the gradient of the intermediate tensor {@code t} readable after backward (until its
+     * scope closes), as Grad-CAM needs for a block's tokens. Without this, an intermediate's
+     * gradient is returned to the pool as soon as its op's backward rule has consumed it, so a
+     * backward pass holds only the gradients still to be propagated. Returns {@code t}.
+     */
+    public Tensor retainGrad(Tensor t) {
+        retained.add(t);
+        return t;
+    }
+
+    private void recycleGradient(Tensor output, Tensor grad) {
+        output.setGrad(null);
+        if (!grad.isReleased() && grad.offset() == 0 && grad.size() == grad.storage().capacity()) {
+            ctx.backend().release(grad.storage());
+            grad.release();
+        }
+    }
+
     /** Back-propagates a given output gradient (vector-Jacobian product) from {@code output}. */
     public void backward(Tensor output, Tensor gradOutput) {
         if (backwardDone) {
@@ -84,6 +104,7 @@ public final class Tape implements AutoCloseable {
                 Tensor go = e.output.grad();
                 if (go != null) {
                     e.rule.apply(go);
+                    if (!retained.contains(e.output)) recycleGradient(e.output, go);
                 }
             }
         } finally {

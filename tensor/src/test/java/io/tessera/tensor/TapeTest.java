@@ -46,9 +46,11 @@ class TapeTest {
     void intermediateGradientsAreReadableAfterBackward() {
         Tensor x = GradCheck.randn(ctx, 3, 4).requiresGrad(true);
         try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-            Tensor h = o.scale(x, 3);
-            Tensor loss = o.sum(o.square(h));
+            Tensor h = tape.retainGrad(o.scale(x, 3));
+            Tensor notRetained = o.square(h);
+            Tensor loss = o.sum(notRetained);
             tape.backward(loss);
+            assertThat(notRetained.grad()).as("consumed intermediate gradients go back to the pool").isNull();
             double[] hv = h.toDoubleArray(), gh = h.grad().toDoubleArray(), gx = x.grad().toDoubleArray();
             for (int i = 0; i < hv.length; i++) {
                 assertThat(gh[i]).isCloseTo(2 * hv[i], offset(1e-12));

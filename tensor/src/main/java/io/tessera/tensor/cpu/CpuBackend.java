@@ -257,6 +257,25 @@ public final class CpuBackend extends ReferenceBackend {
     }
 
     @Override
+    public void fill(Tensor out, double value) {
+        switch (out.storage()) {
+            case io.tessera.tensor.Storage.F32 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), (float) value);
+            case io.tessera.tensor.Storage.F64 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), value);
+            case io.tessera.tensor.Storage.I32 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), (int) value);
+            default -> super.fill(out, value);
+        }
+    }
+
+    @Override
+    public void copy(Tensor out, Tensor x) {
+        if (out.dtype() == x.dtype() && out.size() == x.size() && out.dtype() == DType.F32) {
+            System.arraycopy(x.f32(), x.offset(), out.f32(), out.offset(), x.size());
+        } else {
+            super.copy(out, x);
+        }
+    }
+
+    @Override
     public void close() {
         parallel.close();
     }

@@ -10,13 +10,23 @@ import java.util.Map;
 
 /**
  * Recycles heap arrays by exact length, so a training step that allocates the same
- * intermediates every iteration reuses them instead of producing garbage. Bounded per length;
- * arrays beyond the bound are left to the collector.
+ * intermediates every iteration reuses them instead of producing garbage. A step of a ViT
+ * releases hundreds of arrays of a few sizes, so the pool is bounded by the bytes it holds (a
+ * quarter of the maximum heap by default), not by a count per size; arrays beyond the budget
+ * are left to the collector.
  */
 final class HeapPool {
-    private static final int MAX_PER_SIZE = 64;
+    private final long budgetBytes;
     private final Map<Long, ArrayDeque<Storage>> free = new HashMap<>();
-    private long reused, created;
+    private long heldBytes, reused, created;
+
+    HeapPool() {
+        this(Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    HeapPool(long budgetBytes) {
+        this.budgetBytes = budgetBytes;
+    }
 
     synchronized Storage take(DType dtype, int size, boolean zeroed) {
         ArrayDeque<Storage> q = free.get(key(dtype, size));
@@ -30,6 +40,7 @@ final class HeapPool {
             };
         }
         reused++;
+        heldBytes -= (long) size * dtype.byteSize();
         if (zeroed) {
             switch (s) {
                 case Storage.F32 f -> Arrays.fill(f.data(), 0f);
@@ -42,8 +53,10 @@ final class HeapPool {
     }
 
     synchronized void give(Storage s) {
-        ArrayDeque<Storage> q = free.computeIfAbsent(key(s.dtype(), s.capacity()), k -> new ArrayDeque<>());
-        if (q.size() < MAX_PER_SIZE) q.addLast(s);
+        long bytes = (long) s.capacity() * s.dtype().byteSize();
+        if (heldBytes + bytes > budgetBytes) return;
+        free.computeIfAbsent(key(s.dtype(), s.capacity()), k -> new ArrayDeque<>()).addLast(s);
+        heldBytes += bytes;
     }
 
     synchronized long reused() {

@@ -1,0 +1,154 @@
+package io.tessera.cli.bench;
+
+import io.tessera.nn.optim.AdamW;
+import io.tessera.ssl.mae.MaeConfig;
+import io.tessera.ssl.mae.MaskedAutoencoder;
+import io.tessera.tensor.DType;
+import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.Rng;
+import io.tessera.tensor.Scope;
+import io.tessera.tensor.Shape;
+import io.tessera.tensor.Tape;
+import io.tessera.tensor.Tensor;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code tessera bench pretrain}: one MAE pre-training step (ViT-Tiny encoder 192×12×3 on 32×32
+ * images with patch 4, decoder 128×4×4, batch 64, mask 0.75, norm-pix, AdamW) timed on all cores,
+ * next to the same step in PyTorch on the CPU run in the same invocation when Debian's
+ * python3-torch is present. Ends with {@code pretrain_vs_pytorch <ratio>} (images/s, Tessera over
+ * PyTorch).
+ */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = {"Time an MAE pre-training step (ViT-Tiny, 32×32, patch 4, decoder 128×4, batch 64) next to PyTorch on the CPU.",
+                "Prints images/s, step-time percentiles, peak memory, and last: pretrain_vs_pytorch <ratio>."})
+public final class PretrainBench implements Callable<Integer> {
+    @Option(names = "--threads", description = "Threads for both sides (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Timed steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed warm-up steps (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with PyTorch for the reference (default ${DEFAULT-VALUE}).")
+    Path python;
+
+    @Option(names = "--no-reference", description = "Skip the PyTorch run.")
+    boolean noReference;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps < 1 || warmup < 0) throw new IllegalArgumentException("--steps must be ≥ 1 and --warmup ≥ 0");
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        MaeConfig cfg = MaeConfig.tiny32();
+        System.out.printf(Locale.ROOT, "MAE step: ViT-Tiny encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch 64, mask %.2f, %d thread(s)%n",
+                cfg.encoder().width(), cfg.encoder().depth(), cfg.encoder().heads(), cfg.encoder().imageSize(), cfg.encoder().imageSize(),
+                cfg.encoder().patchSize(), cfg.decoderWidth(), cfg.decoderDepth(), cfg.decoderHeads(), cfg.maskRatio(), t);
+        double ours;
+        Histogram hist = new Histogram(3_600_000_000_000L, 3);
+        try (ExecutionContext ctx = ExecutionContext.cpu(t, 0)) {
+            MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, cfg, DType.F32);
+            AdamW opt = AdamW.maePretrain(mae.store());
+            Tensor imgs = ctx.ops().randn(new Rng(1), Shape.of(64, 3, 32, 32), DType.F32);
+            Rng masks = new Rng(2);
+            long start = 0;
+            for (int i = 0; i < warmup + steps; i++) {
+                if (i == warmup) start = System.nanoTime();
+                long t0 = System.nanoTime();
+                mae.store().zeroGrad();
+                try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
+                    tape.backward(mae.forward(ctx.ops(), imgs, masks.split(i)).loss());
+                }
+                opt.step(1e-4);
+                if (i >= warmup) hist.recordValue(System.nanoTime() - t0);
+            }
+            ours = 64.0 * steps / ((System.nanoTime() - start) / 1e9);
+        }
+        long rss = peakRssMb(), heap = peakHeapMb();
+        System.out.printf(Locale.ROOT, "tessera  %8.1f images/s   step p50 %.0f ms, p90 %.0f ms, max %.0f ms   peak RSS %d MB (peak heap %d MB)%n",
+                ours, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(90) / 1e6, hist.getMaxValue() / 1e6, rss, heap);
+        String ratio = "n/a";
+        if (!noReference) {
+            String ref = pytorch(t);
+            if (ref != null) {
+                double theirs = number(ref, "images_per_s");
+                System.out.printf(Locale.ROOT, "pytorch  %8.1f images/s   (torch %s, %d thread(s))   peak RSS %.0f MB%n", theirs,
+                        string(ref, "torch"), t, number(ref, "peak_rss_mb"));
+                ratio = String.format(Locale.ROOT, "%.3f", ours / theirs);
+            }
+        }
+        System.out.println("pretrain_vs_pytorch " + ratio);
+        return 0;
+    }
+
+    private String pytorch(int t) throws IOException, InterruptedException {
+        if (!Files.isExecutable(python)) {
+            System.out.println("pytorch: not measured (" + python + " not found; Debian: apt-get install python3-torch)");
+            return null;
+        }
+        Path script = Files.createTempFile("tessera-bench", ".py");
+        try (InputStream in = PretrainBench.class.getResourceAsStream("pretrain_torch.py")) {
+            Files.write(script, in.readAllBytes());
+            Process p = new ProcessBuilder(python.toString(), script.toString(), String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
+                    String.valueOf(Math.max(1, warmup / 2))).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0 || !out.contains("images_per_s")) {
+                String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+                System.out.println("pytorch: not measured (" + (last.contains("No module named") ? "PyTorch is not installed for " + python : last) + ")");
+                return null;
+            }
+            return out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private static double number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":\\s*([-0-9.eE+]+)").matcher(json);
+        if (!m.find()) throw new IllegalStateException("no " + key + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static String string(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":\\s*\"([^\"]*)\"").matcher(json);
+        return m.find() ? m.group(1) : "?";
+    }
+
+    /** Peak resident set of this process (VmHWM), or -1 where /proc is not available. */
+    static long peakRssMb() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    static long peakHeapMb() {
+        long sum = 0;
+        for (MemoryPoolMXBean b : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (b.getType() == MemoryType.HEAP && b.getPeakUsage() != null) sum += b.getPeakUsage().getUsed();
+        }
+        return sum >> 20;
+    }
+}

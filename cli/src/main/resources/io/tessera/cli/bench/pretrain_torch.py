@@ -1,0 +1,91 @@
+"""PyTorch side of `tessera bench pretrain`: the same MAE step (ViT-Tiny encoder 192x12x3 at 32x32
+with patch 4, decoder 128x4x4, batch 64, mask 0.75, norm-pix, AdamW) on the CPU.
+Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "torch": ..., "threads": ...}.
+Usage: python3 pretrain_torch.py THREADS STEPS WARMUP
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(d, eps=1e-6), nn.LayerNorm(d, eps=1e-6)
+        self.qkv, self.proj, self.h = nn.Linear(d, 3 * d), nn.Linear(d, d), h
+        self.fc1, self.fc2, self.act = nn.Linear(d, 4 * d), nn.Linear(4 * d, d), nn.GELU()
+
+    def forward(self, x):
+        b, n, c = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.h, c // self.h).permute(2, 0, 3, 1, 4)
+        a = ((q @ k.transpose(-2, -1)) * (c // self.h) ** -0.5).softmax(-1)
+        x = x + self.proj((a @ v).transpose(1, 2).reshape(b, n, c))
+        return x + self.fc2(self.act(self.fc1(self.norm2(x))))
+
+
+class Mae(nn.Module):
+    def __init__(self, img=32, p=4, c=3, d=192, depth=12, h=3, dd=128, ddepth=4, dh=4):
+        super().__init__()
+        self.p, self.L = p, (img // p) ** 2
+        self.patch = nn.Conv2d(c, d, p, p)
+        self.cls = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos = nn.Parameter(torch.zeros(1, self.L + 1, d), requires_grad=False)
+        self.blocks = nn.ModuleList([Block(d, h) for _ in range(depth)])
+        self.norm = nn.LayerNorm(d, eps=1e-6)
+        self.dembed = nn.Linear(d, dd)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, dd))
+        self.dpos = nn.Parameter(torch.zeros(1, self.L + 1, dd), requires_grad=False)
+        self.dblocks = nn.ModuleList([Block(dd, dh) for _ in range(ddepth)])
+        self.dnorm, self.pred = nn.LayerNorm(dd, eps=1e-6), nn.Linear(dd, p * p * c)
+
+    def forward(self, imgs):
+        n = imgs.shape[0]
+        x = self.patch(imgs).flatten(2).transpose(1, 2) + self.pos[:, 1:]
+        keep = int(self.L * 0.25)
+        ids_shuffle = torch.argsort(torch.rand(n, self.L), dim=1)
+        ids_restore = torch.argsort(ids_shuffle, dim=1)
+        x = torch.gather(x, 1, ids_shuffle[:, :keep, None].repeat(1, 1, x.shape[2]))
+        x = torch.cat([(self.cls + self.pos[:, :1]).expand(n, -1, -1), x], 1)
+        for b in self.blocks:
+            x = b(x)
+        x = self.dembed(self.norm(x))
+        xs = torch.cat([x[:, 1:], self.mask_token.repeat(n, self.L - keep, 1)], 1)
+        xs = torch.gather(xs, 1, ids_restore[:, :, None].repeat(1, 1, x.shape[2]))
+        x = torch.cat([x[:, :1], xs], 1) + self.dpos
+        for b in self.dblocks:
+            x = b(x)
+        pred = self.pred(self.dnorm(x))[:, 1:]
+        t = imgs.reshape(n, 3, 8, 4, 8, 4).permute(0, 2, 4, 3, 5, 1).reshape(n, self.L, -1)
+        t = (t - t.mean(-1, keepdim=True)) / (t.var(-1, keepdim=True) + 1e-6) ** .5
+        mask = torch.ones(n, self.L)
+        mask[:, :keep] = 0
+        mask = torch.gather(mask, 1, ids_restore)
+        return (((pred - t) ** 2).mean(-1) * mask).sum() / mask.sum()
+
+
+def main():
+    threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = Mae()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
+    imgs = torch.randn(64, 3, 32, 32)
+    for i in range(warmup + steps):
+        if i == warmup:
+            start = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        model(imgs).backward()
+        opt.step()
+    secs = time.perf_counter() - start
+    # VmHWM is this process's own high-water mark; ru_maxrss would include the parent's RSS at fork/exec.
+    with open("/proc/self/status") as f:
+        hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    print(json.dumps({"images_per_s": 64 * steps / secs, "peak_rss_mb": hwm / 1024,
+                      "torch": torch.__version__, "threads": threads}))
+
+
+if __name__ == "__main__":
+    main()
