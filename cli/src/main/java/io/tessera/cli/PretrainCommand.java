@@ -199,7 +199,8 @@ public final class PretrainCommand implements Callable<Integer> {
         TrainerConfig tc = new TrainerConfig(epochs, warmup != null ? warmup : Math.max(0, epochs / 10.0), base, rule, 0,
                 weightDecay, 0.95, accum, clip, checkpointEvery, maxSteps, dir, seed);
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("model", cfg.toMap());
+        if (method == Method.MAE || method == Method.RCMAE || method == Method.LUT) info.put("model", cfg.toMap());
+        else info.put("encoder", cfg.toMap()); // the decoder fields do not apply; the ViT fields do
         info.put("model_preset", model);
         info.put("data", data);
         info.put("batch_size", (long) batch);

@@ -73,7 +73,9 @@ public final class StoreCheckpoint {
             for (String n : byName.keySet()) if (!store.contains(n)) problems.add("unexpected " + n);
         }
         if (!problems.isEmpty()) {
-            throw new CheckpointFormatException(path, 0, problems.size() + " problem(s) matching the model: " + String.join("; ", problems));
+            List<String> shown = problems.subList(0, Math.min(8, problems.size()));
+            throw new CheckpointFormatException(path, 0, problems.size() + " problem(s) matching the model: " + String.join("; ", shown)
+                    + (problems.size() > shown.size() ? "; and " + (problems.size() - shown.size()) + " more" : ""));
         }
         for (Parameter p : store.entries()) {
             Tensor dst = p.tensor();
