@@ -1,0 +1,61 @@
+package io.tessera.tests.cli;
+
+import io.tessera.cli.Main;
+import io.tessera.nn.checkpoint.TrainingCheckpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pre-training commands end to end on the embedded data, with a micro model. */
+class PretrainCommandTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mae", "rcmae", "lut", "simmim", "lut-simmim", "supervised"})
+    void everyMethodPretrainsAndCheckpoints(String method) throws Exception {
+        Path out = dir.resolve(method);
+        int rc = Main.execute("pretrain", "--method", method, "--model", "micro16", "--epochs", "1", "--max-steps", "2",
+                "--batch", "16", "--threads", "2", "--out", out.toString());
+        assertThat(rc).isZero();
+        assertThat(TrainingCheckpoint.exists(out.resolve("checkpoint-2"))).isTrue();
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(2);
+    }
+
+    @Test
+    void resumeContinuesAndReconstructRenders() throws Exception {
+        Path out = dir.resolve("mae");
+        assertThat(Main.execute("pretrain", "--method", "rcmae", "--model", "micro16", "--epochs", "1", "--max-steps", "2",
+                "--batch", "16", "--out", out.toString())).isZero();
+        assertThat(Main.execute("pretrain", "--method", "rcmae", "--model", "micro16", "--epochs", "1", "--max-steps", "3",
+                "--batch", "16", "--out", out.toString(), "--resume", out.resolve("checkpoint-2").toString())).isZero();
+        assertThat(TrainingCheckpoint.exists(out.resolve("checkpoint-3"))).isTrue();
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(3);
+        Path png = dir.resolve("r.png");
+        assertThat(Main.execute("reconstruct", out.resolve("checkpoint-3").toString(), "--images", "3", "--out", png.toString())).isZero();
+        assertThat(Files.size(png)).isGreaterThan(100);
+    }
+
+    @Test
+    void badOptionsFailWithAnExitCode() {
+        assertThat(Main.execute("pretrain", "--method", "byol")).isNotZero();
+        assertThat(Main.execute("pretrain", "--model", "gigantic", "--out", dir.toString())).isEqualTo(1);
+        assertThat(Main.execute("pretrain", "--data", "nonsense:x", "--out", dir.toString())).isEqualTo(1);
+        assertThat(Main.execute("pretrain", "--batch", "5000", "--out", dir.toString())).isEqualTo(1);
+    }
+
+    @Test
+    void demoWritesItsReport() throws Exception {
+        Path out = dir.resolve("demo");
+        assertThat(Main.execute("demo", "--epochs", "1", "--out", out.toString())).isZero();
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("k-NN", "<svg", "data:image/png;base64,");
+        assertThat(out.resolve("reconstructions.png")).exists();
+    }
+}
