@@ -55,13 +55,21 @@ final class Golden {
     }
 
     /** Normwise relative error ‖a − b‖ / max(‖b‖, tiny). */
-    static double relError(float[] a, float[] b) {
+    static double relError(double[] a, double[] b) {
         assertThat(a).hasSameSizeAs(b);
         double num = 0, den = 0;
         for (int i = 0; i < a.length; i++) {
-            num += (a[i] - (double) b[i]) * (a[i] - (double) b[i]);
-            den += (double) b[i] * b[i];
+            num += (a[i] - b[i]) * (a[i] - b[i]);
+            den += b[i] * b[i];
         }
-        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
+    }
+
+    /** A tensor of the given dtype holding golden float64 values (rounded for F32). */
+    static io.tessera.tensor.Tensor tensor(io.tessera.tensor.Ops ops, double[] v, io.tessera.tensor.DType dtype, int... dims) {
+        if (dtype == io.tessera.tensor.DType.F64) return ops.tensor(v, dims);
+        float[] f = new float[v.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) v[i];
+        return ops.tensor(f, dims);
     }
 }

@@ -33,22 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LutParityTest {
     private static final int B = 4;
 
-    private static double rel(double[] a, double[] b) {
-        double num = 0, den = 0;
-        for (int i = 0; i < a.length; i++) {
-            num += (a[i] - b[i]) * (a[i] - b[i]);
-            den += b[i] * b[i];
-        }
-        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
-    }
-
-    private static Tensor images(Ops ops, DType dtype, double[] d) {
-        if (dtype == DType.F64) return ops.tensor(d, B, 3, 16, 16);
-        float[] f = new float[d.length];
-        for (int i = 0; i < f.length; i++) f[i] = (float) d[i];
-        return ops.tensor(f, B, 3, 16, 16);
-    }
-
     @ParameterizedTest
     @CsvSource({"F64, 1e-9, 1e-9", "F32, 1e-4, 1e-3"})
     void oneStepMatchesPyTorch(DType dtype, double fwdTol, double gradTol) throws IOException {
@@ -59,8 +43,8 @@ class LutParityTest {
             Lut lut = Lut.create(ctx, LutConfig.micro16(), dtype);
             StoreCheckpoint.load(lut.online().store(), file, StoreCheckpoint.Match.STORE_ENTRIES, n -> n.startsWith("online.") ? n.substring(7) : n);
             StoreCheckpoint.load(lut.target().store(), file, StoreCheckpoint.Match.STORE_ENTRIES, n -> n.startsWith("target.") ? n.substring(7) : n);
-            Tensor v1 = images(ops, dtype, Golden.get(g, "input.imgs1").toDoubles());
-            Tensor v2 = images(ops, dtype, Golden.get(g, "input.imgs2").toDoubles());
+            Tensor v1 = Golden.tensor(ops, Golden.get(g, "input.imgs1").toDoubles(), dtype, B, 3, 16, 16);
+            Tensor v2 = Golden.tensor(ops, Golden.get(g, "input.imgs2").toDoubles(), dtype, B, 3, 16, 16);
             LutMasking.Plans plans = LutMasking.fromNoise(ops, Golden.get(g, "input.noise").toFloats(), B, 16, 0.75);
 
             try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
@@ -68,15 +52,15 @@ class LutParityTest {
                 assertThat(l.mae().item()).isCloseTo(Golden.get(g, "output.loss_mae").toDoubles()[0], Offset.offset(fwdTol));
                 assertThat(l.bc().item()).isCloseTo(Golden.get(g, "output.loss_bc").toDoubles()[0], Offset.offset(fwdTol));
                 assertThat(l.total().item()).isCloseTo(Golden.get(g, "output.loss").toDoubles()[0], Offset.offset(2 * fwdTol));
-                assertThat(rel(l.k1().toDoubleArray(), Golden.get(g, "output.k1").toDoubles())).as("k1").isLessThan(gradTol);
-                assertThat(rel(l.k2().toDoubleArray(), Golden.get(g, "output.k2").toDoubles())).as("k2").isLessThan(gradTol);
-                assertThat(rel(l.q1().toDoubleArray(), Golden.get(g, "output.q1").toDoubles())).as("q1").isLessThan(gradTol);
-                assertThat(rel(l.q2().toDoubleArray(), Golden.get(g, "output.q2").toDoubles())).as("q2").isLessThan(gradTol);
+                assertThat(Golden.relError(l.k1().toDoubleArray(), Golden.get(g, "output.k1").toDoubles())).as("k1").isLessThan(gradTol);
+                assertThat(Golden.relError(l.k2().toDoubleArray(), Golden.get(g, "output.k2").toDoubles())).as("k2").isLessThan(gradTol);
+                assertThat(Golden.relError(l.q1().toDoubleArray(), Golden.get(g, "output.q1").toDoubles())).as("q1").isLessThan(gradTol);
+                assertThat(Golden.relError(l.q2().toDoubleArray(), Golden.get(g, "output.q2").toDoubles())).as("q2").isLessThan(gradTol);
                 tape.backward(l.total());
             }
             for (Parameter p : lut.online().store().parameters()) {
                 if (!p.trainable()) continue;
-                assertThat(rel(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles()))
+                assertThat(Golden.relError(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles()))
                         .as("gradient of %s", p.name()).isLessThan(gradTol);
             }
             for (Parameter p : lut.target().store().parameters()) {
@@ -86,7 +70,7 @@ class LutParityTest {
             for (Parameter b : lut.online().store().buffers()) {
                 if (!b.name().contains("running_") && !b.name().contains("num_batches")) continue;
                 bnBuffers++;
-                assertThat(rel(b.tensor().toDoubleArray(), Golden.get(g, "online_after_forward." + b.name()).toDoubles()))
+                assertThat(Golden.relError(b.tensor().toDoubleArray(), Golden.get(g, "online_after_forward." + b.name()).toDoubles()))
                         .as("online BN buffer %s after the forward", b.name()).isLessThan(fwdTol);
             }
             assertThat(bnBuffers).isEqualTo(6);
@@ -95,7 +79,7 @@ class LutParityTest {
             AdamW.maePretrain(lut.online().store()).step(1e-3);
             lut.updateTarget(0.99);
             for (Parameter p : lut.target().store().entries()) {
-                assertThat(rel(p.tensor().toDoubleArray(), Golden.get(g, "target_after." + p.name()).toDoubles()))
+                assertThat(Golden.relError(p.tensor().toDoubleArray(), Golden.get(g, "target_after." + p.name()).toDoubles()))
                         .as("target %s after the EMA update", p.name()).isLessThan(fwdTol);
             }
         }

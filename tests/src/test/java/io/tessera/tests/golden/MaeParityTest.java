@@ -50,23 +50,6 @@ class MaeParityTest {
         }
     }
 
-    private static double rel(double[] a, double[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double num = 0, den = 0;
-        for (int i = 0; i < a.length; i++) {
-            num += (a[i] - b[i]) * (a[i] - b[i]);
-            den += b[i] * b[i];
-        }
-        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
-    }
-
-    private static Tensor input(Ops ops, double[] v, DType t, int... dims) {
-        if (t == DType.F64) return ops.tensor(v, dims);
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
-        return ops.tensor(f, dims);
-    }
-
     @ParameterizedTest
     @EnumSource(Path_.class)
     void matchesPyTorch(Path_ path) throws IOException {
@@ -78,13 +61,13 @@ class MaeParityTest {
 
             // Our sin-cos tables equal the official ones before anything is loaded.
             for (String table : new String[]{"pos_embed", "decoder_pos_embed"}) {
-                assertThat(rel(store.tensor(table).toDoubleArray(), Golden.get(g, "weights." + table).toDoubles()))
+                assertThat(Golden.relError(store.tensor(table).toDoubleArray(), Golden.get(g, "weights." + table).toDoubles()))
                         .as(table).isLessThan(path.dtype == DType.F64 ? 1e-15 : 1e-7);
             }
             StoreCheckpoint.load(store, Path.of("reference", "golden", "mae_tiny.safetensors"), StoreCheckpoint.Match.STORE_ENTRIES,
                     n -> n.startsWith("weights.") ? n.substring(8) : n);
 
-            Tensor imgs = input(ops, Golden.get(g, "input.imgs").toDoubles(), path.dtype, 2, 3, 16, 16);
+            Tensor imgs = Golden.tensor(ops, Golden.get(g, "input.imgs").toDoubles(), path.dtype, 2, 3, 16, 16);
             float[] noise = Golden.get(g, "input.noise").toFloats();
             MaskPlan plan = RandomMasking.fromNoise(ops, noise, 2, 16, 0.75);
             assertThat(plan.idsRestore().toIntArray()).containsExactly(Golden.ints(g, "output.ids_restore"));
@@ -100,15 +83,15 @@ class MaeParityTest {
             store.zeroGrad();
             try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
                 MaskedAutoencoder.Output out = mae.forward(ops, imgs, plan);
-                assertThat(rel(out.latent().toDoubleArray(), Golden.get(g, "output.latent").toDoubles())).as("latent").isLessThan(path.fwdTol);
-                assertThat(rel(out.pred().toDoubleArray(), Golden.get(g, "output.pred").toDoubles())).as("pred").isLessThan(path.fwdTol);
+                assertThat(Golden.relError(out.latent().toDoubleArray(), Golden.get(g, "output.latent").toDoubles())).as("latent").isLessThan(path.fwdTol);
+                assertThat(Golden.relError(out.pred().toDoubleArray(), Golden.get(g, "output.pred").toDoubles())).as("pred").isLessThan(path.fwdTol);
                 assertThat(Math.abs(out.loss().item() - Golden.get(g, "output.loss").toDoubles()[0])).as("loss").isLessThan(path.fwdTol);
                 tape.backward(out.loss());
             }
             int checked = 0;
             for (Parameter p : store.parameters()) {
                 if (!p.trainable()) continue;
-                double e = rel(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles());
+                double e = Golden.relError(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles());
                 assertThat(e).as("gradient of %s", p.name()).isLessThan(path.gradTol);
                 checked++;
             }
@@ -119,7 +102,7 @@ class MaeParityTest {
             AdamW.maePretrain(store).step(1e-3);
             for (Parameter p : store.parameters()) {
                 if (!p.trainable()) continue;
-                double e = rel(p.tensor().toDoubleArray(), Golden.get(g, "adamw." + p.name()).toDoubles());
+                double e = Golden.relError(p.tensor().toDoubleArray(), Golden.get(g, "adamw." + p.name()).toDoubles());
                 assertThat(e).as("%s after one AdamW step", p.name()).isLessThan(path.fwdTol);
             }
         }

@@ -29,15 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and the EMA update (m = 0.996).
  */
 class RcMaeParityTest {
-    private static double rel(double[] a, double[] b) {
-        double num = 0, den = 0;
-        for (int i = 0; i < a.length; i++) {
-            num += (a[i] - b[i]) * (a[i] - b[i]);
-            den += b[i] * b[i];
-        }
-        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
-    }
-
     @ParameterizedTest
     @CsvSource({"F64, 1e-9, 1e-9", "F32, 1e-4, 1e-3"})
     void oneStepMatchesPyTorch(DType dtype, double fwdTol, double gradTol) throws IOException {
@@ -49,14 +40,7 @@ class RcMaeParityTest {
             StoreCheckpoint.load(rc.student().store(), file, StoreCheckpoint.Match.STORE_ENTRIES, n -> n.startsWith("student.") ? n.substring(8) : n);
             StoreCheckpoint.load(rc.teacher().store(), file, StoreCheckpoint.Match.STORE_ENTRIES, n -> n.startsWith("teacher.") ? n.substring(8) : n);
             double[] imgsD = Golden.get(g, "input.imgs").toDoubles();
-            Tensor imgs;
-            if (dtype == DType.F64) {
-                imgs = ops.tensor(imgsD, 2, 3, 16, 16);
-            } else {
-                float[] f = new float[imgsD.length];
-                for (int i = 0; i < f.length; i++) f[i] = (float) imgsD[i];
-                imgs = ops.tensor(f, 2, 3, 16, 16);
-            }
+            Tensor imgs = Golden.tensor(ops, imgsD, dtype, 2, 3, 16, 16);
             MaskPlan plan = RandomMasking.fromNoise(ops, Golden.get(g, "input.noise").toFloats(), 2, 16, 0.75);
 
             try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
@@ -68,7 +52,7 @@ class RcMaeParityTest {
                 tape.backward(l.total());
             }
             for (Parameter p : rc.student().store().parameters()) {
-                assertThat(rel(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles())).as("gradient of %s", p.name()).isLessThan(gradTol);
+                assertThat(Golden.relError(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles())).as("gradient of %s", p.name()).isLessThan(gradTol);
             }
             for (Parameter p : rc.teacher().store().parameters()) {
                 assertThat(p.grad().toDoubleArray()).as("teacher %s gets no gradient", p.name()).containsOnly(0.0);
@@ -77,7 +61,7 @@ class RcMaeParityTest {
             AdamW.maePretrain(rc.student().store()).step(1e-3);
             rc.updateTeacher(0.996);
             for (Parameter p : rc.teacher().store().parameters()) {
-                assertThat(rel(p.tensor().toDoubleArray(), Golden.get(g, "teacher_after." + p.name()).toDoubles()))
+                assertThat(Golden.relError(p.tensor().toDoubleArray(), Golden.get(g, "teacher_after." + p.name()).toDoubles()))
                         .as("teacher %s after the EMA update", p.name()).isLessThan(fwdTol);
             }
         }

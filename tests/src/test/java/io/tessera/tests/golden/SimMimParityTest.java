@@ -29,15 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SimMimParityTest {
     private static final int B = 3;
 
-    private static double rel(double[] a, double[] b) {
-        double num = 0, den = 0;
-        for (int i = 0; i < a.length; i++) {
-            num += (a[i] - b[i]) * (a[i] - b[i]);
-            den += b[i] * b[i];
-        }
-        return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
-    }
-
     @ParameterizedTest
     @CsvSource({"F64, 1e-9, 1e-9", "F32, 1e-5, 1e-3"})
     void oneStepMatchesPyTorch(DType dtype, double fwdTol, double gradTol) throws IOException {
@@ -48,24 +39,17 @@ class SimMimParityTest {
             SimMim sm = SimMim.create(ctx, SimMimConfig.micro16(), dtype);
             StoreCheckpoint.load(sm.store(), file, StoreCheckpoint.Match.STORE_ENTRIES, n -> n.startsWith("model.") ? n.substring(6) : n);
             double[] d = Golden.get(g, "input.imgs").toDoubles();
-            Tensor imgs;
-            if (dtype == DType.F64) {
-                imgs = ops.tensor(d, B, 3, 16, 16);
-            } else {
-                float[] f = new float[d.length];
-                for (int i = 0; i < f.length; i++) f[i] = (float) d[i];
-                imgs = ops.tensor(f, B, 3, 16, 16);
-            }
+            Tensor imgs = Golden.tensor(ops, d, dtype, B, 3, 16, 16);
             Tensor mask = ops.tensor(Golden.get(g, "input.mask").toFloats(), B, 16);
             try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
                 SimMim.Output out = sm.forward(ops, imgs, mask);
                 assertThat(out.loss().item()).isCloseTo(Golden.get(g, "output.loss").toDoubles()[0], Offset.offset(fwdTol));
                 Tensor rec = ops.unpatchify(out.pred(), 4, 3, 4, 4);
-                assertThat(rel(rec.toDoubleArray(), Golden.get(g, "output.x_rec").toDoubles())).as("reconstruction").isLessThan(gradTol);
+                assertThat(Golden.relError(rec.toDoubleArray(), Golden.get(g, "output.x_rec").toDoubles())).as("reconstruction").isLessThan(gradTol);
                 tape.backward(out.loss());
             }
             for (Parameter p : sm.store().parameters()) {
-                assertThat(rel(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles()))
+                assertThat(Golden.relError(p.grad().toDoubleArray(), Golden.get(g, "grad." + p.name()).toDoubles()))
                         .as("gradient of %s", p.name()).isLessThan(gradTol);
             }
         }
