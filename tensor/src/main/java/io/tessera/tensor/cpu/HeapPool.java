@@ -59,6 +59,10 @@ final class HeapPool {
         heldBytes += bytes;
     }
 
+    synchronized long heldBytes() {
+        return heldBytes;
+    }
+
     synchronized long reused() {
         return reused;
     }

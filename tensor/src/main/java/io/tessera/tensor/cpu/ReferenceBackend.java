@@ -31,6 +31,11 @@ public class ReferenceBackend implements Backend {
         return pool.reused();
     }
 
+    /** Bytes of released arrays the pool holds for reuse (after a step: what the step allocated, up to the budget). */
+    public long pooledBytes() {
+        return pool.heldBytes();
+    }
+
     /** Arrays the pool had to create. */
     public long pooledCreations() {
         return pool.created();
