@@ -63,6 +63,7 @@ public final class PretrainBench implements Callable<Integer> {
                 cfg.encoder().width(), cfg.encoder().depth(), cfg.encoder().heads(), cfg.encoder().imageSize(), cfg.encoder().imageSize(),
                 cfg.encoder().patchSize(), cfg.decoderWidth(), cfg.decoderDepth(), cfg.decoderHeads(), cfg.maskRatio(), t);
         double ours;
+        long stepMb;
         Histogram hist = new Histogram(3_600_000_000_000L, 3);
         try (ExecutionContext ctx = ExecutionContext.cpu(t, 0)) {
             MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, cfg, DType.F32);
@@ -81,10 +82,11 @@ public final class PretrainBench implements Callable<Integer> {
                 if (i >= warmup) hist.recordValue(System.nanoTime() - t0);
             }
             ours = 64.0 * steps / ((System.nanoTime() - start) / 1e9);
+            stepMb = ((io.tessera.tensor.cpu.ReferenceBackend) ctx.backend()).pooledBytes() >> 20;
         }
         long rss = peakRssMb(), heap = peakHeapMb();
-        System.out.printf(Locale.ROOT, "tessera  %8.1f images/s   step p50 %.0f ms, p90 %.0f ms, max %.0f ms   peak RSS %d MB (peak heap %d MB)%n",
-                ours, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(90) / 1e6, hist.getMaxValue() / 1e6, rss, heap);
+        System.out.printf(Locale.ROOT, "tessera  %8.1f images/s   step p50 %.0f ms, p90 %.0f ms, max %.0f ms   peak RSS %d MB (peak heap %d MB, tensors of one step %d MB)%n",
+                ours, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(90) / 1e6, hist.getMaxValue() / 1e6, rss, heap, stepMb);
         String ratio = "n/a";
         if (!noReference) {
             String ref = pytorch(t);
