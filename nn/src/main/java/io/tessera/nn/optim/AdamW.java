@@ -14,27 +14,24 @@ import java.util.Map;
  * corrections, η = lr × the group's scale and wd applied only to decayed parameters. MAE
  * pre-trains with β = (0.9, 0.95), wd 0.05; fine-tuning uses β₂ = 0.999.
  */
-public final class AdamW implements Optimizer {
-    private final ParameterStore store;
+public final class AdamW extends StepCounter {
     private final ParamGroups groups;
     private final double beta1, beta2, eps, weightDecay;
     private final Tensor m, v;
-    private long steps;
 
     public AdamW(ParameterStore store, ParamGroups groups, double beta1, double beta2, double eps, double weightDecay) {
+        super(store);
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("AdamW betas must be in [0, 1), got (" + beta1 + ", " + beta2 + ")");
         }
         if (!(eps > 0) || !(weightDecay >= 0)) throw new IllegalArgumentException("AdamW needs eps > 0 and weight decay ≥ 0");
-        this.store = store;
         this.groups = groups;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        Shape flat = store.values().shape();
-        this.m = store.context().allocatePersistent(flat, store.dtype(), true).named("exp_avg");
-        this.v = store.context().allocatePersistent(flat, store.dtype(), true).named("exp_avg_sq");
+        this.m = stateBuffer("exp_avg");
+        this.v = stateBuffer("exp_avg_sq");
     }
 
     /** MAE's pre-training optimizer: β = (0.9, 0.95), ε = 1e-8, wd 0.05, MAE's decay groups. */
@@ -44,26 +41,14 @@ public final class AdamW implements Optimizer {
 
     @Override
     public void step(double lr) {
-        if (!(lr >= 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("learning rate must be finite and ≥ 0, got " + lr);
-        steps++;
-        for (Parameter p : store.parameters()) {
-            if (!p.trainable()) continue;
-            Shape s = p.shape();
-            Tensor mp = m.narrow0(p.offset(), p.size()).view(s), vp = v.narrow0(p.offset(), p.size()).view(s);
+        beginStep(lr);
+        long t = steps();
+        forEachTrainable(m, (p, mp) -> {
+            Tensor vp = v.narrow0(p.offset(), p.size()).view(p.shape());
             double wd = groups.decays().test(p) ? weightDecay : 0.0;
             store.context().backend().adamwUpdate(p.tensor(), mp, vp, p.grad(), lr * groups.lrScale().applyAsDouble(p.name()),
-                    beta1, beta2, eps, wd, steps);
-        }
-    }
-
-    @Override
-    public long steps() {
-        return steps;
-    }
-
-    @Override
-    public void setSteps(long steps) {
-        this.steps = steps;
+                    beta1, beta2, eps, wd, t);
+        });
     }
 
     @Override

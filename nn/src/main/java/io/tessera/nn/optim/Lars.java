@@ -13,11 +13,9 @@ import java.util.Map;
  * than one dimension, d = g + wd·p and the trust ratio q = η_t·‖p‖/‖d‖ (q = 1 when either norm
  * is 0) scales it; 1-D tensors (biases, norms) skip both. Then μ ← m·μ + d, p ← p − lr·μ.
  */
-public final class Lars implements Optimizer {
-    private final ParameterStore store;
+public final class Lars extends StepCounter {
     private final double momentum, weightDecay, trust;
     private final Tensor mu;
-    private long steps;
 
     /** MAE's settings: momentum 0.9, weight decay 0, trust coefficient 0.001. */
     public static Lars maeLinearProbe(ParameterStore store) {
@@ -25,24 +23,21 @@ public final class Lars implements Optimizer {
     }
 
     public Lars(ParameterStore store, double momentum, double weightDecay, double trust) {
+        super(store);
         if (!(momentum >= 0 && momentum < 1) || !(weightDecay >= 0) || !(trust > 0)) {
             throw new IllegalArgumentException("LARS needs momentum in [0, 1), weight decay ≥ 0 and trust > 0");
         }
-        this.store = store;
         this.momentum = momentum;
         this.weightDecay = weightDecay;
         this.trust = trust;
-        this.mu = store.context().allocatePersistent(store.values().shape(), store.dtype(), true).named("mu");
+        this.mu = stateBuffer("mu");
     }
 
     @Override
     public void step(double lr) {
-        if (!(lr >= 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("learning rate must be finite and ≥ 0, got " + lr);
-        steps++;
+        beginStep(lr);
         Ops ops = store.context().ops();
-        for (Parameter p : store.parameters()) {
-            if (!p.trainable()) continue;
-            Tensor buf = mu.narrow0(p.offset(), p.size()).view(p.shape());
+        forEachTrainable(mu, (p, buf) -> {
             boolean matrix = p.shape().rank() > 1;
             double wd = matrix ? weightDecay : 0.0, scale = 1.0;
             if (matrix) {
@@ -54,17 +49,7 @@ public final class Lars implements Optimizer {
                 }
             }
             store.context().backend().momentumUpdate(p.tensor(), buf, p.grad(), lr, momentum, wd, scale);
-        }
-    }
-
-    @Override
-    public long steps() {
-        return steps;
-    }
-
-    @Override
-    public void setSteps(long steps) {
-        this.steps = steps;
+        });
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.Map;
  * persistent tensors aligned with the store, so checkpoints save it by name and EMA teachers,
  * landscapes and Hessian tools see the same layout.
  */
-public sealed interface Optimizer permits AdamW, Sgd, Lars {
+public sealed interface Optimizer permits StepCounter {
 
     /** Applies one update with base learning rate {@code lr} (scaled per parameter by its group). */
     void step(double lr);
