@@ -13,10 +13,11 @@ import java.util.function.IntConsumer;
  * Float32 matrix product on the CPU with the Vector API, in the layered scheme of Goto and van de
  * Geijn ("Anatomy of high-performance matrix multiplication", TOMS 2008): op(B) is packed in
  * panels of KC × NC (shared by all threads), op(A) in blocks of MC × KC (per thread), and a
- * register-blocked micro-kernel ({@link SgemmKernel}) sweeps MR × NR tiles of C. Threads split
- * C into tiles whose boundaries depend only on the sizes, and every element of C sums its k
- * blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the reference
- * serves F64) and not for device tensors.
+ * register-blocked micro-kernel ({@link SgemmKernel}) sweeps MR × NR tiles of C. Small products
+ * (few rows or columns, as in attention) read an operand in place instead of packing it. Threads
+ * split C into tiles whose boundaries depend only on the sizes, and every element of C sums its
+ * k blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the
+ * reference serves F64) and not for device tensors.
  */
 public final class SimdGemm {
     /** Products smaller than this many multiply-adds run on the calling thread. */
