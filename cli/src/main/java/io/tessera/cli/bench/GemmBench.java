@@ -84,7 +84,7 @@ public final class GemmBench implements Callable<Integer> {
         List<Product> products = products();
         OpenBlas blas = OpenBlas.load();
         int[] counts = threads > 1 ? new int[] {1, threads} : new int[] {1};
-        out.printf(Locale.ROOT, "gemm float32: best of >= 3 timed runs (>= %.1f s each) after warm-up; GFLOPS = 2*batch*M*N*K / s%n", seconds);
+        out.printf(Locale.ROOT, "gemm float32: best of >= 3 timed runs (>= %.1f s per contender; Tessera and OpenBLAS take turns run by run) after warm-up; GFLOPS = 2*batch*M*N*K / s%n", seconds);
         out.println(blas == null ? "openblas: " + OpenBlas.missingMessage() : "openblas: " + blas.origin());
         out.println(noEjml ? "ejml: skipped (--no-ejml)" : "ejml: 0.44 CommonOps_FDRM (1 thread), CommonOps_MT_FDRM (n threads)");
         out.flush();
@@ -152,21 +152,25 @@ public final class GemmBench implements Callable<Integer> {
         float[] c = new float[p.batch() * p.m() * p.n()];
         Tensor ta = tensor(be, a, p.batch(), aRows, aCols), tb = tensor(be, b, p.batch(), bRows, bCols);
         Tensor tc = tensor(be, c, p.batch(), p.m(), p.n());
-        double tessera = p.flops() / best(() -> SimdGemm.matmul(be.simd(), tc, ta, tb, p.transA(), p.transB(), 1, 0)) * 1e-9;
-        double openblas = Double.NaN, check = Double.NaN;
-        if (blas != null) {
+        Runnable ours = () -> SimdGemm.matmul(be.simd(), tc, ta, tb, p.transA(), p.transB(), 1, 0);
+        double tessera, openblas = Double.NaN, check = Double.NaN;
+        if (blas == null) {
+            tessera = p.flops() / best(ours)[0] * 1e-9;
+        } else {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment na = arena.allocateFrom(ValueLayout.JAVA_FLOAT, a);
                 MemorySegment nb = arena.allocateFrom(ValueLayout.JAVA_FLOAT, b);
                 MemorySegment nc = arena.allocate(ValueLayout.JAVA_FLOAT, c.length);
                 long sa = 4L * aRows * aCols, sb = 4L * bRows * bCols, scs = 4L * p.m() * p.n();
                 blas.setThreads(t);
-                openblas = p.flops() / best(() -> {
+                double[] times = best(ours, () -> {
                     for (int i = 0; i < p.batch(); i++) {
                         blas.sgemm(p.transA(), p.transB(), p.m(), p.n(), p.k(), 1f, na.asSlice(i * sa, sa), aCols,
                                 nb.asSlice(i * sb, sb), bCols, 0f, nc.asSlice(i * scs, scs), p.n());
                     }
-                }) * 1e-9;
+                });
+                tessera = p.flops() / times[0] * 1e-9;
+                openblas = p.flops() / times[1] * 1e-9;
                 check = relativeDifference(c, nc.toArray(ValueLayout.JAVA_FLOAT));
             }
         }
@@ -200,27 +204,33 @@ public final class GemmBench implements Callable<Integer> {
                     else CommonOps_MT_FDRM.mult(ma[i], mb[i], mc[i]);
                 }
             }
-        });
+        })[0];
     }
 
-    /** Seconds of the fastest timed run, after warm-up runs (at least one; more while fast). */
-    private double best(Runnable r) {
-        long budget = (long) (seconds * 1e9);
+    /**
+     * Seconds of the fastest timed run of each contender, after warm-up runs. The contenders
+     * take turns run by run, so that load from other processes falls on all of them alike.
+     */
+    private double[] best(Runnable... rs) {
+        long budget = (long) (seconds * 1e9) * rs.length;
+        double[] best = new double[rs.length];
+        Arrays.fill(best, Double.MAX_VALUE);
         long t0 = System.nanoTime();
-        int warm = 0;
-        do {
-            r.run();
-            warm++;
-        } while (warm < 3 && System.nanoTime() - t0 < budget / 2);
-        double best = Double.MAX_VALUE;
+        for (int warm = 0; warm < 3 && System.nanoTime() - t0 < budget / 2; warm++) {
+            for (Runnable r : rs) r.run();
+        }
         long start = System.nanoTime();
-        for (int i = 0; i < 1000; i++) {
-            long s = System.nanoTime();
-            r.run();
-            long e = System.nanoTime();
-            best = Math.min(best, (e - s) * 1e-9);
-            if (i >= 2 && e - start >= budget) break;
-            if (e - s > budget) break; // one slow run is enough for very slow cases
+        for (int round = 0; round < 1000; round++) {
+            long slowest = 0;
+            for (int i = 0; i < rs.length; i++) {
+                long s = System.nanoTime();
+                rs[i].run();
+                long e = System.nanoTime();
+                best[i] = Math.min(best[i], (e - s) * 1e-9);
+                slowest = Math.max(slowest, e - s);
+            }
+            if (round >= 2 && System.nanoTime() - start >= budget) break;
+            if (slowest > budget) break; // one slow round is enough for very slow cases
         }
         return best;
     }

@@ -59,9 +59,14 @@ public final class SimdGemm {
         float al = (float) alpha, be = (float) beta;
         long work = (long) m * n * k;
         if (d.batch() > 1 && work < BATCH_SPLIT_WORK) {
-            sc.parallel().forEach(d.batch(), i -> sgemm(sc, false, transA, transB, m, n, k, al,
+            IntConsumer entry = i -> sgemm(sc, false, transA, transB, m, n, k, al,
                     af, a.offset() + i * strideA, lda, bf, b.offset() + i * strideB, ldb,
-                    be, cf, c.offset() + i * strideC, n));
+                    be, cf, c.offset() + i * strideC, n);
+            if (work * d.batch() < SERIAL_WORK || ForkJoinTask.inForkJoinPool()) {
+                for (int i = 0; i < d.batch(); i++) entry.accept(i);
+            } else {
+                sc.parallel().forEach(d.batch(), entry);
+            }
             return;
         }
         for (int i = 0; i < d.batch(); i++) {
