@@ -81,6 +81,11 @@ public final class GemmBench implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (threads < 1 || !(seconds > 0) || Arrays.stream(sizes).anyMatch(x -> x < 1)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "bench gemm: --threads (" + threads
+                    + "), --seconds (" + seconds + ") and every --sizes entry " + Arrays.toString(sizes)
+                    + " must be positive");
+        }
         List<Product> products = products();
         OpenBlas blas = OpenBlas.load();
         int[] counts = threads > 1 ? new int[] {1, threads} : new int[] {1};

@@ -62,7 +62,7 @@ public final class SimdGemm {
             IntConsumer entry = i -> sgemm(sc, false, transA, transB, m, n, k, al,
                     af, a.offset() + i * strideA, lda, bf, b.offset() + i * strideB, ldb,
                     be, cf, c.offset() + i * strideC, n);
-            if (work * d.batch() < SERIAL_WORK || ForkJoinTask.inForkJoinPool()) {
+            if (work * d.batch() < SERIAL_WORK) {
                 for (int i = 0; i < d.batch(); i++) entry.accept(i);
             } else {
                 sc.parallel().forEach(d.batch(), entry);
@@ -84,6 +84,12 @@ public final class SimdGemm {
     public static void sgemm(SimdContext sc, boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0 || lda < Math.max(1, transA ? m : k) || ldb < Math.max(1, transB ? k : n)
+                || ldc < Math.max(1, n)) {
+            throw new IllegalArgumentException("sgemm: bad sizes m " + m + ", n " + n + ", k " + k + " with lda " + lda
+                    + ", ldb " + ldb + ", ldc " + ldc + " (transA " + transA + ", transB " + transB
+                    + "); expected non-negative sizes and leading dimensions ≥ the row lengths");
+        }
         sgemm(sc, true, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
