@@ -89,7 +89,7 @@ public final class GemmBench implements Callable<Integer> {
         List<Product> products = products();
         OpenBlas blas = OpenBlas.load();
         int[] counts = threads > 1 ? new int[] {1, threads} : new int[] {1};
-        out.printf(Locale.ROOT, "gemm float32: best of >= 3 timed runs (>= %.1f s per contender; Tessera and OpenBLAS take turns run by run) after warm-up; GFLOPS = 2*batch*M*N*K / s%n", seconds);
+        out.printf(Locale.ROOT, "gemm float32: best of >= 3 timed runs (>= %.1f s per contender; Tessera and OpenBLAS take turns run by run) after warm-up; GFLOPS = 2*batch*M*N*K / s; ratio = Tessera / OpenBLAS%n", seconds);
         out.println(blas == null ? "openblas: " + OpenBlas.missingMessage() : "openblas: " + blas.origin());
         out.println(noEjml ? "ejml: skipped (--no-ejml)" : "ejml: 0.44 CommonOps_FDRM (1 thread), CommonOps_MT_FDRM (n threads)");
         out.flush();
