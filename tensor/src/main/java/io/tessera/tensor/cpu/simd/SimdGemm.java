@@ -26,6 +26,8 @@ public final class SimdGemm {
     private static final long BATCH_SPLIT_WORK = 1L << 22;
     /** C is cut into at least this many tiles per (jc, pc) step when the sizes allow. */
     private static final int MIN_TILES = 8;
+    /** B slivers packed per parallel chunk. */
+    private static final int PACK_SLIVERS = 4;
     /** Below this many rows of C (for B) or columns of a tile chunk (for A), operands are not packed. */
     private static final int IN_PLACE = 256;
     /** Largest row block of A packed at once (MC_MAX × KC floats stay in L2). */
@@ -121,8 +123,8 @@ public final class SimdGemm {
                 if (bInPlace) {
                     SgemmPack.packB(false, b, bOff, ldb, j0, nc, p0, kc, bl.nr, full, slivers, bp);
                 } else {
-                    run(par, (slivers + 7) / 8, t -> SgemmPack.packB(transB, b, bOff, ldb, j0, nc, p0, kc, bl.nr,
-                            t * 8, Math.min(slivers, t * 8 + 8), bp));
+                    run(par, (slivers + PACK_SLIVERS - 1) / PACK_SLIVERS, t -> SgemmPack.packB(transB, b, bOff, ldb,
+                            j0, nc, p0, kc, bl.nr, t * PACK_SLIVERS, Math.min(slivers, (t + 1) * PACK_SLIVERS), bp));
                 }
                 Operand bOp = bInPlace ? new Operand(b, bOff + p0 * ldb + j0, bl.nr, 1, ldb) : null;
                 int mBlocks = (m + bl.mc - 1) / bl.mc;
