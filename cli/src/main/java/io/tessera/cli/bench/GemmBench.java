@@ -62,6 +62,11 @@ public final class GemmBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Rounds of turns per measurement. */
+    private static final int ROUNDS = 3;
+    /** Idle time before each block of runs (longer than OpenBLAS's default spin of about 0.1 s). */
+    private static final long PAUSE_MS = 300;
+
     /** One product: batch × (M × K)·(K × N), with A or B stored transposed. */
     record Product(String name, int batch, int m, int n, int k, boolean transA, boolean transB, boolean square) {
         double flops() {
@@ -89,7 +94,7 @@ public final class GemmBench implements Callable<Integer> {
         List<Product> products = products();
         OpenBlas blas = OpenBlas.load();
         int[] counts = threads > 1 ? new int[] {1, threads} : new int[] {1};
-        out.printf(Locale.ROOT, "gemm float32: best of >= 3 timed runs (>= %.1f s per contender; Tessera and OpenBLAS take turns run by run) after warm-up; GFLOPS = 2*batch*M*N*K / s; ratio = Tessera / OpenBLAS%n", seconds);
+        out.printf(Locale.ROOT, "gemm float32: best timed run after warm-up (%.1f s per contender, in 3 rounds in which Tessera and OpenBLAS take turns, 0.3 s idle before each block); GFLOPS = 2*batch*M*N*K / s; ratio = Tessera / OpenBLAS%n", seconds);
         out.println(blas == null ? "openblas: " + OpenBlas.missingMessage() : "openblas: " + blas.origin());
         out.println(noEjml ? "ejml: skipped (--no-ejml)" : "ejml: 0.44 CommonOps_FDRM (1 thread), CommonOps_MT_FDRM (n threads)");
         out.flush();
@@ -213,31 +218,42 @@ public final class GemmBench implements Callable<Integer> {
     }
 
     /**
-     * Seconds of the fastest timed run of each contender, after warm-up runs. The contenders
-     * take turns run by run, so that load from other processes falls on all of them alike.
+     * Seconds of the fastest timed run of each contender. The contenders take turns in rounds
+     * (a block of runs each, three rounds), so that load from other processes falls on all of
+     * them alike; a pause precedes every block because OpenBLAS's idle threads keep spinning on
+     * the cores for a while after a call and would slow whoever runs next.
      */
     private double[] best(Runnable... rs) {
-        long budget = (long) (seconds * 1e9) * rs.length;
+        long block = (long) (seconds * 1e9) / ROUNDS;
         double[] best = new double[rs.length];
         Arrays.fill(best, Double.MAX_VALUE);
-        long t0 = System.nanoTime();
-        for (int warm = 0; warm < 3 && System.nanoTime() - t0 < budget / 2; warm++) {
-            for (Runnable r : rs) r.run();
-        }
-        long start = System.nanoTime();
-        for (int round = 0; round < 1000; round++) {
-            long slowest = 0;
+        for (int round = 0; round < ROUNDS; round++) {
             for (int i = 0; i < rs.length; i++) {
-                long s = System.nanoTime();
-                rs[i].run();
-                long e = System.nanoTime();
-                best[i] = Math.min(best[i], (e - s) * 1e-9);
-                slowest = Math.max(slowest, e - s);
+                pause();
+                long start = System.nanoTime();
+                if (round == 0) { // warm-up: a few runs, at most half a block
+                    for (int w = 0; w < 3 && System.nanoTime() - start < block / 2; w++) rs[i].run();
+                    start = System.nanoTime();
+                }
+                for (int run = 0; run < 1000; run++) {
+                    long s = System.nanoTime();
+                    rs[i].run();
+                    long e = System.nanoTime();
+                    best[i] = Math.min(best[i], (e - s) * 1e-9);
+                    if (e - start >= block || e - s > 2 * block) break;
+                }
             }
-            if (round >= 2 && System.nanoTime() - start >= budget) break;
-            if (slowest > budget) break; // one slow round is enough for very slow cases
         }
         return best;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(PAUSE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench gemm interrupted", e);
+        }
     }
 
     private static String format(Row r, boolean header) {
