@@ -50,6 +50,9 @@ public final class GemmBench implements Callable<Integer> {
     @Option(names = "--square-only", description = "Skip the ViT-shaped (transposed, batched) products.")
     boolean squareOnly;
 
+    @Option(names = "--no-openblas", description = "Do not load OpenBLAS (Tessera alone, no spinning BLAS threads).")
+    boolean noOpenblas;
+
     @Option(names = "--no-ejml", description = "Skip EJML (its large products take seconds each).")
     boolean noEjml;
 
@@ -92,10 +95,11 @@ public final class GemmBench implements Callable<Integer> {
                     + " must be positive");
         }
         List<Product> products = products();
-        OpenBlas blas = OpenBlas.load();
+        OpenBlas blas = noOpenblas ? null : OpenBlas.load();
         int[] counts = threads > 1 ? new int[] {1, threads} : new int[] {1};
         out.printf(Locale.ROOT, "gemm float32: best timed run after warm-up (%.1f s per contender, in 3 rounds in which Tessera and OpenBLAS take turns, 0.3 s idle before each block); GFLOPS = 2*batch*M*N*K / s; ratio = Tessera / OpenBLAS%n", seconds);
-        out.println(blas == null ? "openblas: " + OpenBlas.missingMessage() : "openblas: " + blas.origin());
+        out.println(noOpenblas ? "openblas: skipped (--no-openblas)"
+                : blas == null ? "openblas: " + OpenBlas.missingMessage() : "openblas: " + blas.origin());
         out.println(noEjml ? "ejml: skipped (--no-ejml)" : "ejml: 0.44 CommonOps_FDRM (1 thread), CommonOps_MT_FDRM (n threads)");
         out.flush();
         List<Row> rows = new ArrayList<>();
