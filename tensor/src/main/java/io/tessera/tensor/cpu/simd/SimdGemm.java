@@ -24,8 +24,12 @@ public final class SimdGemm {
     private static final long SERIAL_WORK = 1L << 15;
     /** Batched products whose entries are below this many multiply-adds run one entry per chunk. */
     private static final long BATCH_SPLIT_WORK = 1L << 22;
-    /** C is cut into at least this many tiles per (jc, pc) step when the sizes allow. */
-    private static final int MIN_TILES = 8;
+    /**
+     * C is cut into at least this many tiles per (jc, pc) step when the sizes allow: many small
+     * tiles let the pool rebalance when another process takes a core (24 beat 8 by up to 1.7×
+     * on two shared cores, at no cost on one thread).
+     */
+    private static final int MIN_TILES = 24;
     /** B slivers packed per parallel chunk. */
     private static final int PACK_SLIVERS = 4;
     /** Below this many rows of C (for B) or columns of a tile chunk (for A), operands are not packed. */
