@@ -50,6 +50,9 @@ public final class GemmBench implements Callable<Integer> {
     @Option(names = "--square-only", description = "Skip the ViT-shaped (transposed, batched) products.")
     boolean squareOnly;
 
+    @Option(names = "--no-openblas", description = "Do not load OpenBLAS (Tessera alone, no spinning BLAS threads).")
+    boolean noOpenblas;
+
     @Option(names = "--no-ejml", description = "Skip EJML (its large products take seconds each).")
     boolean noEjml;
 
@@ -61,6 +64,11 @@ public final class GemmBench implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    /** Rounds of turns per measurement. */
+    private static final int ROUNDS = 3;
+    /** Idle time before each block of runs (longer than OpenBLAS's default spin of about 0.1 s). */
+    private static final long PAUSE_MS = 300;
 
     /** One product: batch × (M × K)·(K × N), with A or B stored transposed. */
     record Product(String name, int batch, int m, int n, int k, boolean transA, boolean transB, boolean square) {
@@ -81,11 +89,17 @@ public final class GemmBench implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (threads < 1 || !(seconds > 0) || Arrays.stream(sizes).anyMatch(x -> x < 1)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "bench gemm: --threads (" + threads
+                    + "), --seconds (" + seconds + ") and every --sizes entry " + Arrays.toString(sizes)
+                    + " must be positive");
+        }
         List<Product> products = products();
-        OpenBlas blas = OpenBlas.load();
+        OpenBlas blas = noOpenblas ? null : OpenBlas.load();
         int[] counts = threads > 1 ? new int[] {1, threads} : new int[] {1};
-        out.printf(Locale.ROOT, "gemm float32: best of >= 3 timed runs (>= %.1f s each) after warm-up; GFLOPS = 2*batch*M*N*K / s%n", seconds);
-        out.println(blas == null ? "openblas: " + OpenBlas.missingMessage() : "openblas: " + blas.origin());
+        out.printf(Locale.ROOT, "gemm float32: best timed run after warm-up (%.1f s per contender, in 3 rounds in which Tessera and OpenBLAS take turns, 0.3 s idle before each block); GFLOPS = 2*batch*M*N*K / s; ratio = Tessera / OpenBLAS%n", seconds);
+        out.println(noOpenblas ? "openblas: skipped (--no-openblas)"
+                : blas == null ? "openblas: " + OpenBlas.missingMessage() : "openblas: " + blas.origin());
         out.println(noEjml ? "ejml: skipped (--no-ejml)" : "ejml: 0.44 CommonOps_FDRM (1 thread), CommonOps_MT_FDRM (n threads)");
         out.flush();
         List<Row> rows = new ArrayList<>();
@@ -152,21 +166,25 @@ public final class GemmBench implements Callable<Integer> {
         float[] c = new float[p.batch() * p.m() * p.n()];
         Tensor ta = tensor(be, a, p.batch(), aRows, aCols), tb = tensor(be, b, p.batch(), bRows, bCols);
         Tensor tc = tensor(be, c, p.batch(), p.m(), p.n());
-        double tessera = p.flops() / best(() -> SimdGemm.matmul(be.simd(), tc, ta, tb, p.transA(), p.transB(), 1, 0)) * 1e-9;
-        double openblas = Double.NaN, check = Double.NaN;
-        if (blas != null) {
+        Runnable ours = () -> SimdGemm.matmul(be.simd(), tc, ta, tb, p.transA(), p.transB(), 1, 0);
+        double tessera, openblas = Double.NaN, check = Double.NaN;
+        if (blas == null) {
+            tessera = p.flops() / best(ours)[0] * 1e-9;
+        } else {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment na = arena.allocateFrom(ValueLayout.JAVA_FLOAT, a);
                 MemorySegment nb = arena.allocateFrom(ValueLayout.JAVA_FLOAT, b);
                 MemorySegment nc = arena.allocate(ValueLayout.JAVA_FLOAT, c.length);
                 long sa = 4L * aRows * aCols, sb = 4L * bRows * bCols, scs = 4L * p.m() * p.n();
                 blas.setThreads(t);
-                openblas = p.flops() / best(() -> {
+                double[] times = best(ours, () -> {
                     for (int i = 0; i < p.batch(); i++) {
                         blas.sgemm(p.transA(), p.transB(), p.m(), p.n(), p.k(), 1f, na.asSlice(i * sa, sa), aCols,
                                 nb.asSlice(i * sb, sb), bCols, 0f, nc.asSlice(i * scs, scs), p.n());
                     }
-                }) * 1e-9;
+                });
+                tessera = p.flops() / times[0] * 1e-9;
+                openblas = p.flops() / times[1] * 1e-9;
                 check = relativeDifference(c, nc.toArray(ValueLayout.JAVA_FLOAT));
             }
         }
@@ -200,29 +218,47 @@ public final class GemmBench implements Callable<Integer> {
                     else CommonOps_MT_FDRM.mult(ma[i], mb[i], mc[i]);
                 }
             }
-        });
+        })[0];
     }
 
-    /** Seconds of the fastest timed run, after warm-up runs (at least one; more while fast). */
-    private double best(Runnable r) {
-        long budget = (long) (seconds * 1e9);
-        long t0 = System.nanoTime();
-        int warm = 0;
-        do {
-            r.run();
-            warm++;
-        } while (warm < 3 && System.nanoTime() - t0 < budget / 2);
-        double best = Double.MAX_VALUE;
-        long start = System.nanoTime();
-        for (int i = 0; i < 1000; i++) {
-            long s = System.nanoTime();
-            r.run();
-            long e = System.nanoTime();
-            best = Math.min(best, (e - s) * 1e-9);
-            if (i >= 2 && e - start >= budget) break;
-            if (e - s > budget) break; // one slow run is enough for very slow cases
+    /**
+     * Seconds of the fastest timed run of each contender. The contenders take turns in rounds
+     * (a block of runs each, three rounds), so that load from other processes falls on all of
+     * them alike; a pause precedes every block because OpenBLAS's idle threads keep spinning on
+     * the cores for a while after a call and would slow whoever runs next.
+     */
+    private double[] best(Runnable... rs) {
+        long block = (long) (seconds * 1e9) / ROUNDS;
+        double[] best = new double[rs.length];
+        Arrays.fill(best, Double.MAX_VALUE);
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int i = 0; i < rs.length; i++) {
+                pause();
+                long start = System.nanoTime();
+                if (round == 0) { // warm-up: a few runs, at most half a block
+                    for (int w = 0; w < 3 && System.nanoTime() - start < block / 2; w++) rs[i].run();
+                    start = System.nanoTime();
+                }
+                for (int run = 0; run < 1000; run++) {
+                    long s = System.nanoTime();
+                    rs[i].run();
+                    long e = System.nanoTime();
+                    best[i] = Math.min(best[i], (e - s) * 1e-9);
+                    if (e - start >= block || e - s > 2 * block) break;
+                }
+            }
         }
         return best;
+    }
+
+    private void pause() {
+        if (quick) return; // a smoke test, not a measurement
+        try {
+            Thread.sleep(PAUSE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench gemm interrupted", e);
+        }
     }
 
     private static String format(Row r, boolean header) {

@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The 256-bit micro-kernel of {@link SimdGemm}: the code of {@link SgemmKernel} with a
  * {@code static final} species, the form C2 compiles to vector instructions. One MR × NR tile
- * of C (6 rows × 2 vectors) with the 12 accumulators in locals over the depth kc; edge tiles go
- * through a small buffer. Not a GEMM by itself.
+ * of C (6 rows × 2 vectors) with the 12 accumulators in locals over the depth kc, from packed
+ * slivers or through strides; edge tiles go through a small buffer. Not a GEMM by itself.
  */
 final class SgemmKernel256 {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -18,8 +18,9 @@ final class SgemmKernel256 {
     }
 
     /**
-     * c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...]
-     * for r < MR, j < NR; with beta = 0, c is not read.
+     * The packed case of {@link #tileStrided} (rs = 1, ps = MR, bs = NR), with constant
+     * strides so that C2 folds the address arithmetic:
+     * c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...].
      */
     static void tile(int kc, float[] ap, int ai, float[] bp, int bi,
                      float[] c, int ci, int ldc, float alpha, float beta) {
@@ -83,13 +84,82 @@ final class SgemmKernel256 {
     }
 
     /**
+     * c[ci + r·ldc + j] = alpha · Σ_p a[ai + r·rs + p·ps] · b[bi + p·bs + j] + beta · c[...]
+     * for r < MR, j < NR; with beta = 0, c is not read. Rows r ≥ {@code rows} read row
+     * {@code rows − 1} instead (their results are discarded by {@link #edge}).
+     */
+    static void tileStrided(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi,
+                     int bs, float[] c, int ci, int ldc, float alpha, float beta) {
+        int l = S.length();
+        int a0 = ai, a1 = ai + Math.min(1, rows - 1) * rs, a2 = ai + Math.min(2, rows - 1) * rs;
+        int a3 = ai + Math.min(3, rows - 1) * rs, a4 = ai + Math.min(4, rows - 1) * rs;
+        int a5 = ai + Math.min(5, rows - 1) * rs;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0, q = 0; p < kc; p++, q += ps, bi += bs) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + l);
+            FloatVector v = FloatVector.broadcast(S, a[a0 + q]);
+            c00 = v.fma(b0, c00);
+            c01 = v.fma(b1, c01);
+            v = FloatVector.broadcast(S, a[a1 + q]);
+            c10 = v.fma(b0, c10);
+            c11 = v.fma(b1, c11);
+            v = FloatVector.broadcast(S, a[a2 + q]);
+            c20 = v.fma(b0, c20);
+            c21 = v.fma(b1, c21);
+            v = FloatVector.broadcast(S, a[a3 + q]);
+            c30 = v.fma(b0, c30);
+            c31 = v.fma(b1, c31);
+            v = FloatVector.broadcast(S, a[a4 + q]);
+            c40 = v.fma(b0, c40);
+            c41 = v.fma(b1, c41);
+            v = FloatVector.broadcast(S, a[a5 + q]);
+            c50 = v.fma(b0, c50);
+            c51 = v.fma(b1, c51);
+        }
+        if (beta == 0f) {
+            c00.mul(alpha).intoArray(c, ci);
+            c01.mul(alpha).intoArray(c, ci + l);
+            c10.mul(alpha).intoArray(c, ci + ldc);
+            c11.mul(alpha).intoArray(c, ci + ldc + l);
+            c20.mul(alpha).intoArray(c, ci + 2 * ldc);
+            c21.mul(alpha).intoArray(c, ci + 2 * ldc + l);
+            c30.mul(alpha).intoArray(c, ci + 3 * ldc);
+            c31.mul(alpha).intoArray(c, ci + 3 * ldc + l);
+            c40.mul(alpha).intoArray(c, ci + 4 * ldc);
+            c41.mul(alpha).intoArray(c, ci + 4 * ldc + l);
+            c50.mul(alpha).intoArray(c, ci + 5 * ldc);
+            c51.mul(alpha).intoArray(c, ci + 5 * ldc + l);
+        } else {
+            FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+            c00.fma(va, FloatVector.fromArray(S, c, ci).mul(vb)).intoArray(c, ci);
+            c01.fma(va, FloatVector.fromArray(S, c, ci + l).mul(vb)).intoArray(c, ci + l);
+            c10.fma(va, FloatVector.fromArray(S, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
+            c11.fma(va, FloatVector.fromArray(S, c, ci + ldc + l).mul(vb)).intoArray(c, ci + ldc + l);
+            c20.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
+            c21.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc + l).mul(vb)).intoArray(c, ci + 2 * ldc + l);
+            c30.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
+            c31.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc + l).mul(vb)).intoArray(c, ci + 3 * ldc + l);
+            c40.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
+            c41.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc + l).mul(vb)).intoArray(c, ci + 4 * ldc + l);
+            c50.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
+            c51.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc + l).mul(vb)).intoArray(c, ci + 5 * ldc + l);
+        }
+    }
+
+    /**
      * An edge tile of {@code rows} × {@code cols} (≤ MR × NR): the full tile is computed into
      * {@code tmp} (MR·NR floats) and merged with the same formula, element by element.
      */
-    static void edge(int kc, float[] ap, int ai, float[] bp, int bi,
+    static void edge(int kc, float[] a, int ai, int rs, int ps, float[] b, int bi, int bs,
                      float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta, float[] tmp) {
         int nr = VN * S.length();
-        tile(kc, ap, ai, bp, bi, tmp, 0, nr, 1f, 0f);
+        tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, tmp, 0, nr, 1f, 0f);
         for (int r = 0; r < rows; r++) {
             int cr = ci + r * ldc, tr = r * nr;
             if (beta == 0f) {

@@ -16,12 +16,14 @@ final class SgemmPack {
      * op(A)[i][p] is a[aOff + i·lda + p], or a[aOff + p·lda + i] when {@code transA}.
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, int mr, float[] ap) {
+        if (transA) {
+            packRowSlivers(a, aOff + p0 * lda + i0, lda, mc, kc, mr, 0, (mc + mr - 1) / mr, ap);
+            return;
+        }
         int dst = 0;
         for (int s = 0; s < mc; s += mr, dst += kc * mr) {
             int rows = Math.min(mr, mc - s);
-            if (transA) {
-                packRowsOfT(a, aOff + p0 * lda + i0 + s, lda, rows, kc, mr, ap, dst);
-            } else if (rows == 6 && mr == 6) {
+            if (rows == 6 && mr == 6) {
                 packSix(a, aOff + (i0 + s) * lda + p0, lda, kc, ap, dst);
             } else {
                 int row = aOff + (i0 + s) * lda + p0;
@@ -47,14 +49,6 @@ final class SgemmPack {
             ap[dst + 3] = a[r3 + p];
             ap[dst + 4] = a[r4 + p];
             ap[dst + 5] = a[r5 + p];
-        }
-    }
-
-    /** {@code rows} contiguous elements per depth step: ap[dst + w·p + r] = a[src + p·ld + r], zero-padded to w. */
-    private static void packRowsOfT(float[] a, int src, int ld, int rows, int kc, int w, float[] ap, int dst) {
-        for (int p = 0; p < kc; p++, src += ld, dst += w) {
-            for (int r = 0; r < rows; r++) ap[dst + r] = a[src + r];
-            for (int r = rows; r < w; r++) ap[dst + r] = 0f;
         }
     }
 
@@ -86,20 +80,26 @@ final class SgemmPack {
     }
 
     /**
-     * Row-major rows cut into slivers, reading each row once from left to right:
-     * bp[s·nr·kc + p·nr + j] = b[src + p·ld + s·nr + j] for slivers [s0, s1), zero past column nc.
+     * Row-major rows cut into slivers of width w, reading each row once from left to right:
+     * bp[s·w·kc + p·w + j] = b[src + p·ld + s·w + j] for slivers [s0, s1), zero past column nc.
+     * Packs op(B) = B and op(A) = Aᵀ alike.
      */
-    private static void packRowSlivers(float[] b, int src, int ld, int nc, int kc, int nr, int s0, int s1, float[] bp) {
-        int full = Math.min(s1, nc / nr);
+    private static void packRowSlivers(float[] b, int src, int ld, int nc, int kc, int w, int s0, int s1, float[] bp) {
+        int full = Math.min(s1, nc / w);
         for (int p = 0; p < kc; p++) {
             int row = src + p * ld;
-            for (int s = s0; s < full; s++) {
-                System.arraycopy(b, row + s * nr, bp, s * nr * kc + p * nr, nr);
+            if (w >= 16) {
+                for (int s = s0; s < full; s++) System.arraycopy(b, row + s * w, bp, s * w * kc + p * w, w);
+            } else {
+                for (int s = s0; s < full; s++) {
+                    int from = row + s * w, to = s * w * kc + p * w;
+                    for (int j = 0; j < w; j++) bp[to + j] = b[from + j];
+                }
             }
             for (int s = Math.max(s0, full); s < s1; s++) {
-                int d = s * nr * kc + p * nr, cols = nc - s * nr;
-                System.arraycopy(b, row + s * nr, bp, d, cols);
-                for (int j = cols; j < nr; j++) bp[d + j] = 0f;
+                int d = s * w * kc + p * w, cols = nc - s * w;
+                System.arraycopy(b, row + s * w, bp, d, cols);
+                for (int j = cols; j < w; j++) bp[d + j] = 0f;
             }
         }
     }

@@ -13,18 +13,27 @@ import java.util.function.IntConsumer;
  * Float32 matrix product on the CPU with the Vector API, in the layered scheme of Goto and van de
  * Geijn ("Anatomy of high-performance matrix multiplication", TOMS 2008): op(B) is packed in
  * panels of KC × NC (shared by all threads), op(A) in blocks of MC × KC (per thread), and a
- * register-blocked micro-kernel ({@link SgemmKernel}) sweeps MR × NR tiles of C. Threads split
- * C into tiles whose boundaries depend only on the sizes, and every element of C sums its k
- * blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the reference
- * serves F64) and not for device tensors.
+ * register-blocked micro-kernel ({@link SgemmKernel}) sweeps MR × NR tiles of C. Small products
+ * (few rows or columns, as in attention) read an operand in place instead of packing it. Threads
+ * split C into tiles whose boundaries depend only on the sizes, and every element of C sums its
+ * k blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the
+ * reference serves F64) and not for device tensors.
  */
 public final class SimdGemm {
     /** Products smaller than this many multiply-adds run on the calling thread. */
     private static final long SERIAL_WORK = 1L << 15;
     /** Batched products whose entries are below this many multiply-adds run one entry per chunk. */
     private static final long BATCH_SPLIT_WORK = 1L << 22;
-    /** C is cut into at least this many tiles per (jc, pc) step when the sizes allow. */
-    private static final int MIN_TILES = 8;
+    /**
+     * C is cut into at least this many tiles per (jc, pc) step when the sizes allow: many small
+     * tiles let the pool rebalance when another process takes a core (24 beat 8 by up to 1.7×
+     * on two shared cores, at no cost on one thread).
+     */
+    private static final int MIN_TILES = 24;
+    /** B slivers packed per parallel chunk. */
+    private static final int PACK_SLIVERS = 4;
+    /** Below this many rows of C (for B) or columns of a tile chunk (for A), operands are not packed. */
+    private static final int IN_PLACE = 256;
     /** Largest row block of A packed at once (MC_MAX × KC floats stay in L2). */
     private static final int MC_MAX = 144;
     /**
@@ -56,9 +65,14 @@ public final class SimdGemm {
         float al = (float) alpha, be = (float) beta;
         long work = (long) m * n * k;
         if (d.batch() > 1 && work < BATCH_SPLIT_WORK) {
-            sc.parallel().forEach(d.batch(), i -> sgemm(sc, false, transA, transB, m, n, k, al,
+            IntConsumer entry = i -> sgemm(sc, false, transA, transB, m, n, k, al,
                     af, a.offset() + i * strideA, lda, bf, b.offset() + i * strideB, ldb,
-                    be, cf, c.offset() + i * strideC, n));
+                    be, cf, c.offset() + i * strideC, n);
+            if (work * d.batch() < SERIAL_WORK) {
+                for (int i = 0; i < d.batch(); i++) entry.accept(i);
+            } else {
+                sc.parallel().forEach(d.batch(), entry);
+            }
             return;
         }
         for (int i = 0; i < d.batch(); i++) {
@@ -76,6 +90,12 @@ public final class SimdGemm {
     public static void sgemm(SimdContext sc, boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0 || lda < Math.max(1, transA ? m : k) || ldb < Math.max(1, transB ? k : n)
+                || ldc < Math.max(1, n)) {
+            throw new IllegalArgumentException("sgemm: bad sizes m " + m + ", n " + n + ", k " + k + " with lda " + lda
+                    + ", ldb " + ldb + ", ldc " + ldc + " (transA " + transA + ", transB " + transB
+                    + "); expected non-negative sizes and leading dimensions ≥ the row lengths");
+        }
         sgemm(sc, true, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
@@ -87,74 +107,113 @@ public final class SimdGemm {
             scale(c, cOff, ldc, m, n, beta);
             return;
         }
-        Blocking bl = Blocking.of(sc.lanes(), m, n, k);
         // Inside a pool task (a caller that is itself parallel) the product runs serially: a
         // nested fork could let this thread pick up another task that reuses its buffers.
         boolean fork = parallel && (long) m * n * k >= SERIAL_WORK && !ForkJoinTask.inForkJoinPool();
         Parallel par = fork ? sc.parallel() : null;
+        Blocking bl = Blocking.of(sc.lanes(), m, n, k, par != null);
         VectorSpecies<Float> s = sc.species();
         Scratch own = SCRATCH.get();
         float[] bp = own.panel(bl.kc * bl.ncPad());
         for (int jc = 0; jc < n; jc += bl.nc) {
             int nc = Math.min(bl.nc, n - jc);
-            int slivers = (nc + bl.nr - 1) / bl.nr;
+            int slivers = (nc + bl.nr - 1) / bl.nr, full = nc / bl.nr;
             for (int pc = 0; pc < k; pc += bl.kc) {
                 int kc = Math.min(bl.kc, k - pc), j0 = jc, p0 = pc;
                 float betaNow = pc == 0 ? beta : 1f;
-                int packChunks = (slivers + 7) / 8;
-                run(par, packChunks, t -> SgemmPack.packB(transB, b, bOff, ldb, j0, nc, p0, kc, bl.nr,
-                        t * 8, Math.min(slivers, t * 8 + 8), bp));
+                // Few rows of C: packing B would cost more than it saves, so full slivers of an
+                // untransposed B are read in place and only a ragged last sliver is packed.
+                boolean bInPlace = !transB && m < IN_PLACE;
+                if (bInPlace) {
+                    SgemmPack.packB(false, b, bOff, ldb, j0, nc, p0, kc, bl.nr, full, slivers, bp);
+                } else {
+                    run(par, (slivers + PACK_SLIVERS - 1) / PACK_SLIVERS, t -> SgemmPack.packB(transB, b, bOff, ldb,
+                            j0, nc, p0, kc, bl.nr, t * PACK_SLIVERS, Math.min(slivers, (t + 1) * PACK_SLIVERS), bp));
+                }
+                Operand bOp = bInPlace ? new Operand(b, bOff + p0 * ldb + j0, bl.nr, 1, ldb) : null;
                 int mBlocks = (m + bl.mc - 1) / bl.mc;
-                int parts = Math.min(slivers, Math.max(1, (MIN_TILES + mBlocks - 1) / mBlocks));
+                int parts = par == null ? 1 : Math.min(slivers, Math.max(1, (MIN_TILES + mBlocks - 1) / mBlocks));
                 int perPart = (slivers + parts - 1) / parts;
                 int nParts = (slivers + perPart - 1) / perPart;
                 run(par, mBlocks * nParts, t -> {
                     int ib = t / nParts, jp = t % nParts;
                     int i0 = ib * bl.mc, mc = Math.min(bl.mc, m - i0);
+                    int s0 = jp * perPart, s1 = Math.min(slivers, s0 + perPart);
                     Scratch mine = SCRATCH.get();
-                    float[] ap = mine.block(bl.mcPad() * kc);
-                    SgemmPack.packA(transA, a, aOff, lda, i0, mc, p0, kc, bl.mr, ap);
-                    macro(s, bl, kc, mc, nc, jp * perPart, Math.min(slivers, jp * perPart + perPart), ap, bp,
-                            c, cOff + i0 * ldc + j0, ldc, alpha, betaNow, mine.tmp);
+                    Operand aOp;
+                    if ((s1 - s0) * bl.nr < IN_PLACE) { // few columns: A is read where it lies
+                        aOp = transA ? new Operand(a, aOff + p0 * lda + i0, 1, 1, lda)
+                                : new Operand(a, aOff + i0 * lda + p0, lda, lda, 1);
+                    } else {
+                        float[] ap = mine.block(bl.mcPad() * kc);
+                        SgemmPack.packA(transA, a, aOff, lda, i0, mc, p0, kc, bl.mr, ap);
+                        aOp = new Operand(ap, 0, kc, 1, bl.mr);
+                    }
+                    macro(s, bl, kc, mc, nc, s0, s1, full, aOp, bOp, bp, c, cOff + i0 * ldc + j0, ldc, alpha, betaNow,
+                            mine.tmp);
                 });
             }
         }
     }
 
-    /** Sweeps slivers [s0, s1) of the packed B panel against every row sliver of the packed A block. */
-    private static void macro(VectorSpecies<Float> s, Blocking bl, int kc, int mc, int nc, int s0, int s1,
-                              float[] ap, float[] bp, float[] c, int cOff, int ldc, float alpha, float beta,
-                              float[] tmp) {
+    /**
+     * Where the micro-kernel reads an operand: element (r, p) of the sliver that starts at
+     * offset i of the block (i a multiple of MR for A, of NR for B) lies at
+     * data[base + i·step + r·rs + p·ps].
+     */
+    private record Operand(float[] data, int base, int step, int rs, int ps) {
+    }
+
+    /**
+     * Sweeps slivers [s0, s1) of B against every row sliver of the A block. B slivers below
+     * {@code full} come from {@code bOp} when it is given (in place), the others from the packed
+     * panel {@code bp}.
+     */
+    private static void macro(VectorSpecies<Float> s, Blocking bl, int kc, int mc, int nc, int s0, int s1, int full,
+                              Operand aOp, Operand bOp, float[] bp, float[] c, int cOff, int ldc, float alpha,
+                              float beta, float[] tmp) {
         int mr = bl.mr, nr = bl.nr;
+        float[] a = aOp.data();
         for (int js = s0; js < s1; js++) {
-            int j = js * nr, cols = Math.min(nr, nc - j), bi = js * nr * kc;
+            int j = js * nr, cols = Math.min(nr, nc - j);
+            boolean inPlace = bOp != null && js < full;
+            float[] b = inPlace ? bOp.data() : bp;
+            int bi = inPlace ? bOp.base() + j : js * nr * kc, bs = inPlace ? bOp.ps() : nr;
             for (int i = 0; i < mc; i += mr) {
-                int rows = Math.min(mr, mc - i), ai = i * kc, ci = cOff + i * ldc + j;
-                tile(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+                int rows = Math.min(mr, mc - i), ci = cOff + i * ldc + j;
+                int ai = aOp.base() + i * aOp.step();
+                tile(s, kc, a, ai, aOp.rs(), aOp.ps(), b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
         }
     }
 
-    /** One micro-tile through the kernel compiled for the species' width (full or edge). */
-    private static void tile(VectorSpecies<Float> s, int kc, float[] ap, int ai, float[] bp, int bi, float[] c,
-                             int ci, int ldc, int rows, int cols, float alpha, float beta, float[] tmp) {
-        boolean full = rows == SgemmKernel.MR && cols == SgemmKernel.VN * s.length();
+    /** One micro-tile through the kernel compiled for the species' width (packed, strided or edge). */
+    private static void tile(VectorSpecies<Float> s, int kc, float[] a, int ai, int rs, int ps, float[] b, int bi,
+                             int bs, float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta,
+                             float[] tmp) {
+        int nr = SgemmKernel.VN * s.length();
+        boolean whole = rows == SgemmKernel.MR && cols == nr;
+        boolean packed = whole && rs == 1 && ps == SgemmKernel.MR && bs == nr;
         switch (s.vectorBitSize()) {
             case 512 -> {
-                if (full) SgemmKernel512.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
-                else SgemmKernel512.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+                if (packed) SgemmKernel512.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
+                else if (whole) SgemmKernel512.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
+                else SgemmKernel512.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
             case 256 -> {
-                if (full) SgemmKernel256.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
-                else SgemmKernel256.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+                if (packed) SgemmKernel256.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
+                else if (whole) SgemmKernel256.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
+                else SgemmKernel256.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
             case 128 -> {
-                if (full) SgemmKernel128.tile(kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
-                else SgemmKernel128.edge(kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+                if (packed) SgemmKernel128.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
+                else if (whole) SgemmKernel128.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
+                else SgemmKernel128.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
             default -> {
-                if (full) SgemmKernel.tile(s, kc, ap, ai, bp, bi, c, ci, ldc, alpha, beta);
-                else SgemmKernel.edge(s, kc, ap, ai, bp, bi, c, ci, ldc, rows, cols, alpha, beta, tmp);
+                if (packed) SgemmKernel.tile(s, kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
+                else if (whole) SgemmKernel.tileStrided(s, kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
+                else SgemmKernel.edge(s, kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
         }
     }
@@ -183,15 +242,19 @@ public final class SimdGemm {
      * Block sizes: MR × NR register tile, KC depth (a KC × NR sliver of B is reused from L1/L2
      * by every row sliver of a block), MC rows (an MC × KC block of A stays in L2), NC columns
      * (the shared KC × NC panel of B, in L2/L3).
-     * They depend only on the vector width and the problem sizes, never on the thread count.
+     * They depend only on the vector width, the problem sizes and whether the work is split
+     * into parallel chunks at all, never on the thread count.
      */
     record Blocking(int mr, int nr, int kc, int mc, int nc) {
-        static Blocking of(int lanes, int m, int n, int k) {
+        static Blocking of(int lanes, int m, int n, int k, boolean split) {
             int mr = SgemmKernel.MR, nr = SgemmKernel.VN * lanes;
             int kc = ceil(k, ceil(k, KC_MAX)); // equal depth blocks: 300 → 150 + 150, not 256 + 44
-            // Row blocks of at most MC_MAX rows, cut finer (down to 4 slivers) until there are
-            // MIN_TILES of them, and evened out so the last block is not a sliver.
-            int blocks = Math.max(ceil(m, MC_MAX), Math.min(MIN_TILES, ceil(m, 4 * mr)));
+            // Row blocks of at most MC_MAX rows; for threads (split) cut finer, down to 4 slivers,
+            // until there are MIN_TILES of them; evened out so the last block is not a sliver.
+            // Only KC shapes the arithmetic (the k order of each element): MC and NC do not, so
+            // a serial and a split run give the same bits.
+            int blocks = ceil(m, MC_MAX);
+            if (split) blocks = Math.max(blocks, Math.min(MIN_TILES, ceil(m, 4 * mr)));
             int mc = ceil(ceil(m, blocks), mr) * mr;
             int nc = ceil(ceil(n, ceil(n, NC_MAX)), nr) * nr;
             return new Blocking(mr, nr, kc, mc, nc);
