@@ -34,7 +34,19 @@ final class ElementwiseBinary {
 
     private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "BinaryLoops", Loops[]::new);
 
+    /** Per-calling-thread room for dy·∂ before it is summed down, grown on demand and reused. */
+    private static final ThreadLocal<float[]> PRODUCT = ThreadLocal.withInitial(() -> new float[0]);
+
     private ElementwiseBinary() {
+    }
+
+    private static float[] product(int size) {
+        float[] s = PRODUCT.get();
+        if (s.length < size) {
+            s = new float[size];
+            PRODUCT.set(s);
+        }
+        return s;
     }
 
     /** What a segment computes: the op itself, or dy times the partial derivative for a or b. */
@@ -77,7 +89,7 @@ final class ElementwiseBinary {
             SimdReduce.sumTo(sc, dy.f32(), dy.offset(), ys, grad.f32(), grad.offset(), grad.shape(), sign, true);
             return;
         }
-        float[] g = new float[ys.size()];
+        float[] g = product(ys.size()); // fully written by run
         run(sc, op, mode, ys, g, 0, dy, a, b, false);
         SimdReduce.sumTo(sc, g, 0, ys, grad.f32(), grad.offset(), grad.shape(), 1.0, true);
     }
