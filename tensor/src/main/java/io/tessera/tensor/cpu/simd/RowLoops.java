@@ -2,6 +2,7 @@ package io.tessera.tensor.cpu.simd;
 
 import java.lang.invoke.MethodHandles;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -107,33 +108,10 @@ final class RowLoops implements RowMath.Loops {
             p = p.fma(r, x.broadcast(RowMath.C2));
             p = p.fma(r, x.broadcast(1f));
             p = p.fma(r, x.broadcast(1f));
-            // 2^n = 2^−126 · 2^u with u = n + 126 in [0, 253], bit by bit from the top: for u < 2^(k+1)
-            // bit k is round((u + 1/2) / 2^(k+1)), rounded by adding and subtracting 1.5·2^23
-            FloatVector u = nn.add(126f);
-            FloatVector rr = x.broadcast(RowMath.ROUNDER);
-            FloatVector b = u.fma(x.broadcast(0x1p-8f), x.broadcast(0x1p-9f)).add(rr).sub(rr); // bit 7 (128): two factors of 2^64
-            u = b.fma(x.broadcast(-128f), u);
-            FloatVector f = b.fma(x.broadcast(RowMath.TWO_64 - 1), x.broadcast(1f));
-            FloatVector scale = f.mul(RowMath.TWO_M126).mul(f);
-            b = u.fma(x.broadcast(0x1p-7f), x.broadcast(0x1p-8f)).add(rr).sub(rr);
-            u = b.fma(x.broadcast(-64f), u);
-            scale = scale.mul(b.fma(x.broadcast(RowMath.TWO_64 - 1), x.broadcast(1f)));
-            b = u.fma(x.broadcast(0x1p-6f), x.broadcast(0x1p-7f)).add(rr).sub(rr);
-            u = b.fma(x.broadcast(-32f), u);
-            scale = scale.mul(b.fma(x.broadcast(0x1p32f - 1), x.broadcast(1f)));
-            b = u.fma(x.broadcast(0x1p-5f), x.broadcast(0x1p-6f)).add(rr).sub(rr);
-            u = b.fma(x.broadcast(-16f), u);
-            scale = scale.mul(b.fma(x.broadcast(0x1p16f - 1), x.broadcast(1f)));
-            b = u.fma(x.broadcast(0x1p-4f), x.broadcast(0x1p-5f)).add(rr).sub(rr);
-            u = b.fma(x.broadcast(-8f), u);
-            scale = scale.mul(b.fma(x.broadcast(255f), x.broadcast(1f)));
-            b = u.fma(x.broadcast(0x1p-3f), x.broadcast(0x1p-4f)).add(rr).sub(rr);
-            u = b.fma(x.broadcast(-4f), u);
-            scale = scale.mul(b.fma(x.broadcast(15f), x.broadcast(1f)));
-            b = u.fma(x.broadcast(0x1p-2f), x.broadcast(0x1p-3f)).add(rr).sub(rr);
-            u = b.fma(x.broadcast(-2f), u);
-            scale = scale.mul(b.fma(x.broadcast(3f), x.broadcast(1f)));
-            scale = scale.mul(u.fma(x.broadcast(1f), x.broadcast(1f))); // the last bit is u itself
+            // 2^n from the exponent bits: n is an integer in [−126, 127] (x was clamped to [−87, 88]),
+            // so this is the normal float 2^n, the value the scalar twin builds bit by bit
+            FloatVector scale = ((IntVector) nn.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
             FloatVector keep = x.add(-RowMath.EXP_LO + 1).max(0f).min(1f); // 1 for x ≥ −87, 0 for x ≤ −88
             FloatVector e = p.mul(scale).mul(keep);
             if (tail) {

@@ -90,17 +90,15 @@ final class RowMath {
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[128]);
 
     // exp(x) = 2^n·e^r with n = round(x·log2 e), r = x − n·ln 2 (Cody–Waite split), e^r by its
-    // Taylor polynomial of degree 7 (|r| ≤ ln2/2: truncation < 6e-9 relative), and 2^n built
-    // from the bits of n by exact multiplications by powers of two. Only float additions,
-    // multiplications, fused multiply-adds, min and max: integer lane operations and masks
-    // do not compile to vector code with a species that is not a compile-time constant, and
-    // the library EXP gives different bits in the interpreter and in compiled code. So vector
-    // lanes, the scalar tail and every JIT tier give the same bits.
+    // Taylor polynomial of degree 7 (|r| ≤ ln2/2: truncation < 6e-9 relative), and 2^n from the
+    // exponent bits of n + 127 (after the clamp n is an integer in [−126, 127], so 2^n is an
+    // exact normal float). Only correctly rounded float operations and exact integer ones: the
+    // library EXP gives different bits in the interpreter and in compiled code. So vector lanes
+    // (RowLoops), the scalar tail and every JIT tier give the same bits.
     static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     static final float ROUNDER = 12582912f; // 1.5·2^23: adding it rounds to an integer
     static final float EXP_LO = -87f, EXP_HI = 88f;
     static final float C7 = 1f / 5040, C6 = 1f / 720, C5 = 1f / 120, C4 = 1f / 24, C3 = 1f / 6, C2 = 0.5f;
-    static final float TWO_M126 = 0x1p-126f, TWO_64 = 0x1p64f;
 
     /**
      * e^x: relative error below 2e-7 for x in [−87, 88]; 0 for x ≤ −88 (and −∞), a ramp below
@@ -119,30 +117,7 @@ final class RowMath {
         p = Math.fma(p, r, C2);
         p = Math.fma(p, r, 1f);
         p = Math.fma(p, r, 1f);
-        float u = n + 126f;
-        float b = (Math.fma(u, 0x1p-8f, 0x1p-9f) + ROUNDER) - ROUNDER;
-        u = Math.fma(b, -128f, u);
-        float f = Math.fma(b, TWO_64 - 1, 1f);
-        float scale = f * TWO_M126 * f;
-        b = (Math.fma(u, 0x1p-7f, 0x1p-8f) + ROUNDER) - ROUNDER;
-        u = Math.fma(b, -64f, u);
-        scale *= Math.fma(b, TWO_64 - 1, 1f);
-        b = (Math.fma(u, 0x1p-6f, 0x1p-7f) + ROUNDER) - ROUNDER;
-        u = Math.fma(b, -32f, u);
-        scale *= Math.fma(b, 0x1p32f - 1, 1f);
-        b = (Math.fma(u, 0x1p-5f, 0x1p-6f) + ROUNDER) - ROUNDER;
-        u = Math.fma(b, -16f, u);
-        scale *= Math.fma(b, 0x1p16f - 1, 1f);
-        b = (Math.fma(u, 0x1p-4f, 0x1p-5f) + ROUNDER) - ROUNDER;
-        u = Math.fma(b, -8f, u);
-        scale *= Math.fma(b, 255f, 1f);
-        b = (Math.fma(u, 0x1p-3f, 0x1p-4f) + ROUNDER) - ROUNDER;
-        u = Math.fma(b, -4f, u);
-        scale *= Math.fma(b, 15f, 1f);
-        b = (Math.fma(u, 0x1p-2f, 0x1p-3f) + ROUNDER) - ROUNDER;
-        u = Math.fma(b, -2f, u);
-        scale *= Math.fma(b, 3f, 1f);
-        scale *= Math.fma(u, 1f, 1f);
+        float scale = Float.intBitsToFloat(((int) n + 127) << 23);
         float keep = Math.min(Math.max(x + (-EXP_LO + 1), 0f), 1f);
         return p * scale * keep;
     }
