@@ -44,8 +44,8 @@ final class NormLoops implements SimdNorm.Loops {
     }
 
     @Override
-    public void layerNormGradSums(float[] g, int gr, float[] x, int xr, float[] w, int wo, float[] cw, float[] cb, int d,
-                                  float mu, float rs, float[] sums) {
+    public void layerNormGradSums(float[] g, int gr, float[] x, int xr, float[] w, int wo, float[] cw, int cwo, float[] cb, int cbo,
+                                  int d, float mu, float rs, float[] sums) {
         int l = S.length(), j = 0;
         float s1 = 0f, s2 = 0f;
         if (d >= l) {
@@ -53,8 +53,8 @@ final class NormLoops implements SimdNorm.Loops {
             for (; j <= d - l; j += l) {
                 FloatVector gv = FloatVector.fromArray(S, g, gr + j);
                 FloatVector h = FloatVector.fromArray(S, x, xr + j).sub(mu).mul(rs);
-                if (cw != null) gv.fma(h, FloatVector.fromArray(S, cw, j)).intoArray(cw, j);
-                if (cb != null) gv.add(FloatVector.fromArray(S, cb, j)).intoArray(cb, j);
+                if (cw != null) gv.fma(h, FloatVector.fromArray(S, cw, cwo + j)).intoArray(cw, cwo + j);
+                if (cb != null) gv.add(FloatVector.fromArray(S, cb, cbo + j)).intoArray(cb, cbo + j);
                 if (w != null) gv = gv.mul(FloatVector.fromArray(S, w, wo + j));
                 sg = sg.add(gv);
                 sgh = gv.fma(h, sgh);
@@ -67,8 +67,8 @@ final class NormLoops implements SimdNorm.Loops {
         }
         for (; j < d; j++) {
             float gj = g[gr + j], h = (x[xr + j] - mu) * rs;
-            if (cw != null) cw[j] = Math.fma(gj, h, cw[j]);
-            if (cb != null) cb[j] += gj;
+            if (cw != null) cw[cwo + j] = Math.fma(gj, h, cw[cwo + j]);
+            if (cb != null) cb[cbo + j] += gj;
             if (w != null) gj *= w[wo + j];
             s1 += gj;
             s2 = Math.fma(gj, h, s2);

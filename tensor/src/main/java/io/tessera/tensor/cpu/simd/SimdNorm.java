@@ -23,11 +23,11 @@ public final class SimdNorm {
         void layerNormRow(float[] x, int xr, float[] y, int yr, float[] w, int wo, float[] b, int bo, int d, float mu, float rs);
 
         /**
-         * With h = (x − mu)·rs and gw = g·w (g when w is null): cw += g·h, cb += g (either may be
-         * null); sums[0] = Σ gw, sums[1] = Σ gw·h.
+         * With h = (x − mu)·rs and gw = g·w (g when w is null): cw[cwo + j] += g·h, cb[cbo + j] += g
+         * (either may be null); sums[0] = Σ gw, sums[1] = Σ gw·h.
          */
-        void layerNormGradSums(float[] g, int gr, float[] x, int xr, float[] w, int wo, float[] cw, float[] cb, int d,
-                               float mu, float rs, float[] sums);
+        void layerNormGradSums(float[] g, int gr, float[] x, int xr, float[] w, int wo, float[] cw, int cwo, float[] cb, int cbo,
+                               int d, float mu, float rs, float[] sums);
 
         /** dx += rs·(gw − mg − h·mgh) over one row, h and gw as in {@link #layerNormGradSums}. */
         void layerNormDx(float[] g, int gr, float[] x, int xr, float[] w, int wo, float[] dx, int dr, int d,
@@ -164,27 +164,42 @@ public final class SimdNorm {
         float[] wa = w == null ? null : w.f32(), dxa = dx == null ? null : dx.f32();
         int xo = x.offset(), go = dy.offset(), mo = mean.offset(), ro = rstd.offset(), wo = w == null ? 0 : w.offset();
         int dxo = dx == null ? 0 : dx.offset();
-        float[][] pw = dw == null ? null : new float[chunks][d], pb = db == null ? null : new float[chunks][d];
+        // per-chunk partials of dw (chunk c at c·d) and db (at (chunks + c)·d), reused between calls
+        float[] part = partials(2 * chunks * d);
+        java.util.Arrays.fill(part, 0, 2 * chunks * d, 0f);
+        float[] pw = dw == null ? null : part, pb = db == null ? null : part;
         VectorSpecies<Float> sp = sc.species();
         Loops k = loops(sc);
         sc.parallel().forEach(chunks, ch -> {
-            float[] cw = pw == null ? null : pw[ch], cb = pb == null ? null : pb[ch], sums = new float[2];
+            float[] sums = new float[2];
+            int cwo = ch * d, cbo = (chunks + ch) * d;
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
                 int xr = xo + r * d, gr = go + r * d;
                 float mu = ma[mo + r], rs = ra[ro + r];
-                k.layerNormGradSums(ga, gr, xa, xr, wa, wo, cw, cb, d, mu, rs, sums);
+                k.layerNormGradSums(ga, gr, xa, xr, wa, wo, pw, cwo, pb, cbo, d, mu, rs, sums);
                 if (dxa != null) k.layerNormDx(ga, gr, xa, xr, wa, wo, dxa, dxo + r * d, d, mu, rs, sums[0] / d, sums[1] / d);
             }
         });
-        if (pw != null) addPartials(sp, pw, dw.f32(), dw.offset(), d);
-        if (pb != null) addPartials(sp, pb, db.f32(), db.offset(), d);
+        if (pw != null) addPartials(sp, part, 0, chunks, dw.f32(), dw.offset(), d);
+        if (pb != null) addPartials(sp, part, chunks * d, chunks, db.f32(), db.offset(), d);
     }
 
-    /** dst[j] += Σ_c parts[c][j], the chunks summed in order 0, 1, 2, … (deterministic). */
-    private static void addPartials(VectorSpecies<Float> sp, float[][] parts, float[] dst, int off, int d) {
-        float[] total = parts[0].clone();
-        for (int c = 1; c < parts.length; c++) RowMath.add(sp, parts[c], 0, total, 0, d);
-        RowMath.add(sp, total, 0, dst, off, d);
+    /** dst[off + j] += Σ_c parts[po + c·d + j], the chunks summed in order 0, 1, 2, … (deterministic). */
+    private static void addPartials(VectorSpecies<Float> sp, float[] parts, int po, int chunks, float[] dst, int off, int d) {
+        for (int c = 1; c < chunks; c++) RowMath.add(sp, parts, po + c * d, parts, po, d);
+        RowMath.add(sp, parts, po, dst, off, d);
+    }
+
+    /** Per-calling-thread room for LayerNorm's per-chunk partials, grown on demand. */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] partials(int size) {
+        float[] p = PARTIALS.get();
+        if (p.length < size) {
+            p = new float[size];
+            PARTIALS.set(p);
+        }
+        return p;
     }
 
     // ---- BatchNorm1d: blocks of channels ---------------------------------------------------
