@@ -6,7 +6,9 @@ import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,21 +34,25 @@ final class WidthCopies {
         return api.cast(copy);
     }
 
-    /** The copies of {@code template} for 64, 128, 256 and 512 bits, in that order. */
-    static <T> T[] all(Class<T> api, String template, java.util.function.IntFunction<T[]> array) {
-        T[] out = array.apply(4);
-        for (int i = 0; i < 4; i++) out[i] = of(api, template, VectorSpecies.of(float.class, shapeOf(64 << i)));
+    /**
+     * The copies of {@code template} for 64, 128, 256 and 512 bits, in that order, then the one
+     * for the platform's largest shape (one of those, or a wider scalable-vector width).
+     */
+    static <T> T[] all(Class<T> api, String template, IntFunction<T[]> array) {
+        T[] out = array.apply(5);
+        for (int i = 0; i < 4; i++) out[i] = of(api, template, VectorSpecies.of(float.class, VectorShape.forBitSize(64 << i)));
+        out[4] = of(api, template, VectorSpecies.of(float.class, VectorShape.S_Max_BIT));
         return out;
     }
 
-    /** Index of a width in the array from {@link #all}: 64 → 0, 128 → 1, 256 → 2, 512 → 3. */
+    /** Index of a width in the array from {@link #all}: 64 → 0, 128 → 1, 256 → 2, 512 → 3, other → 4. */
     static int index(VectorSpecies<Float> sp) {
         return switch (sp.vectorBitSize()) {
             case 64 -> 0;
             case 128 -> 1;
             case 256 -> 2;
             case 512 -> 3;
-            default -> throw new IllegalArgumentException("no loop copies for " + sp.vectorBitSize() + "-bit float vectors");
+            default -> 4;
         };
     }
 
@@ -55,15 +61,11 @@ final class WidthCopies {
         try {
             @SuppressWarnings("unchecked")
             VectorSpecies<Float> sp = MethodHandles.classData(lookup, ConstantDescs.DEFAULT_NAME, VectorSpecies.class);
-            // the plain (non-hidden) class has no class data; it is never used for computing
+            // the plain class (loaded by name, never used for computing) has no class data
             return sp != null ? sp : FloatVector.SPECIES_PREFERRED;
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("loop class " + lookup.lookupClass() + " cannot read its species", e);
         }
-    }
-
-    private static jdk.incubator.vector.VectorShape shapeOf(int bits) {
-        return jdk.incubator.vector.VectorShape.forBitSize(bits);
     }
 
     private static Object define(String template, VectorSpecies<Float> sp) {
