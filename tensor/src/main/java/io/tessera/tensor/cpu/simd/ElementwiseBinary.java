@@ -5,9 +5,6 @@ import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Broadcast;
 import io.tessera.tensor.cpu.RefElementwise;
 import io.tessera.tensor.spi.BinaryOp;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,7 +15,38 @@ import jdk.incubator.vector.VectorSpecies;
  * operand's shape with the deterministic {@link SimdReduce} sums.
  */
 final class ElementwiseBinary {
+    /**
+     * The whole-vector loops of a segment ({@link BinaryLoops}, one copy per width): l is a
+     * multiple of the lane count, a constant operand (aVec or bVec false) is read at index 0.
+     */
+    interface Loops {
+        /** o[i] (+)= a[i] ∘ b[i]. */
+        void forward(BinaryOp op, float[] o, int oo, float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc);
+
+        /** o[i] (+)= g[i]·∂(a ∘ b)/∂a (forA) or ∂/∂b, for ADD, SUB, MUL, DIV. */
+        void gradArith(BinaryOp op, boolean forA, float[] o, int oo, float[] g, int go,
+                       float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc);
+
+        /** o[i] (+)= g[i] where a wins (forA) or where b wins, for MAX (ties go to a) or MIN. */
+        void gradSelect(boolean max, boolean forA, float[] o, int oo, float[] g, int go,
+                        float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc);
+    }
+
+    private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "BinaryLoops", Loops[]::new);
+
+    /** Per-calling-thread room for dy·∂ before it is summed down, grown on demand and reused. */
+    private static final ThreadLocal<float[]> PRODUCT = ThreadLocal.withInitial(() -> new float[0]);
+
     private ElementwiseBinary() {
+    }
+
+    private static float[] product(int size) {
+        float[] s = PRODUCT.get();
+        if (s.length < size) {
+            s = new float[size];
+            PRODUCT.set(s);
+        }
+        return s;
     }
 
     /** What a segment computes: the op itself, or dy times the partial derivative for a or b. */
@@ -61,7 +89,7 @@ final class ElementwiseBinary {
             SimdReduce.sumTo(sc, dy.f32(), dy.offset(), ys, grad.f32(), grad.offset(), grad.shape(), sign, true);
             return;
         }
-        float[] g = new float[ys.size()];
+        float[] g = product(ys.size()); // fully written by run
         run(sc, op, mode, ys, g, 0, dy, a, b, false);
         SimdReduce.sumTo(sc, g, 0, ys, grad.f32(), grad.offset(), grad.shape(), 1.0, true);
     }
@@ -98,51 +126,26 @@ final class ElementwiseBinary {
     }
 
     /**
-     * One segment of length l, each operand contiguous or constant; the last partial vector is
-     * masked. The op is switched inside the loop body rather than in a helper taking vectors, so
-     * nothing boxes when the JIT declines to inline a helper.
+     * One segment of length l, each operand contiguous or constant: whole vectors in the loops
+     * of the context's width, then a scalar tail.
      */
     private static void segment(VectorSpecies<Float> sp, BinaryOp op, Mode mode, float[] o, int oo, float[] g, int go,
                                 float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc) {
-        FloatVector aConst = aVec ? null : FloatVector.broadcast(sp, a[ao]);
-        FloatVector bConst = bVec ? null : FloatVector.broadcast(sp, b[bo]);
-        FloatVector one = FloatVector.broadcast(sp, 1f), zero = FloatVector.zero(sp);
-        boolean forA = mode == Mode.GRAD_A;
-        int w = sp.length();
-        for (int i = 0; i < l; i += w) {
-            boolean whole = i + w <= l;
-            VectorMask<Float> m = whole ? null : sp.indexInRange(i, l);
-            FloatVector x = !aVec ? aConst : whole ? FloatVector.fromArray(sp, a, ao + i) : FloatVector.fromArray(sp, a, ao + i, m);
-            FloatVector y = !bVec ? bConst : whole ? FloatVector.fromArray(sp, b, bo + i) : FloatVector.fromArray(sp, b, bo + i, m);
-            FloatVector r;
+        int whole = l - l % sp.length();
+        if (whole > 0) {
+            Loops k = LOOPS[WidthCopies.index(sp)];
             if (mode == Mode.FORWARD) {
-                r = switch (op) {
-                    case ADD -> x.add(y);
-                    case SUB -> x.sub(y);
-                    case MUL -> x.mul(y);
-                    case DIV -> x.div(y);
-                    case MAX -> y.blend(x, x.compare(VectorOperators.GE, y));
-                    case MIN -> y.blend(x, x.compare(VectorOperators.LE, y));
-                };
+                k.forward(op, o, oo, a, ao, aVec, b, bo, bVec, whole, acc);
+            } else if (op == BinaryOp.MAX || op == BinaryOp.MIN) {
+                k.gradSelect(op == BinaryOp.MAX, mode == Mode.GRAD_A, o, oo, g, go, a, ao, aVec, b, bo, bVec, whole, acc);
             } else {
-                // ∂(x∘y)/∂x or ∂(x∘y)/∂y as the reference defines them (ties go to a)
-                FloatVector d = switch (op) {
-                    case ADD -> one;
-                    case SUB -> forA ? one : one.neg();
-                    case MUL -> forA ? y : x;
-                    case DIV -> forA ? one.div(y) : x.div(y).div(y).neg();
-                    case MAX -> forA ? zero.blend(one, x.compare(VectorOperators.GE, y)) : one.blend(zero, x.compare(VectorOperators.GE, y));
-                    case MIN -> forA ? zero.blend(one, x.compare(VectorOperators.LE, y)) : one.blend(zero, x.compare(VectorOperators.LE, y));
-                };
-                r = (whole ? FloatVector.fromArray(sp, g, go + i) : FloatVector.fromArray(sp, g, go + i, m)).mul(d);
+                k.gradArith(op, mode == Mode.GRAD_A, o, oo, g, go, a, ao, aVec, b, bo, bVec, whole, acc);
             }
-            if (whole) {
-                if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i));
-                r.intoArray(o, oo + i);
-            } else {
-                if (acc) r = r.add(FloatVector.fromArray(sp, o, oo + i, m));
-                r.intoArray(o, oo + i, m);
-            }
+        }
+        for (int i = whole; i < l; i++) {
+            float x = a[ao + (aVec ? i : 0)], y = b[bo + (bVec ? i : 0)];
+            float r = mode == Mode.FORWARD ? scalar(op, x, y) : g[go + i] * partial(op, mode, x, y);
+            o[oo + i] = acc ? o[oo + i] + r : r;
         }
     }
 

@@ -4,18 +4,38 @@ import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.RefElementwise;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.UnaryOp;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API kernels for F32 elementwise ops: unary functions and their backward, binary ops
  * with broadcasting (in {@link ElementwiseBinary}), affine maps and accumulation. Loops are
- * width-agnostic with a masked tail; large arrays are split in fixed chunks over threads.
+ * width-agnostic with a scalar tail, their vector parts in per-width copies ({@link UnaryLoops});
+ * large arrays are split in fixed chunks over threads.
  * Contracts as in {@link io.tessera.tensor.spi.Backend}; the reference is {@link RefElementwise}.
  */
 public final class SimdElementwise {
+    /** The loops of this class ({@link UnaryLoops}, one copy per width) over flat ranges [from, to). */
+    interface Loops {
+        /** o = f(x) for NEG, SQRT, RSQRT, ABS, SQUARE, RELU. */
+        void unary(UnaryOp op, float[] x, int xo, float[] o, int oo, int from, int to);
+
+        /** d += g·f'(x) (from y = f(x) where cheaper) for every op but GELU. */
+        void unaryBackward(UnaryOp op, float[] d, int dOff, float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int from, int to);
+
+        /** o = fma(x, alpha, beta). */
+        void affine(float[] x, int xo, float[] o, int oo, float alpha, float beta, int from, int to);
+
+        /** y += alpha·x (y + x when alpha is 1). */
+        void axpy(float alpha, float[] x, int xo, float[] y, int yo, int from, int to);
+    }
+
+    private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "UnaryLoops", Loops[]::new);
+
+    /** Room for one vector of up to 2048 bits. */
+    private static final int TAIL = 64;
+    /** Per-thread scratch for the vector-math kernels: a block, then three padded tails. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[VectorMath.BLOCK + 3 * TAIL]);
+
     private SimdElementwise() {
     }
 
@@ -29,30 +49,41 @@ public final class SimdElementwise {
         float[] o = out.f32(), xs = x.f32();
         int oo = out.offset(), xo = x.offset();
         VectorSpecies<Float> sp = sc.species();
+        Loops k = LOOPS[WidthCopies.index(sp)];
         boolean math = op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH || op == UnaryOp.GELU;
         ElementwiseLoops.forRange(sc, out.size(), (from, to) -> {
-            if (math) {
-                mathForward(sp, op, xs, xo, o, oo, from, to);
-                return;
-            }
-            int w = sp.length();
-            for (int i = from; i < to; i += w) {
-                boolean whole = i + w <= to;
-                VectorMask<Float> m = whole ? null : sp.indexInRange(i, to);
-                FloatVector v = whole ? FloatVector.fromArray(sp, xs, xo + i) : FloatVector.fromArray(sp, xs, xo + i, m);
-                FloatVector r = switch (op) {
-                    case NEG -> v.neg();
-                    case SQRT -> v.sqrt();
-                    case RSQRT -> FloatVector.broadcast(sp, 1f).div(v.sqrt());
-                    case ABS -> v.abs();
-                    case SQUARE -> v.mul(v);
-                    case RELU -> v.blend(0f, v.compare(VectorOperators.GT, 0f).not());
-                    default -> throw new IllegalStateException(op + " needs vector math");
-                };
-                if (whole) r.intoArray(o, oo + i);
-                else r.intoArray(o, oo + i, m);
-            }
+            if (math) mathForward(sp, op, xs, xo, o, oo, from, to);
+            else k.unary(op, xs, xo, o, oo, from, to);
         });
+    }
+
+    /** f(v) in scalar code, as the vector lanes compute it (tails of {@link UnaryLoops}). */
+    static float scalar(UnaryOp op, float v) {
+        return switch (op) {
+            case NEG -> -v;
+            case SQRT -> (float) Math.sqrt(v);
+            case RSQRT -> 1f / (float) Math.sqrt(v);
+            case ABS -> Math.abs(v);
+            case SQUARE -> v * v;
+            case RELU -> v > 0f ? v : 0f;
+            default -> throw new IllegalStateException(op + " needs vector math");
+        };
+    }
+
+    /** g·f'(x) in scalar code, as the vector lanes compute it (tails of {@link UnaryLoops}). */
+    static float scalarGrad(UnaryOp op, float g, float x, float y) {
+        return switch (op) {
+            case NEG -> -g;
+            case EXP -> g * y;
+            case LOG -> g / x;
+            case SQRT -> g * 0.5f / y;
+            case RSQRT -> g * (y * y * y) * -0.5f;
+            case ABS -> x == 0f ? 0f : x < 0f ? -g : g;
+            case SQUARE -> g * (x + x);
+            case RELU -> x > 0f ? g : 0f;
+            case TANH -> g * Math.fma(y, -y, 1f);
+            case GELU -> throw new IllegalStateException("GELU backward needs vector math");
+        };
     }
 
     /** dx += dy · f'(x) (f' from y = f(x) where that is cheaper); a null dx does nothing. */
@@ -66,50 +97,26 @@ public final class SimdElementwise {
         float[] d = dx.f32(), g = dy.f32(), xs = x.f32(), ys = y.f32();
         int dOff = dx.offset(), gOff = dy.offset(), xOff = x.offset(), yOff = y.offset();
         VectorSpecies<Float> sp = sc.species();
+        Loops k = LOOPS[WidthCopies.index(sp)];
         ElementwiseLoops.forRange(sc, dx.size(), (from, to) -> {
-            if (op == UnaryOp.GELU) {
-                geluBackward(sp, d, dOff, g, gOff, xs, xOff, from, to);
-                return;
-            }
-            int w = sp.length();
-            for (int i = from; i < to; i += w) {
-                boolean whole = i + w <= to;
-                VectorMask<Float> m = whole ? null : sp.indexInRange(i, to);
-                FloatVector gv = whole ? FloatVector.fromArray(sp, g, gOff + i) : FloatVector.fromArray(sp, g, gOff + i, m);
-                FloatVector xv = whole ? FloatVector.fromArray(sp, xs, xOff + i) : FloatVector.fromArray(sp, xs, xOff + i, m);
-                FloatVector yv = whole ? FloatVector.fromArray(sp, ys, yOff + i) : FloatVector.fromArray(sp, ys, yOff + i, m);
-                FloatVector r = switch (op) {
-                    case NEG -> gv.neg();
-                    case EXP -> gv.mul(yv);
-                    case LOG -> gv.div(xv);
-                    case SQRT -> gv.mul(0.5f).div(yv);
-                    case RSQRT -> gv.mul(yv.mul(yv).mul(yv)).mul(-0.5f);
-                    case ABS -> gv.blend(gv.neg(), xv.compare(VectorOperators.LT, 0f)).blend(0f, xv.compare(VectorOperators.EQ, 0f));
-                    case SQUARE -> gv.mul(xv.add(xv));
-                    case RELU -> gv.blend(0f, xv.compare(VectorOperators.GT, 0f).not());
-                    case TANH -> gv.mul(yv.lanewise(VectorOperators.FMA, yv.neg(), 1f));
-                    case GELU -> throw new IllegalStateException("GELU backward needs vector math");
-                };
-                if (whole) FloatVector.fromArray(sp, d, dOff + i).add(r).intoArray(d, dOff + i);
-                else FloatVector.fromArray(sp, d, dOff + i, m).add(r).intoArray(d, dOff + i, m);
-            }
+            if (op == UnaryOp.GELU) geluBackward(sp, d, dOff, g, gOff, xs, xOff, from, to);
+            else k.unaryBackward(op, d, dOff, g, gOff, xs, xOff, ys, yOff, from, to);
         });
     }
 
     /** EXP, LOG, TANH, GELU over [from, to): whole blocks in place, the tail through padded copies. */
     private static void mathForward(VectorSpecies<Float> sp, UnaryOp op, float[] x, int xo, float[] o, int oo, int from, int to) {
-        float[] scratch = new float[VectorMath.BLOCK];
+        float[] scratch = SCRATCH.get();
         int main = from + sp.loopBound(to - from);
         for (int s = from; s < main; s += VectorMath.BLOCK) {
             math(sp, op, x, xo + s, o, oo + s, Math.min(VectorMath.BLOCK, main - s), scratch);
         }
         if (main < to) {
-            int w = sp.length(), r = to - main;
-            float[] tx = new float[w], ty = new float[w];
-            java.util.Arrays.fill(tx, 1f);
-            System.arraycopy(x, xo + main, tx, 0, r);
-            math(sp, op, tx, 0, ty, 0, w, scratch);
-            System.arraycopy(ty, 0, o, oo + main, r);
+            int w = sp.length(), r = to - main, tx = VectorMath.BLOCK, ty = tx + TAIL;
+            java.util.Arrays.fill(scratch, tx, tx + w, 1f);
+            System.arraycopy(x, xo + main, scratch, tx, r);
+            math(sp, op, scratch, tx, scratch, ty, w, scratch);
+            System.arraycopy(scratch, ty, o, oo + main, r);
         }
     }
 
@@ -126,19 +133,19 @@ public final class SimdElementwise {
     /** dx += dy·GELU'(x) over [from, to), the tail through padded copies. */
     private static void geluBackward(VectorSpecies<Float> sp, float[] d, int dOff, float[] g, int gOff, float[] x, int xOff,
                                      int from, int to) {
-        float[] scratch = new float[VectorMath.BLOCK];
+        float[] scratch = SCRATCH.get();
         int main = from + sp.loopBound(to - from);
         for (int s = from; s < main; s += VectorMath.BLOCK) {
             VectorMath.geluBackward(sp, d, dOff + s, g, gOff + s, x, xOff + s, Math.min(VectorMath.BLOCK, main - s), scratch);
         }
         if (main < to) {
-            int w = sp.length(), r = to - main;
-            float[] td = new float[w], tg = new float[w], tx = new float[w];
-            System.arraycopy(d, dOff + main, td, 0, r);
-            System.arraycopy(g, gOff + main, tg, 0, r);
-            System.arraycopy(x, xOff + main, tx, 0, r);
-            VectorMath.geluBackward(sp, td, 0, tg, 0, tx, 0, w, scratch);
-            System.arraycopy(td, 0, d, dOff + main, r);
+            int w = sp.length(), r = to - main, td = VectorMath.BLOCK, tg = td + TAIL, tx = tg + TAIL;
+            java.util.Arrays.fill(scratch, td, tx + TAIL, 0f);
+            System.arraycopy(d, dOff + main, scratch, td, r);
+            System.arraycopy(g, gOff + main, scratch, tg, r);
+            System.arraycopy(x, xOff + main, scratch, tx, r);
+            VectorMath.geluBackward(sp, scratch, td, scratch, tg, scratch, tx, w, scratch);
+            System.arraycopy(scratch, td, d, dOff + main, r);
         }
     }
 
@@ -162,14 +169,8 @@ public final class SimdElementwise {
         float[] o = out.f32(), xs = x.f32();
         int oo = out.offset(), xo = x.offset();
         float al = (float) alpha, be = (float) beta;
-        VectorSpecies<Float> sp = sc.species();
-        ElementwiseLoops.forRange(sc, out.size(), (from, to) -> {
-            int i = from, bound = from + sp.loopBound(to - from);
-            for (; i < bound; i += sp.length()) {
-                FloatVector.fromArray(sp, xs, xo + i).lanewise(VectorOperators.FMA, al, be).intoArray(o, oo + i);
-            }
-            for (; i < to; i++) o[oo + i] = Math.fma(xs[xo + i], al, be);
-        });
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        ElementwiseLoops.forRange(sc, out.size(), (from, to) -> k.affine(xs, xo, o, oo, al, be, from, to));
     }
 
     /** dst += alpha·src (same size); a null dst does nothing. */
@@ -185,20 +186,7 @@ public final class SimdElementwise {
 
     /** y[yo + i] += alpha·x[xo + i] for i in [0, n). */
     static void axpy(SimdContext sc, int n, float alpha, float[] x, int xo, float[] y, int yo) {
-        VectorSpecies<Float> sp = sc.species();
-        ElementwiseLoops.forRange(sc, n, (from, to) -> {
-            int i = from, bound = from + sp.loopBound(to - from);
-            if (alpha == 1f) {
-                for (; i < bound; i += sp.length()) {
-                    FloatVector.fromArray(sp, y, yo + i).add(FloatVector.fromArray(sp, x, xo + i)).intoArray(y, yo + i);
-                }
-                for (; i < to; i++) y[yo + i] += x[xo + i];
-            } else {
-                for (; i < bound; i += sp.length()) {
-                    FloatVector.fromArray(sp, x, xo + i).lanewise(VectorOperators.FMA, alpha, FloatVector.fromArray(sp, y, yo + i)).intoArray(y, yo + i);
-                }
-                for (; i < to; i++) y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
-            }
-        });
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        ElementwiseLoops.forRange(sc, n, (from, to) -> k.axpy(alpha, x, xo, y, yo, from, to));
     }
 }

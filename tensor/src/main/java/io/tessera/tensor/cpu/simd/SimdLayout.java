@@ -3,7 +3,6 @@ package io.tessera.tensor.cpu.simd;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Elements;
 import io.tessera.tensor.cpu.RefLayout;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -147,11 +146,7 @@ public final class SimdLayout {
             System.arraycopy(src, so, dst, dOff, n);
             return;
         }
-        int i = 0, bound = sp.loopBound(n);
-        for (; i < bound; i += sp.length()) {
-            FloatVector.fromArray(sp, dst, dOff + i).add(FloatVector.fromArray(sp, src, so + i)).intoArray(dst, dOff + i);
-        }
-        for (; i < n; i++) dst[dOff + i] += src[so + i];
+        RowMath.add(sp, src, so, dst, dOff, n);
     }
 
     /**

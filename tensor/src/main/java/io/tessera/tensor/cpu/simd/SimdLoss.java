@@ -3,8 +3,6 @@ package io.tessera.tensor.cpu.simd;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Parallel;
 import io.tessera.tensor.cpu.RefLoss;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,7 +12,25 @@ import jdk.incubator.vector.VectorSpecies;
  * chunk order, so the loss does not depend on the thread count.
  */
 public final class SimdLoss {
+    /** The per-row loops of this class ({@link LossLoops}, one copy per width), each with a scalar tail. */
+    interface Loops {
+        /** d[do + j] += (p[po + j] − off)·g, j &lt; n. */
+        void shiftedAxpy(float[] p, int po, float off, float g, float[] d, int dOff, int n);
+
+        /** Σ_j (a[ao + j] − b[bo + j])², lanes summed in lane order, then the tail. */
+        float squaredDistance(float[] a, int ao, float[] b, int bo, int n);
+
+        /** With e = (a − b)·f: dp += e, dt −= e (either may be null). */
+        void scaledDifference(float[] a, int ao, float[] b, int bo, float f, float[] dp, int dpo, float[] dt, int dto, int n);
+    }
+
+    private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "LossLoops", Loops[]::new);
+
     private SimdLoss() {
+    }
+
+    private static Loops loops(SimdContext sc) {
+        return LOOPS[WidthCopies.index(sc.species())];
     }
 
     private static int[] labels(String op, Tensor logits, Tensor labels) {
@@ -59,17 +75,12 @@ public final class SimdLoss {
         float[] pa = probs.f32(), ga = dlosses.f32(), da = dlogits.f32();
         int po = probs.offset(), go = dlosses.offset(), dOff = dlogits.offset();
         float off = (float) (smoothing / v), hit = (float) (1 - smoothing);
-        VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
-                int pr = po + r * v, dr = dOff + r * v, j = 0;
+                int dr = dOff + r * v;
                 float g = ga[go + r];
-                for (; j <= v - l; j += l) {
-                    FloatVector pv = FloatVector.fromArray(sp, pa, pr + j).sub(off);
-                    pv.fma(pv.broadcast(g), FloatVector.fromArray(sp, da, dr + j)).intoArray(da, dr + j);
-                }
-                for (; j < v; j++) da[dr + j] = Math.fma(pa[pr + j] - off, g, da[dr + j]);
+                k.shiftedAxpy(pa, po + r * v, off, g, da, dr, v);
                 da[dr + y[r]] -= g * hit;
             }
         });
@@ -98,29 +109,13 @@ public final class SimdLoss {
         float[] a = pred.f32(), b = target.f32(), m = mask.f32();
         int ao = pred.offset(), bo = target.offset(), mo = mask.offset();
         double[] partial = new double[chunks];
-        VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(chunks, ch -> {
             double acc = 0;
             for (int r = ch * per, end = Math.min(rows, r + per); r < end; r++) {
                 float mr = m[mo + r];
                 if (mr == 0) continue;
-                int ar = ao + r * p, br = bo + r * p, j = 0;
-                float s = 0;
-                if (p >= l) {
-                    FloatVector d0 = FloatVector.fromArray(sp, a, ar).sub(FloatVector.fromArray(sp, b, br)), sv = d0.mul(d0);
-                    for (j = l; j <= p - l; j += l) {
-                        FloatVector dv = FloatVector.fromArray(sp, a, ar + j).sub(FloatVector.fromArray(sp, b, br + j));
-                        sv = dv.fma(dv, sv);
-                    }
-                    float[] t = RowMath.lanes();
-                    sv.intoArray(t, 0);
-                    s = RowMath.sumLanes(t, l);
-                }
-                for (; j < p; j++) {
-                    float dv = a[ar + j] - b[br + j];
-                    s = Math.fma(dv, dv, s);
-                }
+                float s = k.squaredDistance(a, ao + r * p, b, bo + r * p, p);
                 acc += (double) mr * s / p;
             }
             partial[ch] = acc;
@@ -139,29 +134,14 @@ public final class SimdLoss {
         double c = dloss.f32()[dloss.offset()] * 2.0 / (p * den);
         float[] a = pred.f32(), b = target.f32(), m = mask.f32();
         int ao = pred.offset(), bo = target.offset(), mo = mask.offset();
-        VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
+        float[] dp = dpred == null ? null : dpred.f32(), dt = dtarget == null ? null : dtarget.f32();
+        int dpo = dpred == null ? 0 : dpred.offset(), dto = dtarget == null ? 0 : dtarget.offset();
         sc.parallel().forEach(Parallel.chunks(rows, per), ch -> {
             for (int r = ch * per, end = Math.min(rows, r + per); r < end; r++) {
                 float f = (float) (c * m[mo + r]);
                 if (f == 0) continue;
-                int ar = ao + r * p, br = bo + r * p, j = 0;
-                for (; j <= p - l; j += l) {
-                    FloatVector dv = FloatVector.fromArray(sp, a, ar + j).sub(FloatVector.fromArray(sp, b, br + j)).mul(f);
-                    if (dpred != null) {
-                        int o = dpred.offset() + r * p + j;
-                        dv.add(FloatVector.fromArray(sp, dpred.f32(), o)).intoArray(dpred.f32(), o);
-                    }
-                    if (dtarget != null) {
-                        int o = dtarget.offset() + r * p + j;
-                        FloatVector.fromArray(sp, dtarget.f32(), o).sub(dv).intoArray(dtarget.f32(), o);
-                    }
-                }
-                for (; j < p; j++) {
-                    float dv = (a[ar + j] - b[br + j]) * f;
-                    if (dpred != null) dpred.f32()[dpred.offset() + r * p + j] += dv;
-                    if (dtarget != null) dtarget.f32()[dtarget.offset() + r * p + j] -= dv;
-                }
+                k.scaledDifference(a, ao + r * p, b, bo + r * p, f, dp, dpo + r * p, dt, dto + r * p, p);
             }
         });
     }

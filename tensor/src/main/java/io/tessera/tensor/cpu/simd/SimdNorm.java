@@ -2,8 +2,6 @@ package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Parallel;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,7 +14,56 @@ public final class SimdNorm {
     /** Channels per BatchNorm work block (fixed, independent of the thread count). */
     static final int CHANNEL_BLOCK = 64;
 
+    /** The vector loops of this class ({@link NormLoops}, one copy per width), each with a scalar tail. */
+    interface Loops {
+        /** dx[xr + j] += (g[gr + j] − dot)·y[yr + j], j &lt; d. */
+        void softmaxBackwardRow(float[] g, int gr, float[] y, int yr, float[] dx, int xr, int d, float dot);
+
+        /** y = (x − mu)·rs (·w) (+ b) over one row of d; w, b may be null. */
+        void layerNormRow(float[] x, int xr, float[] y, int yr, float[] w, int wo, float[] b, int bo, int d, float mu, float rs);
+
+        /**
+         * With h = (x − mu)·rs and gw = g·w (g when w is null): cw[cwo + j] += g·h, cb[cbo + j] += g
+         * (either may be null); sums[0] = Σ gw, sums[1] = Σ gw·h.
+         */
+        void layerNormGradSums(float[] g, int gr, float[] x, int xr, float[] w, int wo, float[] cw, int cwo, float[] cb, int cbo,
+                               int d, float mu, float rs, float[] sums);
+
+        /** dx += rs·(gw − mg − h·mgh) over one row, h and gw as in {@link #layerNormGradSums}. */
+        void layerNormDx(float[] g, int gr, float[] x, int xr, float[] w, int wo, float[] dx, int dr, int d,
+                         float mu, float rs, float mg, float mgh);
+
+        /** acc[j] += (x[o + j] − mu[j])² over a channel block. */
+        void squaredDeviation(float[] x, int o, float[] mu, float[] acc, int n);
+
+        /** y[yo + j] = x[xo + j]·scale[j] + shift[j]. */
+        void affineRow(float[] x, int xo, float[] scale, float[] shift, float[] y, int yo, int n);
+
+        /** With h = (x − mu)·rs per channel: sg += g, sgh += g·h over one row of a channel block. */
+        void batchNormSums(float[] g, int gr, float[] x, int xr, float[] mu, float[] rs, float[] sg, float[] sgh, int cw);
+
+        /** dx += k·(g − mg − h·mgh) over one row of a channel block. */
+        void batchNormDx(float[] g, int gr, float[] x, int xr, float[] mu, float[] rs, float[] mg, float[] mgh, float[] k,
+                         float[] dx, int dr, int cw);
+
+        /** sg += g, sgh += g·(x − rm), dx += g·ws (dx may be null) over one row of a channel block. */
+        void batchNormEvalRow(float[] g, int gr, float[] x, int xr, float[] rm, float[] ws, int c0, float[] sg, float[] sgh,
+                              float[] dx, int dr, int cw);
+
+        /** y = x / den over one row. */
+        void divideRow(float[] x, int xr, float[] y, int yr, int d, float den);
+
+        /** dx += (g − y·dot when through, else g)·inv over one row. */
+        void l2BackwardRow(float[] g, int gr, float[] y, int yr, float[] dx, int xr, int d, boolean through, float dot, float inv);
+    }
+
+    private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "NormLoops", Loops[]::new);
+
     private SimdNorm() {
+    }
+
+    private static Loops loops(SimdContext sc) {
+        return LOOPS[WidthCopies.index(sc.species())];
     }
 
     private static int rows(Tensor x) {
@@ -69,17 +116,11 @@ public final class SimdNorm {
         float[] ga = dy.f32(), ya = y.f32(), xa = dx.f32();
         int go = dy.offset(), yo = y.offset(), xo = dx.offset();
         VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
                 int gr = go + r * d, yr = yo + r * d, xr = xo + r * d;
-                float dot = RowMath.dot(sp, ga, gr, ya, yr, d);
-                int j = 0;
-                for (; j <= d - l; j += l) {
-                    FloatVector yv = FloatVector.fromArray(sp, ya, yr + j);
-                    FloatVector.fromArray(sp, ga, gr + j).sub(dot).fma(yv, FloatVector.fromArray(sp, xa, xr + j)).intoArray(xa, xr + j);
-                }
-                for (; j < d; j++) xa[xr + j] = Math.fma(ga[gr + j] - dot, ya[yr + j], xa[xr + j]);
+                k.softmaxBackwardRow(ga, gr, ya, yr, xa, xr, d, RowMath.dot(sp, ga, gr, ya, yr, d));
             }
         });
     }
@@ -96,7 +137,7 @@ public final class SimdNorm {
         float[] wa = w == null ? null : w.f32(), ba = b == null ? null : b.f32();
         int xo = x.offset(), yo = y.offset(), wo = w == null ? 0 : w.offset(), bo = b == null ? 0 : b.offset();
         VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
                 int xr = xo + r * d, yr = yo + r * d;
@@ -105,19 +146,7 @@ public final class SimdNorm {
                 float rs = (float) (1.0 / Math.sqrt(var + eps));
                 if (mean != null) mean.f32()[mean.offset() + r] = mu;
                 if (rstd != null) rstd.f32()[rstd.offset() + r] = rs;
-                int j = 0;
-                for (; j <= d - l; j += l) {
-                    FloatVector h = FloatVector.fromArray(sp, xa, xr + j).sub(mu).mul(rs);
-                    if (wa != null) h = h.mul(FloatVector.fromArray(sp, wa, wo + j));
-                    if (ba != null) h = h.add(FloatVector.fromArray(sp, ba, bo + j));
-                    h.intoArray(ya, yr + j);
-                }
-                for (; j < d; j++) {
-                    float h = (xa[xr + j] - mu) * rs;
-                    if (wa != null) h *= wa[wo + j];
-                    if (ba != null) h += ba[bo + j];
-                    ya[yr + j] = h;
-                }
+                k.layerNormRow(xa, xr, ya, yr, wa, wo, ba, bo, d, mu, rs);
             }
         });
     }
@@ -135,69 +164,42 @@ public final class SimdNorm {
         float[] wa = w == null ? null : w.f32(), dxa = dx == null ? null : dx.f32();
         int xo = x.offset(), go = dy.offset(), mo = mean.offset(), ro = rstd.offset(), wo = w == null ? 0 : w.offset();
         int dxo = dx == null ? 0 : dx.offset();
-        float[][] pw = dw == null ? null : new float[chunks][d], pb = db == null ? null : new float[chunks][d];
+        // per-chunk partials of dw (chunk c at c·d) and db (at (chunks + c)·d), reused between calls
+        float[] part = partials(2 * chunks * d);
+        java.util.Arrays.fill(part, 0, 2 * chunks * d, 0f);
+        float[] pw = dw == null ? null : part, pb = db == null ? null : part;
         VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(chunks, ch -> {
-            float[] cw = pw == null ? null : pw[ch], cb = pb == null ? null : pb[ch];
+            float[] sums = new float[2];
+            int cwo = ch * d, cbo = (chunks + ch) * d;
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
                 int xr = xo + r * d, gr = go + r * d;
                 float mu = ma[mo + r], rs = ra[ro + r];
-                FloatVector sg = d >= l ? FloatVector.fromArray(sp, ga, gr).broadcast(0f) : null, sgh = sg;
-                int j = 0;
-                for (; j <= d - l; j += l) {
-                    FloatVector gv = FloatVector.fromArray(sp, ga, gr + j);
-                    FloatVector h = FloatVector.fromArray(sp, xa, xr + j).sub(mu).mul(rs);
-                    if (cw != null) gv.fma(h, FloatVector.fromArray(sp, cw, j)).intoArray(cw, j);
-                    if (cb != null) gv.add(FloatVector.fromArray(sp, cb, j)).intoArray(cb, j);
-                    if (wa != null) gv = gv.mul(FloatVector.fromArray(sp, wa, wo + j));
-                    sg = sg.add(gv);
-                    sgh = gv.fma(h, sgh);
-                }
-                float s1 = 0f, s2 = 0f;
-                if (sg != null) {
-                    float[] t = RowMath.lanes();
-                    sg.intoArray(t, 0);
-                    s1 = RowMath.sumLanes(t, l);
-                    sgh.intoArray(t, 0);
-                    s2 = RowMath.sumLanes(t, l);
-                }
-                for (; j < d; j++) {
-                    float g = ga[gr + j], h = (xa[xr + j] - mu) * rs;
-                    if (cw != null) cw[j] = Math.fma(g, h, cw[j]);
-                    if (cb != null) cb[j] += g;
-                    if (wa != null) g *= wa[wo + j];
-                    s1 += g;
-                    s2 = Math.fma(g, h, s2);
-                }
-                if (dxa == null) continue;
-                float mg = s1 / d, mgh = s2 / d;
-                int xr2 = dxo + r * d;
-                j = 0;
-                for (; j <= d - l; j += l) {
-                    FloatVector gv = FloatVector.fromArray(sp, ga, gr + j);
-                    if (wa != null) gv = gv.mul(FloatVector.fromArray(sp, wa, wo + j));
-                    FloatVector h = FloatVector.fromArray(sp, xa, xr + j).sub(mu).mul(rs);
-                    FloatVector t = gv.sub(mg).sub(h.mul(mgh));
-                    t.fma(t.broadcast(rs), FloatVector.fromArray(sp, dxa, xr2 + j)).intoArray(dxa, xr2 + j);
-                }
-                for (; j < d; j++) {
-                    float g = ga[gr + j];
-                    if (wa != null) g *= wa[wo + j];
-                    float h = (xa[xr + j] - mu) * rs;
-                    dxa[xr2 + j] = Math.fma(g - mg - h * mgh, rs, dxa[xr2 + j]);
-                }
+                k.layerNormGradSums(ga, gr, xa, xr, wa, wo, pw, cwo, pb, cbo, d, mu, rs, sums);
+                if (dxa != null) k.layerNormDx(ga, gr, xa, xr, wa, wo, dxa, dxo + r * d, d, mu, rs, sums[0] / d, sums[1] / d);
             }
         });
-        if (pw != null) addPartials(sp, pw, dw.f32(), dw.offset(), d);
-        if (pb != null) addPartials(sp, pb, db.f32(), db.offset(), d);
+        if (pw != null) addPartials(sp, part, 0, chunks, dw.f32(), dw.offset(), d);
+        if (pb != null) addPartials(sp, part, chunks * d, chunks, db.f32(), db.offset(), d);
     }
 
-    /** dst[j] += Σ_c parts[c][j], the chunks summed in order 0, 1, 2, … (deterministic). */
-    private static void addPartials(VectorSpecies<Float> sp, float[][] parts, float[] dst, int off, int d) {
-        float[] total = parts[0].clone();
-        for (int c = 1; c < parts.length; c++) RowMath.add(sp, parts[c], 0, total, 0, d);
-        RowMath.add(sp, total, 0, dst, off, d);
+    /** dst[off + j] += Σ_c parts[po + c·d + j], the chunks summed in order 0, 1, 2, … (deterministic). */
+    private static void addPartials(VectorSpecies<Float> sp, float[] parts, int po, int chunks, float[] dst, int off, int d) {
+        for (int c = 1; c < chunks; c++) RowMath.add(sp, parts, po + c * d, parts, po, d);
+        RowMath.add(sp, parts, po, dst, off, d);
+    }
+
+    /** Per-calling-thread room for LayerNorm's per-chunk partials, grown on demand. */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] partials(int size) {
+        float[] p = PARTIALS.get();
+        if (p.length < size) {
+            p = new float[size];
+            PARTIALS.set(p);
+        }
+        return p;
     }
 
     // ---- BatchNorm1d: blocks of channels ---------------------------------------------------
@@ -218,12 +220,13 @@ public final class SimdNorm {
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
         VectorSpecies<Float> sp = sc.species();
+        Loops k = loops(sc);
         sc.parallel().forEach(channelBlocks(c), blk -> {
             int c0 = blk * CHANNEL_BLOCK, cw = Math.min(c, c0 + CHANNEL_BLOCK) - c0;
             float[] mu = new float[cw], var = new float[cw], scale = new float[cw], shift = new float[cw];
             for (int i = 0; i < n; i++) RowMath.add(sp, xa, xo + i * c + c0, mu, 0, cw);
             for (int j = 0; j < cw; j++) mu[j] /= n;
-            for (int i = 0; i < n; i++) squaredDeviation(sp, xa, xo + i * c + c0, mu, var, cw);
+            for (int i = 0; i < n; i++) k.squaredDeviation(xa, xo + i * c + c0, mu, var, cw);
             for (int j = 0; j < cw; j++) {
                 int ch = c0 + j;
                 float v = var[j] / n, rs = (float) (1.0 / Math.sqrt(v + eps));
@@ -231,43 +234,21 @@ public final class SimdNorm {
                 if (rstd != null) rstd.f32()[rstd.offset() + ch] = rs;
                 if (runningMean != null) {
                     float[] rm = runningMean.f32();
-                    int k = runningMean.offset() + ch;
-                    rm[k] = (float) ((1 - momentum) * rm[k] + momentum * mu[j]);
+                    int at = runningMean.offset() + ch;
+                    rm[at] = (float) ((1 - momentum) * rm[at] + momentum * mu[j]);
                 }
                 if (runningVar != null) {
                     float[] rv = runningVar.f32();
-                    int k = runningVar.offset() + ch;
+                    int at = runningVar.offset() + ch;
                     double unbiased = n > 1 ? (double) v * n / (n - 1) : v;
-                    rv[k] = (float) ((1 - momentum) * rv[k] + momentum * unbiased);
+                    rv[at] = (float) ((1 - momentum) * rv[at] + momentum * unbiased);
                 }
                 float wj = w == null ? 1f : w.f32()[w.offset() + ch], bj = b == null ? 0f : b.f32()[b.offset() + ch];
                 scale[j] = rs * wj;
                 shift[j] = bj - mu[j] * rs * wj;
             }
-            for (int i = 0; i < n; i++) affineRow(sp, xa, xo + i * c + c0, scale, shift, ya, yo + i * c + c0, cw);
+            for (int i = 0; i < n; i++) k.affineRow(xa, xo + i * c + c0, scale, shift, ya, yo + i * c + c0, cw);
         });
-    }
-
-    /** acc[j] += (x[o + j] − mu[j])². */
-    private static void squaredDeviation(VectorSpecies<Float> sp, float[] x, int o, float[] mu, float[] acc, int n) {
-        int l = sp.length(), j = 0;
-        for (; j <= n - l; j += l) {
-            FloatVector dv = FloatVector.fromArray(sp, x, o + j).sub(FloatVector.fromArray(sp, mu, j));
-            dv.fma(dv, FloatVector.fromArray(sp, acc, j)).intoArray(acc, j);
-        }
-        for (; j < n; j++) {
-            float dv = x[o + j] - mu[j];
-            acc[j] = Math.fma(dv, dv, acc[j]);
-        }
-    }
-
-    /** y[yo + j] = x[xo + j]·scale[j] + shift[j]. */
-    private static void affineRow(VectorSpecies<Float> sp, float[] x, int xo, float[] scale, float[] shift, float[] y, int yo, int n) {
-        int l = sp.length(), j = 0;
-        for (; j <= n - l; j += l) {
-            FloatVector.fromArray(sp, x, xo + j).fma(FloatVector.fromArray(sp, scale, j), FloatVector.fromArray(sp, shift, j)).intoArray(y, yo + j);
-        }
-        for (; j < n; j++) y[yo + j] = Math.fma(x[xo + j], scale[j], shift[j]);
     }
 
     /** Eval-mode BatchNorm1d: y = x·a + c with a = w/√(runningVar + eps), c = b − runningMean·a. */
@@ -278,9 +259,9 @@ public final class SimdNorm {
         evalAffine(scale, shift, runningMean, runningVar, w, b, eps);
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset(), per = RowMath.rowsPerChunk(c);
-        VectorSpecies<Float> sp = sc.species();
+        Loops k = loops(sc);
         sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
-            for (int i = ch * per, end = Math.min(n, i + per); i < end; i++) affineRow(sp, xa, xo + i * c, scale, shift, ya, yo + i * c, c);
+            for (int i = ch * per, end = Math.min(n, i + per); i < end; i++) k.affineRow(xa, xo + i * c, scale, shift, ya, yo + i * c, c);
         });
     }
 
@@ -303,50 +284,28 @@ public final class SimdNorm {
         float[] xa = x.f32(), ga = dy.f32();
         int xo = x.offset(), go = dy.offset();
         VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(channelBlocks(c), blk -> {
             int c0 = blk * CHANNEL_BLOCK, cw = Math.min(c, c0 + CHANNEL_BLOCK) - c0;
             float[] mu = new float[cw], rs = new float[cw], sg = new float[cw], sgh = new float[cw];
             System.arraycopy(mean.f32(), mean.offset() + c0, mu, 0, cw);
             System.arraycopy(rstd.f32(), rstd.offset() + c0, rs, 0, cw);
-            for (int i = 0; i < n; i++) {
-                int xr = xo + i * c + c0, gr = go + i * c + c0, j = 0;
-                for (; j <= cw - l; j += l) {
-                    FloatVector gv = FloatVector.fromArray(sp, ga, gr + j);
-                    FloatVector h = FloatVector.fromArray(sp, xa, xr + j).sub(FloatVector.fromArray(sp, mu, j)).mul(FloatVector.fromArray(sp, rs, j));
-                    gv.add(FloatVector.fromArray(sp, sg, j)).intoArray(sg, j);
-                    gv.fma(h, FloatVector.fromArray(sp, sgh, j)).intoArray(sgh, j);
-                }
-                for (; j < cw; j++) {
-                    float g = ga[gr + j], h = (xa[xr + j] - mu[j]) * rs[j];
-                    sg[j] += g;
-                    sgh[j] = Math.fma(g, h, sgh[j]);
-                }
-            }
+            for (int i = 0; i < n; i++) k.batchNormSums(ga, go + i * c + c0, xa, xo + i * c + c0, mu, rs, sg, sgh, cw);
             if (dw != null) RowMath.add(sp, sgh, 0, dw.f32(), dw.offset() + c0, cw);
             if (db != null) RowMath.add(sp, sg, 0, db.f32(), db.offset() + c0, cw);
             if (dx == null) return;
             // dx = k·dy + (k·(−mean dy) − k·x̂·mean(dy·x̂)) = k·dy − k·mg − h·k·mgh, with k = rstd·w
-            float[] k = new float[cw], mg = new float[cw], mgh = new float[cw];
+            float[] kk = new float[cw], mg = new float[cw], mgh = new float[cw];
             for (int j = 0; j < cw; j++) {
-                k[j] = rs[j] * (w == null ? 1f : w.f32()[w.offset() + c0 + j]);
+                kk[j] = rs[j] * (w == null ? 1f : w.f32()[w.offset() + c0 + j]);
                 mg[j] = sg[j] / n;
                 mgh[j] = sgh[j] / n;
             }
             float[] dxa = dx.f32();
             int dxo = dx.offset();
             for (int i = 0; i < n; i++) {
-                int xr = xo + i * c + c0, gr = go + i * c + c0, dr = dxo + i * c + c0, j = 0;
-                for (; j <= cw - l; j += l) {
-                    FloatVector h = FloatVector.fromArray(sp, xa, xr + j).sub(FloatVector.fromArray(sp, mu, j)).mul(FloatVector.fromArray(sp, rs, j));
-                    FloatVector t = FloatVector.fromArray(sp, ga, gr + j).sub(FloatVector.fromArray(sp, mg, j))
-                            .sub(h.mul(FloatVector.fromArray(sp, mgh, j)));
-                    t.fma(FloatVector.fromArray(sp, k, j), FloatVector.fromArray(sp, dxa, dr + j)).intoArray(dxa, dr + j);
-                }
-                for (; j < cw; j++) {
-                    float h = (xa[xr + j] - mu[j]) * rs[j];
-                    dxa[dr + j] = Math.fma(ga[gr + j] - mg[j] - h * mgh[j], k[j], dxa[dr + j]);
-                }
+                int row = i * c + c0;
+                k.batchNormDx(ga, go + row, xa, xo + row, mu, rs, mg, mgh, kk, dxa, dxo + row, cw);
             }
         });
     }
@@ -368,32 +327,14 @@ public final class SimdNorm {
         }
         float[] xa = x.f32(), ga = dy.f32();
         int xo = x.offset(), go = dy.offset();
-        VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(channelBlocks(c), blk -> {
             int c0 = blk * CHANNEL_BLOCK, cw = Math.min(c, c0 + CHANNEL_BLOCK) - c0;
             float[] sg = new float[cw], sgh = new float[cw];
+            float[] dxa = dx == null ? null : dx.f32();
             for (int i = 0; i < n; i++) {
-                int xr = xo + i * c + c0, gr = go + i * c + c0, j = 0;
-                for (; j <= cw - l; j += l) {
-                    FloatVector gv = FloatVector.fromArray(sp, ga, gr + j);
-                    FloatVector h = FloatVector.fromArray(sp, xa, xr + j).sub(FloatVector.fromArray(sp, rm, c0 + j));
-                    gv.add(FloatVector.fromArray(sp, sg, j)).intoArray(sg, j);
-                    gv.fma(h, FloatVector.fromArray(sp, sgh, j)).intoArray(sgh, j);
-                    if (dx != null) {
-                        int dr = dx.offset() + i * c + c0 + j;
-                        gv.fma(FloatVector.fromArray(sp, ws, c0 + j), FloatVector.fromArray(sp, dx.f32(), dr)).intoArray(dx.f32(), dr);
-                    }
-                }
-                for (; j < cw; j++) {
-                    float g = ga[gr + j];
-                    sg[j] += g;
-                    sgh[j] = Math.fma(g, xa[xr + j] - rm[c0 + j], sgh[j]);
-                    if (dx != null) {
-                        int dr = dx.offset() + i * c + c0 + j;
-                        dx.f32()[dr] = Math.fma(g, ws[c0 + j], dx.f32()[dr]);
-                    }
-                }
+                int row = i * c + c0;
+                k.batchNormEvalRow(ga, go + row, xa, xo + row, rm, ws, c0, sg, sgh, dxa, dx == null ? 0 : dx.offset() + row, cw);
             }
             for (int j = 0; j < cw; j++) {
                 if (dw != null) dw.f32()[dw.offset() + c0 + j] += sgh[j] * s[c0 + j];
@@ -411,16 +352,14 @@ public final class SimdNorm {
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
         VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
                 int xr = xo + r * d, yr = yo + r * d;
                 double nr = Math.sqrt(RowMath.dot(sp, xa, xr, xa, xr, d));
                 if (norm != null) norm.f32()[norm.offset() + r] = (float) nr;
                 float den = (float) Math.max(nr, eps);
-                int j = 0;
-                for (; j <= d - l; j += l) FloatVector.fromArray(sp, xa, xr + j).div(den).intoArray(ya, yr + j);
-                for (; j < d; j++) ya[yr + j] = xa[xr + j] / den;
+                k.divideRow(xa, xr, ya, yr, d, den);
             }
         });
     }
@@ -435,7 +374,7 @@ public final class SimdNorm {
         float[] ga = dy.f32(), ya = y.f32(), xa = dx.f32(), na = norm.f32();
         int go = dy.offset(), yo = y.offset(), xo = dx.offset(), no = norm.offset();
         VectorSpecies<Float> sp = sc.species();
-        int l = sp.length();
+        Loops k = loops(sc);
         sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
                 int gr = go + r * d, yr = yo + r * d, xr = xo + r * d;
@@ -443,16 +382,7 @@ public final class SimdNorm {
                 boolean through = nr >= eps && nr > 0;
                 float dot = through ? RowMath.dot(sp, ya, yr, ga, gr, d) : 0f;
                 float inv = (float) (1.0 / (through ? nr : eps));
-                int j = 0;
-                for (; j <= d - l; j += l) {
-                    FloatVector t = FloatVector.fromArray(sp, ga, gr + j);
-                    if (through) t = t.sub(FloatVector.fromArray(sp, ya, yr + j).mul(dot));
-                    t.fma(t.broadcast(inv), FloatVector.fromArray(sp, xa, xr + j)).intoArray(xa, xr + j);
-                }
-                for (; j < d; j++) {
-                    float t = through ? ga[gr + j] - ya[yr + j] * dot : ga[gr + j];
-                    xa[xr + j] = Math.fma(t, inv, xa[xr + j]);
-                }
+                k.l2BackwardRow(ga, gr, ya, yr, xa, xr, d, through, dot, inv);
             }
         });
     }

@@ -2,8 +2,6 @@ package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Parallel;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API optimizer updates for F32 parameters, elementwise and in place, split into fixed
@@ -12,6 +10,20 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class SimdOptim {
     private static final int GRAIN = 1 << 15;
+
+    /** The update loops ({@link OptimLoops}, one copy per width) over elements [lo, hi). */
+    interface Loops {
+        /**
+         * m = b1·m + c1·g; v = b2·v + c2·g²; p = p·decay − stepSize·m / (√v + epsHat).
+         */
+        void adamw(float[] p, int po, float[] m, int mo, float[] v, int vo, float[] g, int go, int lo, int hi,
+                   float b1, float b2, float c1, float c2, float decay, float stepSize, float epsHat);
+
+        /** buf = mu·buf + s·(g + wd·p); p −= eta·buf. */
+        void momentum(float[] p, int po, float[] buf, int bo, float[] g, int go, int lo, int hi, float mu, float wd, float s, float eta);
+    }
+
+    private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "OptimLoops", Loops[]::new);
 
     private SimdOptim() {
     }
@@ -27,26 +39,10 @@ public final class SimdOptim {
         // p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps)  ==  p -= stepSize · m / (sqrt(v) + eps·sqrt(bc2))
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         float stepSize = (float) (lr * Math.sqrt(bc2) / bc1), epsHat = (float) (eps * Math.sqrt(bc2));
-        VectorSpecies<Float> sp = sc.species();
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
         sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
-            int lo = c * GRAIN, hi = Math.min(n, lo + GRAIN), i = lo;
-            for (int up = lo + sp.loopBound(hi - lo); i < up; i += sp.length()) {
-                FloatVector gv = FloatVector.fromArray(sp, g, go + i);
-                FloatVector mn = FloatVector.fromArray(sp, mv, mo + i).mul(b1).add(gv.mul(c1));
-                FloatVector vn = FloatVector.fromArray(sp, vv, vo + i).mul(b2).add(gv.mul(gv).mul(c2));
-                FloatVector pv = FloatVector.fromArray(sp, p, po + i).mul(decay);
-                pv = pv.sub(mn.mul(stepSize).div(vn.sqrt().add(epsHat)));
-                mn.intoArray(mv, mo + i);
-                vn.intoArray(vv, vo + i);
-                pv.intoArray(p, po + i);
-            }
-            for (; i < hi; i++) {
-                float gi = g[go + i];
-                float mi = b1 * mv[mo + i] + c1 * gi, vi = b2 * vv[vo + i] + c2 * gi * gi;
-                mv[mo + i] = mi;
-                vv[vo + i] = vi;
-                p[po + i] = p[po + i] * decay - stepSize * mi / ((float) Math.sqrt(vi) + epsHat);
-            }
+            int lo = c * GRAIN, hi = Math.min(n, lo + GRAIN);
+            k.adamw(p, po, mv, mo, vv, vo, g, go, lo, hi, b1, b2, c1, c2, decay, stepSize, epsHat);
         });
     }
 
@@ -56,22 +52,10 @@ public final class SimdOptim {
         float[] p = param.f32(), b = buf.f32(), g = grad.f32();
         int po = param.offset(), bo = buf.offset(), go = grad.offset(), n = param.size();
         float mu = (float) momentum, wd = (float) weightDecay, s = (float) gradScale, eta = (float) lr;
-        VectorSpecies<Float> sp = sc.species();
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
         sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
-            int lo = c * GRAIN, hi = Math.min(n, lo + GRAIN), i = lo;
-            for (int up = lo + sp.loopBound(hi - lo); i < up; i += sp.length()) {
-                FloatVector pv = FloatVector.fromArray(sp, p, po + i);
-                FloatVector d = FloatVector.fromArray(sp, g, go + i).add(pv.mul(wd)).mul(s);
-                FloatVector bv = FloatVector.fromArray(sp, b, bo + i).mul(mu).add(d);
-                bv.intoArray(b, bo + i);
-                pv.sub(bv.mul(eta)).intoArray(p, po + i);
-            }
-            for (; i < hi; i++) {
-                float d = s * (g[go + i] + wd * p[po + i]);
-                float bi = mu * b[bo + i] + d;
-                b[bo + i] = bi;
-                p[po + i] -= eta * bi;
-            }
+            int lo = c * GRAIN, hi = Math.min(n, lo + GRAIN);
+            k.momentum(p, po, b, bo, g, go, lo, hi, mu, wd, s, eta);
         });
     }
 

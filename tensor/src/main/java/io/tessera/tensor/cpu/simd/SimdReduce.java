@@ -4,9 +4,6 @@ import io.tessera.tensor.Shape;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Broadcast;
 import io.tessera.tensor.cpu.RefReduce;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,7 +17,42 @@ public final class SimdReduce {
     /** Rows summed in float before a block's partial goes to the double combination. */
     private static final int MAX_BLOCK_ROWS = 1024;
 
+    /** The vector loops of this class ({@link ReduceLoops}, one copy per width). */
+    interface Loops {
+        /** Σ x[off, off + len) with four vector accumulators, combined lane by lane in double. */
+        double sumContiguous(float[] x, int off, int len);
+
+        /** y[yo .. yo + n) += x[xo .. xo + n). */
+        void addInto(int n, float[] x, int xo, float[] y, int yo);
+
+        /** o[oo .. oo + l) = alpha·x[xo ..] (+ o when acc). */
+        void scaleSegment(int l, float[] x, int xo, float[] o, int oo, float alpha, boolean acc);
+
+        /** o[oo .. oo + l) = v (+ o when acc). */
+        void fillSegment(int l, float v, float[] o, int oo, boolean acc);
+
+        /** max x[off, off + len) (−∞ when empty). */
+        float rowMax(float[] x, int off, int len);
+
+        /** o[oo + i] = max_l x[base + l·inner + i] for i &lt; inner. */
+        void columnMax(float[] x, int base, int len, int inner, float[] o, int oo);
+    }
+
+    private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "ReduceLoops", Loops[]::new);
+
+    /** Per-calling-thread room for column-sum partials, grown on demand and reused between calls. */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
+
     private SimdReduce() {
+    }
+
+    private static float[] partials(int size) {
+        float[] s = PARTIALS.get();
+        if (s.length < size) {
+            s = new float[size];
+            PARTIALS.set(s);
+        }
+        return s;
     }
 
     /** out = alpha·Σ x over the axes where out has size 1 (or is missing) (+ out when accumulate). */
@@ -138,7 +170,7 @@ public final class SimdReduce {
         int rb = Math.max(1, Math.min(MAX_BLOCK_ROWS, ElementwiseLoops.CHUNK / q)), nb = (r + rb - 1) / rb;
         int qb = Math.min(q, ElementwiseLoops.CHUNK), nq = (q + qb - 1) / qb;
         long work = (long) p * r * q;
-        float[] part = new float[p * nb * q];
+        float[] part = partials(p * nb * q); // every element is written before it is read
         ElementwiseLoops.forItems(sc, p * nb * nq, 1, work, (from, to) -> {
             for (int it = from; it < to; it++) {
                 int qi = it % nq, blk = (it / nq) % nb, i = it / (nq * nb);
@@ -161,29 +193,12 @@ public final class SimdReduce {
 
     /** Σ x[off, off + len) with four vector accumulators, combined lane by lane in double. */
     private static double sumContiguous(VectorSpecies<Float> sp, float[] x, int off, int len) {
-        int w = sp.length(), i = 0;
-        FloatVector s0 = FloatVector.zero(sp), s1 = s0, s2 = s0, s3 = s0;
-        for (; i + 4 * w <= len; i += 4 * w) {
-            s0 = s0.add(FloatVector.fromArray(sp, x, off + i));
-            s1 = s1.add(FloatVector.fromArray(sp, x, off + i + w));
-            s2 = s2.add(FloatVector.fromArray(sp, x, off + i + 2 * w));
-            s3 = s3.add(FloatVector.fromArray(sp, x, off + i + 3 * w));
-        }
-        for (; i + w <= len; i += w) s0 = s0.add(FloatVector.fromArray(sp, x, off + i));
-        float[] lanes = s0.add(s1).add(s2.add(s3)).toArray();
-        double s = 0;
-        for (float v : lanes) s += v;
-        for (; i < len; i++) s += x[off + i];
-        return s;
+        return LOOPS[WidthCopies.index(sp)].sumContiguous(x, off, len);
     }
 
     /** y[yo .. yo + n) += x[xo .. xo + n). */
     private static void addInto(VectorSpecies<Float> sp, int n, float[] x, int xo, float[] y, int yo) {
-        int i = 0, bound = sp.loopBound(n);
-        for (; i < bound; i += sp.length()) {
-            FloatVector.fromArray(sp, y, yo + i).add(FloatVector.fromArray(sp, x, xo + i)).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) y[yo + i] += x[xo + i];
+        LOOPS[WidthCopies.index(sp)].addInto(n, x, xo, y, yo);
     }
 
     /** Sums over two or more separate broadcast runs: one pass in double through an index map. */
@@ -207,50 +222,20 @@ public final class SimdReduce {
     }
 
     private static void scaleSegment(VectorSpecies<Float> sp, int l, float[] x, int xo, float[] o, int oo, float alpha, boolean acc) {
-        int i = 0, bound = sp.loopBound(l);
-        for (; i < bound; i += sp.length()) {
-            FloatVector v = FloatVector.fromArray(sp, x, xo + i).mul(alpha);
-            if (acc) v = v.add(FloatVector.fromArray(sp, o, oo + i));
-            v.intoArray(o, oo + i);
-        }
-        for (; i < l; i++) o[oo + i] = acc ? o[oo + i] + alpha * x[xo + i] : alpha * x[xo + i];
+        LOOPS[WidthCopies.index(sp)].scaleSegment(l, x, xo, o, oo, alpha, acc);
     }
 
     private static void fillSegment(VectorSpecies<Float> sp, int l, float v, float[] o, int oo, boolean acc) {
-        if (!acc) {
-            java.util.Arrays.fill(o, oo, oo + l, v);
-            return;
-        }
-        int i = 0, bound = sp.loopBound(l);
-        for (; i < bound; i += sp.length()) FloatVector.fromArray(sp, o, oo + i).add(v).intoArray(o, oo + i);
-        for (; i < l; i++) o[oo + i] += v;
+        LOOPS[WidthCopies.index(sp)].fillSegment(l, v, o, oo, acc);
     }
 
     // ---- maxima ---------------------------------------------------------------------------
 
     private static float rowMax(VectorSpecies<Float> sp, float[] x, int off, int len) {
-        int i = 0, bound = sp.loopBound(len);
-        float m = Float.NEGATIVE_INFINITY;
-        if (bound > 0) {
-            FloatVector mv = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-            for (; i < bound; i += sp.length()) mv = mv.max(FloatVector.fromArray(sp, x, off + i));
-            m = mv.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < len; i++) m = Math.max(m, x[off + i]);
-        return m;
+        return LOOPS[WidthCopies.index(sp)].rowMax(x, off, len);
     }
 
     private static void columnMax(VectorSpecies<Float> sp, float[] x, int base, int len, int inner, float[] o, int oo) {
-        java.util.Arrays.fill(o, oo, oo + inner, Float.NEGATIVE_INFINITY);
-        for (int l = 0; l < len; l++) {
-            int row = base + l * inner, i = 0, bound = sp.loopBound(inner);
-            for (; i < bound; i += sp.length()) {
-                FloatVector.fromArray(sp, o, oo + i).max(FloatVector.fromArray(sp, x, row + i)).intoArray(o, oo + i);
-            }
-            if (i < inner) {
-                VectorMask<Float> m = sp.indexInRange(i, inner);
-                FloatVector.fromArray(sp, o, oo + i, m).max(FloatVector.fromArray(sp, x, row + i, m)).intoArray(o, oo + i, m);
-            }
-        }
+        LOOPS[WidthCopies.index(sp)].columnMax(x, base, len, inner, o, oo);
     }
 }
