@@ -39,7 +39,10 @@ final class BinaryLoops implements ElementwiseBinary.Loops {
         }
     }
 
-    /** o[i] (+)= g[i]·∂(a ∘ b)/∂a (forA) or ∂/∂b for ADD, SUB, MUL, DIV. */
+    /**
+     * o[i] (+)= g[i]·∂(a ∘ b)/∂a (forA) or ∂/∂b for ADD, SUB, MUL, DIV: g times the partial as
+     * the scalar code forms it (1/y, not g/y), so lanes and tails give the same bits.
+     */
     public void gradArith(BinaryOp op, boolean forA, float[] o, int oo, float[] g, int go,
                           float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc) {
         FloatVector aConst = FloatVector.broadcast(S, a[ao]), bConst = FloatVector.broadcast(S, b[bo]);
@@ -49,25 +52,25 @@ final class BinaryLoops implements ElementwiseBinary.Loops {
             FloatVector gv = FloatVector.fromArray(S, g, go + i);
             FloatVector r = switch (op) {
                 case ADD -> gv;
-                case SUB -> forA ? gv : gv.neg();
+                case SUB -> forA ? gv : gv.mul(-1f);
                 case MUL -> gv.mul(forA ? y : x);
-                default -> forA ? gv.div(y) : gv.mul(x.div(y).div(y).neg()); // DIV
+                default -> gv.mul(forA ? y.broadcast(1f).div(y) : x.div(y).div(y).neg()); // DIV
             };
             if (acc) r = r.add(FloatVector.fromArray(S, o, oo + i));
             r.intoArray(o, oo + i);
         }
     }
 
-    /** o[i] (+)= g[i] where a wins (forA) or where b wins, for MAX (ties go to a) and MIN. */
+    /** o[i] (+)= g[i]·1 where a wins (forA) or where b wins, g[i]·0 elsewhere; MAX (ties go to a) and MIN. */
     public void gradSelect(boolean max, boolean forA, float[] o, int oo, float[] g, int go,
                            float[] a, int ao, boolean aVec, float[] b, int bo, boolean bVec, int l, boolean acc) {
         FloatVector aConst = FloatVector.broadcast(S, a[ao]), bConst = FloatVector.broadcast(S, b[bo]);
         for (int i = 0; i < l; i += S.length()) {
             FloatVector x = aVec ? FloatVector.fromArray(S, a, ao + i) : aConst;
             FloatVector y = bVec ? FloatVector.fromArray(S, b, bo + i) : bConst;
-            FloatVector gv = FloatVector.fromArray(S, g, go + i), zero = gv.broadcast(0f);
+            FloatVector gv = FloatVector.fromArray(S, g, go + i), zero = gv.broadcast(0f), one = gv.broadcast(1f);
             VectorMask<Float> aWins = x.compare(max ? VectorOperators.GE : VectorOperators.LE, y);
-            FloatVector r = forA ? zero.blend(gv, aWins) : gv.blend(zero, aWins);
+            FloatVector r = gv.mul(forA ? zero.blend(one, aWins) : one.blend(zero, aWins));
             if (acc) r = r.add(FloatVector.fromArray(S, o, oo + i));
             r.intoArray(o, oo + i);
         }

@@ -1,17 +1,14 @@
 package io.tessera.tensor.cpu.simd;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Float transcendental functions over array blocks with the Vector API: exp, log, tanh, erf,
  * and exact GELU with its derivative. Lanewise arithmetic only, so results are the same in the
- * interpreter and in compiled code on every JVM. Each kernel is one loop whose body calls only
- * Vector API methods (helpers that take or return vectors would box them whenever the JIT
- * declines to inline them); functions built on exp make one pass into a scratch block, one call
+ * interpreter and in compiled code on every JVM. The kernels live in {@link MathLoops}, one copy
+ * per width with the species as a constant; each is one loop whose body calls only Vector API
+ * methods (helpers that take or return vectors would box them whenever the JIT declines to
+ * inline them); functions built on exp make one pass into a scratch block, one call
  * to {@link #exp}, and one pass to combine. Block lengths must be multiples of the lane count;
  * {@link SimdElementwise} handles tails. Accuracy: exp and log about 2 ulp, erf about 1e-7.
  */
