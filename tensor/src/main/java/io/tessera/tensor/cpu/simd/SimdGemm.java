@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
  * Float32 matrix product on the CPU with the Vector API, in the layered scheme of Goto and van de
  * Geijn ("Anatomy of high-performance matrix multiplication", TOMS 2008): op(B) is packed in
  * panels of KC × NC (shared by all threads), op(A) in blocks of MC × KC (per thread), and a
- * register-blocked micro-kernel ({@link SgemmKernel}) sweeps MR × NR tiles of C. Small products
+ * register-blocked micro-kernel ({@link SgemmLoops}, one copy per vector width) sweeps MR × NR tiles of C. Small products
  * (few rows or columns, as in attention) read an operand in place instead of packing it. Threads
  * split C into tiles whose boundaries depend only on the sizes, and every element of C sums its
  * k blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the
@@ -187,35 +187,20 @@ public final class SimdGemm {
         }
     }
 
-    /** One micro-tile through the kernel compiled for the species' width (packed, strided or edge). */
+    /** The micro-kernel copy per width, indexed by {@link WidthCopies#index}. */
+    private static final SgemmTiles[] TILES = WidthCopies.all(SgemmTiles.class, "SgemmLoops", SgemmTiles[]::new);
+
+    /** One micro-tile through the kernel copy for the species' width (packed, strided or edge). */
     private static void tile(VectorSpecies<Float> s, int kc, float[] a, int ai, int rs, int ps, float[] b, int bi,
                              int bs, float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta,
                              float[] tmp) {
-        int nr = SgemmKernel.VN * s.length();
-        boolean whole = rows == SgemmKernel.MR && cols == nr;
-        boolean packed = whole && rs == 1 && ps == SgemmKernel.MR && bs == nr;
-        switch (s.vectorBitSize()) {
-            case 512 -> {
-                if (packed) SgemmKernel512.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
-                else if (whole) SgemmKernel512.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
-                else SgemmKernel512.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
-            }
-            case 256 -> {
-                if (packed) SgemmKernel256.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
-                else if (whole) SgemmKernel256.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
-                else SgemmKernel256.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
-            }
-            case 128 -> {
-                if (packed) SgemmKernel128.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
-                else if (whole) SgemmKernel128.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
-                else SgemmKernel128.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
-            }
-            default -> {
-                if (packed) SgemmKernel.tile(s, kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
-                else if (whole) SgemmKernel.tileStrided(s, kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
-                else SgemmKernel.edge(s, kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
-            }
-        }
+        int nr = SgemmTiles.VN * s.length();
+        boolean whole = rows == SgemmTiles.MR && cols == nr;
+        boolean packed = whole && rs == 1 && ps == SgemmTiles.MR && bs == nr;
+        SgemmTiles k = TILES[WidthCopies.index(s)];
+        if (packed) k.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
+        else if (whole) k.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
+        else k.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
     }
 
     private static void run(Parallel par, int chunks, IntConsumer body) {
@@ -247,7 +232,7 @@ public final class SimdGemm {
      */
     record Blocking(int mr, int nr, int kc, int mc, int nc) {
         static Blocking of(int lanes, int m, int n, int k, boolean split) {
-            int mr = SgemmKernel.MR, nr = SgemmKernel.VN * lanes;
+            int mr = SgemmTiles.MR, nr = SgemmTiles.VN * lanes;
             int kc = ceil(k, ceil(k, KC_MAX)); // equal depth blocks: 300 → 150 + 150, not 256 + 44
             // Row blocks of at most MC_MAX rows; for threads (split) cut finer, down to 4 slivers,
             // until there are MIN_TILES of them; evened out so the last block is not a sliver.
@@ -277,7 +262,7 @@ public final class SimdGemm {
     private static final class Scratch {
         float[] panel = new float[0];
         float[] block = new float[0];
-        final float[] tmp = new float[SgemmKernel.MR * SgemmKernel.VN * 64];
+        final float[] tmp = new float[SgemmTiles.MR * SgemmTiles.VN * 64];
 
         float[] panel(int size) {
             if (panel.length < size) panel = new float[size];

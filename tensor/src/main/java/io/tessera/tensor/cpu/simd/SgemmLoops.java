@@ -3,18 +3,20 @@ package io.tessera.tensor.cpu.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/**
- * The 128-bit micro-kernel of {@link SimdGemm}: the code of {@link SgemmKernel} with a
- * {@code static final} species, the form C2 compiles to vector instructions. One MR × NR tile
- * of C (6 rows × 2 vectors) with the 12 accumulators in locals over the depth kc, from packed
- * slivers or through strides; edge tiles go through a small buffer. Not a GEMM by itself.
- */
-final class SgemmKernel128 {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
-    private static final int MR = SgemmKernel.MR;
-    private static final int VN = SgemmKernel.VN;
+import java.lang.invoke.MethodHandles;
 
-    private SgemmKernel128() {
+/**
+ * The micro-kernel of {@link SimdGemm}, written once and defined per vector width by
+ * {@link WidthCopies} so that its species is a {@code static final} constant (the form C2
+ * compiles to vector instructions). One MR × NR tile of C (6 rows × 2 vectors) with the 12
+ * accumulators in locals over the depth kc, from packed slivers or through strides; edge tiles
+ * go through a small buffer. Not a GEMM by itself.
+ */
+final class SgemmLoops implements SgemmTiles {
+    private static final VectorSpecies<Float> S = WidthCopies.species(MethodHandles.lookup());
+
+    /** Instantiated by {@link WidthCopies} only, once per width. */
+    public SgemmLoops() {
     }
 
     /**
@@ -22,7 +24,8 @@ final class SgemmKernel128 {
      * strides so that C2 folds the address arithmetic:
      * c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...].
      */
-    static void tile(int kc, float[] ap, int ai, float[] bp, int bi,
+    @Override
+    public void tile(int kc, float[] ap, int ai, float[] bp, int bi,
                      float[] c, int ci, int ldc, float alpha, float beta) {
         int l = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
@@ -88,7 +91,8 @@ final class SgemmKernel128 {
      * for r < MR, j < NR; with beta = 0, c is not read. Rows r ≥ {@code rows} read row
      * {@code rows − 1} instead (their results are discarded by {@link #edge}).
      */
-    static void tileStrided(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi,
+    @Override
+    public void tileStrided(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi,
                      int bs, float[] c, int ci, int ldc, float alpha, float beta) {
         int l = S.length();
         int a0 = ai, a1 = ai + Math.min(1, rows - 1) * rs, a2 = ai + Math.min(2, rows - 1) * rs;
@@ -156,7 +160,8 @@ final class SgemmKernel128 {
      * An edge tile of {@code rows} × {@code cols} (≤ MR × NR): the full tile is computed into
      * {@code tmp} (MR·NR floats) and merged with the same formula, element by element.
      */
-    static void edge(int kc, float[] a, int ai, int rs, int ps, float[] b, int bi, int bs,
+    @Override
+    public void edge(int kc, float[] a, int ai, int rs, int ps, float[] b, int bi, int bs,
                      float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta, float[] tmp) {
         int nr = VN * S.length();
         tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, tmp, 0, nr, 1f, 0f);

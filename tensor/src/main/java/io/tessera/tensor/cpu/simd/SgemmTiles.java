@@ -1,0 +1,24 @@
+package io.tessera.tensor.cpu.simd;
+
+/**
+ * One register-blocked tile of C for {@link SimdGemm}: MR rows × VN vectors, from packed
+ * panels ({@link #tile}), through strides ({@link #tileStrided}) or partially ({@link #edge}).
+ * Implemented by {@link SgemmLoops}, one copy per vector width.
+ */
+interface SgemmTiles {
+    /** Rows of a tile. */
+    int MR = 6;
+    /** Vectors per row of a tile (NR = VN · lanes columns). */
+    int VN = 2;
+
+    /** c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...] (packed panels). */
+    void tile(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, float alpha, float beta);
+
+    /** A whole tile whose operands are read through row, depth and column strides. */
+    void tileStrided(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi, int bs,
+                     float[] c, int ci, int ldc, float alpha, float beta);
+
+    /** A partial tile (rows ≤ MR, cols ≤ NR) computed through {@code tmp}. */
+    void edge(int kc, float[] a, int ai, int rs, int ps, float[] b, int bi, int bs, float[] c, int ci, int ldc,
+              int rows, int cols, float alpha, float beta, float[] tmp);
+}
