@@ -60,6 +60,21 @@ class TrainerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("slow")
+    void rcmaeLossFallsOverAFewHundredSteps() throws IOException {
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            io.tessera.ssl.rcmae.RcMaeMethod m = new io.tessera.ssl.rcmae.RcMaeMethod(
+                    io.tessera.ssl.rcmae.RcMae.create(ctx, MaeConfig.micro16(), DType.F32, 1.0),
+                    io.tessera.nn.optim.MomentumSchedule.constant(0.996));
+            Trainer.Result r = trainer(ctx, m, config(dir, 60).withBaseLr(0.05, LrRule.LINEAR)).run();
+            assertThat(r.optimizerSteps()).isEqualTo(240);
+            double first = r.losses().subList(0, 20).stream().mapToDouble(d -> d).average().orElseThrow();
+            double last = r.losses().subList(220, 240).stream().mapToDouble(d -> d).average().orElseThrow();
+            assertThat(last).as("mean RC-MAE loss of the last 20 steps vs the first 20").isLessThan(0.8 * first);
+        }
+    }
+
+    @Test
     void resumeReproducesTheUninterruptedRunBitForBit() throws IOException {
         List<Double> full, resumed;
         try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
