@@ -180,7 +180,7 @@ public final class PretrainCommand implements Callable<Integer> {
         long totalIters = (long) epochs * (batchesPerEpoch / accum);
         MomentumKind kind = momentumSchedule != null ? momentumSchedule : method == Method.RCMAE ? MomentumKind.CONSTANT : MomentumKind.COSINE;
         MomentumSchedule teacherMomentum = kind == MomentumKind.COSINE ? MomentumSchedule.cosine(momentum, totalIters) : MomentumSchedule.constant(momentum);
-        int hidden = headHidden != null ? headHidden : Recipes.defaultBlr(model) > 1e-3 ? 4 * cfg.encoder().width() : 4096;
+        int hidden = headHidden != null ? headHidden : Recipes.defaultHeadHidden(model, cfg.encoder().width());
         var encoder = cfg.encoder();
         int p = encoder.patchSize();
         int cell = maskPatch != null ? maskPatch : encoder.imageSize() % (2 * p) == 0 ? 2 * p : p;

@@ -51,11 +51,21 @@ final class Recipes {
                 Transform.compose(SimpleResizedCrop.deit3(d.height()), HorizontalFlip.half(), ColorJitter.lut(), new ThreeAugment(), n));
     }
 
-    /** Default base learning rate: the official 1.5e-4 for ImageNet-scale presets, larger for the small CPU presets. */
-    static double defaultBlr(String preset) {
+    /** True for the small presets meant for 28×28 / 32×32 images on a CPU (micro16, mini, tiny32). */
+    static boolean isSmallPreset(String preset) {
         return switch (preset) {
-            case "micro16", "mini", "tiny32" -> 5e-3;
-            default -> 1.5e-4;
+            case "micro16", "mini", "tiny32" -> true;
+            default -> false;
         };
+    }
+
+    /** Default base learning rate: the official 1.5e-4 for ImageNet-scale presets, 5e-3 for the small ones. */
+    static double defaultBlr(String preset) {
+        return isSmallPreset(preset) ? 5e-3 : 1.5e-4;
+    }
+
+    /** Default hidden width of LUT's projector and predictor: the official 4096, or 4 × width for the small presets. */
+    static int defaultHeadHidden(String preset, int width) {
+        return isSmallPreset(preset) ? 4 * width : 4096;
     }
 }
