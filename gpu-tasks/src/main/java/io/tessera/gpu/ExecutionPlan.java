@@ -55,17 +55,23 @@ public final class ExecutionPlan implements AutoCloseable {
         MemorySegment k = cl.createKernel(t.kernel().program(), t.kernel().function());
         try {
             int expected = cl.kernelNumArgs(k);
-            if (expected != t.args().size()) {
-                throw new IllegalArgumentException("task graph " + name + ": task " + t.label() + " gives " + t.args().size()
-                        + " arguments, kernel " + t.kernel() + " takes " + expected);
+            int given = 0;
+            for (Arg arg : t.args()) given += arg instanceof Arg.Array ? 2 : 1;
+            if (expected != given) {
+                throw new IllegalArgumentException("task graph " + name + ": task " + t.label() + " gives " + given
+                        + " kernel arguments (an array is two: buffer and element offset), kernel " + t.kernel() + " takes " + expected);
             }
             try (Arena a = Arena.ofConfined()) {
+                int index = 0;
                 for (int i = 0; i < t.args().size(); i++) {
                     String context = "task " + t.label() + " in graph " + name;
                     switch (t.args().get(i)) {
-                        case Arg.Array arr -> cl.setKernelArg(k, i, ADDRESS.byteSize(), a.allocateFrom(ADDRESS, arr.array().mem()), context + " (array " + arr.array() + ")");
-                        case Arg.I32 v -> cl.setKernelArg(k, i, 4, a.allocateFrom(JAVA_INT, v.value()), context);
-                        case Arg.F32 v -> cl.setKernelArg(k, i, 4, a.allocateFrom(JAVA_FLOAT, v.value()), context);
+                        case Arg.Array arr -> {
+                            cl.setKernelArg(k, index++, ADDRESS.byteSize(), a.allocateFrom(ADDRESS, arr.array().mem()), context + " (array " + arr.array() + ")");
+                            cl.setKernelArg(k, index++, 4, a.allocateFrom(JAVA_INT, 0), context + " (offset of " + arr.array() + ")");
+                        }
+                        case Arg.I32 v -> cl.setKernelArg(k, index++, 4, a.allocateFrom(JAVA_INT, v.value()), context);
+                        case Arg.F32 v -> cl.setKernelArg(k, index++, 4, a.allocateFrom(JAVA_FLOAT, v.value()), context);
                     }
                 }
             }

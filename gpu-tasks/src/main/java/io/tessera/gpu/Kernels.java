@@ -3,6 +3,11 @@
  * family) that defines it, with the word the op has everywhere else (Backend.layerNorm ->
  * layernorm_forward in layernorm.kc -> LAYERNORM_FORWARD). Also the launch arithmetic the
  * entries share (broadcast strides for binary_forward).
+ *
+ * Argument convention of every kernel: each array is passed as two arguments, the buffer and
+ * the int element offset of the first element (a task graph binds offset 0; the tensor backend
+ * binds the tensor's offset, since parameters are views into flat stores). The argument lists
+ * below name arrays once.
  */
 package io.tessera.gpu;
 

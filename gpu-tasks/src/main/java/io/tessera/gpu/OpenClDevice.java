@@ -290,6 +290,10 @@ public final class OpenClDevice implements AutoCloseable {
         return deviceId;
     }
 
+    MemorySegment context() {
+        return context;
+    }
+
     void checkOpen() {
         if (closed) throw new IllegalStateException("OpenCL device " + info.name() + " is closed");
     }

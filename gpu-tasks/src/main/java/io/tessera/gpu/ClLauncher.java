@@ -1,0 +1,165 @@
+/*
+ * Kernel launches of the OpenCL backend: one cl_kernel per (source, function, defines), made
+ * once and reused; arguments bound from a compact list (a tensor becomes two kernel arguments,
+ * its buffer and its element offset; a null tensor becomes a NULL buffer and offset 0); launches
+ * enqueued on the device's one in-order queue without waiting. With profiling on, each launch
+ * keeps its event and the time per kernel is summed when the profile is read.
+ */
+package io.tessera.gpu;
+
+import io.tessera.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** Builds, binds and enqueues the backend's kernels. Not thread-safe. */
+final class ClLauncher implements AutoCloseable {
+
+    /** A built kernel function ready to launch. */
+    record Fn(String name, MemorySegment kernel) {
+    }
+
+    private record Key(String file, String function, Defines defines) {
+    }
+
+    private final OpenClDevice device;
+    private final OpenCl cl;
+    private final MemorySegment queue;
+    private final Map<Key, Fn> kernels = new HashMap<>();
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment value = arena.allocate(8, 8);
+    private final MemorySegment eventOut = arena.allocate(ADDRESS);
+    private final List<String> pendingNames = new ArrayList<>();
+    private final List<MemorySegment> pendingEvents = new ArrayList<>();
+    private final Map<String, long[]> times = new LinkedHashMap<>();
+    private boolean profiling;
+    private long launches;
+
+    ClLauncher(OpenClDevice device) {
+        this.device = device;
+        this.cl = device.cl();
+        this.queue = device.queue();
+    }
+
+    /** The kernel of catalog entry {@code entry} built with {@code defines}. */
+    Fn fn(Kernels entry, Defines defines) {
+        return fn(entry.source(), entry.function(), defines);
+    }
+
+    /** The kernel {@code function} of {@code source} built with {@code defines}. */
+    Fn fn(KernelSource source, String function, Defines defines) {
+        Key key = new Key(source.file(), function, defines);
+        Fn f = kernels.get(key);
+        if (f == null) {
+            Kernel k = device.kernel(source, function, defines);
+            f = new Fn(k.toString(), cl.createKernel(k.program(), function));
+            kernels.put(key, f);
+        }
+        return f;
+    }
+
+    /**
+     * Binds {@code args} in order and enqueues {@code fn} over {@code grid}. Arguments: a
+     * {@link Tensor} (on this backend) or null binds two kernel arguments, buffer and int element
+     * offset; Integer binds an int; Float or Double binds a float; Long binds a 64-bit long.
+     */
+    void launch(Fn fn, Grid grid, Object... args) {
+        int index = 0;
+        for (Object a : args) {
+            switch (a) {
+                case null -> {
+                    cl.setKernelArg(fn.kernel(), index++, ADDRESS.byteSize(), MemorySegment.NULL, fn.name());
+                    value.set(JAVA_INT, 0, 0);
+                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                }
+                case Tensor t -> {
+                    if (!(t.storage() instanceof ClStorage s)) {
+                        throw new IllegalArgumentException(fn.name() + ": argument " + t.describe() + " is not on " + device.info().name());
+                    }
+                    value.set(ADDRESS, 0, s.mem());
+                    cl.setKernelArg(fn.kernel(), index++, ADDRESS.byteSize(), value, fn.name());
+                    value.set(JAVA_INT, 0, t.offset());
+                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                }
+                case Integer i -> {
+                    value.set(JAVA_INT, 0, i);
+                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                }
+                case Float f -> {
+                    value.set(JAVA_FLOAT, 0, f);
+                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                }
+                case Double d -> {
+                    value.set(JAVA_FLOAT, 0, d.floatValue());
+                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                }
+                case Long l -> {
+                    value.set(JAVA_LONG, 0, l);
+                    cl.setKernelArg(fn.kernel(), index++, 8, value, fn.name());
+                }
+                default -> throw new IllegalArgumentException(fn.name() + ": unsupported kernel argument " + a.getClass().getSimpleName());
+            }
+        }
+        launches++;
+        if (profiling) {
+            cl.enqueueNDRangeKernel(queue, fn.kernel(), grid.global(), grid.local(), eventOut, fn.name() + " " + grid);
+            pendingNames.add(fn.name());
+            pendingEvents.add(eventOut.get(ADDRESS, 0));
+        } else {
+            cl.enqueueNDRangeKernel(queue, fn.kernel(), grid.global(), grid.local(), MemorySegment.NULL, fn.name() + " " + grid);
+        }
+    }
+
+    /** Turns per-launch timing on or off (off discards nothing already recorded). */
+    void profiling(boolean on) {
+        profiling = on;
+    }
+
+    /** Waits for the queue and returns the kernel time summed per kernel since the last call. */
+    List<ClBackend.KernelTime> drainProfile() {
+        cl.finish(queue);
+        for (int i = 0; i < pendingEvents.size(); i++) {
+            MemorySegment e = pendingEvents.get(i);
+            long ns = cl.profilingInfo(e, OpenCl.CL_PROFILING_COMMAND_END) - cl.profilingInfo(e, OpenCl.CL_PROFILING_COMMAND_START);
+            cl.releaseEvent(e);
+            long[] t = times.computeIfAbsent(pendingNames.get(i), k -> new long[2]);
+            t[0]++;
+            t[1] += ns;
+        }
+        pendingEvents.clear();
+        pendingNames.clear();
+        List<ClBackend.KernelTime> out = new ArrayList<>();
+        times.forEach((k, t) -> out.add(new ClBackend.KernelTime(k, t[0], t[1])));
+        times.clear();
+        return out;
+    }
+
+    /** Launches enqueued since the launcher was made. */
+    long launches() {
+        return launches;
+    }
+
+    /** Blocks until every enqueued command has finished. */
+    void finish() {
+        cl.finish(queue);
+    }
+
+    @Override
+    public void close() {
+        for (MemorySegment e : pendingEvents) cl.releaseEvent(e);
+        pendingEvents.clear();
+        for (Fn f : kernels.values()) cl.releaseKernel(f.kernel());
+        kernels.clear();
+        arena.close();
+    }
+}
