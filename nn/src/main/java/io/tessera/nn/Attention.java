@@ -50,15 +50,20 @@ public final class Attention extends Module {
             throw new IllegalArgumentException("Attention " + prefix() + " expects x (B, T, " + width + "), got " + x.describe());
         }
         int b = x.dim(0), t = x.dim(1), dh = width / heads;
-        Tensor y = qkv.forward(ops, x);                 // (B, T, 3D)
-        y = ops.reshape(y, b, t, 3, heads, dh);         // (B, T, 3, H, Dh)
-        y = ops.permute(y, 2, 0, 3, 1, 4);              // (3, B, H, T, Dh)
-        Tensor q = ops.reshape(ops.slice(y, 0, 0, 1), b, heads, t, dh);
+        // Intermediates are dropped as soon as they are consumed: those no backward rule reads go
+        // back to the pool at once, the others right after their rule has run.
+        Tensor packed = qkv.forward(ops, x);                                          // (B, T, 3D)
+        Tensor y = ops.permute(ops.reshape(packed, b, t, 3, heads, dh), 2, 0, 3, 1, 4); // (3, B, H, T, Dh)
+        ops.drop(packed);
+        Tensor q = ops.reshape(ops.slice(y, 0, 0, 1), b, heads, t, dh);             // views of y
         Tensor k = ops.reshape(ops.slice(y, 0, 1, 1), b, heads, t, dh);
         Tensor v = ops.reshape(ops.slice(y, 0, 2, 1), b, heads, t, dh);
-        Ops.Attention a = ops.attention(q, k, v, 1.0 / Math.sqrt(dh)); // out (B, H, T, Dh)
-        Tensor o = ops.permute(a.out(), 0, 2, 1, 3);    // (B, T, H, Dh)
-        o = ops.reshape(o, b, t, width);                // (B, T, D)
-        return new Output(proj.forward(ops, o), a.probs());
+        Ops.Attention a = ops.attention(q, k, v, 1.0 / Math.sqrt(dh));                 // out (B, H, T, Dh)
+        ops.drop(y);
+        Tensor o = ops.reshape(ops.permute(a.out(), 0, 2, 1, 3), b, t, width);        // (B, T, D)
+        ops.drop(a.out());
+        Tensor out = proj.forward(ops, o);
+        ops.drop(o);
+        return new Output(out, a.probs());
     }
 }

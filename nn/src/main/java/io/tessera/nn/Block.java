@@ -41,14 +41,26 @@ public final class Block extends Module {
 
     /** x (B, T, D) → (B, T, D). */
     public Tensor forward(Ops ops, Tensor x) {
-        return forwardWithProbs(ops, x).out();
+        Output o = forwardWithProbs(ops, x);
+        ops.drop(o.probs());
+        return o.out();
     }
 
     /** x (B, T, D) → output (B, T, D) and the attention probabilities (B, H, T, T). */
     public Output forwardWithProbs(Ops ops, Tensor x) {
-        Attention.Output a = attn.forwardWithProbs(ops, norm1.forward(ops, x));
-        Tensor h = ops.add(x, dropPath.forward(ops, a.out()));
-        Tensor y = ops.add(h, dropPath.forward(ops, mlp.forward(ops, norm2.forward(ops, h))));
+        // every intermediate is dropped once consumed (see Ops.drop); x belongs to the caller
+        Tensor n1 = norm1.forward(ops, x);
+        Attention.Output a = attn.forwardWithProbs(ops, n1);
+        ops.drop(n1);
+        Tensor d1 = dropPath.forward(ops, a.out());
+        Tensor h = ops.add(x, d1);
+        ops.drop(d1, a.out());
+        Tensor n2 = norm2.forward(ops, h);
+        Tensor m = mlp.forward(ops, n2);
+        ops.drop(n2);
+        Tensor d2 = dropPath.forward(ops, m);
+        Tensor y = ops.add(h, d2);
+        ops.drop(d2, m, h);
         return new Output(y, a.probs());
     }
 }

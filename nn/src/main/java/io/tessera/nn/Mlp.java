@@ -21,6 +21,11 @@ public final class Mlp extends Module {
 
     /** x (..., D) → (..., D). */
     public Tensor forward(Ops ops, Tensor x) {
-        return fc2.forward(ops, ops.gelu(fc1.forward(ops, x)));
+        Tensor h = fc1.forward(ops, x);
+        Tensor g = ops.gelu(h);
+        ops.drop(h);
+        Tensor y = fc2.forward(ops, g);
+        ops.drop(g);
+        return y;
     }
 }

@@ -138,7 +138,12 @@ public final class VisionTransformer extends Module {
 
     /** Runs all blocks: x (B, T, D) → (B, T, D); no final norm. */
     public Tensor runBlocks(Ops ops, Tensor x) {
-        for (Block b : blocks) x = b.forward(ops, x);
+        Tensor in = x;
+        for (Block b : blocks) {
+            Tensor y = b.forward(ops, x);
+            if (x != in) ops.drop(x); // outputs of earlier blocks are internal
+            x = y;
+        }
         return x;
     }
 

@@ -95,6 +95,30 @@ public final class ExecutionContext implements AutoCloseable {
         }
     }
 
+    /**
+     * The caller will not read {@code t} (nor any view of it) again: its storage returns to the
+     * pool now, or, when recorded backward rules still read it, right after the last of them has
+     * run. Tensors no scope owns (parameters, persistent buffers) and tensors whose gradient is
+     * retained are left alone. See {@link Ops#drop}.
+     */
+    void drop(Tensor t) {
+        Tensor r = t.root();
+        if (r.isReleased() || !r.scoped() || r.pinned()) return;
+        r.markDropped();
+        if (r.readers() == 0) free(r);
+    }
+
+    /** A recorded rule that read {@code t} has run (or never will): frees it if it was dropped and nothing else reads it. */
+    void readerDone(Tensor t) {
+        Tensor r = t.root();
+        if (r.removeReader() == 0 && r.dropped() && !r.pinned() && !r.isReleased()) free(r);
+    }
+
+    private void free(Tensor root) {
+        backend.release(root.storage());
+        root.release();
+    }
+
     // ---- autograd --------------------------------------------------------------------------
 
     /** Starts recording differentiable ops; close the tape to return to inference mode. */

@@ -192,7 +192,7 @@ public final class Ops {
                     if (transB) be.matmul(as3(gb), gg, aa, true, transA, 1, 1);
                     else be.matmul(as3(gb), aa, gg, !transA, false, 1, 1);
                 }
-            });
+            }, a.requiresGrad() ? b : null, b.requiresGrad() ? a : null);
         }
         return c;
     }
@@ -205,19 +205,29 @@ public final class Ops {
      * Linear layer in PyTorch's layout: y = x·Wᵀ + b with x (..., in), W (out, in), b (out) or null.
      */
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
-        if (w.rank() != 2 || x.dim(-1) != w.dim(1)) {
+        sameFloat("linear", x, w);
+        if (w.rank() != 2 || x.rank() < 1 || x.dim(-1) != w.dim(1)) {
             throw new IllegalArgumentException("linear: input " + x.shape() + " does not match weight " + w.shape() + " (out, in)");
         }
-        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0))) {
-            throw new IllegalArgumentException("linear: bias " + b.shape() + " does not match weight " + w.shape());
+        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0) || b.dtype() != w.dtype())) {
+            throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight " + w.describe());
         }
-        Tensor y = matmul(flatRows(x), w, false, true);
-        if (b != null) y = add(y, b);
-        return reshape(y, x.shape().with(-1, w.dim(0)));
-    }
-
-    private Tensor flatRows(Tensor x) {
-        return reshape(x, Shape.of(x.size() / x.dim(-1), x.dim(-1)));
+        int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
+        Tensor y = ctx.allocate(x.shape().with(-1, out), x.dtype(), false);
+        Tensor x3 = x.view(Shape.of(1, rows, in)), w3 = w.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
+        // the bias is broadcast into y first and the product accumulated onto it: one output, no second pass
+        if (b != null) be.expand(y3, b.view(Shape.of(1, 1, out)), 1.0, false);
+        be.matmul(y3, x3, w3, false, true, 1, b != null ? 1 : 0);
+        if (recording(x, w, b)) {
+            record("linear", y, g -> {
+                Tensor g3 = g.view(Shape.of(1, rows, out));
+                Tensor gx = grad(x), gw = grad(w), gb = grad(b);
+                if (gx != null) be.matmul(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, 1, 1); // dX = dY·W
+                if (gw != null) be.matmul(gw.view(Shape.of(1, out, in)), g3, x3, true, false, 1, 1);   // dW = dYᵀ·X
+                if (gb != null) be.sumTo(gb.view(Shape.of(1, 1, out)), g3, 1.0, true);                  // db = Σ rows of dY
+            }, x.requiresGrad() ? w : null, w.requiresGrad() ? x : null);
+        }
+        return y;
     }
 
     // ======================================================================================
@@ -229,7 +239,8 @@ public final class Ops {
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
         be.unary(op, y, x);
         if (recording(x)) {
-            record(op.name().toLowerCase(), y, g -> be.unaryBackward(op, grad(x), g, x, y));
+            Tensor reads = op == UnaryOp.NEG ? null : op.backwardUsesOutput() ? y : x;
+            record(op.name().toLowerCase(), y, g -> be.unaryBackward(op, grad(x), g, x, y), reads);
         }
         return y;
     }
@@ -251,7 +262,9 @@ public final class Ops {
         Tensor y = ctx.allocate(Shape.broadcast(a.shape(), b.shape()), a.dtype(), false);
         be.binary(op, y, a, b);
         if (recording(a, b)) {
-            record(op.name().toLowerCase(), y, g -> be.binaryBackward(op, grad(a), grad(b), g, a, b));
+            boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB; // their gradients do not read a or b
+            record(op.name().toLowerCase(), y, g -> be.binaryBackward(op, grad(a), grad(b), g, a, b),
+                    linear ? null : a, linear ? null : b);
         }
         return y;
     }
@@ -481,7 +494,7 @@ public final class Ops {
         }
         Tensor y = ctx.allocate(x.shape().with(a, index.dim(a)), x.dtype(), false);
         be.gather(y, x, index, a);
-        if (recording(x)) record("gather", y, g -> be.scatterAdd(grad(x), g, index, a));
+        if (recording(x)) record("gather", y, g -> be.scatterAdd(grad(x), g, index, a), index);
         return y;
     }
 
@@ -494,7 +507,7 @@ public final class Ops {
         requireFloat("softmax", x);
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
         be.softmax(y, x);
-        if (recording(x)) record("softmax", y, g -> be.softmaxBackward(grad(x), g, y));
+        if (recording(x)) record("softmax", y, g -> be.softmaxBackward(grad(x), g, y), y);
         return y;
     }
 
@@ -513,7 +526,7 @@ public final class Ops {
             record("layerNorm", y, g -> {
                 Tensor gx = grad(x);
                 be.layerNormBackward(gx == null ? null : gx.view(flat), grad(w), grad(b), g.view(flat), x.view(flat), w, mean, rstd);
-            });
+            }, x, w, mean, rstd);
         }
         return y;
     }
@@ -535,7 +548,7 @@ public final class Ops {
             Tensor mean = ctx.allocate(Shape.of(c), x.dtype(), false), rstd = ctx.allocate(Shape.of(c), x.dtype(), false);
             be.batchNormTrain(y, mean, rstd, runningMean, runningVar, x, w, b, momentum, eps);
             if (recording(x, w, b)) {
-                record("batchNorm", y, g -> be.batchNormBackward(grad(x), grad(w), grad(b), g, x, w, mean, rstd));
+                record("batchNorm", y, g -> be.batchNormBackward(grad(x), grad(w), grad(b), g, x, w, mean, rstd), x, w, mean, rstd);
             }
         } else {
             if (runningMean == null || runningVar == null) {
@@ -543,7 +556,8 @@ public final class Ops {
             }
             be.batchNormEval(y, x, runningMean, runningVar, w, b, eps);
             if (recording(x, w, b)) {
-                record("batchNormEval", y, g -> be.batchNormEvalBackward(grad(x), grad(w), grad(b), g, x, runningMean, runningVar, w, eps));
+                record("batchNormEval", y, g -> be.batchNormEvalBackward(grad(x), grad(w), grad(b), g, x, runningMean, runningVar, w, eps),
+                        x, runningMean, runningVar, w);
             }
         }
         return y;
@@ -558,7 +572,8 @@ public final class Ops {
         Tensor norm = ctx.allocate(Shape.of(n), x.dtype(), false);
         be.l2Normalize(y.view(flat), norm, x.view(flat), eps);
         if (recording(x)) {
-            record("l2Normalize", y, g -> be.l2NormalizeBackward(grad(x).view(flat), g.view(flat), x.view(flat), y.view(flat), norm, eps));
+            record("l2Normalize", y, g -> be.l2NormalizeBackward(grad(x).view(flat), g.view(flat), x.view(flat), y.view(flat), norm, eps),
+                    x, y, norm);
         }
         return y;
     }
@@ -594,7 +609,7 @@ public final class Ops {
         Tensor probs = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), q.dtype(), false);
         be.attention(out, probs, q, k, v, scale);
         if (recording(q, k, v)) {
-            record("attention", out, g -> be.attentionBackward(grad(q), grad(k), grad(v), g, q, k, v, probs, scale));
+            record("attention", out, g -> be.attentionBackward(grad(q), grad(k), grad(v), g, q, k, v, probs, scale), q, k, v, probs);
         }
         return new Attention(out, probs);
     }
@@ -611,7 +626,7 @@ public final class Ops {
         Tensor probs = ctx.allocate(logits.shape(), logits.dtype(), false);
         be.crossEntropy(losses, probs, logits, labels, smoothing);
         if (recording(logits)) {
-            record("crossEntropy", losses, g -> be.crossEntropyBackward(grad(logits), g, probs, labels, smoothing));
+            record("crossEntropy", losses, g -> be.crossEntropyBackward(grad(logits), g, probs, labels, smoothing), probs, labels);
         }
         return mean(losses);
     }
@@ -630,7 +645,7 @@ public final class Ops {
         Tensor loss = ctx.allocate(Shape.scalar(), pred.dtype(), false);
         be.maskedMse(loss, pred, target, mask);
         if (recording(pred, target)) {
-            record("maskedMse", loss, g -> be.maskedMseBackward(grad(pred), grad(target), g, pred, target, mask));
+            record("maskedMse", loss, g -> be.maskedMseBackward(grad(pred), grad(target), g, pred, target, mask), pred, target, mask);
         }
         return loss;
     }
@@ -668,6 +683,19 @@ public final class Ops {
     // checks and helpers
     // ======================================================================================
 
+    /**
+     * Declares that the caller will not read {@code ts} (nor views of them) again, so their memory
+     * can go back to the pool before the step's scope closes: at once when no recorded backward
+     * rule reads them, else right after the last such rule has run during backward. This is how a
+     * training step holds only what backward needs, as PyTorch frees activations that no
+     * gradient formula saved. Tensors no scope owns (parameters, buffers, data made outside the
+     * step's scope) and tensors whose gradient is retained are left alone, and null is ignored;
+     * reading a freed tensor afterwards throws.
+     */
+    public void drop(Tensor... ts) {
+        for (Tensor t : ts) if (t != null) ctx.drop(t);
+    }
+
     /** True when every element is finite. */
     public boolean allFinite(Tensor x) {
         for (double v : be.readF64(x)) if (!Double.isFinite(v)) return false;
@@ -680,9 +708,10 @@ public final class Ops {
         return false;
     }
 
-    private void record(String op, Tensor out, Tape.Backward rule) {
+    /** Records {@code rule} for {@code out}; {@code saved} are the tensors whose data the rule reads (see {@link #drop}). */
+    private void record(String op, Tensor out, Tape.Backward rule, Tensor... saved) {
         out.requiresGrad(true);
-        ctx.tape().record(op, out, rule);
+        ctx.tape().record(op, out, rule, saved);
     }
 
     private Tensor grad(Tensor x) {

@@ -20,6 +20,7 @@ public final class Scope implements AutoCloseable {
 
     void adopt(Tensor t) {
         owned.add(t);
+        t.scoped(true);
     }
 
     /**
@@ -31,6 +32,7 @@ public final class Scope implements AutoCloseable {
             Tensor o = owned.get(i);
             if (o == t || (!t.isReleased() && o.storage() == t.storage())) {
                 owned.remove(i);
+                o.scoped(false);
                 ctx.adoptIntoParent(this, o);
                 return t;
             }

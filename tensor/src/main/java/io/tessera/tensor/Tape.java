@@ -12,8 +12,10 @@ import java.util.Set;
  * and each rule accumulates into its inputs' gradients. Outside an active tape (inference
  * mode) nothing is recorded and no memory is kept for backward.
  *
- * <p>Gradients of intermediate tensors stay readable after backward until their scope closes
- * (Grad-CAM reads activation gradients this way).
+ * <p>An intermediate tensor's gradient returns to the pool once its op's rule has consumed it,
+ * unless {@link #retainGrad} keeps it (Grad-CAM reads activation gradients this way). Each entry
+ * also lists the tensors its rule reads, so a tensor the forward code has dropped
+ * ({@link Ops#drop}) is freed as soon as the last rule that reads it has run.
  */
 public final class Tape implements AutoCloseable {
 
@@ -23,7 +25,8 @@ public final class Tape implements AutoCloseable {
         void apply(Tensor gradOutput);
     }
 
-    private record Entry(Tensor output, Backward rule, String op) {
+    /** One recorded op; {@code saved} are the tensors whose data its rule reads. */
+    private record Entry(Tensor output, Backward rule, String op, Tensor[] saved) {
     }
 
     private final ExecutionContext ctx;
@@ -36,12 +39,17 @@ public final class Tape implements AutoCloseable {
         this.ctx = ctx;
     }
 
-    /** Records one op; called by {@link Ops}. */
-    void record(String op, Tensor output, Backward rule) {
+    /**
+     * Records one op; called by {@link Ops}. {@code saved} lists every tensor whose data the rule
+     * reads (null entries are ignored): a dropped tensor stays alive until the last rule that
+     * reads it has run, and a rule must not read any tensor it did not declare.
+     */
+    void record(String op, Tensor output, Backward rule, Tensor... saved) {
         if (backwardDone) {
             throw new IllegalStateException("op " + op + " recorded on a tape after its backward pass");
         }
-        entries.add(new Entry(output, rule, op));
+        for (Tensor s : saved) if (s != null) s.root().addReader();
+        entries.add(new Entry(output, rule, op, saved));
         produced.add(output);
     }
 
@@ -76,6 +84,7 @@ public final class Tape implements AutoCloseable {
      */
     public Tensor retainGrad(Tensor t) {
         retained.add(t);
+        t.root().pin();
         return t;
     }
 
@@ -106,6 +115,7 @@ public final class Tape implements AutoCloseable {
                     e.rule.apply(go);
                     if (!retained.contains(e.output)) recycleGradient(e.output, go);
                 }
+                for (Tensor s : e.saved) if (s != null) ctx.readerDone(s);
             }
         } finally {
             ctx.runningBackward(null);

@@ -24,6 +24,13 @@ public final class Tensor {
     private boolean requiresGrad;
     private Tensor grad;
     private String name;
+    // Liveness, kept on the tensor that owns the storage (see Ops#drop): whether a scope owns it,
+    // how many recorded backward rules still read it, whether the forward code is done with it,
+    // and whether it must outlive backward (retainGrad).
+    private boolean scoped;
+    private int readers;
+    private boolean dropped;
+    private boolean pinned;
 
     /** Creates a handle; library code uses {@link Ops} or {@link ExecutionContext} factories instead. */
     public Tensor(Backend backend, Shape shape, DType dtype, Storage storage, int offset) {
@@ -66,7 +73,7 @@ public final class Tensor {
     /** The storage; throws if the tensor was released by its scope. */
     public Storage storage() {
         if (isReleased()) {
-            throw new IllegalStateException("tensor " + describe() + " was released when its scope closed");
+            throw new IllegalStateException("tensor " + describe() + " was released (its scope closed, or it was dropped and no backward rule needed it any more)");
         }
         return storage;
     }
@@ -181,10 +188,32 @@ public final class Tensor {
     /** True once the owning scope has released the storage (for a view: its base's storage). */
     public boolean isReleased() { return storage == null || (base != null && base.storage == null); }
 
-    private Tensor root() { return base == null ? this : base; }
+    /** The tensor that owns the storage: this one, or the base of a view. */
+    Tensor root() { return base == null ? this : base; }
 
-    /** Called by {@link Scope} when it recycles the storage. */
+    /** Called when the storage is recycled (scope close, or a drop whose readers are done). */
     void release() { storage = null; }
+
+    // ---- liveness (on the root) -------------------------------------------------------------
+
+    void scoped(boolean on) { scoped = on; }
+
+    boolean scoped() { return scoped; }
+
+    void addReader() { readers++; }
+
+    /** One recorded rule that read this tensor has run (or will never run); returns the readers left. */
+    int removeReader() { return --readers; }
+
+    int readers() { return readers; }
+
+    void markDropped() { dropped = true; }
+
+    boolean dropped() { return dropped; }
+
+    void pin() { pinned = true; }
+
+    boolean pinned() { return pinned; }
 
     /** "name (B, T, D) F32 on cpu" for messages. */
     public String describe() {

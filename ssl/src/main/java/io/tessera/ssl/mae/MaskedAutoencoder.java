@@ -118,23 +118,40 @@ public final class MaskedAutoencoder extends Module {
 
     /** imgs (B, C, H, W) and a mask → latent (B, 1 + K, D) after the final norm. */
     public Tensor encode(Ops ops, Tensor imgs, MaskPlan plan) {
-        Tensor x = encoder.embedPatches(ops, imgs);                 // (B, L, D)
-        x = RandomMasking.keepVisible(ops, x, plan);                  // (B, K, D)
-        x = encoder.runBlocks(ops, encoder.prependCls(ops, x));       // (B, 1 + K, D)
-        return encoder.norm().forward(ops, x);
+        Tensor all = encoder.embedPatches(ops, imgs);                // (B, L, D)
+        Tensor visible = RandomMasking.keepVisible(ops, all, plan);   // (B, K, D)
+        Tensor seq = encoder.prependCls(ops, visible);                // (B, 1 + K, D)
+        ops.drop(all, visible);
+        Tensor x = encoder.runBlocks(ops, seq);
+        ops.drop(seq);
+        Tensor latent = encoder.norm().forward(ops, x);
+        ops.drop(x);
+        return latent;
     }
 
     /** latent (B, 1 + K, D) → pred (B, L, P·P·C) in spatial order. */
     public Tensor decode(Ops ops, Tensor latent, MaskPlan plan) {
         int b = latent.dim(0), k = plan.kept(), l = plan.tokens(), dd = config.decoderWidth();
-        Tensor x = decoderEmbed.forward(ops, latent);                                  // (B, 1 + K, Dd)
+        // intermediates are dropped once consumed (see Ops.drop)
+        Tensor e = decoderEmbed.forward(ops, latent);                                  // (B, 1 + K, Dd)
         Tensor masked = ops.expand(maskToken.tensor(), Shape.of(b, l - k, dd));        // (B, M, Dd)
-        Tensor patches = ops.concat(1, ops.slice(x, 1, 1, k), masked);                 // (B, L, Dd), shuffled
-        patches = ops.gather(patches, plan.idsRestore(), 1);                           // spatial order
-        x = ops.add(ops.concat(1, ops.slice(x, 1, 0, 1), patches), decoderPos.tensor()); // (B, T, Dd)
-        for (Block blk : decoderBlocks) x = blk.forward(ops, x);
-        x = decoderPred.forward(ops, decoderNorm.forward(ops, x));                     // (B, T, P·P·C)
-        return ops.slice(x, 1, 1, l);
+        Tensor visible = ops.slice(e, 1, 1, k), cls = ops.slice(e, 1, 0, 1);
+        Tensor shuffled = ops.concat(1, visible, masked);                              // (B, L, Dd), shuffled
+        Tensor patches = ops.gather(shuffled, plan.idsRestore(), 1);                   // spatial order
+        Tensor seq = ops.concat(1, cls, patches);
+        ops.drop(masked, shuffled, patches, visible, cls, e); // all consumed (with one image the slices are views of e)
+        Tensor x = ops.add(seq, decoderPos.tensor());                                  // (B, T, Dd)
+        ops.drop(seq);
+        for (Block blk : decoderBlocks) {
+            Tensor y = blk.forward(ops, x);
+            ops.drop(x);
+            x = y;
+        }
+        Tensor n = decoderNorm.forward(ops, x);
+        ops.drop(x);
+        Tensor full = decoderPred.forward(ops, n);                                     // (B, T, P·P·C)
+        ops.drop(n);
+        return ops.slice(full, 1, 1, l);
     }
 
     /** The reconstruction target: patchified images, per-patch normalised when norm_pix_loss is on. */

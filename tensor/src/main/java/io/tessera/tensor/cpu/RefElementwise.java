@@ -49,7 +49,10 @@ public final class RefElementwise {
 
     public static void unaryBackward(UnaryOp op, Tensor dx, Tensor dy, Tensor x, Tensor y) {
         if (dx == null) return;
-        double[] g = Elements.read(dy), xv = Elements.read(x), yv = Elements.read(y);
+        // only the operand the derivative needs is read (the other may have been freed)
+        double[] g = Elements.read(dy), none = new double[g.length];
+        double[] xv = op == UnaryOp.NEG || op.backwardUsesOutput() ? none : Elements.read(x);
+        double[] yv = op.backwardUsesOutput() ? Elements.read(y) : none;
         for (int i = 0; i < g.length; i++) g[i] *= derivative(op, xv[i], yv[i]);
         Elements.add(dx, g);
     }
@@ -74,7 +77,9 @@ public final class RefElementwise {
     }
 
     public static void binaryBackward(BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b) {
-        double[] g = Elements.read(dy), av = Elements.read(a), bv = Elements.read(b);
+        // ADD and SUB do not read a or b (their data may have been freed), only their shapes
+        boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB;
+        double[] g = Elements.read(dy), av = linear ? new double[a.size()] : Elements.read(a), bv = linear ? new double[b.size()] : Elements.read(b);
         int[] ma = Broadcast.indexMap(dy.shape(), a.shape()), mb = Broadcast.indexMap(dy.shape(), b.shape());
         double[] ga = new double[a.size()], gb = new double[b.size()];
         for (int i = 0; i < g.length; i++) {

@@ -65,7 +65,10 @@ public interface Backend extends AutoCloseable {
     /** out = f(x), same shape. */
     void unary(UnaryOp op, Tensor out, Tensor x);
 
-    /** dx += dy · f'(x), with y = f(x) supplied (ops that differentiate from y use it). */
+    /**
+     * dx += dy · f'(x), with y = f(x) supplied. Only y is read when {@code op.backwardUsesOutput()},
+     * only x otherwise, neither for NEG: autograd may have freed the other one.
+     */
     void unaryBackward(UnaryOp op, Tensor dx, Tensor dy, Tensor x, Tensor y);
 
     /** out = a ∘ b with NumPy broadcasting; out has the broadcast shape. */
@@ -73,7 +76,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Gradients of {@link #binary}: da += reduce(dy · ∂(a∘b)/∂a) summed down to a's shape,
-     * likewise db. Either gradient may be null.
+     * likewise db. Either gradient may be null. For ADD and SUB only the shapes of a and b are
+     * used, never their data (autograd may have freed it).
      */
     void binaryBackward(BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b);
 

@@ -78,15 +78,15 @@ final class ElementwiseBinary {
     /** Accumulates one operand's gradient. */
     private static void operandGrad(SimdContext sc, BinaryOp op, Mode mode, Tensor grad, Tensor dy, Tensor a, Tensor b) {
         Shape ys = dy.shape();
+        boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB;
+        if (linear) { // ∂ is ±1: reduce dy directly; a and b are not read (their data may have been freed)
+            double sign = op == BinaryOp.SUB && mode == Mode.GRAD_B ? -1 : 1;
+            SimdReduce.sumTo(sc, dy.f32(), dy.offset(), ys, grad.f32(), grad.offset(), grad.shape(), sign, true);
+            return;
+        }
         ElementwiseBroadcast bc = ElementwiseBroadcast.of(ys, grad.shape());
         if (bc != null && bc.full()) { // same size: accumulate dy·∂ in place
             run(sc, op, mode, ys, grad.f32(), grad.offset(), dy, a, b, true);
-            return;
-        }
-        boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB;
-        if (linear) { // ∂ is ±1: reduce dy directly
-            double sign = op == BinaryOp.SUB && mode == Mode.GRAD_B ? -1 : 1;
-            SimdReduce.sumTo(sc, dy.f32(), dy.offset(), ys, grad.f32(), grad.offset(), grad.shape(), sign, true);
             return;
         }
         float[] g = product(ys.size()); // fully written by run

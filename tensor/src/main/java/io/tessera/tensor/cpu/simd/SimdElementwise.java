@@ -94,8 +94,11 @@ public final class SimdElementwise {
             RefElementwise.unaryBackward(op, dx, dy, x, y);
             return;
         }
-        float[] d = dx.f32(), g = dy.f32(), xs = x.f32(), ys = y.f32();
-        int dOff = dx.offset(), gOff = dy.offset(), xOff = x.offset(), yOff = y.offset();
+        // Only the operand the derivative needs is read (the other may have been freed); the loops
+        // load both, so the unused one is stood in for by dy, whose values they then ignore.
+        boolean needsX = op != UnaryOp.NEG && !op.backwardUsesOutput(), needsY = op.backwardUsesOutput();
+        float[] d = dx.f32(), g = dy.f32(), xs = needsX ? x.f32() : g, ys = needsY ? y.f32() : g;
+        int dOff = dx.offset(), gOff = dy.offset(), xOff = needsX ? x.offset() : gOff, yOff = needsY ? y.offset() : gOff;
         VectorSpecies<Float> sp = sc.species();
         Loops k = LOOPS[WidthCopies.index(sp)];
         ElementwiseLoops.forRange(sc, dx.size(), (from, to) -> {
