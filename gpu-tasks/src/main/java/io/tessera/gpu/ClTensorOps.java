@@ -1,14 +1,42 @@
 /*
- * Matrix products, elementwise ops, reductions and layout ops of the OpenCL backend.
+ * Matrix products, elementwise ops, reductions and layout ops of the OpenCL backend. Every
+ * method checks its shapes on the host (with the reference backend's messages where the
+ * reference has them), simplifies the index space with StridedIndex, and enqueues kernels from
+ * sgemm.kc, elementwise.kc, elementwise_backward.kc, reduce.kc and layout.kc without waiting.
+ * The one exception is the index check of gather and scatterAdd: the indices are validated on
+ * the device and a single int is read back, so an out-of-range index throws before anything is
+ * written, as in the reference, at the cost of one queue synchronisation per call. Reductions
+ * (sumTo, the broadcast gradients of binaryBackward, scatterAdd) use no atomics; their summation
+ * order depends only on the shapes.
  */
 package io.tessera.gpu;
 
+import io.tessera.tensor.DType;
+import io.tessera.tensor.Shape;
+import io.tessera.tensor.Storage;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.cpu.RefLayout;
+import io.tessera.tensor.cpu.RefMatmul;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.UnaryOp;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /** Kernel launches for one family of Backend methods (same signatures and contracts as spi.Backend). */
 final class ClTensorOps {
+    /** Work-items per group of the one-item-per-element kernels. */
+    private static final int LOCAL = 256;
+    /** Axes of binary_forward and binary_backward. */
+    private static final int BINARY_AXES = 4;
+    /** Axes of strided_copy. */
+    private static final int COPY_AXES = 6;
+    /** Kept and reduced axes of sum_to (each). */
+    private static final int REDUCE_AXES = 4;
+    /** Work-group size of sum_to and of index_check (fixed in layout.kc). */
+    private static final int REDUCE_WG = 256;
+
     private final ClLauncher launcher;
     private final ClBackend backend;
 
@@ -18,68 +46,402 @@ final class ClTensorOps {
         this.backend = backend;
     }
 
-    /** out = x, same size and dtype (F32 or I32). */
+    // ---- copy -------------------------------------------------------------------------------
+
+    /** out = x, same size; F32 and I32 in any combination (F32 to I32 truncates as a Java cast). */
     void copy(Tensor out, Tensor x) {
-        throw new UnsupportedOperationException("copy: TODO");
+        int n = x.size();
+        if (out.size() != n) throw new IllegalArgumentException("copy: " + x.describe() + " into " + out.describe());
+        if (n == 0) return;
+        if (out.dtype() == x.dtype()) {
+            strided("copy", out, x, StridedIndex.of(new int[]{n}, new int[]{1}, new int[]{1}), 1.0, false);
+        } else if (out.dtype() == DType.I32) {
+            launcher.launch(launcher.fn(Kernels.CONVERT_F32_TO_I32, elem(DType.F32)), cover(n), out, x, n);
+        } else {
+            launcher.launch(launcher.fn(Kernels.CONVERT_I32_TO_F32, elem(DType.F32)), cover(n), out, x, n);
+        }
     }
 
+    // ---- matrix products --------------------------------------------------------------------
+
+    /**
+     * c = alpha·op(a)·op(b) + beta·c with sgemm.kc: the 64 x 64 tiling when both C dimensions
+     * fill a tile and the device takes 256-item groups, the 32 x 32 one otherwise. A batch of 1
+     * in a or b is shared (stride 0). When c overlaps a or b in memory the product goes through a
+     * scratch matrix, since the kernel reads its operands while it writes c.
+     */
     void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        throw new UnsupportedOperationException("matmul: TODO");
+        RefMatmul.Dims d = RefMatmul.Dims.of("matmul", c, a, b, transA, transB);
+        requireF32("matmul", c, a, b);
+        int m = d.m(), n = d.n(), k = d.k();
+        if (d.batch() == 0 || m == 0 || n == 0) return;
+        if (overlaps(c, a) || overlaps(c, b)) {
+            Storage s = backend.allocate(DType.F32, c.size(), false);
+            try {
+                Tensor tmp = new Tensor(backend, c.shape(), DType.F32, s, 0);
+                if (beta != 0) copy(tmp, c);
+                matmul(tmp, a, b, transA, transB, alpha, beta);
+                copy(c, tmp);
+            } finally {
+                backend.release(s);
+            }
+            return;
+        }
+        boolean big = m >= 64 && n >= 64 && backend.openClDevice().info().maxWorkGroupSize() >= 256;
+        SgemmTiling tiling = big ? SgemmTiling.standard(transA, transB) : SgemmTiling.small(transA, transB);
+        int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
+        launcher.launch(launcher.fn(Kernels.SGEMM, tiling.defines()), tiling.grid(m, n, d.batch()), c, a, b, m, n, k, strideA, strideB,
+                m * n, alpha, beta);
     }
 
+    // ---- elementwise ------------------------------------------------------------------------
+
+    /** out = f(x); out may alias x. */
     void unary(UnaryOp op, Tensor out, Tensor x) {
-        throw new UnsupportedOperationException("unary: TODO");
+        requireF32("unary " + op, out, x);
+        sameSize("unary " + op, out, x);
+        int n = out.size();
+        if (n > 0) launcher.launch(launcher.fn(Kernels.UNARY_FORWARD, Defines.none()), cover(n), out, x, n, op.ordinal());
     }
 
+    /** dx += dy·f'; x is read only by ops that differentiate from x, y only by those that use y. */
     void unaryBackward(UnaryOp op, Tensor dx, Tensor dy, Tensor x, Tensor y) {
-        throw new UnsupportedOperationException("unaryBackward: TODO");
+        if (dx == null) return;
+        String name = "unaryBackward " + op;
+        Tensor used = op.backwardUsesOutput() ? y : x;
+        if (used == null) {
+            throw new IllegalArgumentException(name + ": needs " + (op.backwardUsesOutput() ? "the output y" : "the input x") + ", got null");
+        }
+        requireF32(name, dx, dy, used);
+        sameSize(name, dx, dy);
+        sameSize(name, dx, used);
+        int n = dx.size();
+        if (n == 0) return;
+        launcher.launch(launcher.fn(Kernels.UNARY_BACKWARD, Defines.none()), cover(n), dx, dy,
+                op.backwardUsesOutput() ? null : x, op.backwardUsesOutput() ? y : null, n, op.ordinal());
     }
 
+    /** out = a ∘ b with a and b broadcast to out's shape; out may alias an operand of out's shape. */
     void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
-        throw new UnsupportedOperationException("binary: TODO");
+        String name = "binary " + op;
+        requireF32(name, out, a, b);
+        Shape s = out.shape();
+        StridedIndex space = StridedIndex.of(s.dims(), StridedIndex.contiguous(s.dims()), StridedIndex.broadcast(name, s, a.shape()),
+                StridedIndex.broadcast(name, s, b.shape()));
+        if (out.size() == 0) return;
+        ClLauncher.Fn fn = launcher.fn(Kernels.BINARY_FORWARD, Defines.none());
+        StridedIndex t = space.tail(Math.min(BINARY_AXES, space.rank()));
+        for (long[] off : space.leadingOffsets(BINARY_AXES)) {
+            List<Object> args = args(at(out, off[0]), at(a, off[1]), at(b, off[2]), t.size());
+            addPadded(args, t.dims(), BINARY_AXES, 1);
+            addPadded(args, t.strides()[1], BINARY_AXES, 0);
+            addPadded(args, t.strides()[2], BINARY_AXES, 0);
+            args.add(op.ordinal());
+            launcher.launch(fn, cover(t.size()), args.toArray());
+        }
     }
 
+    /**
+     * da += Σ dy·∂(a∘b)/∂a down to a's shape, likewise db (either may be null). An operand of
+     * dy's size gets its gradient added in the same pass; a broadcast one gets dy-shaped partials
+     * in a scratch buffer, summed down by {@link #sumTo} (deterministic).
+     */
     void binaryBackward(BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b) {
-        throw new UnsupportedOperationException("binaryBackward: TODO");
+        if (da == null && db == null) return;
+        String name = "binaryBackward " + op;
+        requireF32(name, da, db, dy, a, b);
+        if (da != null) sameSize(name, da, a);
+        if (db != null) sameSize(name, db, b);
+        Shape s = dy.shape();
+        StridedIndex space = StridedIndex.of(s.dims(), StridedIndex.contiguous(s.dims()), StridedIndex.broadcast(name, s, a.shape()),
+                StridedIndex.broadcast(name, s, b.shape()));
+        int n = dy.size();
+        if (n == 0) return;
+        Storage scratchA = da != null && a.size() != n ? backend.allocate(DType.F32, n, false) : null;
+        Storage scratchB = db != null && b.size() != n ? backend.allocate(DType.F32, n, false) : null;
+        try {
+            Tensor ga = da == null ? null : scratchA == null ? da : new Tensor(backend, s, DType.F32, scratchA, 0);
+            Tensor gb = db == null ? null : scratchB == null ? db : new Tensor(backend, s, DType.F32, scratchB, 0);
+            int modeA = ga == null ? 0 : scratchA == null ? 2 : 1, modeB = gb == null ? 0 : scratchB == null ? 2 : 1;
+            ClLauncher.Fn fn = launcher.fn(Kernels.BINARY_BACKWARD, Defines.none());
+            StridedIndex t = space.tail(Math.min(BINARY_AXES, space.rank()));
+            for (long[] off : space.leadingOffsets(BINARY_AXES)) {
+                List<Object> args = args(ga == null ? null : at(ga, off[0]), gb == null ? null : at(gb, off[0]), at(dy, off[0]),
+                        at(a, off[1]), at(b, off[2]), t.size());
+                addPadded(args, t.dims(), BINARY_AXES, 1);
+                addPadded(args, t.strides()[1], BINARY_AXES, 0);
+                addPadded(args, t.strides()[2], BINARY_AXES, 0);
+                args.add(modeA);
+                args.add(modeB);
+                args.add(op.ordinal());
+                launcher.launch(fn, cover(t.size()), args.toArray());
+            }
+            if (scratchA != null) sumTo(da.view(a.shape()), ga, 1.0, true);
+            if (scratchB != null) sumTo(db.view(b.shape()), gb, 1.0, true);
+        } finally {
+            if (scratchA != null) backend.release(scratchA);
+            if (scratchB != null) backend.release(scratchB);
+        }
     }
 
+    /** out = alpha·x + beta; out may alias x. */
     void affine(Tensor out, Tensor x, double alpha, double beta) {
-        throw new UnsupportedOperationException("affine: TODO");
+        requireF32("affine", out, x);
+        sameSize("affine", out, x);
+        int n = out.size();
+        if (n > 0) launcher.launch(launcher.fn(Kernels.AFFINE_FORWARD, Defines.none()), cover(n), out, x, n, alpha, beta);
     }
 
+    /** dst += alpha·src (a null dst does nothing); dst may alias src. */
     void accumulate(Tensor dst, Tensor src, double alpha) {
-        throw new UnsupportedOperationException("accumulate: TODO");
+        if (dst == null) return;
+        requireF32("accumulate", dst, src);
+        sameSize("accumulate", dst, src);
+        int n = dst.size();
+        if (n > 0) launcher.launch(launcher.fn(Kernels.ACCUMULATE, Defines.none()), cover(n), dst, src, n, alpha);
     }
 
+    // ---- reductions and broadcasts ----------------------------------------------------------
+
+    /**
+     * out = alpha·Σ x down to out's shape (+ out when accumulating). Short sums over many outputs
+     * run one work-item per output; long ones a work-group per output, and a few very long ones
+     * are split into chunks whose partial sums a second launch adds up.
+     */
     void sumTo(Tensor out, Tensor x, double alpha, boolean accumulate) {
-        throw new UnsupportedOperationException("sumTo: TODO");
+        requireF32("sumTo", out, x);
+        int[] xd = x.shape().dims();
+        int[] outStrides = StridedIndex.broadcast("sumTo", x.shape(), out.shape());
+        if (out.size() == 0) return;
+        if (x.size() == 0) {
+            if (!accumulate) backend.fill(out, 0);
+            return;
+        }
+        StridedIndex space = StridedIndex.of(xd, StridedIndex.contiguous(xd), outStrides);
+        int[] kept = new int[space.rank()], keptStride = new int[space.rank()], red = new int[space.rank()], redStride = new int[space.rank()];
+        int nk = 0, nr = 0;
+        for (int i = 0; i < space.rank(); i++) {
+            if (space.strides()[1][i] == 0) {
+                red[nr] = space.dims()[i];
+                redStride[nr++] = space.strides()[0][i];
+            } else {
+                kept[nk] = space.dims()[i];
+                keptStride[nk++] = space.strides()[0][i];
+            }
+        }
+        if (nk > REDUCE_AXES || nr > REDUCE_AXES) {
+            throw new IllegalArgumentException("sumTo: " + x.describe() + " down to " + out.describe() + " alternates kept and summed axes "
+                    + "more than " + REDUCE_AXES + " times each after merging neighbours; the OpenCL kernel takes at most " + REDUCE_AXES + " of each");
+        }
+        reduce(out, x, Arrays.copyOf(kept, nk), Arrays.copyOf(keptStride, nk), Arrays.copyOf(red, nr), Arrays.copyOf(redStride, nr),
+                alpha, accumulate);
     }
 
+    /** One sum over x's reduced axes per output (out row-major over the kept axes). */
+    private void reduce(Tensor out, Tensor x, int[] kept, int[] keptStride, int[] red, int[] redStride, double alpha, boolean accumulate) {
+        int nout = 1, nred = 1;
+        for (int v : kept) nout *= v;
+        for (int v : red) nred *= v;
+        if (nred <= 64 || nout >= 2048) {
+            List<Object> args = args(out, x, nout, nred);
+            addAxes(args, kept, keptStride, red, redStride);
+            args.add(alpha);
+            args.add(accumulate ? 1 : 0);
+            launcher.launch(launcher.fn(Kernels.SUM_TO_SERIAL, Defines.none()), cover(nout), args.toArray());
+            return;
+        }
+        int nchunks = 1;
+        if (nout < 64 && nred >= 16384) nchunks = Math.max(1, Math.min((nred + 4095) / 4096, 256 / nout));
+        int chunk = (nred + nchunks - 1) / nchunks;
+        nchunks = (nred + chunk - 1) / chunk;
+        if (nchunks == 1) {
+            launchSumTo(out, x, nout, nred, nred, 1, kept, keptStride, red, redStride, alpha, accumulate);
+            return;
+        }
+        Storage s = backend.allocate(DType.F32, nout * nchunks, false);
+        try {
+            Tensor partial = new Tensor(backend, Shape.of(nout, nchunks), DType.F32, s, 0);
+            launchSumTo(partial, x, nout, nred, chunk, nchunks, kept, keptStride, red, redStride, 1.0, false);
+            launchSumTo(out, partial, nout, nchunks, nchunks, 1, new int[]{nout}, new int[]{nchunks}, new int[]{nchunks}, new int[]{1},
+                    alpha, accumulate);
+        } finally {
+            backend.release(s);
+        }
+    }
+
+    private void launchSumTo(Tensor out, Tensor x, int nout, int nred, int chunk, int nchunks, int[] kept, int[] keptStride, int[] red,
+                             int[] redStride, double alpha, boolean accumulate) {
+        List<Object> args = args(out, x, nout, nred, chunk, nchunks);
+        addAxes(args, kept, keptStride, red, redStride);
+        args.add(alpha);
+        args.add(accumulate ? 1 : 0);
+        launcher.launch(launcher.fn(Kernels.SUM_TO, Defines.of("WG", REDUCE_WG)), Grid.groups(new int[]{nout, nchunks}, new int[]{REDUCE_WG, 1}),
+                args.toArray());
+    }
+
+    /** out = alpha·broadcast(x) (+ out when accumulating); F32 or I32. */
     void expand(Tensor out, Tensor x, double alpha, boolean accumulate) {
-        throw new UnsupportedOperationException("expand: TODO");
+        sameDtype("expand", out, x);
+        int[] od = out.shape().dims();
+        StridedIndex space = StridedIndex.of(od, StridedIndex.contiguous(od), StridedIndex.broadcast("expand", out.shape(), x.shape()));
+        if (out.size() > 0) strided("expand", out, x, space, alpha, accumulate);
     }
 
+    /** out[a, c] = max over l of x[a, l, c]. */
     void maxAlong(Tensor out, Tensor x, int outer, int len, int inner) {
-        throw new UnsupportedOperationException("maxAlong: TODO");
+        requireF32("maxAlong", out, x);
+        if (outer < 0 || len < 0 || inner < 0 || (long) outer * len * inner != x.size() || (long) outer * inner != out.size()) {
+            throw new IllegalArgumentException("maxAlong: x " + x.describe() + " viewed as (" + outer + ", " + len + ", " + inner + ") into out "
+                    + out.describe() + ": expected x of outer·len·inner and out of outer·inner elements");
+        }
+        int n = outer * inner;
+        if (n > 0) launcher.launch(launcher.fn(Kernels.MAX_ALONG, Defines.none()), cover(n), out, x, outer, len, inner);
     }
 
+    // ---- layout -----------------------------------------------------------------------------
+
+    /** out = x with axes permuted (+ out when accumulating); F32 or I32; out must not overlap x. */
     void permute(Tensor out, Tensor x, int[] perm, boolean accumulate) {
-        throw new UnsupportedOperationException("permute: TODO");
+        RefLayout.checkPermute(out, x, perm);
+        if (out.size() == 0) return;
+        int[] od = out.shape().dims(), xs = x.shape().strides(), step = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) step[i] = xs[perm[i]];
+        strided("permute", out, x, StridedIndex.of(od, StridedIndex.contiguous(od), step), 1.0, accumulate);
     }
 
+    /** out[..., start + j, ...] = x[..., j, ...] (+= when accumulating). */
     void writeSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate) {
-        throw new UnsupportedOperationException("writeSlice: TODO");
+        RefLayout.checkSlice("writeSlice", out, x, axis, start);
+        if (x.size() == 0) return;
+        int outer = out.shape().outer(axis), inner = out.shape().inner(axis);
+        int big = out.dim(axis) * inner, small = x.dim(axis) * inner;
+        StridedIndex space = StridedIndex.of(new int[]{outer, small}, new int[]{big, 1}, new int[]{small, 1});
+        strided("writeSlice", at(out, (long) start * inner), x, space, 1.0, accumulate);
     }
 
+    /** out = x[..., start : start + out.dim(axis), ...] (+ out when accumulating). */
     void readSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate) {
-        throw new UnsupportedOperationException("readSlice: TODO");
+        RefLayout.checkSlice("readSlice", x, out, axis, start);
+        if (out.size() == 0) return;
+        int outer = x.shape().outer(axis), inner = x.shape().inner(axis);
+        int big = x.dim(axis) * inner, small = out.dim(axis) * inner;
+        StridedIndex space = StridedIndex.of(new int[]{outer, small}, new int[]{small, 1}, new int[]{big, 1});
+        strided("readSlice", out, at(x, (long) start * inner), space, 1.0, accumulate);
     }
 
+    /** out[a, k, r] = x[a, index[a, k], r]; the indices are checked first (see the file comment). */
     void gather(Tensor out, Tensor x, Tensor index, int axis) {
-        throw new UnsupportedOperationException("gather: TODO");
+        RefLayout.checkGather("gather", out, x, index, axis);
+        int outer = x.shape().outer(axis), len = x.dim(axis), inner = x.shape().inner(axis), k = index.dim(axis);
+        checkIndices("gather", index, k, len, axis, x);
+        if (out.size() == 0) return;
+        launcher.launch(launcher.fn(Kernels.GATHER, elem(out.dtype())), cover(out.size()), out, x, index, outer, len, k, inner);
     }
 
+    /** dx[a, index[a, k], r] += dout[a, k, r]; a null dx does nothing; deterministic. */
     void scatterAdd(Tensor dx, Tensor dout, Tensor index, int axis) {
-        throw new UnsupportedOperationException("scatterAdd: TODO");
+        if (dx == null) return;
+        RefLayout.checkGather("scatterAdd", dout, dx, index, axis);
+        int outer = dx.shape().outer(axis), len = dx.dim(axis), inner = dx.shape().inner(axis), k = index.dim(axis);
+        checkIndices("scatterAdd", index, k, len, axis, dx);
+        if (dx.size() == 0 || dout.size() == 0) return;
+        launcher.launch(launcher.fn(Kernels.SCATTER_ADD, elem(dx.dtype())), cover(dx.size()), dx, dout, index, outer, len, k, inner);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    /** A growable kernel argument list starting with {@code first} (nulls allowed: a null tensor binds a NULL buffer). */
+    private static List<Object> args(Object... first) {
+        return new ArrayList<>(Arrays.asList(first));
+    }
+
+    /** strided_copy over {@code space}, whose operand 0 is out and operand 1 is x; more than 6 axes run as several launches. */
+    private void strided(String op, Tensor out, Tensor x, StridedIndex space, double alpha, boolean accumulate) {
+        sameDtype(op, out, x);
+        ClLauncher.Fn fn = launcher.fn(Kernels.STRIDED_COPY, elem(out.dtype()));
+        StridedIndex t = space.tail(Math.min(COPY_AXES, space.rank()));
+        for (long[] off : space.leadingOffsets(COPY_AXES)) {
+            List<Object> args = args(at(out, off[0]), at(x, off[1]), t.size());
+            addPadded(args, t.dims(), COPY_AXES, 1);
+            addPadded(args, t.strides()[0], COPY_AXES, 0);
+            addPadded(args, t.strides()[1], COPY_AXES, 0);
+            args.add(alpha);
+            args.add(accumulate ? 1 : 0);
+            launcher.launch(fn, cover(t.size()), args.toArray());
+        }
+    }
+
+    /**
+     * Throws as the reference does when an index lies outside [0, len): index_check finds the
+     * first bad position on the device and only that int (and then the bad index) is read back.
+     */
+    private void checkIndices(String op, Tensor index, int k, int len, int axis, Tensor x) {
+        int n = index.size();
+        if (n == 0) return;
+        Storage s = backend.allocate(DType.I32, 1, false);
+        try {
+            Tensor first = new Tensor(backend, Shape.of(1), DType.I32, s, 0);
+            launcher.launch(launcher.fn(Kernels.INDEX_CHECK, elem(DType.F32)), Grid.groups(new int[]{1}, new int[]{REDUCE_WG}), first, index, n, len);
+            int bad = backend.readI32(first)[0];
+            if (bad < n) {
+                // the reference's check on a probe that holds only the bad index, at its position
+                int[] probe = new int[bad + 1];
+                probe[bad] = backend.readI32(at(index, bad))[0];
+                RefLayout.checkIndices(op, probe, k, len, axis, x);
+                throw new IllegalStateException(op + ": index at position " + bad + " was reported out of range [0, " + len + ")");
+            }
+        } finally {
+            backend.release(s);
+        }
+    }
+
+    /** A one-element handle on t's storage {@code delta} elements past t's first element (a kernel argument). */
+    private Tensor at(Tensor t, long delta) {
+        if (delta == 0) return t;
+        return new Tensor(t.backend(), Shape.of(1), t.dtype(), t.storage(), Math.toIntExact(t.offset() + delta));
+    }
+
+    private static void addAxes(List<Object> args, int[] kept, int[] keptStride, int[] red, int[] redStride) {
+        addPadded(args, kept, REDUCE_AXES, 1);
+        addPadded(args, keptStride, REDUCE_AXES, 0);
+        addPadded(args, red, REDUCE_AXES, 1);
+        addPadded(args, redStride, REDUCE_AXES, 0);
+    }
+
+    private static void addPadded(List<Object> args, int[] values, int rank, int fill) {
+        for (int v : StridedIndex.pad(values, rank, fill)) args.add(v);
+    }
+
+    private static Grid cover(int n) {
+        return Grid.cover(n, LOCAL);
+    }
+
+    private static Defines elem(DType dtype) {
+        return Defines.of("ELEM_INT", dtype == DType.I32 ? 1 : 0);
+    }
+
+    /** True when both tensors use the same storage and their element ranges intersect. */
+    private static boolean overlaps(Tensor p, Tensor q) {
+        return p.storage() == q.storage() && p.offset() < q.offset() + q.size() && q.offset() < p.offset() + p.size();
+    }
+
+    private static void requireF32(String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && t.dtype() != DType.F32) {
+                throw new IllegalArgumentException(op + ": the OpenCL kernels take F32 tensors here, got " + t.describe());
+            }
+        }
+    }
+
+    private static void sameSize(String op, Tensor p, Tensor q) {
+        if (p.size() != q.size()) {
+            throw new IllegalArgumentException(op + ": sizes differ: " + p.describe() + " vs " + q.describe());
+        }
+    }
+
+    private static void sameDtype(String op, Tensor p, Tensor q) {
+        if (p.dtype() != q.dtype()) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + p.describe() + " vs " + q.describe());
+        }
     }
 }

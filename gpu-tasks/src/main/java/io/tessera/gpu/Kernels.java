@@ -21,6 +21,32 @@ public enum Kernels {
     UNARY_FORWARD("elementwise.kc", "unary_forward"),
     /** out = a ∘ b with broadcasting over ≤ 4 axes; args (out, a, b, n, dims[4], strideA[4], strideB[4], op). */
     BINARY_FORWARD("elementwise.kc", "binary_forward"),
+    /** out = alpha·x + beta; args (out, x, n, alpha, beta). */
+    AFFINE_FORWARD("elementwise.kc", "affine_forward"),
+    /** dst += alpha·src; args (dst, src, n, alpha). */
+    ACCUMULATE("elementwise.kc", "accumulate"),
+    /** dx += dy·f'(x or y) for a UnaryOp code; args (dx, dy, x, y, n, op). */
+    UNARY_BACKWARD("elementwise_backward.kc", "unary_backward"),
+    /** Per-element partials of a ∘ b times dy over ≤ 4 broadcast axes; args (ga, gb, dy, a, b, n, dims[4], strideA[4], strideB[4], modeA, modeB, op). */
+    BINARY_BACKWARD("elementwise_backward.kc", "binary_backward"),
+    /** Sum over reduced axes, one work-group per (output, chunk); args (out, x, nout, nred, chunk, nchunks, kept[4], keptStride[4], red[4], redStride[4], alpha, acc); defines WG. */
+    SUM_TO("reduce.kc", "sum_to"),
+    /** Sum over reduced axes, one work-item per output; args (out, x, nout, nred, kept[4], keptStride[4], red[4], redStride[4], alpha, acc). */
+    SUM_TO_SERIAL("reduce.kc", "sum_to_serial"),
+    /** Max along the middle axis of (outer, len, inner); args (out, x, outer, len, inner). */
+    MAX_ALONG("reduce.kc", "max_along"),
+    /** out[Σ i·os] = alpha·x[Σ i·xs] (+ out) over ≤ 6 axes; args (out, x, n, dims[6], outStride[6], xStride[6], alpha, acc); defines ELEM_INT. */
+    STRIDED_COPY("layout.kc", "strided_copy"),
+    /** out (I32) = (int) x (F32); args (out, x, n); defines ELEM_INT. */
+    CONVERT_F32_TO_I32("layout.kc", "convert_f32_to_i32"),
+    /** out (F32) = (float) x (I32); args (out, x, n); defines ELEM_INT. */
+    CONVERT_I32_TO_F32("layout.kc", "convert_i32_to_f32"),
+    /** first_bad = smallest position of an index outside [0, len), else n; args (firstBad, index, n, len); defines ELEM_INT. */
+    INDEX_CHECK("layout.kc", "index_check"),
+    /** out[a, j, c] = x[a, index[a, j], c]; args (out, x, index, outer, len, k, inner); defines ELEM_INT. */
+    GATHER("layout.kc", "gather"),
+    /** dx[a, index[a, j], c] += dout[a, j, c], deterministic; args (dx, dout, index, outer, len, k, inner); defines ELEM_INT. */
+    SCATTER_ADD("layout.kc", "scatter_add"),
     /** y = softmax(x) over rows of (N, D); args (y, x, n, d); defines WG. */
     SOFTMAX_FORWARD("softmax.kc", "softmax_forward"),
     /** LayerNorm forward over rows of (N, D); args (y, mean, rstd, x, [w, b,] n, d, eps); defines WG, AFFINE. */

@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -41,11 +43,35 @@ class CudaDialectTest {
                 new Variant(Kernels.LAYERNORM_FORWARD, Defines.of("WG", 128).with("AFFINE", 1)),
                 new Variant(Kernels.LAYERNORM_FORWARD, Defines.of("WG", 128).with("AFFINE", 0)),
                 new Variant(Kernels.SGEMM, SgemmTiling.standard(false, true).defines()),
-                new Variant(Kernels.SGEMM, SgemmTiling.standard(true, false).defines()));
-        for (Variant v : variants) {
-            Path cu = dir.resolve(v.kernel().file() + ".cu");
+                new Variant(Kernels.SGEMM, SgemmTiling.standard(true, false).defines()),
+                new Variant(Kernels.SGEMM, SgemmTiling.small(false, false).defines()),
+                new Variant(Kernels.SGEMM, SgemmTiling.small(true, true).defines()),
+                new Variant(Kernels.BINARY_FORWARD, Defines.none()),
+                new Variant(Kernels.AFFINE_FORWARD, Defines.none()),
+                new Variant(Kernels.ACCUMULATE, Defines.none()),
+                new Variant(Kernels.UNARY_BACKWARD, Defines.none()),
+                new Variant(Kernels.BINARY_BACKWARD, Defines.none()),
+                new Variant(Kernels.SUM_TO, Defines.of("WG", 256)),
+                new Variant(Kernels.SUM_TO_SERIAL, Defines.none()),
+                new Variant(Kernels.MAX_ALONG, Defines.none()),
+                new Variant(Kernels.STRIDED_COPY, Defines.of("ELEM_INT", 0)),
+                new Variant(Kernels.STRIDED_COPY, Defines.of("ELEM_INT", 1)),
+                new Variant(Kernels.CONVERT_F32_TO_I32, Defines.of("ELEM_INT", 0)),
+                new Variant(Kernels.CONVERT_I32_TO_F32, Defines.of("ELEM_INT", 0)),
+                new Variant(Kernels.INDEX_CHECK, Defines.of("ELEM_INT", 0)),
+                new Variant(Kernels.GATHER, Defines.of("ELEM_INT", 0)),
+                new Variant(Kernels.GATHER, Defines.of("ELEM_INT", 1)),
+                new Variant(Kernels.SCATTER_ADD, Defines.of("ELEM_INT", 0)),
+                new Variant(Kernels.SCATTER_ADD, Defines.of("ELEM_INT", 1)));
+        // one clang run per (file, defines): every listed kernel of it must be in the PTX
+        Map<String, List<Variant>> builds = new LinkedHashMap<>();
+        for (Variant v : variants) builds.computeIfAbsent(v.kernel().file() + " " + v.defines(), key -> new ArrayList<>()).add(v);
+        int run = 0;
+        for (List<Variant> group : builds.values()) {
+            Variant v = group.getFirst();
+            Path cu = dir.resolve(v.kernel().file() + "." + run + ".cu");
             Files.writeString(cu, v.kernel().source().assemble(Dialect.CUDA));
-            Path ptx = dir.resolve(v.kernel().file() + ".ptx");
+            Path ptx = dir.resolve(v.kernel().file() + "." + run++ + ".ptx");
             List<String> cmd = new ArrayList<>(List.of(clang.get().toString(), "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib",
                     "--cuda-gpu-arch=sm_70", "-Wno-unknown-cuda-version", "-include", shim.toString(), "-S", "-o", ptx.toString()));
             cmd.addAll(v.defines().flags());
@@ -54,7 +80,10 @@ class CudaDialectTest {
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("clang finished").isTrue();
             assertThat(p.exitValue()).as(v.kernel().file() + " " + v.defines() + " as CUDA C:\n" + log).isZero();
-            assertThat(Files.readString(ptx)).as("PTX entry point of " + v.kernel()).contains(".entry " + v.kernel().function());
+            String code = Files.readString(ptx);
+            for (Variant each : group) {
+                assertThat(code).as("PTX entry point of " + each.kernel() + " " + each.defines()).contains(".entry " + each.kernel().function());
+            }
         }
     }
 

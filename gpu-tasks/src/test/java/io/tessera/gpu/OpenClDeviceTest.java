@@ -19,7 +19,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class OpenClDeviceTest {
     /** A tiny kernel, cheap to build: out[i] = x[i] · s + i. */
     private static final KernelSource SCALE = new KernelSource("scale.kc",
-            "KERNEL void scale(GLOBAL float* out, GLOBAL const float* x, int n, float s) {\n"
+            "KERNEL void scale(GLOBAL float* out, int out_off, GLOBAL const float* x, int x_off, int n, float s) {\n"
+                    + "    out += out_off;\n"
+                    + "    x += x_off;\n"
                     + "    int i = GLOBAL_ID(0);\n"
                     + "    if (i < n) out[i] = x[i] * s + (float) i;\n"
                     + "}\n");

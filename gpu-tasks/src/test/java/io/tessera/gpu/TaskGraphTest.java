@@ -15,7 +15,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TaskGraphTest {
     private static final KernelSource AXPB = new KernelSource("axpb.kc",
             "/* y = x * a + b */\n"
-                    + "KERNEL void axpb(GLOBAL float* y, GLOBAL const float* x, GLOBAL const float* b, int n, float a) {\n"
+                    + "KERNEL void axpb(GLOBAL float* y, int y_off, GLOBAL const float* x, int x_off, GLOBAL const float* b, int b_off, int n, float a) {\n"
+                    + "    y += y_off;\n"
+                    + "    x += x_off;\n"
+                    + "    b += b_off;\n"
                     + "    int i = GLOBAL_ID(0);\n"
                     + "    if (i < n) y[i] = x[i] * a + b[i];\n"
                     + "}\n");
@@ -114,7 +117,7 @@ class TaskGraphTest {
                     .task(k, Grid.cover(4, 4), Arg.write(y), Arg.read(x), Arg.read(b), Arg.i32(4))
                     .freeze())
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("gives 4 arguments, kernel axpb (axpb.kc) takes 5");
+                    .hasMessageContaining("gives 7 kernel arguments (an array is two: buffer and element offset), kernel axpb (axpb.kc) takes 8");
             assertThatThrownBy(() -> new TaskGraph("nothing-written")
                     .transferToDevice(Transfer.EVERY_EXECUTION, x, b)
                     .task(k, Grid.cover(4, 4), Arg.write(y), Arg.read(x), Arg.read(b), Arg.i32(4), Arg.f32(1))
