@@ -108,7 +108,8 @@ final class ClTensorOps {
     void unaryBackward(UnaryOp op, Tensor dx, Tensor dy, Tensor x, Tensor y) {
         if (dx == null) return;
         String name = "unaryBackward " + op;
-        Tensor used = op.backwardUsesOutput() ? y : x;
+        // only the operand the derivative needs is bound (autograd may have freed the other)
+        Tensor used = op == UnaryOp.NEG ? dy : op.backwardUsesOutput() ? y : x;
         if (used == null) {
             throw new IllegalArgumentException(name + ": needs " + (op.backwardUsesOutput() ? "the output y" : "the input x") + ", got null");
         }
@@ -117,8 +118,9 @@ final class ClTensorOps {
         sameSize(name, dx, used);
         int n = dx.size();
         if (n == 0) return;
+        boolean fromY = op.backwardUsesOutput(), fromX = !fromY && op != UnaryOp.NEG;
         launcher.launch(launcher.fn(Kernels.UNARY_BACKWARD, Defines.none()), cover(n), dx, dy,
-                op.backwardUsesOutput() ? null : x, op.backwardUsesOutput() ? y : null, n, op.ordinal());
+                fromX ? x : null, fromY ? y : null, n, op.ordinal());
     }
 
     /** out = a ∘ b with a and b broadcast to out's shape; out may alias an operand of out's shape. */
@@ -166,8 +168,10 @@ final class ClTensorOps {
             ClLauncher.Fn fn = launcher.fn(Kernels.BINARY_BACKWARD, Defines.none());
             StridedIndex t = space.tail(Math.min(BINARY_AXES, space.rank()));
             for (long[] off : space.leadingOffsets(BINARY_AXES)) {
+                // ADD and SUB read neither operand (autograd may have freed them): only shapes are used
+                boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB;
                 List<Object> args = args(ga == null ? null : at(ga, off[0]), gb == null ? null : at(gb, off[0]), at(dy, off[0]),
-                        at(a, off[1]), at(b, off[2]), t.size());
+                        linear ? null : at(a, off[1]), linear ? null : at(b, off[2]), t.size());
                 addPadded(args, t.dims(), BINARY_AXES, 1);
                 addPadded(args, t.strides()[1], BINARY_AXES, 0);
                 addPadded(args, t.strides()[2], BINARY_AXES, 0);
