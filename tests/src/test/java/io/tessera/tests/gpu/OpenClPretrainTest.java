@@ -1,0 +1,77 @@
+package io.tessera.tests.gpu;
+
+import io.tessera.cli.Main;
+import io.tessera.gpu.ClBackend;
+import io.tessera.gpu.GpuUnavailableException;
+import io.tessera.gpu.OpenClDevice;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Every pre-training method on the OpenCL backend (PoCL in CI) through the same command line,
+ * model, method and trainer code as on the CPU: the first step's losses and gradient norm agree
+ * with the CPU backend's, and the run checkpoints. Skipped when no OpenCL platform is present.
+ */
+class OpenClPretrainTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void requireOpenCl() {
+        String why = null;
+        try (ClBackend be = ClBackend.open(OpenClDevice.Options.defaults())) {
+            be.synchronize();
+        } catch (GpuUnavailableException e) {
+            why = e.getMessage();
+        }
+        Assumptions.assumeTrue(why == null, "no OpenCL device: " + why);
+    }
+
+    private List<String> run(String method, String device) throws IOException {
+        Path out = dir.resolve(method + "-" + device);
+        int rc = Main.execute("pretrain", "--method", method, "--model", "micro16", "--epochs", "1", "--max-steps", "2",
+                "--batch", "8", "--threads", "2", "--workers", "1", "--device", device, "--out", out.toString());
+        assertThat(rc).as(method + " on " + device).isZero();
+        assertThat(out.resolve("checkpoint-2.safetensors")).exists();
+        return Files.readAllLines(out.resolve("metrics.jsonl"));
+    }
+
+    private static double field(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":\\s*([-0-9.eE+]+)").matcher(json);
+        assertThat(m.find()).as(key + " in " + json).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mae", "rcmae", "lut", "simmim", "lut-simmim", "supervised"})
+    void firstStepMatchesTheCpu(String method) throws IOException {
+        List<String> cpu = run(method, "cpu"), gpu = run(method, "opencl");
+        assertThat(gpu).hasSize(2);
+        double lc = field(cpu.get(0), "loss"), lg = field(gpu.get(0), "loss");
+        assertThat(lg).as(method + " step-1 loss").isCloseTo(lc, within(2e-4 * Math.max(1, Math.abs(lc))));
+        double gc = field(cpu.get(0), "grad_norm"), gg = field(gpu.get(0), "grad_norm");
+        assertThat(gg).as(method + " step-1 gradient norm").isCloseTo(gc, within(1e-3 * Math.max(1, gc)));
+        double l2 = field(gpu.get(1), "loss");
+        assertThat(Double.isFinite(l2)).as(method + " step-2 loss " + l2).isTrue();
+    }
+
+    @Test
+    void aBadDeviceIsAOneLineError() {
+        assertThat(Main.execute("pretrain", "--device", "opencl:99", "--max-steps", "1", "--out", dir.toString())).isNotZero();
+        assertThat(Main.execute("pretrain", "--device", "tpu", "--out", dir.toString())).isNotZero();
+    }
+}
