@@ -311,7 +311,8 @@ final class ClRowOps {
     /**
      * MAE's masked MSE: per-row errors into a scratch, then one work-group sums the errors and
      * the mask in a fixed order and writes the loss. To throw on an all-zero mask as the
-     * reference does, Σ mask is read back to the host: this call waits for the device.
+     * reference does, Σ mask is read back to the host: this call waits for the device. When it
+     * throws, {@code loss} has already been written with a non-finite value.
      */
     void maskedMse(Tensor loss, Tensor pred, Tensor target, Tensor mask) {
         int[] z = maskedMseSizes("maskedMse", pred, target, mask);
