@@ -68,6 +68,11 @@ final class ClLauncher implements AutoCloseable {
         return f;
     }
 
+    /** The largest work-group size {@code fn} can be launched with on this device. */
+    long maxGroupSize(Fn fn) {
+        return cl.kernelWorkGroupSize(fn.kernel(), device.deviceId());
+    }
+
     /**
      * Binds {@code args} in order and enqueues {@code fn} over {@code grid}. Arguments: a
      * {@link Tensor} (on this backend) or null binds two kernel arguments, buffer and int element

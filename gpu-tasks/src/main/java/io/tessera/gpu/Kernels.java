@@ -51,6 +51,48 @@ public enum Kernels {
     SOFTMAX_FORWARD("softmax.kc", "softmax_forward"),
     /** LayerNorm forward over rows of (N, D); args (y, mean, rstd, x, [w, b,] n, d, eps); defines WG, AFFINE. */
     LAYERNORM_FORWARD("layernorm.kc", "layernorm_forward"),
+    // ---- row ops, normalisations, attention, losses, optimizer updates (ClRowOps) ----------
+    /** dx += y ⊙ (dy − Σ dy ⊙ y) over rows of (N, D); args (dx, dy, y, n, d); defines WG. */
+    SOFTMAX_BACKWARD("softmax.kc", "softmax_backward"),
+    /** LayerNorm dx per row; args (dx, dy, x, [w,] mean, rstd, n, d); defines WG, AFFINE. */
+    LAYERNORM_BACKWARD_DX("layernorm.kc", "layernorm_backward_dx"),
+    /** Per-row-block column sums for LayerNorm dw, db; args (part, dy, x, mean, rstd, n, d, rowsPerBlock); defines WG, AFFINE, LANES. */
+    LAYERNORM_BACKWARD_PARTIALS("layernorm.kc", "layernorm_backward_partials"),
+    /** out[j] += Σ_b part[b, j] in block order; args (out, part, blocks, d); defines WG, AFFINE. */
+    COLUMN_SUM_ACCUMULATE("layernorm.kc", "column_sum_accumulate"),
+    /** BatchNorm1d training forward; args (y, mean, rstd, runMean, runVar, x, w, b, n, c, momentum, eps, unbias); defines LANES. */
+    BATCHNORM_TRAIN_FORWARD("batchnorm.kc", "batchnorm_train_forward"),
+    /** BatchNorm1d eval forward; args (y, x, runMean, runVar, w, b, n, c, eps). */
+    BATCHNORM_EVAL_FORWARD("batchnorm.kc", "batchnorm_eval_forward"),
+    /** BatchNorm1d training backward; args (dx, dw, db, dy, x, w, mean, rstd, n, c); defines LANES. */
+    BATCHNORM_TRAIN_BACKWARD("batchnorm.kc", "batchnorm_train_backward"),
+    /** BatchNorm1d eval backward; args (dx, dw, db, dy, x, runMean, runVar, w, n, c, eps); defines LANES. */
+    BATCHNORM_EVAL_BACKWARD("batchnorm.kc", "batchnorm_eval_backward"),
+    /** y = x / max(‖x‖, eps) per row; args (y, norm, x, n, d, eps); defines WG. */
+    L2NORM_FORWARD("l2norm.kc", "l2norm_forward"),
+    /** Backward of L2NORM_FORWARD; args (dx, dy, y, norm, n, d, eps); defines WG. */
+    L2NORM_BACKWARD("l2norm.kc", "l2norm_backward"),
+    /** Attention forward per query row; args (out, probs, q, k, v, heads, t, s, dh, scale); defines WG. */
+    ATTENTION_FORWARD("attention.kc", "attention_forward"),
+    /** Attention backward per query row (ds scratch, dq); args (dq, ds, dout, k, v, probs, heads, t, s, dh, scale); defines WG. */
+    ATTENTION_BACKWARD_ROWS("attention.kc", "attention_backward_rows"),
+    /** Attention backward per key row (dk, dv); args (dk, dv, ds, probs, q, dout, heads, t, s, dh); defines WG. */
+    ATTENTION_BACKWARD_COLS("attention.kc", "attention_backward_cols"),
+    /** Cross-entropy with label smoothing per row; args (losses, probs, logits, labels, n, v, smoothing); defines WG. */
+    CROSS_ENTROPY_FORWARD("losses.kc", "cross_entropy_forward"),
+    /** dlogits += dloss·(probs − target); args (dlogits, dlosses, probs, labels, n, v, smoothing); defines WG. */
+    CROSS_ENTROPY_BACKWARD("losses.kc", "cross_entropy_backward"),
+    /** Masked MSE per-row errors; args (err, pred, target, mask, rows, p); defines WG. */
+    MASKED_MSE_ROWS("losses.kc", "masked_mse_rows"),
+    /** Masked MSE final sums in one work-group; args (loss, den, err, mask, rows); defines WG. */
+    MASKED_MSE_REDUCE("losses.kc", "masked_mse_reduce"),
+    /** Masked MSE gradients; args (dpred, dtarget, dloss, den, pred, target, mask, rows, p); defines WG. */
+    MASKED_MSE_BACKWARD("losses.kc", "masked_mse_backward"),
+    /** One AdamW step in place; args (param, m, v, grad, n, lr, beta1, beta2, eps, decay, bc1, bc2). */
+    ADAMW_UPDATE("optim.kc", "adamw_update"),
+    /** One heavy-ball momentum step in place; args (param, buf, grad, n, lr, momentum, wd, gradScale). */
+    MOMENTUM_UPDATE("optim.kc", "momentum_update"),
+    // ---- end of ClRowOps kernels -----------------------------------------------------------
     /** c = alpha·op(a)·op(b) + beta·c, batched; see {@link SgemmTiling}. */
     SGEMM("sgemm.kc", "sgemm");
 
