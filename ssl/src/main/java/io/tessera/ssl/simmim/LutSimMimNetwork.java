@@ -71,8 +71,14 @@ public final class LutSimMimNetwork extends Module {
             if (n == 0) throw new IllegalArgumentException("poolVisible: sample " + i + " has no visible patch");
             inv[i] = 1 / n;
         }
-        Tensor scale = ops.tensor(inv, b, 1);
-        if (scale.dtype() != latent.dtype()) scale = ops.cast(scale, latent.dtype());
+        Tensor scale; // made in the latent's dtype directly: a device backend may hold no F64 tensors
+        if (latent.dtype() == io.tessera.tensor.DType.F64) {
+            scale = ops.tensor(inv, b, 1);
+        } else {
+            float[] f = new float[b];
+            for (int i = 0; i < b; i++) f[i] = (float) inv[i];
+            scale = ops.tensor(f, b, 1);
+        }
         Tensor sum = ops.sum(ops.mul(ops.slice(latent, 1, 1, l), ops.reshape(keep, b, l, 1)), false, 1); // (B, D)
         return ops.mul(sum, scale);
     }
