@@ -2,8 +2,8 @@
  * The CLBlast binding on a real OpenCL device (PoCL in CI) against a float64 reference: every
  * transpose combination at awkward sizes with offsets, padded leading dimensions, alpha and
  * beta; the strided-batched form with a shared operand (stride 0); the errors CLBlast reports
- * and the ones refused before the call; and loading failures. Skips when OpenCL or CLBlast is
- * missing.
+ * and the ones refused before the call; recovery after clearing CLBlast's cache; and loading
+ * failures. Skips when OpenCL or CLBlast is missing.
  */
 package io.tessera.gpu;
 
@@ -94,11 +94,22 @@ class ClBlastTest {
                     .hasMessageContaining("CLBlastInvalidLeadDimA")
                     .hasMessageContaining("(m, n, k) = (7, 5, 33)")
                     .hasMessageContaining("lda 32");
-            // A C buffer one row short of the product.
-            assertThatThrownBy(() -> clblast.sgemm(dev.queue(), false, false, 8, 5, 33, 1f, a.mem(), 0, 33, b.mem(), 0, 5, 0f, c.mem(), 0, 5))
-                    .isInstanceOf(NativeException.class)
-                    .hasMessageContaining("CLBlastInsufficientMemory");
+            // C's rows padded to 6 need 41 elements; the buffer holds 35.
+            assertThatThrownBy(() -> clblast.sgemm(dev.queue(), false, false, 7, 5, 33, 1f, a.mem(), 0, 33, b.mem(), 0, 5, 0f, c.mem(), 0, 6))
+                    .isInstanceOfSatisfying(NativeException.class, e -> assertThat(e.statusName()).isEqualTo("CLBlastInsufficientMemoryC"))
+                    .hasMessageContaining("ldc 6");
         }
+    }
+
+    @Test
+    void aClearedCacheIsRebuiltOnTheNextCall() {
+        OpenClDevice dev = OpenClFixture.device();
+        ClBlast clblast = blast();
+        Gemm first = new Gemm(false, false, 7, 33, 1, 1f, 0.5f, 0, 1, 0, 33, 0, 33, 31);
+        assertClose("sgemm " + first, first.runOnce(dev, clblast), first.reference(), 1e-4, 1e-4);
+        clblast.clearCache();
+        Gemm second = new Gemm(false, false, 7, 33, 1, 1f, 0.5f, 0, 1, 0, 33, 0, 33, 32);
+        assertClose("sgemm " + second + " after clearCache", second.runOnce(dev, clblast), second.reference(), 1e-4, 1e-4);
     }
 
     @Test
