@@ -41,11 +41,14 @@ public record DeviceSpec(Kind kind, int platform, int device) {
         throw new IllegalArgumentException("device '" + text + "': expected cpu, opencl, opencl:PLATFORM or opencl:PLATFORM:DEVICE");
     }
 
-    /** An execution context on this device; closing it releases the device. */
-    public ExecutionContext open(int threads, long seed) {
+    /** An execution context on this device (OpenCL matrix products on {@code matmul}); closing it releases the device. */
+    public ExecutionContext open(int threads, long seed, ClBackend.MatmulEngine matmul) {
+        if (kind == Kind.CPU && matmul != ClBackend.MatmulEngine.TILED) {
+            throw new IllegalArgumentException("--matmul " + matmul.name().toLowerCase(java.util.Locale.ROOT) + " applies to --device opencl; the CPU runs its own GEMM");
+        }
         return switch (kind) {
             case CPU -> ExecutionContext.cpu(threads, seed);
-            case OPENCL -> new ExecutionContext(ClBackend.open(OpenClDevice.Options.defaults().withDevice(platform, device)), seed);
+            case OPENCL -> new ExecutionContext(ClBackend.open(OpenClDevice.Options.defaults().withDevice(platform, device), matmul), seed);
         };
     }
 

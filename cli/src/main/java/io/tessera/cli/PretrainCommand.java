@@ -127,6 +127,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to train: " + DeviceSpec.HELP)
     DeviceSpec device;
 
+    @Option(names = "--matmul", defaultValue = "tiled", description = "OpenCL matrix products: tiled (our kernel) or clblast (the vendor BLAS; needs libclblast1). Default ${DEFAULT-VALUE}.")
+    io.tessera.gpu.ClBackend.MatmulEngine matmul;
+
     @Option(names = "--workers", defaultValue = "2", description = "Data-loading threads (default ${DEFAULT-VALUE}).")
     int workers;
 
@@ -160,7 +163,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (ExecutionContext ctx = device.open(t, seed)) {
+        try (ExecutionContext ctx = device.open(t, seed, matmul)) {
             Run run = run(ctx, System.err);
             Trainer.Result r = run.result();
             System.out.printf(Locale.ROOT, "%s: %d steps, final loss %.4f, %.1f images/s%n", run.method().name(), r.optimizerSteps(),
@@ -212,7 +215,8 @@ public final class PretrainCommand implements Callable<Integer> {
             Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null);
             if (resume != null) trainer.resume(resume);
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
-                    model, m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device());
+                    model, m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
+                    + (ctx.backend() instanceof io.tessera.gpu.ClBackend cl ? ", matmul " + cl.matmulEngine().name().toLowerCase(Locale.ROOT) : ""));
             Trainer.Result r = trainer.run();
             return new Run(m, cfg, r, ds, norm, dir);
         }

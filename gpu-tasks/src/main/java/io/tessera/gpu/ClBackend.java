@@ -20,6 +20,7 @@ import io.tessera.tensor.spi.UnaryOp;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -30,6 +31,13 @@ public final class ClBackend implements Backend {
     /** Memory counters of the caching allocator, in bytes. */
     public record MemoryStats(long liveBytes, long cachedBytes, long peakLiveBytes, long driverAllocations, long reuses) {
     }
+
+    /**
+     * Which code runs matrix products: the project's tiled kernel (sgemm.kc, portable) or
+     * CLBlast, the vendor BLAS for OpenCL, loaded through FFM. Chosen when the backend is opened,
+     * reported by {@link #matmulEngine()} and named in the kernel profile; never switched silently.
+     */
+    public enum MatmulEngine { TILED, CLBLAST }
 
     /** Kernel time summed over the launches of one kernel variant while profiling was on. */
     public record KernelTime(String kernel, long launches, long nanos) {
@@ -42,26 +50,54 @@ public final class ClBackend implements Backend {
     private final ClLauncher launcher;
     private final ClTensorOps tensorOps;
     private final ClRowOps rowOps;
+    private final MatmulEngine matmulEngine;
     private boolean closed;
 
-    private ClBackend(OpenClDevice device, boolean ownsDevice) {
+    private ClBackend(OpenClDevice device, boolean ownsDevice, MatmulEngine matmulEngine) {
         this.device = device;
         this.ownsDevice = ownsDevice;
+        this.matmulEngine = matmulEngine;
         this.tensorDevice = device.tensorDevice();
         this.allocator = new ClAllocator(device.cl(), device.context());
         this.launcher = new ClLauncher(device);
-        this.tensorOps = new ClTensorOps(launcher, this);
+        this.tensorOps = new ClTensorOps(launcher, this, matmulEngine == MatmulEngine.CLBLAST ? ClBlast.load(Optional.empty()) : null);
         this.rowOps = new ClRowOps(launcher, this);
     }
 
-    /** Opens the device {@code options} names and a backend on it; closing the backend closes the device. */
+    /** Opens the device {@code options} names and a backend on it with the tiled matmul; closing the backend closes the device. */
     public static ClBackend open(OpenClDevice.Options options) {
-        return new ClBackend(OpenClDevice.open(options), true);
+        return open(options, MatmulEngine.TILED);
     }
 
-    /** A backend on an already open device (the caller keeps ownership of the device). */
+    /**
+     * Opens the device {@code options} names and a backend on it whose matrix products run on
+     * {@code engine}; closing the backend closes the device.
+     *
+     * @throws GpuUnavailableException when the device or, for CLBLAST, the CLBlast library is missing
+     */
+    public static ClBackend open(OpenClDevice.Options options, MatmulEngine engine) {
+        OpenClDevice device = OpenClDevice.open(options);
+        try {
+            return new ClBackend(device, true, engine);
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /** A backend with the tiled matmul on an already open device (the caller keeps ownership of the device). */
     public static ClBackend on(OpenClDevice device) {
-        return new ClBackend(device, false);
+        return on(device, MatmulEngine.TILED);
+    }
+
+    /** A backend on an already open device whose matrix products run on {@code engine}. */
+    public static ClBackend on(OpenClDevice device, MatmulEngine engine) {
+        return new ClBackend(device, false, engine);
+    }
+
+    /** The code that runs matrix products on this backend. */
+    public MatmulEngine matmulEngine() {
+        return matmulEngine;
     }
 
     public OpenClDevice openClDevice() {

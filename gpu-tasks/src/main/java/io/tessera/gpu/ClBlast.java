@@ -127,18 +127,19 @@ public final class ClBlast {
      * and C. Dimensions must be positive.
      *
      * @param queue a cl_command_queue of the context the buffers belong to
+     * @param event NULL, or where to store the command's cl_event (the caller releases it)
      * @throws IllegalArgumentException when a dimension, leading dimension or offset is negative
      * @throws NativeException          when CLBlast refuses the call (e.g. CLBlastInvalidLeadDimA)
      */
     public void sgemm(MemorySegment queue, boolean transA, boolean transB, int m, int n, int k, float alpha,
                       MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
-                      float beta, MemorySegment c, long cOffset, int ldc) {
+                      float beta, MemorySegment c, long cOffset, int ldc, MemorySegment event) {
         nonNegative(m, n, k, lda, ldb, ldc, aOffset, bOffset, cOffset, 0, 0, 0, 1);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment q = arena.allocate(ADDRESS);
             q.set(ADDRESS, 0, queue);
             int st = (int) sgemm.invokeExact(LAYOUT_ROW_MAJOR, transpose(transA), transpose(transB), (long) m, (long) n, (long) k, alpha,
-                    a, aOffset, (long) lda, b, bOffset, (long) ldb, beta, c, cOffset, (long) ldc, q, MemorySegment.NULL);
+                    a, aOffset, (long) lda, b, bOffset, (long) ldb, beta, c, cOffset, (long) ldc, q, event);
             check(st, "CLBlastSgemm", shape(transA, transB, m, n, k, lda, ldb, ldc) + ", offsets " + aOffset + "/" + bOffset + "/" + cOffset
                     + ", alpha " + alpha + ", beta " + beta);
         } catch (Throwable t) {
@@ -158,14 +159,14 @@ public final class ClBlast {
     public void sgemmStridedBatched(MemorySegment queue, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                     MemorySegment a, long aOffset, int lda, long aStride,
                                     MemorySegment b, long bOffset, int ldb, long bStride,
-                                    float beta, MemorySegment c, long cOffset, int ldc, long cStride, int batch) {
+                                    float beta, MemorySegment c, long cOffset, int ldc, long cStride, int batch, MemorySegment event) {
         nonNegative(m, n, k, lda, ldb, ldc, aOffset, bOffset, cOffset, aStride, bStride, cStride, batch);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment q = arena.allocate(ADDRESS);
             q.set(ADDRESS, 0, queue);
             int st = (int) sgemmStridedBatched.invokeExact(LAYOUT_ROW_MAJOR, transpose(transA), transpose(transB), (long) m, (long) n, (long) k,
                     alpha, a, aOffset, (long) lda, aStride, b, bOffset, (long) ldb, bStride, beta, c, cOffset, (long) ldc, cStride,
-                    (long) batch, q, MemorySegment.NULL);
+                    (long) batch, q, event);
             check(st, "CLBlastSgemmStridedBatched", "batch " + batch + " of " + shape(transA, transB, m, n, k, lda, ldb, ldc)
                     + ", offsets " + aOffset + "/" + bOffset + "/" + cOffset + ", strides " + aStride + "/" + bStride + "/" + cStride
                     + ", alpha " + alpha + ", beta " + beta);

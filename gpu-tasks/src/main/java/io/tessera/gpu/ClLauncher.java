@@ -125,6 +125,27 @@ final class ClLauncher implements AutoCloseable {
         }
     }
 
+    /**
+     * Enqueues work that a library launches on this queue (a vendor BLAS call): {@code enqueue}
+     * receives NULL, or under profiling where to store the command's event, so the call is
+     * counted and timed under {@code name} like a kernel.
+     */
+    void external(String name, java.util.function.Consumer<MemorySegment> enqueue) {
+        launches++;
+        if (profiling) {
+            enqueue.accept(eventOut);
+            pendingNames.add(name);
+            pendingEvents.add(eventOut.get(ADDRESS, 0));
+        } else {
+            enqueue.accept(MemorySegment.NULL);
+        }
+    }
+
+    /** The device's command queue. */
+    MemorySegment queue() {
+        return queue;
+    }
+
     /** Turns per-launch timing on or off (off discards nothing already recorded). */
     void profiling(boolean on) {
         profiling = on;

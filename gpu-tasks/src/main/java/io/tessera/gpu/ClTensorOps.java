@@ -20,6 +20,7 @@ import io.tessera.tensor.cpu.RefMatmul;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.UnaryOp;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,11 +40,16 @@ final class ClTensorOps {
 
     private final ClLauncher launcher;
     private final ClBackend backend;
+    private final ClBlast blas;
 
-    /** {@code backend} allocates scratch buffers (released before a method returns). */
-    ClTensorOps(ClLauncher launcher, ClBackend backend) {
+    /**
+     * {@code backend} allocates scratch buffers (released before a method returns); {@code blas},
+     * when not null, runs the matrix products instead of sgemm.kc.
+     */
+    ClTensorOps(ClLauncher launcher, ClBackend backend, ClBlast blas) {
         this.launcher = launcher;
         this.backend = backend;
+        this.blas = blas;
     }
 
     // ---- copy -------------------------------------------------------------------------------
@@ -87,11 +93,38 @@ final class ClTensorOps {
             }
             return;
         }
+        int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
+        if (blas != null) {
+            vendorMatmul(c, a, b, transA, transB, alpha, beta, m, n, k, strideA, strideB, d.batch());
+            return;
+        }
         boolean big = m >= 64 && n >= 64 && backend.openClDevice().info().maxWorkGroupSize() >= 256;
         SgemmTiling tiling = big ? SgemmTiling.standard(transA, transB) : SgemmTiling.small(transA, transB);
-        int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
         launcher.launch(launcher.fn(Kernels.SGEMM, tiling.defines()), tiling.grid(m, n, d.batch()), c, a, b, m, n, k, strideA, strideB,
                 m * n, alpha, beta);
+    }
+
+    /**
+     * The same product through CLBlast (row-major; leading dimensions are the stored row lengths):
+     * one SGEMM for a single matrix, a strided batch otherwise (stride 0 shares an operand).
+     */
+    private void vendorMatmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta,
+                              int m, int n, int k, int strideA, int strideB, int batch) {
+        MemorySegment am = ((ClStorage) a.storage()).mem(), bm = ((ClStorage) b.storage()).mem(), cm = ((ClStorage) c.storage()).mem();
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        if (k == 0) { // CLBlast refuses an empty inner dimension: C = beta·C (not read when beta = 0)
+            if (beta == 0) backend.fill(c, 0);
+            else affine(c, c, beta, 0);
+            return;
+        }
+        if (batch == 1) {
+            launcher.external("CLBlastSgemm", ev -> blas.sgemm(launcher.queue(), transA, transB, m, n, k, (float) alpha, am, a.offset(), lda,
+                    bm, b.offset(), ldb, (float) beta, cm, c.offset(), n, ev));
+        } else {
+            launcher.external("CLBlastSgemmStridedBatched", ev -> blas.sgemmStridedBatched(launcher.queue(), transA, transB, m, n, k,
+                    (float) alpha, am, a.offset(), lda, strideA, bm, b.offset(), ldb, strideB, (float) beta, cm, c.offset(), n, (long) m * n,
+                    batch, ev));
+        }
     }
 
     // ---- elementwise ------------------------------------------------------------------------

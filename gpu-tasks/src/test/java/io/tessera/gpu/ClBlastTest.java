@@ -84,7 +84,7 @@ class ClBlastTest {
         OpenClDevice dev = OpenClFixture.device();
         ClBlast clblast = blast();
         try (DeviceArray a = dev.floats("a", 7 * 33); DeviceArray b = dev.floats("b", 33 * 5); DeviceArray c = dev.floats("c", 7 * 5)) {
-            assertThatThrownBy(() -> clblast.sgemm(dev.queue(), false, false, 7, 5, 33, 1f, a.mem(), 0, 32, b.mem(), 0, 5, 0f, c.mem(), 0, 5))
+            assertThatThrownBy(() -> clblast.sgemm(dev.queue(), false, false, 7, 5, 33, 1f, a.mem(), 0, 32, b.mem(), 0, 5, 0f, c.mem(), 0, 5, MemorySegment.NULL))
                     .isInstanceOfSatisfying(NativeException.class, e -> {
                         assertThat(e.runtime()).isEqualTo(ClBlast.RUNTIME);
                         assertThat(e.call()).isEqualTo("CLBlastSgemm");
@@ -95,7 +95,7 @@ class ClBlastTest {
                     .hasMessageContaining("(m, n, k) = (7, 5, 33)")
                     .hasMessageContaining("lda 32");
             // C's rows padded to 6 need 41 elements; the buffer holds 35.
-            assertThatThrownBy(() -> clblast.sgemm(dev.queue(), false, false, 7, 5, 33, 1f, a.mem(), 0, 33, b.mem(), 0, 5, 0f, c.mem(), 0, 6))
+            assertThatThrownBy(() -> clblast.sgemm(dev.queue(), false, false, 7, 5, 33, 1f, a.mem(), 0, 33, b.mem(), 0, 5, 0f, c.mem(), 0, 6, MemorySegment.NULL))
                     .isInstanceOfSatisfying(NativeException.class, e -> assertThat(e.statusName()).isEqualTo("CLBlastInsufficientMemoryC"))
                     .hasMessageContaining("ldc 6");
         }
@@ -116,15 +116,15 @@ class ClBlastTest {
     void negativeSizesAreRefusedBeforeReachingCLBlast() {
         ClBlast clblast = blast();
         MemorySegment none = MemorySegment.NULL;
-        assertThatThrownBy(() -> clblast.sgemm(none, false, false, -1, 4, 4, 1f, none, 0, 4, none, 0, 4, 0f, none, 0, 4))
+        assertThatThrownBy(() -> clblast.sgemm(none, false, false, -1, 4, 4, 1f, none, 0, 4, none, 0, 4, 0f, none, 0, 4, MemorySegment.NULL))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("(m, n, k) = (-1, 4, 4)");
         assertThatThrownBy(() -> clblast.sgemmStridedBatched(none, false, false, 4, 4, 4, 1f, none, 0, 4, -16, none, 0, 4, 0,
-                0f, none, 0, 4, 16, 2))
+                0f, none, 0, 4, 16, 2, MemorySegment.NULL))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("strides -16/0/16");
         assertThatThrownBy(() -> clblast.sgemmStridedBatched(none, false, false, 4, 4, 4, 1f, none, 0, 4, 16, none, 0, 4, 0,
-                0f, none, 0, 4, 16, 0))
+                0f, none, 0, 4, 16, 0, MemorySegment.NULL))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("batch 0");
     }
@@ -188,7 +188,7 @@ class ClBlastTest {
         /** Uploads A, B and C, runs CLBlast, and returns the whole C buffer. */
         float[] runOnce(OpenClDevice dev, ClBlast clblast) {
             try (DeviceArray da = upload(dev, "a", a); DeviceArray db = upload(dev, "b", b); DeviceArray dc = upload(dev, "c", c)) {
-                clblast.sgemm(dev.queue(), ta, tb, m, n, k, alpha, da.mem(), aOff, lda, db.mem(), bOff, ldb, beta, dc.mem(), cOff, ldc);
+                clblast.sgemm(dev.queue(), ta, tb, m, n, k, alpha, da.mem(), aOff, lda, db.mem(), bOff, ldb, beta, dc.mem(), cOff, ldc, MemorySegment.NULL);
                 return download(dev, dc);
             }
         }
@@ -239,7 +239,7 @@ class ClBlastTest {
         }
         try (DeviceArray da = upload(dev, "a", a); DeviceArray db = upload(dev, "b", b); DeviceArray dc = upload(dev, "c", c)) {
             clblast.sgemmStridedBatched(dev.queue(), ta, tb, m, n, k, alpha, da.mem(), aOff, lda, aStride, db.mem(), bOff, ldb, bStride,
-                    beta, dc.mem(), cOff, ldc, cStride, batch);
+                    beta, dc.mem(), cOff, ldc, cStride, batch, MemorySegment.NULL);
             assertClose("strided batch " + batch + " of " + (ta ? "A^T" : "A") + "·" + (tb ? "B^T" : "B") + " (m, n, k) = (" + m + ", "
                             + n + ", " + k + "), strides " + aStride + "/" + bStride + "/" + cStride,
                     download(dev, dc), want, 1e-4, 1e-4);

@@ -70,8 +70,24 @@ class OpenClPretrainTest {
     }
 
     @Test
+    void maeWithClblastMatchesTheCpu() throws IOException {
+        try {
+            io.tessera.gpu.ClBlast.load(java.util.Optional.empty());
+        } catch (GpuUnavailableException e) {
+            Assumptions.abort("CLBlast is not installed: " + e.getMessage());
+        }
+        Path out = dir.resolve("mae-clblast");
+        assertThat(Main.execute("pretrain", "--method", "mae", "--model", "micro16", "--epochs", "1", "--max-steps", "2", "--batch", "8",
+                "--workers", "1", "--device", "opencl", "--matmul", "clblast", "--out", out.toString())).isZero();
+        double lg = field(Files.readAllLines(out.resolve("metrics.jsonl")).get(0), "loss");
+        double lc = field(run("mae", "cpu").get(0), "loss");
+        assertThat(lg).isCloseTo(lc, within(2e-4 * Math.max(1, Math.abs(lc))));
+    }
+
+    @Test
     void aBadDeviceIsAOneLineError() {
         assertThat(Main.execute("pretrain", "--device", "opencl:99", "--max-steps", "1", "--out", dir.toString())).isNotZero();
         assertThat(Main.execute("pretrain", "--device", "tpu", "--out", dir.toString())).isNotZero();
+        assertThat(Main.execute("pretrain", "--device", "cpu", "--matmul", "clblast", "--max-steps", "1", "--out", dir.toString())).isNotZero();
     }
 }
