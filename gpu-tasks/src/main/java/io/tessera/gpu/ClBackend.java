@@ -21,6 +21,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -185,17 +186,13 @@ public final class ClBackend implements Backend {
 
     @Override
     public float[] readF32(Tensor src) {
-        ClStorage s = storage(src, "readF32");
-        int n = src.size();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment host = a.allocate(Math.max(1L, n) * 4L, 64);
-            if (n > 0) device.cl().enqueueReadBuffer(device.queue(), s.mem(), true, (long) src.offset() * 4, (long) n * 4, host, MemorySegment.NULL);
-            if (src.dtype() == DType.F32) return host.asSlice(0, (long) n * 4).toArray(JAVA_FLOAT);
-            int[] ints = host.asSlice(0, (long) n * 4).toArray(JAVA_INT);
-            float[] out = new float[n];
-            for (int i = 0; i < n; i++) out[i] = ints[i];
+        return readBack(src, "readF32", host -> {
+            if (src.dtype() == DType.F32) return host.toArray(JAVA_FLOAT);
+            int[] ints = host.toArray(JAVA_INT);
+            float[] out = new float[ints.length];
+            for (int i = 0; i < ints.length; i++) out[i] = ints[i];
             return out;
-        }
+        });
     }
 
     @Override
@@ -208,16 +205,23 @@ public final class ClBackend implements Backend {
 
     @Override
     public int[] readI32(Tensor src) {
-        ClStorage s = storage(src, "readI32");
-        int n = src.size();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment host = a.allocate(Math.max(1L, n) * 4L, 64);
-            if (n > 0) device.cl().enqueueReadBuffer(device.queue(), s.mem(), true, (long) src.offset() * 4, (long) n * 4, host, MemorySegment.NULL);
-            if (src.dtype() == DType.I32) return host.asSlice(0, (long) n * 4).toArray(JAVA_INT);
-            float[] f = host.asSlice(0, (long) n * 4).toArray(JAVA_FLOAT);
-            int[] out = new int[n];
-            for (int i = 0; i < n; i++) out[i] = (int) f[i];
+        return readBack(src, "readI32", host -> {
+            if (src.dtype() == DType.I32) return host.toArray(JAVA_INT);
+            float[] f = host.toArray(JAVA_FLOAT);
+            int[] out = new int[f.length];
+            for (int i = 0; i < f.length; i++) out[i] = (int) f[i];
             return out;
+        });
+    }
+
+    /** Copies the tensor's 4-byte elements to host memory (a blocking read: waits for the queue) and converts them there. */
+    private <T> T readBack(Tensor src, String op, Function<MemorySegment, T> convert) {
+        ClStorage s = storage(src, op);
+        long bytes = (long) src.size() * 4;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(Math.max(1L, bytes), 64).asSlice(0, bytes);
+            if (bytes > 0) device.cl().enqueueReadBuffer(device.queue(), s.mem(), true, (long) src.offset() * 4, bytes, host, MemorySegment.NULL);
+            return convert.apply(host);
         }
     }
 
@@ -249,6 +253,15 @@ public final class ClBackend implements Backend {
             throw new IllegalArgumentException(op + ": " + t.describe() + " is not on " + tensorDevice);
         }
         return s;
+    }
+
+    /** Throws unless every non-null tensor is F32: the kernels compute in F32. */
+    static void requireF32(String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && t.dtype() != DType.F32) {
+                throw new IllegalArgumentException(op + ": the OpenCL kernels compute in F32, got " + t.describe());
+            }
+        }
     }
 
     private void requireDeviceType(DType dtype, String op) {

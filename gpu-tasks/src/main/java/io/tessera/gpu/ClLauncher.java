@@ -116,12 +116,14 @@ final class ClLauncher implements AutoCloseable {
             }
         }
         launches++;
+        try {
+            cl.enqueueNDRangeKernel(queue, fn.kernel(), grid.global(), grid.local(), profiling ? eventOut : MemorySegment.NULL, fn.name());
+        } catch (NativeException e) { // the grid is named only on failure, not formatted on every launch
+            throw new NativeException(e.runtime(), e.call(), e.status(), e.statusName(), fn.name() + " " + grid);
+        }
         if (profiling) {
-            cl.enqueueNDRangeKernel(queue, fn.kernel(), grid.global(), grid.local(), eventOut, fn.name() + " " + grid);
             pendingNames.add(fn.name());
             pendingEvents.add(eventOut.get(ADDRESS, 0));
-        } else {
-            cl.enqueueNDRangeKernel(queue, fn.kernel(), grid.global(), grid.local(), MemorySegment.NULL, fn.name() + " " + grid);
         }
     }
 

@@ -50,7 +50,7 @@ final class ClRowOps {
 
     void softmax(Tensor y, Tensor x) {
         int d = rowLength("softmax", x);
-        f32("softmax", y, x);
+        ClBackend.requireF32("softmax", y, x);
         sameSize("softmax", y, "y", x, "x");
         if (x.size() == 0) return;
         int n = x.size() / d;
@@ -61,7 +61,7 @@ final class ClRowOps {
     void softmaxBackward(Tensor dx, Tensor dy, Tensor y) {
         if (dx == null) return;
         int d = rowLength("softmaxBackward", y);
-        f32("softmaxBackward", dx, dy, y);
+        ClBackend.requireF32("softmaxBackward", dx, dy, y);
         sameSize("softmaxBackward", dy, "dy", y, "y");
         sameSize("softmaxBackward", dx, "dx", y, "y");
         if (y.size() == 0) return;
@@ -78,7 +78,7 @@ final class ClRowOps {
      */
     void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps) {
         int d = rowLength("layerNorm", x);
-        f32("layerNorm", y, mean, rstd, x, w, b);
+        ClBackend.requireF32("layerNorm", y, mean, rstd, x, w, b);
         sameSize("layerNorm", y, "y", x, "x");
         if (x.size() == 0) return;
         int n = x.size() / d;
@@ -110,7 +110,7 @@ final class ClRowOps {
      */
     void layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
         int d = rowLength("layerNormBackward", x);
-        f32("layerNormBackward", dx, dw, db, dy, x, w, mean, rstd);
+        ClBackend.requireF32("layerNormBackward", dx, dw, db, dy, x, w, mean, rstd);
         sameSize("layerNormBackward", dy, "dy", x, "x");
         sameSize("layerNormBackward", dx, "dx", x, "x");
         if (x.size() == 0) return;
@@ -142,7 +142,7 @@ final class ClRowOps {
                         double momentum, double eps) {
         int[] nc = nc("batchNormTrain", x);
         int n = nc[0], c = nc[1];
-        f32("batchNormTrain", y, mean, rstd, runningMean, runningVar, x, w, b);
+        ClBackend.requireF32("batchNormTrain", y, mean, rstd, runningMean, runningVar, x, w, b);
         sameSize("batchNormTrain", y, "y", x, "x");
         channels("batchNormTrain", x, c, mean, rstd, runningMean, runningVar, w, b);
         if (x.size() == 0) return;
@@ -156,7 +156,7 @@ final class ClRowOps {
         int n = nc[0], c = nc[1];
         require("batchNormEval", runningMean, "runningMean");
         require("batchNormEval", runningVar, "runningVar");
-        f32("batchNormEval", y, x, runningMean, runningVar, w, b);
+        ClBackend.requireF32("batchNormEval", y, x, runningMean, runningVar, w, b);
         sameSize("batchNormEval", y, "y", x, "x");
         channels("batchNormEval", x, c, runningMean, runningVar, w, b);
         if (x.size() == 0) return;
@@ -170,7 +170,7 @@ final class ClRowOps {
         int n = nc[0], c = nc[1];
         require("batchNormBackward", mean, "mean");
         require("batchNormBackward", rstd, "rstd");
-        f32("batchNormBackward", dx, dw, db, dy, x, w, mean, rstd);
+        ClBackend.requireF32("batchNormBackward", dx, dw, db, dy, x, w, mean, rstd);
         sameSize("batchNormBackward", dy, "dy", x, "x");
         sameSize("batchNormBackward", dx, "dx", x, "x");
         channels("batchNormBackward", x, c, dw, db, w, mean, rstd);
@@ -186,7 +186,7 @@ final class ClRowOps {
         int n = nc[0], c = nc[1];
         require("batchNormEvalBackward", runningMean, "runningMean");
         require("batchNormEvalBackward", runningVar, "runningVar");
-        f32("batchNormEvalBackward", dx, dw, db, dy, x, runningMean, runningVar, w);
+        ClBackend.requireF32("batchNormEvalBackward", dx, dw, db, dy, x, runningMean, runningVar, w);
         sameSize("batchNormEvalBackward", dy, "dy", x, "x");
         sameSize("batchNormEvalBackward", dx, "dx", x, "x");
         channels("batchNormEvalBackward", x, c, dw, db, runningMean, runningVar, w);
@@ -199,7 +199,7 @@ final class ClRowOps {
 
     void l2Normalize(Tensor y, Tensor norm, Tensor x, double eps) {
         int d = rowLength("l2Normalize", x);
-        f32("l2Normalize", y, norm, x);
+        ClBackend.requireF32("l2Normalize", y, norm, x);
         sameSize("l2Normalize", y, "y", x, "x");
         if (x.size() == 0) return;
         int n = x.size() / d;
@@ -214,7 +214,7 @@ final class ClRowOps {
         if (dx == null) return;
         int d = rowLength("l2NormalizeBackward", x);
         require("l2NormalizeBackward", norm, "norm");
-        f32("l2NormalizeBackward", dx, dy, x, y, norm);
+        ClBackend.requireF32("l2NormalizeBackward", dx, dy, x, y, norm);
         sameSize("l2NormalizeBackward", dy, "dy", x, "x");
         sameSize("l2NormalizeBackward", y, "y", x, "x");
         sameSize("l2NormalizeBackward", dx, "dx", x, "x");
@@ -234,7 +234,7 @@ final class ClRowOps {
         require("attention", probs, "probs");
         int[] z = attentionSizes("attention", q, k, v, probs);
         int heads = z[0], t = z[1], s = z[2], dh = z[3];
-        f32("attention", out, probs, q, k, v);
+        ClBackend.requireF32("attention", out, probs, q, k, v);
         sameSize("attention", out, "out", q, "q");
         if (heads * t == 0) return;
         if (s == 0) {
@@ -253,7 +253,7 @@ final class ClRowOps {
         require("attentionBackward", probs, "probs");
         int[] z = attentionSizes("attentionBackward", q, k, v, probs);
         int heads = z[0], t = z[1], s = z[2], dh = z[3];
-        f32("attentionBackward", dq, dk, dv, dout, q, k, v, probs);
+        ClBackend.requireF32("attentionBackward", dq, dk, dv, dout, q, k, v, probs);
         sameSize("attentionBackward", dout, "dout", q, "q");
         sameSize("attentionBackward", dq, "dq", q, "q");
         sameSize("attentionBackward", dk, "dk", k, "k");
@@ -281,7 +281,7 @@ final class ClRowOps {
     void crossEntropy(Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing) {
         int[] z = crossEntropySizes("crossEntropy", logits, labels);
         int n = z[0], v = z[1];
-        f32("crossEntropy", losses, probs, logits);
+        ClBackend.requireF32("crossEntropy", losses, probs, logits);
         require("crossEntropy", losses, "losses");
         if (losses.size() != n) {
             throw new IllegalArgumentException("crossEntropy: losses " + losses.describe() + " must have " + n + " elements for logits " + logits.describe());
@@ -298,7 +298,7 @@ final class ClRowOps {
         if (dlogits == null) return;
         int[] z = crossEntropySizes("crossEntropyBackward", probs, labels);
         int n = z[0], v = z[1];
-        f32("crossEntropyBackward", dlogits, dlosses, probs);
+        ClBackend.requireF32("crossEntropyBackward", dlogits, dlosses, probs);
         sameSize("crossEntropyBackward", dlogits, "dlogits", probs, "probs");
         if (dlosses.size() != n) {
             throw new IllegalArgumentException("crossEntropyBackward: dlosses " + dlosses.describe() + " must have " + n + " elements for probs " + probs.describe());
@@ -318,7 +318,7 @@ final class ClRowOps {
         int[] z = maskedMseSizes("maskedMse", pred, target, mask);
         int rows = z[0], p = z[1];
         require("maskedMse", loss, "loss");
-        f32("maskedMse", loss, pred, target, mask);
+        ClBackend.requireF32("maskedMse", loss, pred, target, mask);
         if (loss.size() != 1) throw new IllegalArgumentException("maskedMse: loss " + loss.describe() + " must have one element");
         Tensor err = scratch(Math.max(rows, 1));
         Tensor den = scratch(1);
@@ -352,7 +352,7 @@ final class ClRowOps {
         int[] z = maskedMseSizes("maskedMseBackward", pred, target, mask);
         int rows = z[0], p = z[1];
         require("maskedMseBackward", dloss, "dloss");
-        f32("maskedMseBackward", dpred, dtarget, dloss, pred, target, mask);
+        ClBackend.requireF32("maskedMseBackward", dpred, dtarget, dloss, pred, target, mask);
         if (dloss.size() != 1) throw new IllegalArgumentException("maskedMseBackward: dloss " + dloss.describe() + " must have one element");
         sameSize("maskedMseBackward", dpred, "dpred", pred, "pred");
         sameSize("maskedMseBackward", dtarget, "dtarget", target, "target");
@@ -370,7 +370,7 @@ final class ClRowOps {
     /** AdamW in place; the bias corrections 1 − βᵗ and the decay factor 1 − lr·wd are computed here in double. */
     void adamwUpdate(Tensor param, Tensor m, Tensor v, Tensor grad, double lr, double beta1, double beta2, double eps, double weightDecay,
                      long step) {
-        f32("adamwUpdate", param, m, v, grad);
+        ClBackend.requireF32("adamwUpdate", param, m, v, grad);
         matchParam("adamwUpdate", param, m, v, grad);
         if (step < 1) throw new IllegalArgumentException("adamwUpdate: step must be ≥ 1, got " + step);
         int n = param.size();
@@ -382,7 +382,7 @@ final class ClRowOps {
     }
 
     void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay, double gradScale) {
-        f32("momentumUpdate", param, buf, grad);
+        ClBackend.requireF32("momentumUpdate", param, buf, grad);
         matchParam("momentumUpdate", param, buf, grad);
         int n = param.size();
         if (n == 0) return;
@@ -452,14 +452,6 @@ final class ClRowOps {
     }
 
     // ---- argument checks -------------------------------------------------------------------
-
-    private static void f32(String op, Tensor... tensors) {
-        for (Tensor t : tensors) {
-            if (t != null && t.dtype() != DType.F32) {
-                throw new IllegalArgumentException(op + ": the OpenCL backend computes in F32, got " + t.describe());
-            }
-        }
-    }
 
     private static void require(String op, Tensor t, String name) {
         if (t == null) throw new IllegalArgumentException(op + ": " + name + " must not be null");

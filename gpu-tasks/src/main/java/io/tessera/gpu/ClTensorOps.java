@@ -78,7 +78,7 @@ final class ClTensorOps {
      */
     void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
         RefMatmul.Dims d = RefMatmul.Dims.of("matmul", c, a, b, transA, transB);
-        requireF32("matmul", c, a, b);
+        ClBackend.requireF32("matmul", c, a, b);
         int m = d.m(), n = d.n(), k = d.k();
         if (d.batch() == 0 || m == 0 || n == 0) return;
         if (overlaps(c, a) || overlaps(c, b)) {
@@ -131,7 +131,7 @@ final class ClTensorOps {
 
     /** out = f(x); out may alias x. */
     void unary(UnaryOp op, Tensor out, Tensor x) {
-        requireF32("unary " + op, out, x);
+        ClBackend.requireF32("unary " + op, out, x);
         sameSize("unary " + op, out, x);
         int n = out.size();
         if (n > 0) launcher.launch(launcher.fn(Kernels.UNARY_FORWARD, Defines.none()), cover(n), out, x, n, op.ordinal());
@@ -146,7 +146,7 @@ final class ClTensorOps {
         if (used == null) {
             throw new IllegalArgumentException(name + ": needs " + (op.backwardUsesOutput() ? "the output y" : "the input x") + ", got null");
         }
-        requireF32(name, dx, dy, used);
+        ClBackend.requireF32(name, dx, dy, used);
         sameSize(name, dx, dy);
         sameSize(name, dx, used);
         int n = dx.size();
@@ -159,7 +159,7 @@ final class ClTensorOps {
     /** out = a ∘ b with a and b broadcast to out's shape; out may alias an operand of out's shape. */
     void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
         String name = "binary " + op;
-        requireF32(name, out, a, b);
+        ClBackend.requireF32(name, out, a, b);
         Shape s = out.shape();
         StridedIndex space = StridedIndex.of(s.dims(), StridedIndex.contiguous(s.dims()), StridedIndex.broadcast(name, s, a.shape()),
                 StridedIndex.broadcast(name, s, b.shape()));
@@ -184,7 +184,7 @@ final class ClTensorOps {
     void binaryBackward(BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b) {
         if (da == null && db == null) return;
         String name = "binaryBackward " + op;
-        requireF32(name, da, db, dy, a, b);
+        ClBackend.requireF32(name, da, db, dy, a, b);
         if (da != null) sameSize(name, da, a);
         if (db != null) sameSize(name, db, b);
         Shape s = dy.shape();
@@ -223,7 +223,7 @@ final class ClTensorOps {
 
     /** out = alpha·x + beta; out may alias x. */
     void affine(Tensor out, Tensor x, double alpha, double beta) {
-        requireF32("affine", out, x);
+        ClBackend.requireF32("affine", out, x);
         sameSize("affine", out, x);
         int n = out.size();
         if (n > 0) launcher.launch(launcher.fn(Kernels.AFFINE_FORWARD, Defines.none()), cover(n), out, x, n, alpha, beta);
@@ -232,7 +232,7 @@ final class ClTensorOps {
     /** dst += alpha·src (a null dst does nothing); dst may alias src. */
     void accumulate(Tensor dst, Tensor src, double alpha) {
         if (dst == null) return;
-        requireF32("accumulate", dst, src);
+        ClBackend.requireF32("accumulate", dst, src);
         sameSize("accumulate", dst, src);
         int n = dst.size();
         if (n > 0) launcher.launch(launcher.fn(Kernels.ACCUMULATE, Defines.none()), cover(n), dst, src, n, alpha);
@@ -246,7 +246,7 @@ final class ClTensorOps {
      * are split into chunks whose partial sums a second launch adds up.
      */
     void sumTo(Tensor out, Tensor x, double alpha, boolean accumulate) {
-        requireF32("sumTo", out, x);
+        ClBackend.requireF32("sumTo", out, x);
         int[] xd = x.shape().dims();
         int[] outStrides = StridedIndex.broadcast("sumTo", x.shape(), out.shape());
         if (out.size() == 0) return;
@@ -326,7 +326,7 @@ final class ClTensorOps {
 
     /** out[a, c] = max over l of x[a, l, c]. */
     void maxAlong(Tensor out, Tensor x, int outer, int len, int inner) {
-        requireF32("maxAlong", out, x);
+        ClBackend.requireF32("maxAlong", out, x);
         if (outer < 0 || len < 0 || inner < 0 || (long) outer * len * inner != x.size() || (long) outer * inner != out.size()) {
             throw new IllegalArgumentException("maxAlong: x " + x.describe() + " viewed as (" + outer + ", " + len + ", " + inner + ") into out "
                     + out.describe() + ": expected x of outer·len·inner and out of outer·inner elements");
@@ -460,14 +460,6 @@ final class ClTensorOps {
     /** True when both tensors use the same storage and their element ranges intersect. */
     private static boolean overlaps(Tensor p, Tensor q) {
         return p.storage() == q.storage() && p.offset() < q.offset() + q.size() && q.offset() < p.offset() + p.size();
-    }
-
-    private static void requireF32(String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t != null && t.dtype() != DType.F32) {
-                throw new IllegalArgumentException(op + ": the OpenCL kernels take F32 tensors here, got " + t.describe());
-            }
-        }
     }
 
     private static void sameSize(String op, Tensor p, Tensor q) {
