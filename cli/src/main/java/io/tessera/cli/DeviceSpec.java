@@ -1,6 +1,8 @@
 package io.tessera.cli;
 
 import io.tessera.gpu.ClBackend;
+import io.tessera.gpu.CudaBackend;
+import io.tessera.gpu.CudaDevice;
 import io.tessera.gpu.OpenClDevice;
 import io.tessera.tensor.ExecutionContext;
 import picocli.CommandLine.ITypeConverter;
@@ -8,25 +10,34 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * Where a command runs, as given by {@code --device}: {@code cpu} (the Vector API backend on
- * {@code --threads} threads) or {@code opencl[:PLATFORM[:DEVICE]]} (the OpenCL backend on that
- * device, first platform and device by default; {@code tessera devices} lists them). The same
- * model, method and trainer code runs on either; nothing falls back silently.
+ * {@code --threads} threads), {@code opencl[:PLATFORM[:DEVICE]]} (the OpenCL backend on that
+ * device, first platform and device by default) or {@code cuda[:DEVICE]} (the CUDA backend;
+ * {@code tessera devices} lists them all). The same model, method and trainer code runs on each;
+ * nothing falls back silently.
  *
- * @param kind     cpu or opencl
- * @param platform OpenCL platform index
- * @param device   OpenCL device index within the platform
+ * @param kind     cpu, opencl or cuda
+ * @param platform OpenCL platform index (0 for CUDA)
+ * @param device   OpenCL device index within the platform, or the CUDA device ordinal
  */
 public record DeviceSpec(Kind kind, int platform, int device) {
     /** Backend families selectable on the command line. */
-    public enum Kind { CPU, OPENCL }
+    public enum Kind { CPU, OPENCL, CUDA }
 
-    public static final String HELP = "cpu (default) or opencl[:PLATFORM[:DEVICE]] (see `tessera devices`).";
+    /**
+     * The code that runs matrix products on a GPU, as given by {@code --matmul}: our tiled kernel
+     * (any GPU), CLBlast (OpenCL), cuBLAS in FP32 or cuBLAS with TF32 tensor cores (CUDA).
+     */
+    public enum Matmul { TILED, CLBLAST, CUBLAS, CUBLAS_TF32 }
+
+    public static final String HELP = "cpu (default), opencl[:PLATFORM[:DEVICE]] or cuda[:DEVICE] (see `tessera devices`).";
+    public static final String MATMUL_HELP = "GPU matrix products: tiled (our kernel, default), clblast (OpenCL; needs libclblast1), "
+            + "cublas (CUDA, FP32) or cublas_tf32 (CUDA, TF32 tensor cores).";
 
     public static DeviceSpec cpu() {
         return new DeviceSpec(Kind.CPU, 0, 0);
     }
 
-    /** Parses cpu, opencl, opencl:P or opencl:P:D. */
+    /** Parses cpu, opencl, opencl:P, opencl:P:D, cuda or cuda:D. */
     public static DeviceSpec parse(String text) {
         String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split(":", -1);
         try {
@@ -35,26 +46,51 @@ public record DeviceSpec(Kind kind, int platform, int device) {
                 int p = parts.length > 1 ? Integer.parseInt(parts[1]) : 0, d = parts.length > 2 ? Integer.parseInt(parts[2]) : 0;
                 if (p >= 0 && d >= 0) return new DeviceSpec(Kind.OPENCL, p, d);
             }
+            if (parts[0].equals("cuda") && parts.length <= 2) {
+                int d = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+                if (d >= 0) return new DeviceSpec(Kind.CUDA, 0, d);
+            }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("device '" + text + "': expected cpu, opencl, opencl:PLATFORM or opencl:PLATFORM:DEVICE");
+        throw new IllegalArgumentException("device '" + text + "': expected cpu, opencl, opencl:PLATFORM, opencl:PLATFORM:DEVICE, cuda or cuda:DEVICE");
     }
 
-    /** An execution context on this device (OpenCL matrix products on {@code matmul}); closing it releases the device. */
-    public ExecutionContext open(int threads, long seed, ClBackend.MatmulEngine matmul) {
-        if (kind == Kind.CPU && matmul != ClBackend.MatmulEngine.TILED) {
-            throw new IllegalArgumentException("--matmul " + matmul.name().toLowerCase(java.util.Locale.ROOT) + " applies to --device opencl; the CPU runs its own GEMM");
-        }
+    /** An execution context on this device with matrix products on {@code matmul}; closing it releases the device. */
+    public ExecutionContext open(int threads, long seed, Matmul matmul) {
+        String engine = matmul.name().toLowerCase(java.util.Locale.ROOT);
         return switch (kind) {
-            case CPU -> ExecutionContext.cpu(threads, seed);
-            case OPENCL -> new ExecutionContext(ClBackend.open(OpenClDevice.Options.defaults().withDevice(platform, device), matmul), seed);
+            case CPU -> {
+                if (matmul != Matmul.TILED) throw new IllegalArgumentException("--matmul " + engine + " applies to a GPU device; the CPU runs its own GEMM");
+                yield ExecutionContext.cpu(threads, seed);
+            }
+            case OPENCL -> {
+                ClBackend.MatmulEngine e = switch (matmul) {
+                    case TILED -> ClBackend.MatmulEngine.TILED;
+                    case CLBLAST -> ClBackend.MatmulEngine.CLBLAST;
+                    default -> throw new IllegalArgumentException("--matmul " + engine + " runs on CUDA devices; OpenCL takes tiled or clblast");
+                };
+                yield new ExecutionContext(ClBackend.open(OpenClDevice.Options.defaults().withDevice(platform, device), e), seed);
+            }
+            case CUDA -> {
+                CudaBackend.MatmulEngine e = switch (matmul) {
+                    case TILED -> CudaBackend.MatmulEngine.TILED;
+                    case CUBLAS -> CudaBackend.MatmulEngine.CUBLAS;
+                    case CUBLAS_TF32 -> CudaBackend.MatmulEngine.CUBLAS_TF32;
+                    case CLBLAST -> throw new IllegalArgumentException("--matmul clblast runs on OpenCL devices; CUDA takes tiled, cublas or cublas_tf32");
+                };
+                yield new ExecutionContext(CudaBackend.open(CudaDevice.Options.defaults().withDevice(device), e), seed);
+            }
         };
     }
 
     @Override
     public String toString() {
-        return kind == Kind.CPU ? "cpu" : "opencl:" + platform + ":" + device;
+        return switch (kind) {
+            case CPU -> "cpu";
+            case OPENCL -> "opencl:" + platform + ":" + device;
+            case CUDA -> "cuda:" + device;
+        };
     }
 
     /** picocli converter with the parse error as the message. */

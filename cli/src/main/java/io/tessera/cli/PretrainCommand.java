@@ -127,8 +127,8 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to train: " + DeviceSpec.HELP)
     DeviceSpec device;
 
-    @Option(names = "--matmul", defaultValue = "tiled", description = "OpenCL matrix products: tiled (our kernel) or clblast (the vendor BLAS; needs libclblast1). Default ${DEFAULT-VALUE}.")
-    io.tessera.gpu.ClBackend.MatmulEngine matmul;
+    @Option(names = "--matmul", defaultValue = "tiled", description = DeviceSpec.MATMUL_HELP)
+    DeviceSpec.Matmul matmul;
 
     @Option(names = "--workers", defaultValue = "2", description = "Data-loading threads (default ${DEFAULT-VALUE}).")
     int workers;
@@ -216,9 +216,18 @@ public final class PretrainCommand implements Callable<Integer> {
             if (resume != null) trainer.resume(resume);
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
                     model, m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
-                    + (ctx.backend() instanceof io.tessera.gpu.ClBackend cl ? ", matmul " + cl.matmulEngine().name().toLowerCase(Locale.ROOT) : ""));
+                    + matmulName(ctx.backend()));
             Trainer.Result r = trainer.run();
             return new Run(m, cfg, r, ds, norm, dir);
         }
+    }
+
+    /** ", matmul ENGINE" for a GPU backend, nothing on the CPU. */
+    private static String matmulName(io.tessera.tensor.spi.Backend backend) {
+        return switch (backend) {
+            case io.tessera.gpu.ClBackend cl -> ", matmul " + cl.matmulEngine().name().toLowerCase(Locale.ROOT);
+            case io.tessera.gpu.CudaBackend cu -> ", matmul " + cu.matmulEngine().name().toLowerCase(Locale.ROOT);
+            default -> "";
+        };
     }
 }

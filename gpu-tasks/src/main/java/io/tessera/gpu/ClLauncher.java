@@ -23,11 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** Builds, binds and enqueues the backend's kernels. Not thread-safe. */
-final class ClLauncher implements AutoCloseable {
-
-    /** A built kernel function ready to launch. */
-    record Fn(String name, MemorySegment kernel) {
-    }
+final class ClLauncher implements Launcher {
 
     private record Key(String file, String function, Defines defines) {
     }
@@ -51,13 +47,8 @@ final class ClLauncher implements AutoCloseable {
         this.queue = device.queue();
     }
 
-    /** The kernel of catalog entry {@code entry} built with {@code defines}. */
-    Fn fn(Kernels entry, Defines defines) {
-        return fn(entry.source(), entry.function(), defines);
-    }
-
-    /** The kernel {@code function} of {@code source} built with {@code defines}. */
-    Fn fn(KernelSource source, String function, Defines defines) {
+    @Override
+    public Fn fn(KernelSource source, String function, Defines defines) {
         Key key = new Key(source.file(), function, defines);
         Fn f = kernels.get(key);
         if (f == null) {
@@ -68,56 +59,52 @@ final class ClLauncher implements AutoCloseable {
         return f;
     }
 
-    /** The largest work-group size {@code fn} can be launched with on this device. */
-    long maxGroupSize(Fn fn) {
-        return cl.kernelWorkGroupSize(fn.kernel(), device.deviceId());
+    @Override
+    public long maxGroupSize(Fn fn) {
+        return cl.kernelWorkGroupSize(fn.handle(), device.deviceId());
     }
 
-    /**
-     * Binds {@code args} in order and enqueues {@code fn} over {@code grid}. Arguments: a
-     * {@link Tensor} (on this backend) or null binds two kernel arguments, buffer and int element
-     * offset; Integer binds an int; Float or Double binds a float; Long binds a 64-bit long.
-     */
-    void launch(Fn fn, Grid grid, Object... args) {
+    @Override
+    public void launch(Fn fn, Grid grid, Object... args) {
         int index = 0;
         for (Object a : args) {
             switch (a) {
                 case null -> {
-                    cl.setKernelArg(fn.kernel(), index++, ADDRESS.byteSize(), MemorySegment.NULL, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, ADDRESS.byteSize(), MemorySegment.NULL, fn.name());
                     value.set(JAVA_INT, 0, 0);
-                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, 4, value, fn.name());
                 }
                 case Tensor t -> {
-                    if (!(t.storage() instanceof ClStorage s)) {
+                    if (!(t.storage() instanceof GpuStorage s)) {
                         throw new IllegalArgumentException(fn.name() + ": argument " + t.describe() + " is not on " + device.info().name());
                     }
                     value.set(ADDRESS, 0, s.mem());
-                    cl.setKernelArg(fn.kernel(), index++, ADDRESS.byteSize(), value, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, ADDRESS.byteSize(), value, fn.name());
                     value.set(JAVA_INT, 0, t.offset());
-                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, 4, value, fn.name());
                 }
                 case Integer i -> {
                     value.set(JAVA_INT, 0, i);
-                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, 4, value, fn.name());
                 }
                 case Float f -> {
                     value.set(JAVA_FLOAT, 0, f);
-                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, 4, value, fn.name());
                 }
                 case Double d -> {
                     value.set(JAVA_FLOAT, 0, d.floatValue());
-                    cl.setKernelArg(fn.kernel(), index++, 4, value, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, 4, value, fn.name());
                 }
                 case Long l -> {
                     value.set(JAVA_LONG, 0, l);
-                    cl.setKernelArg(fn.kernel(), index++, 8, value, fn.name());
+                    cl.setKernelArg(fn.handle(), index++, 8, value, fn.name());
                 }
                 default -> throw new IllegalArgumentException(fn.name() + ": unsupported kernel argument " + a.getClass().getSimpleName());
             }
         }
         launches++;
         try {
-            cl.enqueueNDRangeKernel(queue, fn.kernel(), grid.global(), grid.local(), profiling ? eventOut : MemorySegment.NULL, fn.name());
+            cl.enqueueNDRangeKernel(queue, fn.handle(), grid.global(), grid.local(), profiling ? eventOut : MemorySegment.NULL, fn.name());
         } catch (NativeException e) { // the grid is named only on failure, not formatted on every launch
             throw new NativeException(e.runtime(), e.call(), e.status(), e.statusName(), fn.name() + " " + grid);
         }
@@ -127,12 +114,8 @@ final class ClLauncher implements AutoCloseable {
         }
     }
 
-    /**
-     * Enqueues work that a library launches on this queue (a vendor BLAS call): {@code enqueue}
-     * receives NULL, or under profiling where to store the command's event, so the call is
-     * counted and timed under {@code name} like a kernel.
-     */
-    void external(String name, java.util.function.Consumer<MemorySegment> enqueue) {
+    @Override
+    public void external(String name, java.util.function.Consumer<MemorySegment> enqueue) {
         launches++;
         if (profiling) {
             enqueue.accept(eventOut);
@@ -148,13 +131,13 @@ final class ClLauncher implements AutoCloseable {
         return queue;
     }
 
-    /** Turns per-launch timing on or off (off discards nothing already recorded). */
-    void profiling(boolean on) {
+    @Override
+    public void profiling(boolean on) {
         profiling = on;
     }
 
-    /** Waits for the queue and returns the kernel time summed per kernel since the last call. */
-    List<ClBackend.KernelTime> drainProfile() {
+    @Override
+    public List<GpuBackend.KernelTime> drainProfile() {
         cl.finish(queue);
         for (int i = 0; i < pendingEvents.size(); i++) {
             MemorySegment e = pendingEvents.get(i);
@@ -166,19 +149,19 @@ final class ClLauncher implements AutoCloseable {
         }
         pendingEvents.clear();
         pendingNames.clear();
-        List<ClBackend.KernelTime> out = new ArrayList<>();
-        times.forEach((k, t) -> out.add(new ClBackend.KernelTime(k, t[0], t[1])));
+        List<GpuBackend.KernelTime> out = new ArrayList<>();
+        times.forEach((k, t) -> out.add(new GpuBackend.KernelTime(k, t[0], t[1])));
         times.clear();
         return out;
     }
 
-    /** Launches enqueued since the launcher was made. */
-    long launches() {
+    @Override
+    public long launches() {
         return launches;
     }
 
-    /** Blocks until every enqueued command has finished. */
-    void finish() {
+    @Override
+    public void finish() {
         cl.finish(queue);
     }
 
@@ -186,7 +169,7 @@ final class ClLauncher implements AutoCloseable {
     public void close() {
         for (MemorySegment e : pendingEvents) cl.releaseEvent(e);
         pendingEvents.clear();
-        for (Fn f : kernels.values()) cl.releaseKernel(f.kernel());
+        for (Fn f : kernels.values()) cl.releaseKernel(f.handle());
         kernels.clear();
         arena.close();
     }

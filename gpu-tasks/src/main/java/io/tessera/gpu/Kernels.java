@@ -51,7 +51,7 @@ public enum Kernels {
     SOFTMAX_FORWARD("softmax.kc", "softmax_forward"),
     /** LayerNorm forward over rows of (N, D); args (y, mean, rstd, x, [w, b,] n, d, eps); defines WG, AFFINE. */
     LAYERNORM_FORWARD("layernorm.kc", "layernorm_forward"),
-    // ---- row ops, normalisations, attention, losses, optimizer updates (ClRowOps) ----------
+    // ---- row ops, normalisations, attention, losses, optimizer updates (GpuRowOps) ---------
     /** dx += y ⊙ (dy − Σ dy ⊙ y) over rows of (N, D); args (dx, dy, y, n, d); defines WG. */
     SOFTMAX_BACKWARD("softmax.kc", "softmax_backward"),
     /** LayerNorm dx per row; args (dx, dy, x, [w,] mean, rstd, n, d); defines WG, AFFINE. */
@@ -92,9 +92,11 @@ public enum Kernels {
     ADAMW_UPDATE("optim.kc", "adamw_update"),
     /** One heavy-ball momentum step in place; args (param, buf, grad, n, lr, momentum, wd, gradScale). */
     MOMENTUM_UPDATE("optim.kc", "momentum_update"),
-    // ---- end of ClRowOps kernels -----------------------------------------------------------
+    // ---- end of GpuRowOps kernels ---------------------------------------------------------
     /** c = alpha·op(a)·op(b) + beta·c, batched; see {@link SgemmTiling}. */
-    SGEMM("sgemm.kc", "sgemm");
+    SGEMM("sgemm.kc", "sgemm"),
+    /** The same product for M, N ≥ 128 on 256-item groups: 128 x 128 tiles, 8 x 8 per work-item; defines TRANS_A, TRANS_B. */
+    SGEMM_LARGE("sgemm_large.kc", "sgemm_large");
 
     private static final ConcurrentMap<String, KernelSource> SOURCES = new ConcurrentHashMap<>();
 

@@ -1,7 +1,8 @@
 /*
  * Finds a runtime's shared library at run time: by soname through the system loader first,
  * then in the places vendors usually install it, or only at an explicit path when one is given.
- * Nothing here reads environment variables; the override comes from the caller's options.
+ * The override comes from the caller's options; the one environment variable read is CUDA_HOME,
+ * as one of the places a CUDA toolkit usually is.
  */
 package io.tessera.gpu;
 
@@ -31,6 +32,47 @@ public final class NativeLibraries {
     public static final List<Path> CUDA_PLACES = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
             Path.of("/usr/lib64/libcuda.so.1"), Path.of("/usr/lib/wsl/lib/libcuda.so.1"),
             Path.of("/usr/local/cuda/lib64/stubs/libcuda.so"));
+
+    /** Sonames of NVRTC and cuBLAS, newest major version first. */
+    public static final List<String> NVRTC_NAMES = List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so");
+    public static final List<String> CUBLAS_NAMES = List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so");
+
+    /**
+     * The usual places of a CUDA toolkit library named one of {@code names}: $CUDA_HOME/lib64,
+     * /usr/local/cuda/lib64 and /usr/local/cuda-X.Y/lib64, then the lib folders of the NVIDIA
+     * Python wheels (site-packages/nvidia/NAME/lib, nvidia/cuXY/lib) of the system's Pythons.
+     */
+    public static List<Path> cudaLibraryPlaces(List<String> names) {
+        List<Path> dirs = new ArrayList<>();
+        String home = System.getenv("CUDA_HOME");
+        if (home != null && !home.isBlank()) dirs.add(Path.of(home, "lib64"));
+        dirs.add(Path.of("/usr/local/cuda/lib64"));
+        dirs.addAll(children(Path.of("/usr/local"), "cuda-", "lib64"));
+        for (Path root : List.of(Path.of("/usr/lib"), Path.of("/usr/local/lib"), Path.of("/opt"))) {
+            for (Path py : children(root, "python3", null)) {
+                for (String site : List.of("site-packages", "dist-packages")) {
+                    dirs.addAll(children(py.resolve(site).resolve("nvidia"), "", "lib"));
+                }
+            }
+        }
+        List<Path> out = new ArrayList<>();
+        for (String name : names) {
+            for (Path d : dirs) out.add(d.resolve(name));
+        }
+        return out;
+    }
+
+    /** Sub-directories of {@code dir} whose names start with {@code prefix}, each resolved against {@code sub} when not null. */
+    private static List<Path> children(Path dir, String prefix, String sub) {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p))
+                    .sorted(java.util.Comparator.reverseOrder())
+                    .map(p -> sub == null ? p : p.resolve(sub)).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
 
     /**
      * Opens a library: only {@code override} when present, else each name through the system

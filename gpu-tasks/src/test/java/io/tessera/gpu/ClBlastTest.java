@@ -17,8 +17,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 
-import static io.tessera.gpu.OpenClFixture.assertClose;
-import static io.tessera.gpu.OpenClFixture.randn;
+import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.gpu.GpuFixture.randn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,7 +42,7 @@ class ClBlastTest {
 
     @Test
     void everyTransposeCombinationMatchesTheFloat64ReferenceAtAwkwardSizesWithOffsetsAndPadding() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         ClBlast clblast = blast();
         int[][] shapes = {{7, 33, 100}, {100, 1, 7}, {33, 100, 1}, {1, 7, 33}};
         long seed = 100;
@@ -60,7 +60,7 @@ class ClBlastTest {
 
     @Test
     void betaZeroIgnoresWhatCHeld() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         ClBlast clblast = blast();
         Gemm g = new Gemm(false, true, 7, 33, 100, 1f, 0f, 0, 100, 0, 100, 0, 33, 7);
         Arrays.fill(g.c, Float.NaN);
@@ -70,7 +70,7 @@ class ClBlastTest {
 
     @Test
     void stridedBatchMatchesTheReferenceWithEitherOperandSharedThroughStrideZero() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         ClBlast clblast = blast();
         int batch = 3, m = 7, n = 33, k = 100;
         // B shared (stride 0, stored transposed); A and C strided with a gap and an offset.
@@ -81,7 +81,7 @@ class ClBlastTest {
 
     @Test
     void aLeadingDimensionTooSmallIsReportedByItsCLBlastName() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         ClBlast clblast = blast();
         try (DeviceArray a = dev.floats("a", 7 * 33); DeviceArray b = dev.floats("b", 33 * 5); DeviceArray c = dev.floats("c", 7 * 5)) {
             assertThatThrownBy(() -> clblast.sgemm(dev.queue(), false, false, 7, 5, 33, 1f, a.mem(), 0, 32, b.mem(), 0, 5, 0f, c.mem(), 0, 5, MemorySegment.NULL))
@@ -103,7 +103,7 @@ class ClBlastTest {
 
     @Test
     void aClearedCacheIsRebuiltOnTheNextCall() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         ClBlast clblast = blast();
         Gemm first = new Gemm(false, false, 7, 33, 1, 1f, 0.5f, 0, 1, 0, 33, 0, 33, 31);
         assertClose("sgemm " + first, first.runOnce(dev, clblast), first.reference(), 1e-4, 1e-4);

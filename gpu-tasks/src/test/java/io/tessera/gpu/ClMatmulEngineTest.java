@@ -31,7 +31,7 @@ class ClMatmulEngineTest {
 
     @Test
     void clblastProductsMatchTheReferenceAndAreProfiledByName() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         try {
             ClBlast.load(Optional.empty());
         } catch (GpuUnavailableException e) {
@@ -46,17 +46,17 @@ class ClMatmulEngineTest {
             for (Case c : List.of(new Case(1, 1, 7, 5, 33, false, true, 0), new Case(3, 1, 9, 13, 6, false, true, 0.5),
                     new Case(2, 2, 4, 17, 8, false, true, -1))) {
                 int bc = Math.max(c.batchA(), c.batchB());
-                float[] a = OpenClFixture.randn(1, c.batchA() * c.m() * c.k(), 1), b = OpenClFixture.randn(2, c.batchB() * c.k() * c.n(), 1);
-                float[] c0 = OpenClFixture.randn(3, bc * c.m() * c.n(), 1);
+                float[] a = GpuFixture.randn(1, c.batchA() * c.m() * c.k(), 1), b = GpuFixture.randn(2, c.batchB() * c.k() * c.n(), 1);
+                float[] c0 = GpuFixture.randn(3, bc * c.m() * c.n(), 1);
                 int[] ad = c.ta() ? new int[]{c.batchA(), c.k(), c.m()} : new int[]{c.batchA(), c.m(), c.k()};
                 int[] bd = c.tb() ? new int[]{c.batchB(), c.n(), c.k()} : new int[]{c.batchB(), c.k(), c.n()};
                 Tensor ga = put(be, a, 5, ad), gb = put(be, b, 3, bd), gc = put(be, c0, 7, bc, c.m(), c.n());
                 Tensor ra = put(ref, a, 0, ad), rb = put(ref, b, 0, bd), rc = put(ref, c0, 0, bc, c.m(), c.n());
                 be.matmul(gc, ga, gb, c.ta(), c.tb(), 1.25, c.beta());
                 ref.matmul(rc, ra, rb, c.ta(), c.tb(), 1.25, c.beta());
-                OpenClFixture.assertClose(c.toString(), be.readF32(gc), ref.readF64(rc), 1e-4, 1e-4);
+                GpuFixture.assertClose(c.toString(), be.readF32(gc), ref.readF64(rc), 1e-4, 1e-4);
             }
-            List<String> kernels = be.kernelProfile().stream().map(ClBackend.KernelTime::kernel).toList();
+            List<String> kernels = be.kernelProfile().stream().map(GpuBackend.KernelTime::kernel).toList();
             assertThat(kernels).contains("CLBlastSgemm", "CLBlastSgemmStridedBatched").noneMatch(k -> k.startsWith("sgemm"));
         }
     }

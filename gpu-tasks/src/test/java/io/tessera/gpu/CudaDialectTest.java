@@ -69,6 +69,8 @@ class CudaDialectTest {
                 new Variant(Kernels.SGEMM, SgemmTiling.standard(true, false).defines()),
                 new Variant(Kernels.SGEMM, SgemmTiling.small(false, false).defines()),
                 new Variant(Kernels.SGEMM, SgemmTiling.small(true, true).defines()),
+                new Variant(Kernels.SGEMM_LARGE, Defines.of("TRANS_A", 0).with("TRANS_B", 0)),
+                new Variant(Kernels.SGEMM_LARGE, Defines.of("TRANS_A", 1).with("TRANS_B", 1)),
                 new Variant(Kernels.BINARY_FORWARD, Defines.none()),
                 new Variant(Kernels.AFFINE_FORWARD, Defines.none()),
                 new Variant(Kernels.ACCUMULATE, Defines.none()),

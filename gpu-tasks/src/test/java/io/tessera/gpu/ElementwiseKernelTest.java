@@ -13,15 +13,15 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
-import static io.tessera.gpu.OpenClFixture.assertClose;
-import static io.tessera.gpu.OpenClFixture.randn;
+import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.gpu.GpuFixture.randn;
 
 @Tag("gpu")
 class ElementwiseKernelTest {
 
     @Test
     void everyUnaryOpMatchesTheReference() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         Kernel unary = dev.kernel(Kernels.UNARY_FORWARD, Defines.none());
         int n = 1000; // not a multiple of 64
         long seed = 11;
@@ -49,7 +49,7 @@ class ElementwiseKernelTest {
 
     @Test
     void everyBinaryOpBroadcastsLikeTheReference() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         Kernel binary = dev.kernel(Kernels.BINARY_FORWARD, Defines.none());
         int[][][] cases = {
                 {{3, 4, 5}, {3, 4, 5}, {3, 4, 5}},

@@ -28,7 +28,7 @@ class OpenClDeviceTest {
 
     @Test
     void reportsWhatTheDeviceIs() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         OpenClDevice.Info info = dev.info();
         assertThat(info.name()).isNotBlank();
         assertThat(info.platform()).isNotBlank();
@@ -45,7 +45,7 @@ class OpenClDeviceTest {
 
     @Test
     void aBuildFailureCarriesTheLogTheFileAndTheDialect() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         KernelSource broken = new KernelSource("broken.kc",
                 "KERNEL void broken(GLOBAL float* out) {\n    out[0] = undefined_name;\n}\n");
         assertThatThrownBy(() -> dev.kernel(broken, "broken", Defines.of("WG", 8)))
@@ -61,7 +61,7 @@ class OpenClDeviceTest {
 
     @Test
     void aBadVariantOfACatalogKernelFailsWithItsOwnMessage() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         assertThatThrownBy(() -> dev.kernel(Kernels.SOFTMAX_FORWARD, Defines.of("WG", 48)))
                 .isInstanceOfSatisfying(KernelBuildException.class, e -> {
                     assertThat(e.file()).isEqualTo("softmax.kc");
@@ -71,7 +71,7 @@ class OpenClDeviceTest {
 
     @Test
     void nativeFailuresNameTheStatus() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         assertThatThrownBy(() -> dev.kernel(SCALE, "no_such_kernel", Defines.none()))
                 .isInstanceOfSatisfying(NativeException.class, e -> {
                     assertThat(e.statusName()).isEqualTo("CL_INVALID_KERNEL_NAME");
@@ -123,7 +123,7 @@ class OpenClDeviceTest {
 
     @Test
     void closingTheDeviceClosesItsArraysAndPlans(@TempDir Path dir) {
-        OpenClFixture.device(); // skips without a platform
+        GpuFixture.device(); // skips without a platform
         OpenClDevice dev = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(ProgramCache.onDisk(dir)));
         Kernel k = dev.kernel(SCALE, "scale", Defines.none());
         DeviceArray x = dev.floats("x", 4);

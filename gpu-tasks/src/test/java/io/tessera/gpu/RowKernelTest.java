@@ -8,8 +8,8 @@ package io.tessera.gpu;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import static io.tessera.gpu.OpenClFixture.assertClose;
-import static io.tessera.gpu.OpenClFixture.randn;
+import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.gpu.GpuFixture.randn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @Tag("gpu")
@@ -19,7 +19,7 @@ class RowKernelTest {
 
     @Test
     void softmaxMatchesTheFloat64Reference() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         Kernel softmax = dev.kernel(Kernels.SOFTMAX_FORWARD, Defines.of("WG", WG));
         long seed = 21;
         for (int[] s : SHAPES) {
@@ -55,7 +55,7 @@ class RowKernelTest {
 
     @Test
     void layerNormMatchesTheFloat64ReferenceWithAndWithoutAffine() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         long seed = 31;
         float eps = 1e-5f;
         for (boolean affine : new boolean[]{true, false}) {

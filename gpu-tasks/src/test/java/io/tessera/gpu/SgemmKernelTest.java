@@ -8,8 +8,8 @@ package io.tessera.gpu;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import static io.tessera.gpu.OpenClFixture.assertClose;
-import static io.tessera.gpu.OpenClFixture.randn;
+import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.gpu.GpuFixture.randn;
 
 @Tag("gpu")
 class SgemmKernelTest {
@@ -34,7 +34,7 @@ class SgemmKernelTest {
      * batch, for each (batch, M, N, K) in {@code sizes}.
      */
     private static void check(SgemmTiling tiling, int[][] sizes, long seed) {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         boolean ta = tiling.transA(), tb = tiling.transB();
         Kernel sgemm = dev.kernel(Kernels.SGEMM, tiling.defines());
         for (int[] s : sizes) {

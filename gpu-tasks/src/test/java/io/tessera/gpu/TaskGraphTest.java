@@ -29,7 +29,7 @@ class TaskGraphTest {
 
     @Test
     void firstExecutionCopiesOnceEveryExecutionCopiesEachTime() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         int n = 5;
         try (DeviceArray x = dev.floats("x", new float[]{1, 2, 3, 4, 5}); DeviceArray b = dev.floats("b", new float[]{10, 10, 10, 10, 10});
              DeviceArray y = dev.floats("y", n);
@@ -52,7 +52,7 @@ class TaskGraphTest {
 
     @Test
     void onDemandCopiesHappenOnlyWhenAsked() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         int n = 3;
         try (DeviceArray x = dev.floats("x", new float[]{1, 2, 3}); DeviceArray b = dev.floats("b", new float[]{0, 0, 0});
              DeviceArray y = dev.floats("y", n);
@@ -78,7 +78,7 @@ class TaskGraphTest {
 
     @Test
     void dataStaysOnTheDeviceFromOneGraphToTheNext() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         Kernel k = axpb(dev);
         int n = 4;
         try (DeviceArray x = dev.hostBackedFloats("x", n); DeviceArray zero = dev.floats("zero", new float[n]);
@@ -103,7 +103,7 @@ class TaskGraphTest {
 
     @Test
     void freezingChecksTheDeclarations() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         Kernel k = axpb(dev);
         try (DeviceArray x = dev.floats("x", 4); DeviceArray b = dev.floats("b", 4); DeviceArray y = dev.floats("y", 4)) {
             assertThatThrownBy(() -> new TaskGraph("missing-input")
@@ -133,7 +133,7 @@ class TaskGraphTest {
 
     @Test
     void theProfileNamesTasksCopiesAndTheDeviceAsJson() {
-        OpenClDevice dev = OpenClFixture.device();
+        OpenClDevice dev = GpuFixture.device();
         Kernel k = axpb(dev);
         int n = 256;
         try (DeviceArray x = dev.floats("x", new float[n]); DeviceArray b = dev.floats("b", new float[n]);
@@ -165,12 +165,12 @@ class TaskGraphTest {
     /** The README's example, kept honest: a linear layer y = x·wᵀ with w copied once. */
     @Test
     void readmeExampleRuns() {
-        OpenClFixture.device(); // skips without a platform
+        GpuFixture.device(); // skips without a platform
         int n = 3, k = 5, d = 4;
         float[] input = randn(7, n * k), weights = randn(8, d * k);
         float[] result;
         // ---- README example ----
-        try (OpenClDevice gpu = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(OpenClFixture.CACHE));
+        try (OpenClDevice gpu = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(GpuFixture.CACHE));
              DeviceArray x = gpu.floats("x", input); DeviceArray w = gpu.floats("w", weights); DeviceArray y = gpu.floats("y", n * d)) {
             SgemmTiling tiling = SgemmTiling.small(false, true);              // y (N, D) = x (N, K) · wᵀ, w: (D, K)
             Kernel gemm = gpu.kernel(Kernels.SGEMM, tiling.defines());        // built once, cached on disk
@@ -198,6 +198,6 @@ class TaskGraphTest {
     }
 
     private static float[] randn(long seed, int n) {
-        return OpenClFixture.randn(seed, n, 1.0);
+        return GpuFixture.randn(seed, n, 1.0);
     }
 }

@@ -6,6 +6,7 @@
 #define __shared__ __attribute__((shared))
 #define __forceinline__ __inline__ __attribute__((always_inline))
 #include "__clang_cuda_builtin_vars.h"
+struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
 extern "C" {
 __device__ float expf(float);
 __device__ float logf(float);

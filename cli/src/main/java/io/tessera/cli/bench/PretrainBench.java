@@ -123,13 +123,15 @@ public final class PretrainBench implements Callable<Integer> {
         }
     }
 
-    private static double number(String json, String key) {
+    /** The number under {@code key} in a flat JSON line. */
+    static double number(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\":\\s*([-0-9.eE+]+)").matcher(json);
         if (!m.find()) throw new IllegalStateException("no " + key + " in " + json);
         return Double.parseDouble(m.group(1));
     }
 
-    private static String string(String json, String key) {
+    /** The string under {@code key} in a flat JSON line. */
+    static String string(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\":\\s*\"([^\"]*)\"").matcher(json);
         return m.find() ? m.group(1) : "?";
     }

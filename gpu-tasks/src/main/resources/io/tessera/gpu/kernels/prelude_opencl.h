@@ -3,6 +3,7 @@
 #define KERNEL __kernel
 #define GLOBAL __global
 #define LOCAL __local
+#define LOCAL_PTR __local /* the address space of a pointer into local memory */
 #define RESTRICT restrict
 #define DEVICE_FN static inline
 #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)

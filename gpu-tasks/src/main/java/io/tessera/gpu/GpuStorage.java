@@ -1,7 +1,8 @@
 /*
- * Tensor storage on an OpenCL device: one cl_mem buffer from the backend's caching allocator.
- * Tensors view it at an element offset (parameter views into a flat store, leading-axis
- * slices); kernels receive the buffer and the offset as two arguments.
+ * Tensor storage on a GPU: one buffer from the backend's caching allocator, as an opaque handle
+ * (a cl_mem on OpenCL, the device pointer's address on CUDA). Tensors view it at an element
+ * offset (parameter views into a flat store, leading-axis slices); kernels receive the buffer
+ * and the offset as two arguments.
  */
 package io.tessera.gpu;
 
@@ -12,14 +13,14 @@ import io.tessera.tensor.DeviceStorage;
 import java.lang.foreign.MemorySegment;
 
 /** A device buffer holding {@code capacity} elements of {@code dtype} (F32 or I32). */
-final class ClStorage implements DeviceStorage {
+final class GpuStorage implements DeviceStorage {
     private final Device device;
     private final DType dtype;
     private final int capacity;
     private final long bytes;
     private MemorySegment mem;
 
-    ClStorage(Device device, DType dtype, int capacity, long bytes, MemorySegment mem) {
+    GpuStorage(Device device, DType dtype, int capacity, long bytes, MemorySegment mem) {
         this.device = device;
         this.dtype = dtype;
         this.capacity = capacity;
@@ -47,7 +48,7 @@ final class ClStorage implements DeviceStorage {
         return bytes;
     }
 
-    /** The cl_mem handle; throws once the storage went back to the allocator. */
+    /** The buffer handle (cl_mem, or the CUDA device pointer as an address); throws once the storage went back to the allocator. */
     MemorySegment mem() {
         if (mem == null) throw new IllegalStateException("device storage of " + capacity + " " + dtype + " on " + device + " was released");
         return mem;

@@ -1,6 +1,6 @@
 /*
  * Row ops (softmax, LayerNorm), BatchNorm, L2 normalisation, attention, losses and optimizer
- * updates of the OpenCL backend: argument checks, the choice of kernel variant and launch grid,
+ * updates of the GPU backends: argument checks, the choice of kernel variant and launch grid,
  * and the scratch buffers some methods need. The kernels live in softmax.kc, layernorm.kc,
  * batchnorm.kc, l2norm.kc, attention.kc, losses.kc and optim.kc. Every reduction has a fixed
  * shape and order (row reductions by a tree over one work-group, column reductions by row lanes
@@ -16,7 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Kernel launches for one family of Backend methods (same signatures and contracts as spi.Backend). */
-final class ClRowOps {
+final class GpuRowOps {
     /** Work-items per row of the row kernels (lowered when a kernel allows fewer on the device). */
     private static final int ROW_GROUP = 128;
     /** Work-group size of the one-item-per-element kernels, at most. */
@@ -30,18 +30,18 @@ final class ClRowOps {
     private static final int MAX_BLOCKS = 128;
 
     /** A built kernel, the defines it was built with, and the group size (WG, LANES or flat size) it runs with. */
-    private record Variant(ClLauncher.Fn fn, Defines defines, int group) {
+    private record Variant(Launcher.Fn fn, Defines defines, int group) {
     }
 
     private record VariantKey(Kernels kernel, Defines base) {
     }
 
-    private final ClLauncher launcher;
-    private final ClBackend backend;
+    private final Launcher launcher;
+    private final GpuBackend backend;
     private final Map<VariantKey, Variant> variants = new HashMap<>();
 
     /** {@code backend} allocates scratch buffers (released before a method returns). */
-    ClRowOps(ClLauncher launcher, ClBackend backend) {
+    GpuRowOps(Launcher launcher, GpuBackend backend) {
         this.launcher = launcher;
         this.backend = backend;
     }
@@ -50,7 +50,7 @@ final class ClRowOps {
 
     void softmax(Tensor y, Tensor x) {
         int d = rowLength("softmax", x);
-        ClBackend.requireF32("softmax", y, x);
+        GpuBackend.requireF32("softmax", y, x);
         sameSize("softmax", y, "y", x, "x");
         if (x.size() == 0) return;
         int n = x.size() / d;
@@ -61,7 +61,7 @@ final class ClRowOps {
     void softmaxBackward(Tensor dx, Tensor dy, Tensor y) {
         if (dx == null) return;
         int d = rowLength("softmaxBackward", y);
-        ClBackend.requireF32("softmaxBackward", dx, dy, y);
+        GpuBackend.requireF32("softmaxBackward", dx, dy, y);
         sameSize("softmaxBackward", dy, "dy", y, "y");
         sameSize("softmaxBackward", dx, "dx", y, "y");
         if (y.size() == 0) return;
@@ -78,7 +78,7 @@ final class ClRowOps {
      */
     void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps) {
         int d = rowLength("layerNorm", x);
-        ClBackend.requireF32("layerNorm", y, mean, rstd, x, w, b);
+        GpuBackend.requireF32("layerNorm", y, mean, rstd, x, w, b);
         sameSize("layerNorm", y, "y", x, "x");
         if (x.size() == 0) return;
         int n = x.size() / d;
@@ -110,7 +110,7 @@ final class ClRowOps {
      */
     void layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
         int d = rowLength("layerNormBackward", x);
-        ClBackend.requireF32("layerNormBackward", dx, dw, db, dy, x, w, mean, rstd);
+        GpuBackend.requireF32("layerNormBackward", dx, dw, db, dy, x, w, mean, rstd);
         sameSize("layerNormBackward", dy, "dy", x, "x");
         sameSize("layerNormBackward", dx, "dx", x, "x");
         if (x.size() == 0) return;
@@ -142,7 +142,7 @@ final class ClRowOps {
                         double momentum, double eps) {
         int[] nc = nc("batchNormTrain", x);
         int n = nc[0], c = nc[1];
-        ClBackend.requireF32("batchNormTrain", y, mean, rstd, runningMean, runningVar, x, w, b);
+        GpuBackend.requireF32("batchNormTrain", y, mean, rstd, runningMean, runningVar, x, w, b);
         sameSize("batchNormTrain", y, "y", x, "x");
         channels("batchNormTrain", x, c, mean, rstd, runningMean, runningVar, w, b);
         if (x.size() == 0) return;
@@ -156,7 +156,7 @@ final class ClRowOps {
         int n = nc[0], c = nc[1];
         require("batchNormEval", runningMean, "runningMean");
         require("batchNormEval", runningVar, "runningVar");
-        ClBackend.requireF32("batchNormEval", y, x, runningMean, runningVar, w, b);
+        GpuBackend.requireF32("batchNormEval", y, x, runningMean, runningVar, w, b);
         sameSize("batchNormEval", y, "y", x, "x");
         channels("batchNormEval", x, c, runningMean, runningVar, w, b);
         if (x.size() == 0) return;
@@ -170,7 +170,7 @@ final class ClRowOps {
         int n = nc[0], c = nc[1];
         require("batchNormBackward", mean, "mean");
         require("batchNormBackward", rstd, "rstd");
-        ClBackend.requireF32("batchNormBackward", dx, dw, db, dy, x, w, mean, rstd);
+        GpuBackend.requireF32("batchNormBackward", dx, dw, db, dy, x, w, mean, rstd);
         sameSize("batchNormBackward", dy, "dy", x, "x");
         sameSize("batchNormBackward", dx, "dx", x, "x");
         channels("batchNormBackward", x, c, dw, db, w, mean, rstd);
@@ -186,7 +186,7 @@ final class ClRowOps {
         int n = nc[0], c = nc[1];
         require("batchNormEvalBackward", runningMean, "runningMean");
         require("batchNormEvalBackward", runningVar, "runningVar");
-        ClBackend.requireF32("batchNormEvalBackward", dx, dw, db, dy, x, runningMean, runningVar, w);
+        GpuBackend.requireF32("batchNormEvalBackward", dx, dw, db, dy, x, runningMean, runningVar, w);
         sameSize("batchNormEvalBackward", dy, "dy", x, "x");
         sameSize("batchNormEvalBackward", dx, "dx", x, "x");
         channels("batchNormEvalBackward", x, c, dw, db, runningMean, runningVar, w);
@@ -199,7 +199,7 @@ final class ClRowOps {
 
     void l2Normalize(Tensor y, Tensor norm, Tensor x, double eps) {
         int d = rowLength("l2Normalize", x);
-        ClBackend.requireF32("l2Normalize", y, norm, x);
+        GpuBackend.requireF32("l2Normalize", y, norm, x);
         sameSize("l2Normalize", y, "y", x, "x");
         if (x.size() == 0) return;
         int n = x.size() / d;
@@ -214,7 +214,7 @@ final class ClRowOps {
         if (dx == null) return;
         int d = rowLength("l2NormalizeBackward", x);
         require("l2NormalizeBackward", norm, "norm");
-        ClBackend.requireF32("l2NormalizeBackward", dx, dy, x, y, norm);
+        GpuBackend.requireF32("l2NormalizeBackward", dx, dy, x, y, norm);
         sameSize("l2NormalizeBackward", dy, "dy", x, "x");
         sameSize("l2NormalizeBackward", y, "y", x, "x");
         sameSize("l2NormalizeBackward", dx, "dx", x, "x");
@@ -234,7 +234,7 @@ final class ClRowOps {
         require("attention", probs, "probs");
         int[] z = attentionSizes("attention", q, k, v, probs);
         int heads = z[0], t = z[1], s = z[2], dh = z[3];
-        ClBackend.requireF32("attention", out, probs, q, k, v);
+        GpuBackend.requireF32("attention", out, probs, q, k, v);
         sameSize("attention", out, "out", q, "q");
         if (heads * t == 0) return;
         if (s == 0) {
@@ -253,7 +253,7 @@ final class ClRowOps {
         require("attentionBackward", probs, "probs");
         int[] z = attentionSizes("attentionBackward", q, k, v, probs);
         int heads = z[0], t = z[1], s = z[2], dh = z[3];
-        ClBackend.requireF32("attentionBackward", dq, dk, dv, dout, q, k, v, probs);
+        GpuBackend.requireF32("attentionBackward", dq, dk, dv, dout, q, k, v, probs);
         sameSize("attentionBackward", dout, "dout", q, "q");
         sameSize("attentionBackward", dq, "dq", q, "q");
         sameSize("attentionBackward", dk, "dk", k, "k");
@@ -281,7 +281,7 @@ final class ClRowOps {
     void crossEntropy(Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing) {
         int[] z = crossEntropySizes("crossEntropy", logits, labels);
         int n = z[0], v = z[1];
-        ClBackend.requireF32("crossEntropy", losses, probs, logits);
+        GpuBackend.requireF32("crossEntropy", losses, probs, logits);
         require("crossEntropy", losses, "losses");
         if (losses.size() != n) {
             throw new IllegalArgumentException("crossEntropy: losses " + losses.describe() + " must have " + n + " elements for logits " + logits.describe());
@@ -298,7 +298,7 @@ final class ClRowOps {
         if (dlogits == null) return;
         int[] z = crossEntropySizes("crossEntropyBackward", probs, labels);
         int n = z[0], v = z[1];
-        ClBackend.requireF32("crossEntropyBackward", dlogits, dlosses, probs);
+        GpuBackend.requireF32("crossEntropyBackward", dlogits, dlosses, probs);
         sameSize("crossEntropyBackward", dlogits, "dlogits", probs, "probs");
         if (dlosses.size() != n) {
             throw new IllegalArgumentException("crossEntropyBackward: dlosses " + dlosses.describe() + " must have " + n + " elements for probs " + probs.describe());
@@ -318,7 +318,7 @@ final class ClRowOps {
         int[] z = maskedMseSizes("maskedMse", pred, target, mask);
         int rows = z[0], p = z[1];
         require("maskedMse", loss, "loss");
-        ClBackend.requireF32("maskedMse", loss, pred, target, mask);
+        GpuBackend.requireF32("maskedMse", loss, pred, target, mask);
         if (loss.size() != 1) throw new IllegalArgumentException("maskedMse: loss " + loss.describe() + " must have one element");
         Tensor err = scratch(Math.max(rows, 1));
         Tensor den = scratch(1);
@@ -352,7 +352,7 @@ final class ClRowOps {
         int[] z = maskedMseSizes("maskedMseBackward", pred, target, mask);
         int rows = z[0], p = z[1];
         require("maskedMseBackward", dloss, "dloss");
-        ClBackend.requireF32("maskedMseBackward", dpred, dtarget, dloss, pred, target, mask);
+        GpuBackend.requireF32("maskedMseBackward", dpred, dtarget, dloss, pred, target, mask);
         if (dloss.size() != 1) throw new IllegalArgumentException("maskedMseBackward: dloss " + dloss.describe() + " must have one element");
         sameSize("maskedMseBackward", dpred, "dpred", pred, "pred");
         sameSize("maskedMseBackward", dtarget, "dtarget", target, "target");
@@ -370,7 +370,7 @@ final class ClRowOps {
     /** AdamW in place; the bias corrections 1 − βᵗ and the decay factor 1 − lr·wd are computed here in double. */
     void adamwUpdate(Tensor param, Tensor m, Tensor v, Tensor grad, double lr, double beta1, double beta2, double eps, double weightDecay,
                      long step) {
-        ClBackend.requireF32("adamwUpdate", param, m, v, grad);
+        GpuBackend.requireF32("adamwUpdate", param, m, v, grad);
         matchParam("adamwUpdate", param, m, v, grad);
         if (step < 1) throw new IllegalArgumentException("adamwUpdate: step must be ≥ 1, got " + step);
         int n = param.size();
@@ -382,7 +382,7 @@ final class ClRowOps {
     }
 
     void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay, double gradScale) {
-        ClBackend.requireF32("momentumUpdate", param, buf, grad);
+        GpuBackend.requireF32("momentumUpdate", param, buf, grad);
         matchParam("momentumUpdate", param, buf, grad);
         int n = param.size();
         if (n == 0) return;
@@ -397,7 +397,7 @@ final class ClRowOps {
         return variants.computeIfAbsent(new VariantKey(kernel, base), key -> {
             for (int wg = ROW_GROUP; ; wg /= 2) {
                 Defines d = base.with("WG", wg);
-                ClLauncher.Fn fn = launcher.fn(kernel, d);
+                Launcher.Fn fn = launcher.fn(kernel, d);
                 if (wg == 1 || launcher.maxGroupSize(fn) >= wg) return new Variant(fn, d, wg);
             }
         });
@@ -411,7 +411,7 @@ final class ClRowOps {
         return variants.computeIfAbsent(new VariantKey(kernel, base), key -> {
             for (int lanes = LANES; ; lanes /= 2) {
                 Defines d = lanes == LANES ? base : base.with("LANES", lanes);
-                ClLauncher.Fn fn = launcher.fn(kernel, d);
+                Launcher.Fn fn = launcher.fn(kernel, d);
                 if (lanes == 1 || launcher.maxGroupSize(fn) >= (long) COLS * lanes) return new Variant(fn, d, lanes);
             }
         });
@@ -420,7 +420,7 @@ final class ClRowOps {
     /** A one-item-per-element kernel built with {@code defines}, in groups of at most FLAT_GROUP. */
     private Variant flat(Kernels kernel, Defines defines) {
         return variants.computeIfAbsent(new VariantKey(kernel, defines), key -> {
-            ClLauncher.Fn fn = launcher.fn(kernel, defines);
+            Launcher.Fn fn = launcher.fn(kernel, defines);
             int group = Integer.highestOneBit((int) Math.max(1, Math.min(FLAT_GROUP, launcher.maxGroupSize(fn))));
             return new Variant(fn, defines, group);
         });

@@ -1,7 +1,9 @@
 /*
  * Test support: one OpenCL device per test JVM (PoCL in CI), opened on first use with a
  * program cache under target/, and the assumption that skips @Tag("gpu") tests when no
- * platform exists. Also seeded random data and the tolerance check the kernel tests share.
+ * platform exists. The backend-level parity tests run on the runtime the system property
+ * tessera.test.gpu names: "opencl" (the default) or "cuda" (the first CUDA device, skipped when
+ * none is present). Also seeded random data and the tolerance check the kernel tests share.
  */
 package io.tessera.gpu;
 
@@ -12,8 +14,8 @@ import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-final class OpenClFixture {
-    private OpenClFixture() {
+final class GpuFixture {
+    private GpuFixture() {
     }
 
     /** The tests' program cache, under target/ (never the user's home). */
@@ -33,6 +35,35 @@ final class OpenClFixture {
         }
         Assumptions.assumeTrue(device != null, () -> "no OpenCL device: " + unavailable);
         return device;
+    }
+
+    /** The runtime the backend-level parity tests run on: the system property {@value #RUNTIME_PROPERTY}, default "opencl". */
+    static final String RUNTIME_PROPERTY = "tessera.test.gpu";
+
+    private static CudaDevice cuda;
+    private static String cudaUnavailable;
+
+    /** A fresh backend (the caller closes it) on the shared device of the runtime under test; skips the test when it is absent. */
+    static GpuBackend backend() {
+        String runtime = System.getProperty(RUNTIME_PROPERTY, "opencl");
+        return switch (runtime) {
+            case "opencl" -> ClBackend.on(device());
+            case "cuda" -> CudaBackend.on(cudaDevice(), CudaBackend.MatmulEngine.TILED);
+            default -> throw new IllegalArgumentException(RUNTIME_PROPERTY + "=" + runtime + ": expected opencl or cuda");
+        };
+    }
+
+    /** The shared CUDA device; skips the calling test when CUDA (driver, NVRTC or a device) is absent here. */
+    static synchronized CudaDevice cudaDevice() {
+        if (cuda == null && cudaUnavailable == null) {
+            try {
+                cuda = CudaDevice.open(CudaDevice.Options.defaults().withCache(CACHE));
+            } catch (GpuUnavailableException e) {
+                cudaUnavailable = e.getMessage();
+            }
+        }
+        Assumptions.assumeTrue(cuda != null, () -> "no CUDA device: " + cudaUnavailable);
+        return cuda;
     }
 
     /** Gaussian floats scaled by {@code scale}. */

@@ -1,5 +1,5 @@
 /*
- * The caching allocator of the OpenCL backend. Buffers are rounded up to a size class (multiples
+ * The caching allocator of the GPU backends. Buffers are rounded up to a size class (multiples
  * of 4 KiB up to 1 MiB, then of 1/8 of the power of two below) and kept on a free list per class
  * when released, so a training step reuses the previous step's buffers instead of calling the
  * driver. When the driver reports an allocation failure, the cached buffers are given back and
@@ -11,19 +11,26 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
 
-/** Size-class free lists over clCreateBuffer / clReleaseMemObject. Not thread-safe. */
-final class ClAllocator {
+/** Size-class free lists over a runtime's allocate and free calls. Not thread-safe. */
+final class CachingAllocator {
     private static final long PAGE = 4096;
 
-    private final OpenCl cl;
-    private final MemorySegment context;
+    private final LongFunction<MemorySegment> driverAllocate;
+    private final Consumer<MemorySegment> driverFree;
     private final Map<Long, ArrayDeque<MemorySegment>> free = new HashMap<>();
     private long cachedBytes, liveBytes, peakLiveBytes, driverAllocations, reuses;
 
-    ClAllocator(OpenCl cl, MemorySegment context) {
-        this.cl = cl;
-        this.context = context;
+    /**
+     * @param driverAllocate the runtime's allocation of a buffer of the given bytes (throws
+     *                       {@link NativeException} when the device is out of memory)
+     * @param driverFree     the runtime's release of a buffer
+     */
+    CachingAllocator(LongFunction<MemorySegment> driverAllocate, Consumer<MemorySegment> driverFree) {
+        this.driverAllocate = driverAllocate;
+        this.driverFree = driverFree;
     }
 
     /** The size class of a request of {@code bytes}. */
@@ -53,11 +60,11 @@ final class ClAllocator {
     private MemorySegment create(long size) {
         try {
             driverAllocations++;
-            return cl.createBuffer(context, OpenCl.CL_MEM_READ_WRITE, size, MemorySegment.NULL);
+            return driverAllocate.apply(size);
         } catch (NativeException e) {
             if (cachedBytes == 0) throw e;
             emptyCache();
-            return cl.createBuffer(context, OpenCl.CL_MEM_READ_WRITE, size, MemorySegment.NULL);
+            return driverAllocate.apply(size);
         }
     }
 
@@ -72,7 +79,7 @@ final class ClAllocator {
     /** Releases every cached buffer to the driver. */
     void emptyCache() {
         for (ArrayDeque<MemorySegment> q : free.values()) {
-            for (MemorySegment m : q) cl.releaseMemObject(m);
+            for (MemorySegment m : q) driverFree.accept(m);
         }
         free.clear();
         cachedBytes = 0;

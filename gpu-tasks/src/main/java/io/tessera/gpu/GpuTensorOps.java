@@ -1,5 +1,5 @@
 /*
- * Matrix products, elementwise ops, reductions and layout ops of the OpenCL backend. Every
+ * Matrix products, elementwise ops, reductions and layout ops of the GPU backends. Every
  * method checks its shapes on the host (with the reference backend's messages where the
  * reference has them), simplifies the index space with StridedIndex, and enqueues kernels from
  * sgemm.kc, elementwise.kc, elementwise_backward.kc, reduce.kc and layout.kc without waiting.
@@ -20,13 +20,14 @@ import io.tessera.tensor.cpu.RefMatmul;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.UnaryOp;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /** Kernel launches for one family of Backend methods (same signatures and contracts as spi.Backend). */
-final class ClTensorOps {
+final class GpuTensorOps {
+    /** Tile side of sgemm_large.kc: products with M and N at least this use it. */
+    private static final int LARGE = 128;
     /** Work-items per group of the one-item-per-element kernels. */
     private static final int LOCAL = 256;
     /** Axes of binary_forward and binary_backward. */
@@ -38,15 +39,15 @@ final class ClTensorOps {
     /** Work-group size of sum_to and of index_check (fixed in layout.kc). */
     private static final int REDUCE_WG = 256;
 
-    private final ClLauncher launcher;
-    private final ClBackend backend;
-    private final ClBlast blas;
+    private final Launcher launcher;
+    private final GpuBackend backend;
+    private final GpuBackend.VendorGemm blas;
 
     /**
      * {@code backend} allocates scratch buffers (released before a method returns); {@code blas},
      * when not null, runs the matrix products instead of sgemm.kc.
      */
-    ClTensorOps(ClLauncher launcher, ClBackend backend, ClBlast blas) {
+    GpuTensorOps(Launcher launcher, GpuBackend backend, GpuBackend.VendorGemm blas) {
         this.launcher = launcher;
         this.backend = backend;
         this.blas = blas;
@@ -71,14 +72,15 @@ final class ClTensorOps {
     // ---- matrix products --------------------------------------------------------------------
 
     /**
-     * c = alpha·op(a)·op(b) + beta·c with sgemm.kc: the 64 x 64 tiling when both C dimensions
+     * c = alpha·op(a)·op(b) + beta·c with sgemm_large.kc when M and N are at least 128 and the
+     * device takes 256-item groups, else with sgemm.kc: the 64 x 64 tiling when both C dimensions
      * fill a tile and the device takes 256-item groups, the 32 x 32 one otherwise. A batch of 1
      * in a or b is shared (stride 0). When c overlaps a or b in memory the product goes through a
      * scratch matrix, since the kernel reads its operands while it writes c.
      */
     void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
         RefMatmul.Dims d = RefMatmul.Dims.of("matmul", c, a, b, transA, transB);
-        ClBackend.requireF32("matmul", c, a, b);
+        GpuBackend.requireF32("matmul", c, a, b);
         int m = d.m(), n = d.n(), k = d.k();
         if (d.batch() == 0 || m == 0 || n == 0) return;
         if (overlaps(c, a) || overlaps(c, b)) {
@@ -98,40 +100,34 @@ final class ClTensorOps {
             vendorMatmul(c, a, b, transA, transB, alpha, beta, m, n, k, strideA, strideB, d.batch());
             return;
         }
-        boolean big = m >= 64 && n >= 64 && backend.openClDevice().info().maxWorkGroupSize() >= 256;
+        if (m >= LARGE && n >= LARGE && backend.maxWorkGroupSize() >= 256) {
+            Defines d2 = Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0);
+            launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{ceilDiv(n, LARGE), ceilDiv(m, LARGE), d.batch()},
+                    new int[]{256, 1, 1}), c, a, b, m, n, k, strideA, strideB, m * n, alpha, beta);
+            return;
+        }
+        boolean big = m >= 64 && n >= 64 && backend.maxWorkGroupSize() >= 256;
         SgemmTiling tiling = big ? SgemmTiling.standard(transA, transB) : SgemmTiling.small(transA, transB);
         launcher.launch(launcher.fn(Kernels.SGEMM, tiling.defines()), tiling.grid(m, n, d.batch()), c, a, b, m, n, k, strideA, strideB,
                 m * n, alpha, beta);
     }
 
-    /**
-     * The same product through CLBlast (row-major; leading dimensions are the stored row lengths):
-     * one SGEMM for a single matrix, a strided batch otherwise (stride 0 shares an operand).
-     */
+    /** The same product through the vendor BLAS (row-major; leading dimensions are the stored row lengths). */
     private void vendorMatmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta,
                               int m, int n, int k, int strideA, int strideB, int batch) {
-        MemorySegment am = ((ClStorage) a.storage()).mem(), bm = ((ClStorage) b.storage()).mem(), cm = ((ClStorage) c.storage()).mem();
-        int lda = transA ? m : k, ldb = transB ? k : n;
-        if (k == 0) { // CLBlast refuses an empty inner dimension: C = beta·C (not read when beta = 0)
+        if (k == 0) { // vendor BLAS may refuse an empty inner dimension: C = beta·C (not read when beta = 0)
             if (beta == 0) backend.fill(c, 0);
             else affine(c, c, beta, 0);
             return;
         }
-        if (batch == 1) {
-            launcher.external("CLBlastSgemm", ev -> blas.sgemm(launcher.queue(), transA, transB, m, n, k, (float) alpha, am, a.offset(), lda,
-                    bm, b.offset(), ldb, (float) beta, cm, c.offset(), n, ev));
-        } else {
-            launcher.external("CLBlastSgemmStridedBatched", ev -> blas.sgemmStridedBatched(launcher.queue(), transA, transB, m, n, k,
-                    (float) alpha, am, a.offset(), lda, strideA, bm, b.offset(), ldb, strideB, (float) beta, cm, c.offset(), n, (long) m * n,
-                    batch, ev));
-        }
+        blas.gemm(launcher, c, a, b, transA, transB, (float) alpha, (float) beta, m, n, k, transA ? m : k, transB ? k : n, strideA, strideB, batch);
     }
 
     // ---- elementwise ------------------------------------------------------------------------
 
     /** out = f(x); out may alias x. */
     void unary(UnaryOp op, Tensor out, Tensor x) {
-        ClBackend.requireF32("unary " + op, out, x);
+        GpuBackend.requireF32("unary " + op, out, x);
         sameSize("unary " + op, out, x);
         int n = out.size();
         if (n > 0) launcher.launch(launcher.fn(Kernels.UNARY_FORWARD, Defines.none()), cover(n), out, x, n, op.ordinal());
@@ -146,7 +142,7 @@ final class ClTensorOps {
         if (used == null) {
             throw new IllegalArgumentException(name + ": needs " + (op.backwardUsesOutput() ? "the output y" : "the input x") + ", got null");
         }
-        ClBackend.requireF32(name, dx, dy, used);
+        GpuBackend.requireF32(name, dx, dy, used);
         sameSize(name, dx, dy);
         sameSize(name, dx, used);
         int n = dx.size();
@@ -159,12 +155,12 @@ final class ClTensorOps {
     /** out = a ∘ b with a and b broadcast to out's shape; out may alias an operand of out's shape. */
     void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
         String name = "binary " + op;
-        ClBackend.requireF32(name, out, a, b);
+        GpuBackend.requireF32(name, out, a, b);
         Shape s = out.shape();
         StridedIndex space = StridedIndex.of(s.dims(), StridedIndex.contiguous(s.dims()), StridedIndex.broadcast(name, s, a.shape()),
                 StridedIndex.broadcast(name, s, b.shape()));
         if (out.size() == 0) return;
-        ClLauncher.Fn fn = launcher.fn(Kernels.BINARY_FORWARD, Defines.none());
+        Launcher.Fn fn = launcher.fn(Kernels.BINARY_FORWARD, Defines.none());
         StridedIndex t = space.tail(Math.min(BINARY_AXES, space.rank()));
         for (long[] off : space.leadingOffsets(BINARY_AXES)) {
             List<Object> args = args(at(out, off[0]), at(a, off[1]), at(b, off[2]), t.size());
@@ -184,7 +180,7 @@ final class ClTensorOps {
     void binaryBackward(BinaryOp op, Tensor da, Tensor db, Tensor dy, Tensor a, Tensor b) {
         if (da == null && db == null) return;
         String name = "binaryBackward " + op;
-        ClBackend.requireF32(name, da, db, dy, a, b);
+        GpuBackend.requireF32(name, da, db, dy, a, b);
         if (da != null) sameSize(name, da, a);
         if (db != null) sameSize(name, db, b);
         Shape s = dy.shape();
@@ -198,7 +194,7 @@ final class ClTensorOps {
             Tensor ga = da == null ? null : scratchA == null ? da : new Tensor(backend, s, DType.F32, scratchA, 0);
             Tensor gb = db == null ? null : scratchB == null ? db : new Tensor(backend, s, DType.F32, scratchB, 0);
             int modeA = ga == null ? 0 : scratchA == null ? 2 : 1, modeB = gb == null ? 0 : scratchB == null ? 2 : 1;
-            ClLauncher.Fn fn = launcher.fn(Kernels.BINARY_BACKWARD, Defines.none());
+            Launcher.Fn fn = launcher.fn(Kernels.BINARY_BACKWARD, Defines.none());
             StridedIndex t = space.tail(Math.min(BINARY_AXES, space.rank()));
             for (long[] off : space.leadingOffsets(BINARY_AXES)) {
                 // ADD and SUB read neither operand (autograd may have freed them): only shapes are used
@@ -223,7 +219,7 @@ final class ClTensorOps {
 
     /** out = alpha·x + beta; out may alias x. */
     void affine(Tensor out, Tensor x, double alpha, double beta) {
-        ClBackend.requireF32("affine", out, x);
+        GpuBackend.requireF32("affine", out, x);
         sameSize("affine", out, x);
         int n = out.size();
         if (n > 0) launcher.launch(launcher.fn(Kernels.AFFINE_FORWARD, Defines.none()), cover(n), out, x, n, alpha, beta);
@@ -232,7 +228,7 @@ final class ClTensorOps {
     /** dst += alpha·src (a null dst does nothing); dst may alias src. */
     void accumulate(Tensor dst, Tensor src, double alpha) {
         if (dst == null) return;
-        ClBackend.requireF32("accumulate", dst, src);
+        GpuBackend.requireF32("accumulate", dst, src);
         sameSize("accumulate", dst, src);
         int n = dst.size();
         if (n > 0) launcher.launch(launcher.fn(Kernels.ACCUMULATE, Defines.none()), cover(n), dst, src, n, alpha);
@@ -246,7 +242,7 @@ final class ClTensorOps {
      * are split into chunks whose partial sums a second launch adds up.
      */
     void sumTo(Tensor out, Tensor x, double alpha, boolean accumulate) {
-        ClBackend.requireF32("sumTo", out, x);
+        GpuBackend.requireF32("sumTo", out, x);
         int[] xd = x.shape().dims();
         int[] outStrides = StridedIndex.broadcast("sumTo", x.shape(), out.shape());
         if (out.size() == 0) return;
@@ -268,7 +264,7 @@ final class ClTensorOps {
         }
         if (nk > REDUCE_AXES || nr > REDUCE_AXES) {
             throw new IllegalArgumentException("sumTo: " + x.describe() + " down to " + out.describe() + " alternates kept and summed axes "
-                    + "more than " + REDUCE_AXES + " times each after merging neighbours; the OpenCL kernel takes at most " + REDUCE_AXES + " of each");
+                    + "more than " + REDUCE_AXES + " times each after merging neighbours; the GPU kernel takes at most " + REDUCE_AXES + " of each");
         }
         reduce(out, x, Arrays.copyOf(kept, nk), Arrays.copyOf(keptStride, nk), Arrays.copyOf(red, nr), Arrays.copyOf(redStride, nr),
                 alpha, accumulate);
@@ -326,7 +322,7 @@ final class ClTensorOps {
 
     /** out[a, c] = max over l of x[a, l, c]. */
     void maxAlong(Tensor out, Tensor x, int outer, int len, int inner) {
-        ClBackend.requireF32("maxAlong", out, x);
+        GpuBackend.requireF32("maxAlong", out, x);
         if (outer < 0 || len < 0 || inner < 0 || (long) outer * len * inner != x.size() || (long) outer * inner != out.size()) {
             throw new IllegalArgumentException("maxAlong: x " + x.describe() + " viewed as (" + outer + ", " + len + ", " + inner + ") into out "
                     + out.describe() + ": expected x of outer·len·inner and out of outer·inner elements");
@@ -395,7 +391,7 @@ final class ClTensorOps {
     /** strided_copy over {@code space}, whose operand 0 is out and operand 1 is x; more than 6 axes run as several launches. */
     private void strided(String op, Tensor out, Tensor x, StridedIndex space, double alpha, boolean accumulate) {
         sameDtype(op, out, x);
-        ClLauncher.Fn fn = launcher.fn(Kernels.STRIDED_COPY, elem(out.dtype()));
+        Launcher.Fn fn = launcher.fn(Kernels.STRIDED_COPY, elem(out.dtype()));
         StridedIndex t = space.tail(Math.min(COPY_AXES, space.rank()));
         for (long[] off : space.leadingOffsets(COPY_AXES)) {
             List<Object> args = args(at(out, off[0]), at(x, off[1]), t.size());
@@ -472,5 +468,9 @@ final class ClTensorOps {
         if (p.dtype() != q.dtype()) {
             throw new IllegalArgumentException(op + ": dtypes differ: " + p.describe() + " vs " + q.describe());
         }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 }

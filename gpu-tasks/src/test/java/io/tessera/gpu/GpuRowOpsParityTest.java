@@ -1,5 +1,5 @@
 /*
- * The OpenCL backend's row ops, normalisations, attention, losses and optimizer updates against
+ * The GPU backend's (OpenCL, or CUDA with -Dtessera.test.gpu=cuda) row ops, normalisations, attention, losses and optimizer updates against
  * the scalar ReferenceBackend on the same random inputs (PoCL in CI): awkward row lengths and
  * head shapes, every device tensor a view at a non-zero offset inside a buffer filled with a
  * huge sentinel (a read outside a view spoils the result, a write outside it changes the
@@ -24,12 +24,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.tessera.gpu.OpenClFixture.assertClose;
+import static io.tessera.gpu.GpuFixture.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Tag("gpu")
-class ClRowOpsParityTest {
+class GpuRowOpsParityTest {
     private static final double ATOL = 1e-5, RTOL = 1e-5;
     /** Fills each device buffer around its view. */
     private static final float GUARD = 1.2345e30f;
@@ -55,7 +55,7 @@ class ClRowOpsParityTest {
     private static final Side DEV = b -> b == null ? null : b.d();
     private static final Side REF = b -> b == null ? null : b.r();
 
-    private ClBackend cl;
+    private GpuBackend cl;
     private final ReferenceBackend ref = new ReferenceBackend();
     /** Device buffers with their view offsets and sizes, for the guard check after each test. */
     private final List<Object[]> guarded = new ArrayList<>();
@@ -63,7 +63,7 @@ class ClRowOpsParityTest {
 
     @BeforeEach
     void open() {
-        cl = ClBackend.on(OpenClFixture.device());
+        cl = GpuFixture.backend();
     }
 
     @AfterEach
@@ -105,7 +105,7 @@ class ClRowOpsParityTest {
     }
 
     private Both randn(double scale, int... shape) {
-        return both(OpenClFixture.randn(seed++, Shape.of(shape).size(), scale), shape);
+        return both(GpuFixture.randn(seed++, Shape.of(shape).size(), scale), shape);
     }
 
     private Both zeros(int... shape) {
@@ -255,7 +255,7 @@ class ClRowOpsParityTest {
     }
 
     private float[] positive(int n) {
-        float[] v = OpenClFixture.randn(seed++, n, 0.5);
+        float[] v = GpuFixture.randn(seed++, n, 0.5);
         for (int i = 0; i < n; i++) v[i] = 0.5f + Math.abs(v[i]);
         return v;
     }
@@ -267,7 +267,7 @@ class ClRowOpsParityTest {
         double eps = 1e-3;
         for (int[] s : ROWS) {
             int n = s[0], d = s[1];
-            float[] xv = OpenClFixture.randn(seed++, n * d, 1.0);
+            float[] xv = GpuFixture.randn(seed++, n * d, 1.0);
             for (int j = 0; j < d; j++) xv[j] *= 1e-6f; // row 0 has a norm below eps: clamped
             Both x = both(xv, n, d), y = zeros(n, d), norm = zeros(n), y2 = zeros(n, d);
             onBoth((b, t) -> b.l2Normalize(t.of(y), t.of(norm), t.of(x), eps));
@@ -424,7 +424,7 @@ class ClRowOpsParityTest {
     @Test
     void twoParametersInOneStoreUpdateOnlyThemselves() {
         int n1 = 300, n2 = 77;
-        float[] all = OpenClFixture.randn(seed++, n1 + n2, 1.0);
+        float[] all = GpuFixture.randn(seed++, n1 + n2, 1.0);
         Both store = both(all, n1 + n2);
         Tensor p2 = store.d().narrow0(n1, n2);
         Both m = zeros(n2), v = zeros(n2), g = randn(1.0, n2);
