@@ -113,6 +113,11 @@ public final class ClBackend extends GpuBackend {
     }
 
     @Override
+    int computeUnits() {
+        return device.info().computeUnits();
+    }
+
+    @Override
     void writeBytes(GpuStorage dst, long offset, MemorySegment src, long bytes) {
         device.cl().enqueueWriteBuffer(device.queue(), dst.mem(), true, offset, bytes, src, MemorySegment.NULL);
     }

@@ -110,6 +110,11 @@ public final class CudaBackend extends GpuBackend {
     }
 
     @Override
+    int computeUnits() {
+        return device.info().multiprocessors();
+    }
+
+    @Override
     void writeBytes(GpuStorage dst, long offset, MemorySegment src, long bytes) {
         device.makeCurrent();
         device.cuda().copyToDevice(dst.mem().address() + offset, src, bytes, device.stream());

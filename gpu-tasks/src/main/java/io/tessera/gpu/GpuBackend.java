@@ -69,6 +69,9 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     /** The largest work-group (block) size of the device. */
     abstract long maxWorkGroupSize();
 
+    /** The device's compute units (multiprocessors): how many work-groups run side by side, roughly. */
+    abstract int computeUnits();
+
     /** Copies {@code bytes} of host memory into {@code dst} at byte {@code offset}; {@code src} may be reused once this returns. */
     abstract void writeBytes(GpuStorage dst, long offset, MemorySegment src, long bytes);
 

@@ -2,7 +2,8 @@
  * Row ops (softmax, LayerNorm), BatchNorm, L2 normalisation, attention, losses and optimizer
  * updates of the GPU backends: argument checks, the choice of kernel variant and launch grid,
  * and the scratch buffers some methods need. The kernels live in softmax.kc, layernorm.kc,
- * batchnorm.kc, l2norm.kc, attention.kc, losses.kc and optim.kc. Every reduction has a fixed
+ * batchnorm.kc, l2norm.kc, losses.kc and optim.kc; attention composes batched matrix products
+ * with the softmax. Every reduction has a fixed
  * shape and order (row reductions by a tree over one work-group, column reductions by row lanes
  * and then row blocks in order), so results do not depend on scheduling.
  */
@@ -229,7 +230,11 @@ final class GpuRowOps {
 
     // ---- attention -------------------------------------------------------------------------
 
-    /** One work-group per query row; probs is written and then serves as the softmax's workspace. */
+    /**
+     * Attention forward as three passes over (B·H) batched matrices: probs = scale·q·kᵀ (one
+     * batched product), the row softmax in place, out = probs·v (one batched product). The
+     * products run on the backend's matrix-product engine (the tiled kernel or the vendor BLAS).
+     */
     void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, double scale) {
         require("attention", probs, "probs");
         int[] z = attentionSizes("attention", q, k, v, probs);
@@ -240,13 +245,16 @@ final class GpuRowOps {
         if (s == 0) {
             throw new IllegalArgumentException("attention: no keys (S = 0) for q " + q.describe() + "; the softmax is undefined");
         }
-        Variant kern = rows(Kernels.ATTENTION_FORWARD, Defines.none());
-        launcher.launch(kern.fn(), Grid.rows(heads * t, kern.group()), out, probs, q, k, v, heads, t, s, dh, scale);
+        Tensor p = matrices(probs, heads, t, s);
+        backend.matmul(p, matrices(q, heads, t, dh), matrices(k, heads, s, dh), false, true, scale, 0);
+        softmax(p, p);
+        backend.matmul(matrices(out, heads, t, dh), p, matrices(v, heads, s, dh), false, false, 1, 0);
     }
 
     /**
-     * Attention backward: per query row, dscores = scale·P ⊙ (dP − rowsum(dP ⊙ P)) into a
-     * scratch (B, H, T, S) and dq; then per key row, dk and dv as sums over the query rows.
+     * Attention backward from the saved probabilities P, accumulating: dv += Pᵀ·dout;
+     * dP = dout·vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dq += scale·dS·k; dk += scale·dSᵀ·q. dP and
+     * dS live in (B, H, T, S) scratch buffers released before returning.
      */
     void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor probs, double scale) {
         if (dq == null && dk == null && dv == null) return;
@@ -259,17 +267,25 @@ final class GpuRowOps {
         sameSize("attentionBackward", dk, "dk", k, "k");
         sameSize("attentionBackward", dv, "dv", v, "v");
         if (heads == 0 || t == 0 || s == 0 || dh == 0) return;
-        Tensor ds = null;
-        if (dq != null || dk != null) {
-            ds = scratch(heads * t * s);
-            Variant rowsK = rows(Kernels.ATTENTION_BACKWARD_ROWS, Defines.none());
-            launcher.launch(rowsK.fn(), Grid.rows(heads * t, rowsK.group()), dq, ds, dout, k, v, probs, heads, t, s, dh, scale);
+        Tensor p = matrices(probs, heads, t, s), g = matrices(dout, heads, t, dh);
+        if (dv != null) backend.matmul(matrices(dv, heads, s, dh), p, g, true, false, 1, 1);
+        if (dq == null && dk == null) return;
+        Tensor dp = matrices(scratch(heads * t * s), heads, t, s);
+        Tensor ds = matrices(new Tensor(backend, Shape.of(heads * t * s), DType.F32, backend.allocate(DType.F32, heads * t * s, true), 0), heads, t, s);
+        try {
+            backend.matmul(dp, g, matrices(v, heads, s, dh), false, true, 1, 0);
+            softmaxBackward(ds, dp, p);
+            if (dq != null) backend.matmul(matrices(dq, heads, t, dh), ds, matrices(k, heads, s, dh), false, false, scale, 1);
+            if (dk != null) backend.matmul(matrices(dk, heads, s, dh), ds, matrices(q, heads, t, dh), true, false, scale, 1);
+        } finally {
+            backend.release(dp.storage());
+            backend.release(ds.storage());
         }
-        if (dk != null || dv != null) {
-            Variant cols = rows(Kernels.ATTENTION_BACKWARD_COLS, Defines.none());
-            launcher.launch(cols.fn(), Grid.rows(heads * s, cols.group()), dk, dv, dk != null ? ds : null, probs, q, dout, heads, t, s, dh);
-        }
-        if (ds != null) backend.release(ds.storage());
+    }
+
+    /** {@code t} (B, H, R, C) viewed as B·H row-major (R, C) matrices, for the batched products. */
+    private Tensor matrices(Tensor t, int batch, int rows, int cols) {
+        return new Tensor(backend, Shape.of(batch, rows, cols), t.dtype(), t.storage(), t.offset());
     }
 
     // ---- losses ----------------------------------------------------------------------------

@@ -72,8 +72,9 @@ final class GpuTensorOps {
     // ---- matrix products --------------------------------------------------------------------
 
     /**
-     * c = alpha·op(a)·op(b) + beta·c with sgemm_large.kc when M and N are at least 128 and the
-     * device takes 256-item groups, else with sgemm.kc: the 64 x 64 tiling when both C dimensions
+     * c = alpha·op(a)·op(b) + beta·c with sgemm_large.kc when M and N are at least 128, the
+     * device takes 256-item groups and the 128 x 128 tiles are at least as many as its compute
+     * units (fewer would leave units idle), else with sgemm.kc: the 64 x 64 tiling when both C dimensions
      * fill a tile and the device takes 256-item groups, the 32 x 32 one otherwise. A batch of 1
      * in a or b is shared (stride 0). When c overlaps a or b in memory the product goes through a
      * scratch matrix, since the kernel reads its operands while it writes c.
@@ -100,7 +101,8 @@ final class GpuTensorOps {
             vendorMatmul(c, a, b, transA, transB, alpha, beta, m, n, k, strideA, strideB, d.batch());
             return;
         }
-        if (m >= LARGE && n >= LARGE && backend.maxWorkGroupSize() >= 256) {
+        long largeTiles = (long) ceilDiv(m, LARGE) * ceilDiv(n, LARGE) * d.batch();
+        if (m >= LARGE && n >= LARGE && backend.maxWorkGroupSize() >= 256 && largeTiles >= backend.computeUnits()) {
             Defines d2 = Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0);
             launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{ceilDiv(n, LARGE), ceilDiv(m, LARGE), d.batch()},
                     new int[]{256, 1, 1}), c, a, b, m, n, k, strideA, strideB, m * n, alpha, beta);

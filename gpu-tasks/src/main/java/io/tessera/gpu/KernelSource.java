@@ -30,6 +30,24 @@ public record KernelSource(String file, String text) {
         return resource(dialect.preludeFile()) + "\n#line 1 \"" + file + "\"\n" + text;
     }
 
+    /**
+     * A compiler log with positions in the assembled text that name no file (NVIDIA's OpenCL
+     * compiler ignores #line and writes {@code <kernel>:LINE:}) rewritten as positions in this
+     * file ({@code sgemm.kc:LINE:}); logs that already name the file are returned unchanged.
+     */
+    public String mapLog(String log, Dialect dialect) {
+        String assembled = assemble(dialect);
+        int before = (int) assembled.substring(0, assembled.indexOf("#line 1 \"" + file + "\"")).chars().filter(c -> c == '\n').count();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<(?:kernel|source|input)>:(\\d+):").matcher(log);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            int line = Integer.parseInt(m.group(1)) - before - 1;
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(line >= 1 ? file + ":" + line + ":" : m.group()));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
     private static String resource(String file) {
         try (InputStream in = KernelSource.class.getResourceAsStream(RESOURCE_DIR + file)) {
             if (in == null) {

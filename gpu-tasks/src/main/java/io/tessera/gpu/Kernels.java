@@ -72,12 +72,6 @@ public enum Kernels {
     L2NORM_FORWARD("l2norm.kc", "l2norm_forward"),
     /** Backward of L2NORM_FORWARD; args (dx, dy, y, norm, n, d, eps); defines WG. */
     L2NORM_BACKWARD("l2norm.kc", "l2norm_backward"),
-    /** Attention forward per query row; args (out, probs, q, k, v, heads, t, s, dh, scale); defines WG. */
-    ATTENTION_FORWARD("attention.kc", "attention_forward"),
-    /** Attention backward per query row (ds scratch, dq); args (dq, ds, dout, k, v, probs, heads, t, s, dh, scale); defines WG. */
-    ATTENTION_BACKWARD_ROWS("attention.kc", "attention_backward_rows"),
-    /** Attention backward per key row (dk, dv); args (dk, dv, ds, probs, q, dout, heads, t, s, dh); defines WG. */
-    ATTENTION_BACKWARD_COLS("attention.kc", "attention_backward_cols"),
     /** Cross-entropy with label smoothing per row; args (losses, probs, logits, labels, n, v, smoothing); defines WG. */
     CROSS_ENTROPY_FORWARD("losses.kc", "cross_entropy_forward"),
     /** dlogits += dloss·(probs − target); args (dlogits, dlosses, probs, labels, n, v, smoothing); defines WG. */

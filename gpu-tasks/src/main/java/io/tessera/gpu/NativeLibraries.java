@@ -30,7 +30,7 @@ public final class NativeLibraries {
     /** Sonames and usual install places of the CUDA driver library. */
     public static final List<String> CUDA_NAMES = List.of("libcuda.so.1", "libcuda.so", "nvcuda.dll");
     public static final List<Path> CUDA_PLACES = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
-            Path.of("/usr/lib64/libcuda.so.1"), Path.of("/usr/lib/wsl/lib/libcuda.so.1"),
+            Path.of("/usr/lib64/libcuda.so.1"), Path.of("/usr/local/nvidia/lib64/libcuda.so.1"), Path.of("/usr/lib/wsl/lib/libcuda.so.1"),
             Path.of("/usr/local/cuda/lib64/stubs/libcuda.so"));
 
     /** Sonames of NVRTC and cuBLAS, newest major version first. */

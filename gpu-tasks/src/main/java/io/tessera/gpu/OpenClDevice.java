@@ -261,7 +261,7 @@ public final class OpenClDevice implements AutoCloseable {
             cl.buildProgram(program, deviceId, options);
             return program;
         } catch (NativeException e) {
-            String log = cl.buildLog(program, deviceId);
+            String log = source.mapLog(cl.buildLog(program, deviceId), Dialect.OPENCL);
             cl.releaseProgram(program);
             throw new KernelBuildException(source.file(), Dialect.OPENCL, info.name(), options, log, e);
         }

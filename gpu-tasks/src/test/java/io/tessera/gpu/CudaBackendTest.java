@@ -88,7 +88,7 @@ class CudaBackendTest {
     @Test
     void theProfileNamesTheEngineThatRan() {
         try (CudaBackend be = CudaBackend.on(GpuFixture.cudaDevice(), CudaBackend.MatmulEngine.CUBLAS)) {
-            Tensor a = make(be, 0, randn(1, 64 * 64, 1), 64, 64), c = make(be, 0, new float[64 * 64], 64, 64);
+            Tensor a = make(be, 0, randn(1, 64 * 64, 1), 1, 64, 64), c = make(be, 0, new float[64 * 64], 1, 64, 64);
             be.profiling(true);
             be.matmul(c, a, a, false, false, 1, 0);
             be.matmul(c, a, a, true, false, 1, 0);
@@ -99,7 +99,7 @@ class CudaBackendTest {
             });
         }
         try (CudaBackend be = CudaBackend.on(GpuFixture.cudaDevice(), CudaBackend.MatmulEngine.TILED)) {
-            Tensor a = make(be, 0, randn(1, 64 * 64, 1), 64, 64), c = make(be, 0, new float[64 * 64], 64, 64);
+            Tensor a = make(be, 0, randn(1, 64 * 64, 1), 1, 64, 64), c = make(be, 0, new float[64 * 64], 1, 64, 64);
             be.profiling(true);
             be.matmul(c, a, a, false, false, 1, 0);
             assertThat(be.kernelProfile()).singleElement().satisfies(t -> assertThat(t.kernel()).startsWith("sgemm (sgemm.kc"));

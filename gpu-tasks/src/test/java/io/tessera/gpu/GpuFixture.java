@@ -24,11 +24,15 @@ final class GpuFixture {
     private static OpenClDevice device;
     private static String unavailable;
 
+    /** The OpenCL platform and device the tests open (system properties; default 0 and 0). */
+    static final String PLATFORM_PROPERTY = "tessera.test.opencl.platform", DEVICE_PROPERTY = "tessera.test.opencl.device";
+
     /** The shared device; skips the calling test when OpenCL has no platform here. */
     static synchronized OpenClDevice device() {
         if (device == null && unavailable == null) {
             try {
-                device = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(CACHE));
+                device = OpenClDevice.open(OpenClDevice.Options.defaults().withCache(CACHE)
+                        .withDevice(Integer.getInteger(PLATFORM_PROPERTY, 0), Integer.getInteger(DEVICE_PROPERTY, 0)));
             } catch (GpuUnavailableException e) {
                 unavailable = e.getMessage();
             }

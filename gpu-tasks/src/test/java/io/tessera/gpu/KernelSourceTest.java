@@ -120,4 +120,15 @@ class KernelSourceTest {
         assertThat(Grid.exact(7).local()).isNull();
         assertThatThrownBy(() -> Grid.cover(0, 64)).hasMessageContaining("must be positive");
     }
+
+    @Test
+    void logPositionsInTheAssembledTextAreMappedBackToTheFile() {
+        KernelSource src = new KernelSource("broken.kc", "KERNEL void f(GLOBAL float* x, int x_off) {\n    x[0] = oops;\n}\n");
+        String assembled = src.assemble(Dialect.OPENCL);
+        int line = (int) assembled.lines().takeWhile(l -> !l.contains("oops")).count() + 1; // the assembled line of "oops"
+        String log = "<kernel>:" + line + ":12: error: use of undeclared identifier 'oops'";
+        assertThat(src.mapLog(log, Dialect.OPENCL)).isEqualTo("broken.kc:2:12: error: use of undeclared identifier 'oops'");
+        assertThat(src.mapLog("broken.kc:2:12: error", Dialect.OPENCL)).isEqualTo("broken.kc:2:12: error");
+        assertThat(src.mapLog("<kernel>:1:1: warning in the prelude", Dialect.OPENCL)).isEqualTo("<kernel>:1:1: warning in the prelude");
+    }
 }

@@ -66,7 +66,7 @@ public final class GpuBench implements Callable<Integer> {
         int heads = 12, tokens = 197, headDim = 64;
         List<String> ratios = new ArrayList<>();
         double[][] ours = new double[sizes.length][3];
-        double[] attention = new double[2];
+        double[][] attention = new double[2][2];
         String deviceLine;
         try (CudaDevice dev = CudaDevice.open(CudaDevice.Options.defaults().withDevice(device.device()));
              CudaBackend tiled = CudaBackend.on(dev, CudaBackend.MatmulEngine.TILED);
@@ -78,8 +78,8 @@ public final class GpuBench implements Callable<Integer> {
             System.out.println("device: " + deviceLine);
             for (int s = 0; s < sizes.length; s++) {
                 int n = sizes[s];
-                Tensor a = random(tiled, 1 + s, n, n), b = random(tiled, 100 + s, n, n);
-                Tensor c = random(tiled, 200 + s, n, n), ref = random(tiled, 300 + s, n, n);
+                Tensor a = random(tiled, 1 + s, 1, n, n), b = random(tiled, 100 + s, 1, n, n);
+                Tensor c = random(tiled, 200 + s, 1, n, n), ref = random(tiled, 300 + s, 1, n, n);
                 CudaBackend[] engines = {tiled, cublas, tf32};
                 for (int e = 0; e < engines.length; e++) {
                     CudaBackend be = engines[e];
@@ -102,13 +102,17 @@ public final class GpuBench implements Callable<Integer> {
             Tensor dout = random(tiled, 14, qs.dims()), out = random(tiled, 15, qs.dims()), probs = random(tiled, 16, ps.dims());
             Tensor dq = random(tiled, 17, qs.dims()), dk = random(tiled, 18, qs.dims()), dv = random(tiled, 19, qs.dims());
             double scale = 1 / Math.sqrt(headDim);
-            attention[0] = time(tiled, () -> tiled.attention(out, probs, q, k, v, scale));
-            attention[1] = time(tiled, () -> {
-                tiled.attention(out, probs, q, k, v, scale);
-                tiled.attentionBackward(dq, dk, dv, dout, q, k, v, probs, scale);
-            });
-            System.out.printf(Locale.ROOT, "attention (%d, %d, %d, %d)  forward %.3f ms, forward+backward %.3f ms%n", batch, heads, tokens, headDim,
-                    attention[0], attention[1]);
+            CudaBackend[] engines = {tiled, cublas};
+            for (int e = 0; e < engines.length; e++) {
+                CudaBackend be = engines[e];
+                attention[e][0] = time(be, () -> be.attention(out, probs, q, k, v, scale));
+                attention[e][1] = time(be, () -> {
+                    be.attention(out, probs, q, k, v, scale);
+                    be.attentionBackward(dq, dk, dv, dout, q, k, v, probs, scale);
+                });
+                System.out.printf(Locale.ROOT, "attention (%d, %d, %d, %d) with %-7s forward %.3f ms, forward+backward %.3f ms%n", batch, heads, tokens,
+                        headDim, be.matmulEngine().name().toLowerCase(Locale.ROOT), attention[e][0], attention[e][1]);
+            }
         }
         Optional<String> torch = torch(heads, tokens, headDim);
         System.out.println();
@@ -126,10 +130,13 @@ public final class GpuBench implements Callable<Integer> {
         }
         if (torch.isPresent()) {
             String j = torch.get();
-            System.out.printf(Locale.ROOT, "attention fwd+bwd: tessera %.3f ms, torch (same algorithm) %.3f ms, torch sdpa %.3f ms; forward: tessera %.3f ms, torch %.3f ms%n",
-                    attention[1], PretrainBench.number(j, "attention_ms"), PretrainBench.number(j, "attention_sdpa_ms"), attention[0], PretrainBench.number(j, "attention_forward_ms"));
-            ratios.add(String.format(Locale.ROOT, "attention_vs_torch %.3f", PretrainBench.number(j, "attention_ms") / attention[1]));
-            ratios.add(String.format(Locale.ROOT, "attention_vs_torch_sdpa %.3f", PretrainBench.number(j, "attention_sdpa_ms") / attention[1]));
+            double torchBoth = PretrainBench.number(j, "attention_ms"), sdpa = PretrainBench.number(j, "attention_sdpa_ms");
+            System.out.printf(Locale.ROOT, "attention fwd+bwd: tessera tiled %.3f ms, tessera cublas %.3f ms, torch (same algorithm) %.3f ms, torch sdpa %.3f ms;"
+                    + " forward: tiled %.3f ms, cublas %.3f ms, torch %.3f ms%n", attention[0][1], attention[1][1], torchBoth, sdpa, attention[0][0],
+                    attention[1][0], PretrainBench.number(j, "attention_forward_ms"));
+            ratios.add(String.format(Locale.ROOT, "attention_tiled_vs_torch %.3f", torchBoth / attention[0][1]));
+            ratios.add(String.format(Locale.ROOT, "attention_cublas_vs_torch %.3f", torchBoth / attention[1][1]));
+            ratios.add(String.format(Locale.ROOT, "attention_cublas_vs_torch_sdpa %.3f", sdpa / attention[1][1]));
         }
         System.out.println("(ratios: reference time / our time; above 1 means Tessera is faster)");
         ratios.forEach(System.out::println);
