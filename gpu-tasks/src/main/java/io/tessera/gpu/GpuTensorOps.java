@@ -26,6 +26,8 @@ import java.util.List;
 
 /** Kernel launches for one family of Backend methods (same signatures and contracts as spi.Backend). */
 final class GpuTensorOps {
+    /** Products aᵀ·b with K at least this (and 4·max(M, N)) may be split along K. */
+    private static final int SPLIT_MIN_K = 1024;
     /** Tile side of sgemm_large.kc: products with M and N at least this use it. */
     private static final int LARGE = 128;
     /** Work-items per group of the one-item-per-element kernels. */
@@ -97,6 +99,7 @@ final class GpuTensorOps {
             return;
         }
         int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
+        if (blas == null && d.batch() == 1 && transA && !transB && splitK(c, a, b, m, n, k, alpha, beta)) return;
         if (blas != null) {
             vendorMatmul(c, a, b, transA, transB, alpha, beta, m, n, k, strideA, strideB, d.batch());
             return;
@@ -112,6 +115,40 @@ final class GpuTensorOps {
         SgemmTiling tiling = big ? SgemmTiling.standard(transA, transB) : SgemmTiling.small(transA, transB);
         launcher.launch(launcher.fn(Kernels.SGEMM, tiling.defines()), tiling.grid(m, n, d.batch()), c, a, b, m, n, k, strideA, strideB,
                 m * n, alpha, beta);
+    }
+
+    /**
+     * A weight gradient (aᵀ·b with a (K, M), b (K, N), K much larger than M and N) has too few
+     * tiles of C to fill the device, each looping over all of K. When C has fewer tiles than the
+     * device has compute units, K is cut into S consecutive chunks: the first S − 1 form one
+     * batched product of partial sums (each chunk is a contiguous (kc, M) and (kc, N) block), the
+     * remainder one more, and sumTo adds the S partials into C in a fixed order (deterministic).
+     *
+     * @return false when the product is not worth splitting (nothing was enqueued)
+     */
+    private boolean splitK(Tensor c, Tensor a, Tensor b, int m, int n, int k, double alpha, double beta) {
+        long tiles = (long) ceilDiv(m, 64) * ceilDiv(n, 64);
+        int units = backend.computeUnits();
+        if (tiles >= units || k < SPLIT_MIN_K || k < 4 * Math.max(m, n)) return false;
+        int chunks = (int) Math.max(2, Math.min(k / (SPLIT_MIN_K / 4), ceilDiv(2 * units, (int) tiles)));
+        int kc = ceilDiv(k, chunks), full = k / kc, rest = k - full * kc;
+        int parts = full + (rest > 0 ? 1 : 0);
+        Storage s = backend.allocate(DType.F32, parts * m * n, false);
+        try {
+            Tensor partials = new Tensor(backend, Shape.of(parts, m, n), DType.F32, s, 0);
+            matmul(new Tensor(backend, Shape.of(full, m, n), DType.F32, s, 0), new Tensor(backend, Shape.of(full, kc, m), DType.F32, a.storage(), a.offset()),
+                    new Tensor(backend, Shape.of(full, kc, n), DType.F32, b.storage(), b.offset()), true, false, 1, 0);
+            if (rest > 0) {
+                matmul(new Tensor(backend, Shape.of(1, m, n), DType.F32, s, full * m * n),
+                        new Tensor(backend, Shape.of(1, rest, m), DType.F32, a.storage(), a.offset() + full * kc * m),
+                        new Tensor(backend, Shape.of(1, rest, n), DType.F32, b.storage(), b.offset() + full * kc * n), true, false, 1, 0);
+            }
+            if (beta != 0 && beta != 1) affine(c, c, beta, 0);
+            sumTo(c, partials, alpha, beta != 0);
+        } finally {
+            backend.release(s);
+        }
+        return true;
     }
 
     /** The same product through the vendor BLAS (row-major; leading dimensions are the stored row lengths). */

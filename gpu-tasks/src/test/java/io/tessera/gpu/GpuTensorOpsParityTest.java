@@ -321,6 +321,22 @@ class GpuTensorOpsParityTest {
     }
 
     @Test
+    void weightGradientsSplitAlongKMatchTheReference() {
+        // aᵀ·b with a (K, M), b (K, N), K ≫ M, N: split into chunks of K (a remainder chunk when K is not a multiple)
+        int[][] cases = {{20, 30, 5000}, {7, 3, 4099}, {33, 65, 2048}};
+        long seed = 900;
+        for (int[] c : cases) {
+            int m = c[0], n = c[1], k = c[2];
+            for (double beta : new double[]{0, 1, -0.5}) {
+                Pair a = rand(seed++, 1, k, m), b = rand(seed++, 1, k, n), cc = rand(seed++, 1, m, n);
+                if (beta == 0) cl().fill(cc.cl(), Float.NaN);
+                both(d -> be(d).matmul(on(d, cc), on(d, a), on(d, b), true, false, 0.75, beta));
+                same("aᵀ·b " + Arrays.toString(c) + " beta=" + beta, cc, 1e-4 * Math.sqrt(k), 1e-4);
+            }
+        }
+    }
+
+    @Test
     void matmulWhoseOutputIsItsInputReadsTheOldValues() {
         Pair a = rand(7, 2, 5, 4), b = rand(8, 1, 4, 4);
         both(d -> be(d).matmul(on(d, a), on(d, a), on(d, b), false, false, 1, 0.5));

@@ -30,15 +30,26 @@ import java.util.regex.Pattern;
 
 /**
  * {@code tessera bench pretrain}: one MAE pre-training step (ViT-Tiny encoder 192×12×3 on 32×32
- * images with patch 4, decoder 128×4×4, batch 64, mask 0.75, norm-pix, AdamW) timed on all cores,
- * next to the same step in PyTorch on the CPU run in the same invocation when Debian's
- * python3-torch is present. Ends with {@code pretrain_vs_pytorch <ratio>} (images/s, Tessera over
- * PyTorch).
+ * images with patch 4, decoder 128×4×4, batch 64 by default, mask 0.75, norm-pix, AdamW) timed on
+ * all cores, or on a GPU with {@code --device}, next to the same step in PyTorch on the same
+ * device run in the same invocation when a PyTorch is present. On a GPU every step ends with a
+ * device synchronisation, so step times are device times. Ends with
+ * {@code pretrain_vs_pytorch <ratio>} (images/s, Tessera over PyTorch).
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = {"Time an MAE pre-training step (ViT-Tiny, 32×32, patch 4, decoder 128×4, batch 64) next to PyTorch on the CPU.",
                 "Prints images/s, step-time percentiles, peak memory, and last: pretrain_vs_pytorch <ratio>."})
 public final class PretrainBench implements Callable<Integer> {
+    @Option(names = "--device", defaultValue = "cpu", converter = io.tessera.cli.DeviceSpec.Converter.class,
+            description = "Where both sides run: " + io.tessera.cli.DeviceSpec.HELP + " PyTorch runs on the CPU or on cuda.")
+    io.tessera.cli.DeviceSpec device;
+
+    @Option(names = "--matmul", defaultValue = "tiled", description = io.tessera.cli.DeviceSpec.MATMUL_HELP)
+    io.tessera.cli.DeviceSpec.Matmul matmul;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Images per step (default ${DEFAULT-VALUE}).")
+    int batch;
+
     @Option(names = "--threads", description = "Threads for both sides (default: all cores).")
     Integer threads;
 
@@ -56,19 +67,21 @@ public final class PretrainBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (steps < 1 || warmup < 0) throw new IllegalArgumentException("--steps must be ≥ 1 and --warmup ≥ 0");
+        if (steps < 1 || warmup < 0 || batch < 1) throw new IllegalArgumentException("--steps and --batch must be ≥ 1 and --warmup ≥ 0");
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         MaeConfig cfg = MaeConfig.tiny32();
-        System.out.printf(Locale.ROOT, "MAE step: ViT-Tiny encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch 64, mask %.2f, %d thread(s)%n",
+        System.out.printf(Locale.ROOT, "MAE step: ViT-Tiny encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch %d, mask %.2f, %s%n",
                 cfg.encoder().width(), cfg.encoder().depth(), cfg.encoder().heads(), cfg.encoder().imageSize(), cfg.encoder().imageSize(),
-                cfg.encoder().patchSize(), cfg.decoderWidth(), cfg.decoderDepth(), cfg.decoderHeads(), cfg.maskRatio(), t);
+                cfg.encoder().patchSize(), cfg.decoderWidth(), cfg.decoderDepth(), cfg.decoderHeads(), batch, cfg.maskRatio(),
+                device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? t + " thread(s)" : device + ", matmul " + matmul.name().toLowerCase(Locale.ROOT));
         double ours;
         long stepMb;
         Histogram hist = new Histogram(3_600_000_000_000L, 3);
-        try (ExecutionContext ctx = ExecutionContext.cpu(t, 0)) {
+        try (ExecutionContext ctx = device.open(t, 0, matmul)) {
+            io.tessera.gpu.GpuBackend gpu = ctx.backend() instanceof io.tessera.gpu.GpuBackend g ? g : null;
             MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, cfg, DType.F32);
             AdamW opt = AdamW.maePretrain(mae.store());
-            Tensor imgs = ctx.ops().randn(new Rng(1), Shape.of(64, 3, 32, 32), DType.F32);
+            Tensor imgs = ctx.ops().randn(new Rng(1), Shape.of(batch, 3, 32, 32), DType.F32);
             Rng masks = new Rng(2);
             long start = 0;
             for (int i = 0; i < warmup + steps; i++) {
@@ -79,21 +92,24 @@ public final class PretrainBench implements Callable<Integer> {
                     tape.backward(mae.forward(ctx.ops(), imgs, masks.split(i)).loss());
                 }
                 opt.step(1e-4);
+                if (gpu != null) gpu.synchronize();
                 if (i >= warmup) hist.recordValue(System.nanoTime() - t0);
             }
-            ours = 64.0 * steps / ((System.nanoTime() - start) / 1e9);
-            stepMb = ((io.tessera.tensor.cpu.ReferenceBackend) ctx.backend()).pooledBytes() >> 20;
+            ours = (double) batch * steps / ((System.nanoTime() - start) / 1e9);
+            stepMb = (gpu != null ? gpu.memoryStats().peakLiveBytes() : ((io.tessera.tensor.cpu.ReferenceBackend) ctx.backend()).pooledBytes()) >> 20;
         }
         long rss = peakRssMb(), heap = peakHeapMb();
-        System.out.printf(Locale.ROOT, "tessera  %8.1f images/s   step p50 %.0f ms, p90 %.0f ms, max %.0f ms   peak RSS %d MB (peak heap %d MB, tensors of one step %d MB)%n",
-                ours, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(90) / 1e6, hist.getMaxValue() / 1e6, rss, heap, stepMb);
+        System.out.printf(Locale.ROOT, "tessera  %8.1f images/s   step p50 %.0f ms, p90 %.0f ms, max %.0f ms   peak RSS %d MB (peak heap %d MB, %s %d MB)%n",
+                ours, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(90) / 1e6, hist.getMaxValue() / 1e6, rss, heap,
+                device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? "tensors of one step" : "peak device tensors", stepMb);
         String ratio = "n/a";
         if (!noReference) {
             String ref = pytorch(t);
             if (ref != null) {
                 double theirs = number(ref, "images_per_s");
-                System.out.printf(Locale.ROOT, "pytorch  %8.1f images/s   (torch %s, %d thread(s))   peak RSS %.0f MB%n", theirs,
-                        string(ref, "torch"), t, number(ref, "peak_rss_mb"));
+                double deviceMb = number(ref, "peak_device_mb");
+                System.out.printf(Locale.ROOT, "pytorch  %8.1f images/s   (torch %s on %s)   peak RSS %.0f MB%s%n", theirs, string(ref, "torch"),
+                        string(ref, "device"), number(ref, "peak_rss_mb"), deviceMb > 0 ? String.format(Locale.ROOT, ", peak device tensors %.0f MB", deviceMb) : "");
                 ratio = String.format(Locale.ROOT, "%.3f", ours / theirs);
             }
         }
@@ -109,8 +125,14 @@ public final class PretrainBench implements Callable<Integer> {
         Path script = Files.createTempFile("tessera-bench", ".py");
         try (InputStream in = PretrainBench.class.getResourceAsStream("pretrain_torch.py")) {
             Files.write(script, in.readAllBytes());
+            String where = device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? "cpu" : device.kind() == io.tessera.cli.DeviceSpec.Kind.CUDA
+                    ? "cuda:" + device.device() : null;
+            if (where == null) {
+                System.out.println("pytorch: not measured (PyTorch has no OpenCL device)");
+                return null;
+            }
             Process p = new ProcessBuilder(python.toString(), script.toString(), String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
-                    String.valueOf(Math.max(1, warmup / 2))).redirectErrorStream(true).start();
+                    String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch)).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0 || !out.contains("images_per_s")) {
                 String last = out.strip().lines().reduce((a, b) -> b).orElse("");

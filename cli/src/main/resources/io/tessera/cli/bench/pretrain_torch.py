@@ -1,7 +1,8 @@
 """PyTorch side of `tessera bench pretrain`: the same MAE step (ViT-Tiny encoder 192x12x3 at 32x32
-with patch 4, decoder 128x4x4, batch 64, mask 0.75, norm-pix, AdamW) on the CPU.
-Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "torch": ..., "threads": ...}.
-Usage: python3 pretrain_torch.py THREADS STEPS WARMUP
+with patch 4, decoder 128x4x4, mask 0.75, norm-pix, AdamW) on the CPU or a CUDA device; on CUDA each
+step ends with a synchronisation, as on the Tessera side.
+Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "peak_device_mb": ..., "torch": ..., "device": ...}.
+Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH]]   (DEVICE cpu or cuda:N, BATCH 64 by default)
 """
 import json
 import sys
@@ -45,7 +46,7 @@ class Mae(nn.Module):
         n = imgs.shape[0]
         x = self.patch(imgs).flatten(2).transpose(1, 2) + self.pos[:, 1:]
         keep = int(self.L * 0.25)
-        ids_shuffle = torch.argsort(torch.rand(n, self.L), dim=1)
+        ids_shuffle = torch.argsort(torch.rand(n, self.L, device=imgs.device), dim=1)
         ids_restore = torch.argsort(ids_shuffle, dim=1)
         x = torch.gather(x, 1, ids_shuffle[:, :keep, None].repeat(1, 1, x.shape[2]))
         x = torch.cat([(self.cls + self.pos[:, :1]).expand(n, -1, -1), x], 1)
@@ -60,7 +61,7 @@ class Mae(nn.Module):
         pred = self.pred(self.dnorm(x))[:, 1:]
         t = imgs.reshape(n, 3, 8, 4, 8, 4).permute(0, 2, 4, 3, 5, 1).reshape(n, self.L, -1)
         t = (t - t.mean(-1, keepdim=True)) / (t.var(-1, keepdim=True) + 1e-6) ** .5
-        mask = torch.ones(n, self.L)
+        mask = torch.ones(n, self.L, device=imgs.device)
         mask[:, :keep] = 0
         mask = torch.gather(mask, 1, ids_restore)
         return (((pred - t) ** 2).mean(-1) * mask).sum() / mask.sum()
@@ -68,23 +69,33 @@ class Mae(nn.Module):
 
 def main():
     threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
+    batch = int(sys.argv[5]) if len(sys.argv) > 5 else 64
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = Mae()
+    model = Mae().to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
-    imgs = torch.randn(64, 3, 32, 32)
+    imgs = torch.randn(batch, 3, 32, 32, device=device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
     for i in range(warmup + steps):
         if i == warmup:
             start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         model(imgs).backward()
         opt.step()
+        sync()
     secs = time.perf_counter() - start
     # VmHWM is this process's own high-water mark; ru_maxrss would include the parent's RSS at fork/exec.
     with open("/proc/self/status") as f:
         hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
-    print(json.dumps({"images_per_s": 64 * steps / secs, "peak_rss_mb": hwm / 1024,
-                      "torch": torch.__version__, "threads": threads}))
+    peak_device = torch.cuda.max_memory_allocated(device) / 2 ** 20 if device.type == "cuda" else 0
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu, %d thread(s)" % threads
+    print(json.dumps({"images_per_s": batch * steps / secs, "peak_rss_mb": hwm / 1024, "peak_device_mb": peak_device,
+                      "torch": torch.__version__, "device": name}))
 
 
 if __name__ == "__main__":
