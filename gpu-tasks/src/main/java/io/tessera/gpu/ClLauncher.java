@@ -53,7 +53,7 @@ final class ClLauncher implements Launcher {
         Fn f = kernels.get(key);
         if (f == null) {
             Kernel k = device.kernel(source, function, defines);
-            f = new Fn(k.toString(), cl.createKernel(k.program(), function));
+            f = new Fn(k.toString(), cl.createKernel(k.handle(), function));
             kernels.put(key, f);
         }
         return f;

@@ -53,6 +53,8 @@ public final class Cuda {
     private final MethodHandle memAlloc, memFree, memcpyHtoDAsync, memcpyDtoHAsync, memcpyDtoDAsync, memsetD32Async;
     private final MethodHandle moduleLoadDataEx, moduleGetFunction, moduleUnload, funcGetAttribute, launchKernel;
     private final MethodHandle eventCreate, eventRecord, eventSynchronize, eventElapsedTime, eventDestroy;
+    /** cuFuncGetParamInfo (CUDA 12.4 and newer), or null on older drivers. */
+    private final MethodHandle funcGetParamInfo;
 
     private Cuda(SymbolLookup lib) {
         init = bind(lib, "cuInit", JAVA_INT);
@@ -89,6 +91,7 @@ public final class Cuda {
         eventElapsedTime = lib.find("cuEventElapsedTime").isPresent()
                 ? bind(lib, "cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS) : bind(lib, "cuEventElapsedTime_v2", ADDRESS, ADDRESS, ADDRESS);
         eventDestroy = bind(lib, "cuEventDestroy_v2", ADDRESS);
+        funcGetParamInfo = lib.find("cuFuncGetParamInfo").isPresent() ? bind(lib, "cuFuncGetParamInfo", ADDRESS, JAVA_LONG, ADDRESS, ADDRESS) : null;
     }
 
     /**
@@ -375,6 +378,20 @@ public final class Cuda {
             MemorySegment v = a.allocate(JAVA_INT);
             check((int) funcGetAttribute.invokeExact(v, attribute, function), "cuFuncGetAttribute", "attribute " + attribute);
             return v.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** How many parameters {@code function} takes, or -1 when the driver cannot say (before CUDA 12.4). */
+    public int parameterCount(MemorySegment function) {
+        if (funcGetParamInfo == null) return -1;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment offset = a.allocate(JAVA_LONG), size = a.allocate(JAVA_LONG);
+            for (int i = 0; i < 4096; i++) {
+                if ((int) funcGetParamInfo.invokeExact(function, (long) i, offset, size) != 0) return i;
+            }
+            return -1;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** An opened CUDA device. Close it to release its modules, stream and context. */
-public final class CudaDevice implements AutoCloseable {
+/** An opened CUDA device. Close it to release its plans, arrays, modules, stream and context. */
+public final class CudaDevice extends ComputeDevice {
 
     /**
      * How to open a device.
@@ -90,6 +90,7 @@ public final class CudaDevice implements AutoCloseable {
     private final Optional<Path> cublasLibrary;
     private final ProgramCache cache;
     private final Map<String, MemorySegment> modules = new HashMap<>();
+    private final CudaPlanCommands commands = new CudaPlanCommands(this);
     private Thread current;
     private int memoryHits, diskHits, sourceBuilds;
     private boolean closed;
@@ -141,11 +142,13 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     /** This device as the tensor library names it. */
+    @Override
     public Device tensorDevice() {
         return new Device(Device.Kind.CUDA, ordinal, info.name());
     }
 
     /** "cuda:N" */
+    @Override
     public String location() {
         return "cuda:" + ordinal;
     }
@@ -175,6 +178,7 @@ public final class CudaDevice implements AutoCloseable {
         }
     }
 
+    @Override
     void checkOpen() {
         if (closed) throw new IllegalStateException("CUDA device " + info.name() + " is closed");
     }
@@ -201,6 +205,51 @@ public final class CudaDevice implements AutoCloseable {
         checkOpen();
         makeCurrent();
         return cuda.function(module(source, defines), function);
+    }
+
+    @Override
+    public Kernel kernel(KernelSource source, String function, Defines defines) {
+        return new Kernel(this, source.file(), function, defines, function(source, function, defines));
+    }
+
+    // ---- arrays and plans ------------------------------------------------------------------
+
+    @Override
+    MemorySegment createBuffer(DeviceArray a, MemorySegment host) {
+        checkOpen();
+        if (a.hostBacked()) throw new IllegalArgumentException("array " + a + ": host-backed arrays are an OpenCL feature");
+        makeCurrent();
+        try {
+            return MemorySegment.ofAddress(cuda.memAlloc(a.byteSize()));
+        } catch (NativeException e) {
+            throw new NativeException(e.runtime(), e.call(), e.status(), e.statusName(), "array " + a + " on " + info.name());
+        }
+    }
+
+    @Override
+    void freeBuffer(MemorySegment mem) {
+        makeCurrent();
+        cuda.memFree(mem.address());
+    }
+
+    @Override
+    PlanCommands commands() {
+        return commands;
+    }
+
+    @Override
+    String runtime() {
+        return Cuda.RUNTIME;
+    }
+
+    @Override
+    String platformName() {
+        return "CUDA driver " + info.driverVersion() / 1000 + "." + info.driverVersion() % 1000 / 10;
+    }
+
+    @Override
+    String deviceName() {
+        return info.name();
     }
 
     private MemorySegment module(KernelSource source, Defines defines) {
@@ -236,13 +285,13 @@ public final class CudaDevice implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
         makeCurrent();
-        RuntimeException first = null;
+        RuntimeException first = closePlansAndArrays();
+        closed = true;
         try {
             cuda.streamSynchronize(stream);
         } catch (RuntimeException e) {
-            first = e;
+            first = first == null ? e : first;
         }
         try {
             for (MemorySegment m : modules.values()) cuda.moduleUnload(m);

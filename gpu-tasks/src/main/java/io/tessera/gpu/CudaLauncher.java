@@ -135,7 +135,7 @@ final class CudaLauncher implements Launcher {
     }
 
     /** The largest power of two ≤ {@value #DEFAULT_BLOCK} that divides {@code n}. */
-    private static long blockFor(long n) {
+    static long blockFor(long n) {
         long b = DEFAULT_BLOCK;
         while (n % b != 0) b >>= 1;
         return b;

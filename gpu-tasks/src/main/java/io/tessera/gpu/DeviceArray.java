@@ -1,7 +1,7 @@
 /*
  * A typed handle on a device buffer and its host mirror (off-heap memory): what a task graph
- * transfers and what kernels receive. F32 or I32 elements. A host-backed array is an OpenCL
- * CL_MEM_USE_HOST_PTR buffer over its host mirror (zero-copy where the device shares host
+ * transfers and what kernels receive. F32 or I32 elements, on an OpenCL or a CUDA device. A
+ * host-backed array (OpenCL only) is a CL_MEM_USE_HOST_PTR buffer over its host mirror (zero-copy where the device shares host
  * memory, e.g. PoCL). Data stays on the device between plans until the array is closed.
  */
 package io.tessera.gpu;
@@ -16,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /** A device buffer of {@code length} F32 or I32 elements with a host mirror. Not thread-safe. */
 public final class DeviceArray implements AutoCloseable {
-    private final OpenClDevice owner;
+    private final ComputeDevice owner;
     private final String name;
     private final DType dtype;
     private final int length;
@@ -25,7 +25,7 @@ public final class DeviceArray implements AutoCloseable {
     private final MemorySegment host;
     private MemorySegment mem;
 
-    DeviceArray(OpenClDevice owner, String name, DType dtype, int length, boolean hostBacked) {
+    DeviceArray(ComputeDevice owner, String name, DType dtype, int length, boolean hostBacked) {
         if (dtype != DType.F32 && dtype != DType.I32) {
             throw new IllegalArgumentException("device array " + name + ": dtype " + dtype + " is not supported on the device (F32 or I32)");
         }
@@ -70,7 +70,7 @@ public final class DeviceArray implements AutoCloseable {
     }
 
     /** The device that owns the buffer. */
-    public OpenClDevice device() {
+    public ComputeDevice device() {
         return owner;
     }
 

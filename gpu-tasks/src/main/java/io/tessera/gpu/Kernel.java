@@ -1,7 +1,7 @@
 /*
  * A typed handle on one kernel function of a program built for a device: the catalog entry or
  * source file, the function name and the defines of its variant. Task graphs refer to kernels
- * by these handles, never by string keys. The program itself is owned by the device's cache.
+ * by these handles, never by string keys. The program (module) itself is owned by the device's cache.
  */
 package io.tessera.gpu;
 
@@ -9,21 +9,21 @@ import java.lang.foreign.MemorySegment;
 
 /** A built kernel function on one device. */
 public final class Kernel {
-    private final OpenClDevice device;
+    private final ComputeDevice device;
     private final String file;
     private final String function;
     private final Defines defines;
-    private final MemorySegment program;
+    private final MemorySegment handle;
 
-    Kernel(OpenClDevice device, String file, String function, Defines defines, MemorySegment program) {
+    Kernel(ComputeDevice device, String file, String function, Defines defines, MemorySegment handle) {
         this.device = device;
         this.file = file;
         this.function = function;
         this.defines = defines;
-        this.program = program;
+        this.handle = handle;
     }
 
-    public OpenClDevice device() {
+    public ComputeDevice device() {
         return device;
     }
 
@@ -41,8 +41,9 @@ public final class Kernel {
         return defines;
     }
 
-    MemorySegment program() {
-        return program;
+    /** The runtime's handle: the cl_program on OpenCL, the CUfunction on CUDA. */
+    MemorySegment handle() {
+        return handle;
     }
 
     @Override

@@ -12,16 +12,13 @@ import io.tessera.tensor.Device;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /** An opened OpenCL device. Close it to release everything allocated on it. */
-public final class OpenClDevice implements AutoCloseable {
+public final class OpenClDevice extends ComputeDevice {
 
     /**
      * How to open a device.
@@ -77,8 +74,7 @@ public final class OpenClDevice implements AutoCloseable {
     private final String identity;
     private final ProgramCache cache;
     private final Map<String, MemorySegment> programs = new HashMap<>();
-    private final Set<DeviceArray> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Set<ExecutionPlan> plans = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final ClPlanCommands commands = new ClPlanCommands(this);
     private int memoryHits, diskHits, sourceBuilds;
     private boolean closed;
 
@@ -133,11 +129,13 @@ public final class OpenClDevice implements AutoCloseable {
     }
 
     /** The tensor-level name of this device: OPENCL, its index on the platform, its name. */
+    @Override
     public Device tensorDevice() {
         return new Device(Device.Kind.OPENCL, deviceIndex, info.name());
     }
 
     /** Platform and device index as opened. */
+    @Override
     public String location() {
         return "opencl:" + platformIndex + ":" + deviceIndex;
     }
@@ -148,31 +146,12 @@ public final class OpenClDevice implements AutoCloseable {
 
     // ---- arrays ---------------------------------------------------------------------------
 
-    /** A device array of {@code n} floats with a host mirror (zero-filled on the host only). */
-    public DeviceArray floats(String name, int n) {
-        return track(new DeviceArray(this, name, DType.F32, n, false));
-    }
-
-    /** A device array holding a copy of {@code values} in its host mirror (not yet on the device). */
-    public DeviceArray floats(String name, float[] values) {
-        return floats(name, values.length).set(values);
-    }
-
-    /** A device array of {@code n} ints with a host mirror. */
-    public DeviceArray ints(String name, int n) {
-        return track(new DeviceArray(this, name, DType.I32, n, false));
-    }
-
     /** A float array whose device buffer uses its host mirror's memory (CL_MEM_USE_HOST_PTR). */
     public DeviceArray hostBackedFloats(String name, int n) {
         return track(new DeviceArray(this, name, DType.F32, n, true));
     }
 
-    private DeviceArray track(DeviceArray a) {
-        arrays.add(a);
-        return a;
-    }
-
+    @Override
     MemorySegment createBuffer(DeviceArray a, MemorySegment host) {
         checkOpen();
         long flags = OpenCl.CL_MEM_READ_WRITE | (a.hostBacked() ? OpenCl.CL_MEM_USE_HOST_PTR : 0);
@@ -183,17 +162,12 @@ public final class OpenClDevice implements AutoCloseable {
         }
     }
 
-    void releaseBuffer(DeviceArray a, MemorySegment mem) {
-        arrays.remove(a);
+    @Override
+    void freeBuffer(MemorySegment mem) {
         cl.releaseMemObject(mem);
     }
 
     // ---- kernels --------------------------------------------------------------------------
-
-    /** The kernel of a catalog entry, built (or taken from the cache) with {@code defines}. */
-    public Kernel kernel(Kernels entry, Defines defines) {
-        return kernel(entry.source(), entry.function(), defines);
-    }
 
     /**
      * A kernel function of {@code source}, built for this device with {@code defines}; the
@@ -202,6 +176,7 @@ public final class OpenClDevice implements AutoCloseable {
      * @throws KernelBuildException with the build log when the source does not compile
      * @throws NativeException      (CL_INVALID_KERNEL_NAME) when the program has no such function
      */
+    @Override
     public Kernel kernel(KernelSource source, String function, Defines defines) {
         checkOpen();
         MemorySegment program = program(source, defines);
@@ -269,13 +244,24 @@ public final class OpenClDevice implements AutoCloseable {
 
     // ---- plans ----------------------------------------------------------------------------
 
-    void register(ExecutionPlan plan) {
-        checkOpen();
-        plans.add(plan);
+    @Override
+    PlanCommands commands() {
+        return commands;
     }
 
-    void unregister(ExecutionPlan plan) {
-        plans.remove(plan);
+    @Override
+    String runtime() {
+        return OpenCl.RUNTIME;
+    }
+
+    @Override
+    String platformName() {
+        return info.platform();
+    }
+
+    @Override
+    String deviceName() {
+        return info.name();
     }
 
     OpenCl cl() {
@@ -294,6 +280,7 @@ public final class OpenClDevice implements AutoCloseable {
         return context;
     }
 
+    @Override
     void checkOpen() {
         if (closed) throw new IllegalStateException("OpenCL device " + info.name() + " is closed");
     }
@@ -302,21 +289,7 @@ public final class OpenClDevice implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        RuntimeException first = null;
-        for (ExecutionPlan p : new ArrayList<>(plans)) {
-            try {
-                p.close();
-            } catch (RuntimeException e) {
-                first = first == null ? e : first;
-            }
-        }
-        for (DeviceArray a : new ArrayList<>(arrays)) {
-            try {
-                a.close();
-            } catch (RuntimeException e) {
-                first = first == null ? e : first;
-            }
-        }
+        RuntimeException first = closePlansAndArrays();
         closed = true;
         try {
             for (MemorySegment p : programs.values()) cl.releaseProgram(p);

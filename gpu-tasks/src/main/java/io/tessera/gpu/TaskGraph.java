@@ -96,7 +96,7 @@ public final class TaskGraph {
      */
     public ExecutionPlan freeze() {
         if (tasks.isEmpty()) throw new IllegalArgumentException("task graph " + name + " has no tasks");
-        OpenClDevice device = tasks.getFirst().kernel().device();
+        ComputeDevice device = tasks.getFirst().kernel().device();
         Set<DeviceArray> onDevice = Collections.newSetFromMap(new IdentityHashMap<>());
         onDevice.addAll(toDevice.keySet());
         onDevice.addAll(resident);
@@ -126,6 +126,13 @@ public final class TaskGraph {
             }
         }
         return new ExecutionPlan(name, device, List.copyOf(tasks), new LinkedHashMap<>(toDevice), new LinkedHashMap<>(toHost));
+    }
+
+    /** Kernel arguments a task binds: an array is two (buffer and element offset), a scalar one. */
+    static int kernelArguments(Task t) {
+        int n = 0;
+        for (Arg arg : t.args()) n += arg instanceof Arg.Array ? 2 : 1;
+        return n;
     }
 
     private List<DeviceArray> allArrays() {

@@ -57,6 +57,12 @@ final class GpuFixture {
         };
     }
 
+    /** The shared device of the runtime under test (OpenCL or CUDA) for task graphs; skips the test when it is absent. */
+    static ComputeDevice computeDevice() {
+        String runtime = System.getProperty(RUNTIME_PROPERTY, "opencl");
+        return runtime.equals("cuda") ? cudaDevice() : device();
+    }
+
     /** The shared CUDA device; skips the calling test when CUDA (driver, NVRTC or a device) is absent here. */
     static synchronized CudaDevice cudaDevice() {
         if (cuda == null && cudaUnavailable == null) {

@@ -1,7 +1,8 @@
 /*
- * Task graphs on a real device (PoCL in CI): the transfer modes (first execution, every
- * execution, on demand), data kept on the device from one graph to the next, host-backed
- * arrays, the checks made when a graph is frozen, and the profile as JSON.
+ * Task graphs on a real device (PoCL in CI; CUDA with -Dtessera.test.gpu=cuda): the transfer
+ * modes (first execution, every execution, on demand), data kept on the device from one graph to
+ * the next, host-backed arrays (OpenCL), the checks made when a graph is frozen, and the profile
+ * as JSON.
  */
 package io.tessera.gpu;
 
@@ -23,13 +24,13 @@ class TaskGraphTest {
                     + "    if (i < n) y[i] = x[i] * a + b[i];\n"
                     + "}\n");
 
-    private static Kernel axpb(OpenClDevice dev) {
+    private static Kernel axpb(ComputeDevice dev) {
         return dev.kernel(AXPB, "axpb", Defines.none());
     }
 
     @Test
     void firstExecutionCopiesOnceEveryExecutionCopiesEachTime() {
-        OpenClDevice dev = GpuFixture.device();
+        ComputeDevice dev = GpuFixture.computeDevice();
         int n = 5;
         try (DeviceArray x = dev.floats("x", new float[]{1, 2, 3, 4, 5}); DeviceArray b = dev.floats("b", new float[]{10, 10, 10, 10, 10});
              DeviceArray y = dev.floats("y", n);
@@ -52,7 +53,7 @@ class TaskGraphTest {
 
     @Test
     void onDemandCopiesHappenOnlyWhenAsked() {
-        OpenClDevice dev = GpuFixture.device();
+        ComputeDevice dev = GpuFixture.computeDevice();
         int n = 3;
         try (DeviceArray x = dev.floats("x", new float[]{1, 2, 3}); DeviceArray b = dev.floats("b", new float[]{0, 0, 0});
              DeviceArray y = dev.floats("y", n);
@@ -103,7 +104,7 @@ class TaskGraphTest {
 
     @Test
     void freezingChecksTheDeclarations() {
-        OpenClDevice dev = GpuFixture.device();
+        ComputeDevice dev = GpuFixture.computeDevice();
         Kernel k = axpb(dev);
         try (DeviceArray x = dev.floats("x", 4); DeviceArray b = dev.floats("b", 4); DeviceArray y = dev.floats("y", 4)) {
             assertThatThrownBy(() -> new TaskGraph("missing-input")
@@ -133,7 +134,7 @@ class TaskGraphTest {
 
     @Test
     void theProfileNamesTasksCopiesAndTheDeviceAsJson() {
-        OpenClDevice dev = GpuFixture.device();
+        ComputeDevice dev = GpuFixture.computeDevice();
         Kernel k = axpb(dev);
         int n = 256;
         try (DeviceArray x = dev.floats("x", new float[n]); DeviceArray b = dev.floats("b", new float[n]);
@@ -146,7 +147,7 @@ class TaskGraphTest {
                      .freeze()) {
             assertThatThrownBy(plan::profile).isInstanceOf(IllegalStateException.class);
             Profile p = plan.execute().profile();
-            assertThat(p.device()).isEqualTo(dev.info().name());
+            assertThat(p.device()).isEqualTo(dev.deviceName());
             assertThat(p.execution()).isEqualTo(1);
             assertThat(p.wallNanos()).isPositive();
             assertThat(p.tasks()).extracting(Profile.TaskTime::task).containsExactly("0:axpb", "1:axpb");
@@ -154,8 +155,8 @@ class TaskGraphTest {
             assertThat(p.copies()).extracting(Profile.CopyTime::direction).containsExactly("to_device", "to_device", "to_host");
             assertThat(p.copies()).allSatisfy(c -> assertThat(c.bytes()).isEqualTo(n * 4L));
             String json = p.toJson();
-            assertThat(json).startsWith("{\"graph\":\"two \\\"tasks\\\"\",\"runtime\":\"opencl\"")
-                    .contains("\"device\":\"" + dev.info().name() + "\"", "\"task\":\"1:axpb\"", "\"file\":\"axpb.kc\"",
+            assertThat(json).startsWith("{\"graph\":\"two \\\"tasks\\\"\",\"runtime\":\"" + dev.runtime() + "\"")
+                    .contains("\"device\":\"" + dev.deviceName() + "\"", "\"task\":\"1:axpb\"", "\"file\":\"axpb.kc\"",
                             "\"global\":[256]", "\"local\":[64]", "\"direction\":\"to_host\"", "\"bytes\":1024", "\"copy_in_ns\":", "\"wall_ns\":")
                     .endsWith("]}");
             assertThat(plan.execute().profile().execution()).isEqualTo(2);
