@@ -4,6 +4,7 @@
 #define __global__ __attribute__((global))
 #define __device__ __attribute__((device))
 #define __shared__ __attribute__((shared))
+#define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__)))
 #define __forceinline__ __inline__ __attribute__((always_inline))
 #include "__clang_cuda_builtin_vars.h"
 struct __attribute__((aligned(16))) float4 { float x, y, z, w; };

@@ -2,6 +2,8 @@
  * as CUDA C; it maps the shared kernel vocabulary onto CUDA. Kernels get C linkage so the
  * driver finds them by their source names. Not a public header. */
 #define KERNEL extern "C" __global__
+/* a kernel always launched with N work-items per group, of which B groups should fit on one multiprocessor */
+#define KERNEL_BOUNDS(n, b) extern "C" __global__ __launch_bounds__(n, b)
 #define GLOBAL
 #define LOCAL __shared__
 #define LOCAL_PTR /* pointers into shared memory need no qualifier */

@@ -1,6 +1,8 @@
 /* Tessera kernel prelude for OpenCL C 1.2. The runtime prepends it to every .kc source built
  * as OpenCL C; it maps the shared kernel vocabulary onto OpenCL. Not a public header. */
 #define KERNEL __kernel
+/* a kernel always launched with N work-items per group (the group count per unit is CUDA's hint only) */
+#define KERNEL_BOUNDS(n, b) __kernel __attribute__((reqd_work_group_size(n, 1, 1)))
 #define GLOBAL __global
 #define LOCAL __local
 #define LOCAL_PTR __local /* the address space of a pointer into local memory */
