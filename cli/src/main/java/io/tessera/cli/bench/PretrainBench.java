@@ -50,6 +50,9 @@ public final class PretrainBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "Images per step (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--profile", description = "On a GPU: after the timed steps, one more step with per-kernel timing; prints the kernels that took longest.")
+    boolean profile;
+
     @Option(names = "--threads", description = "Threads for both sides (default: all cores).")
     Integer threads;
 
@@ -97,6 +100,16 @@ public final class PretrainBench implements Callable<Integer> {
             }
             ours = (double) batch * steps / ((System.nanoTime() - start) / 1e9);
             stepMb = (gpu != null ? gpu.memoryStats().peakLiveBytes() : ((io.tessera.tensor.cpu.ReferenceBackend) ctx.backend()).pooledBytes()) >> 20;
+            if (profile && gpu != null) {
+                gpu.profiling(true);
+                mae.store().zeroGrad();
+                try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
+                    tape.backward(mae.forward(ctx.ops(), imgs, masks.split(warmup + steps)).loss());
+                }
+                opt.step(1e-4);
+                printProfile(gpu.kernelProfile());
+                gpu.profiling(false);
+            }
         }
         long rss = peakRssMb(), heap = peakHeapMb();
         System.out.printf(Locale.ROOT, "tessera  %8.1f images/s   step p50 %.0f ms, p90 %.0f ms, max %.0f ms   peak RSS %d MB (peak heap %d MB, %s %d MB)%n",
@@ -143,6 +156,16 @@ public final class PretrainBench implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(script);
         }
+    }
+
+    /** The kernels of one profiled step, longest total first (the first 15), with their share of the step's kernel time. */
+    private static void printProfile(java.util.List<io.tessera.gpu.GpuBackend.KernelTime> times) {
+        long total = times.stream().mapToLong(io.tessera.gpu.GpuBackend.KernelTime::nanos).sum();
+        long launches = times.stream().mapToLong(io.tessera.gpu.GpuBackend.KernelTime::launches).sum();
+        System.out.printf(Locale.ROOT, "profile of one step: %d launches, %.2f ms of kernel time%n", launches, total / 1e6);
+        times.stream().sorted(java.util.Comparator.comparingLong(io.tessera.gpu.GpuBackend.KernelTime::nanos).reversed()).limit(15)
+                .forEach(t -> System.out.printf(Locale.ROOT, "  %6.2f ms %5.1f %%  %5d x  %s%n", t.nanos() / 1e6, 100.0 * t.nanos() / Math.max(1, total),
+                        t.launches(), t.kernel()));
     }
 
     /** The number under {@code key} in a flat JSON line. */
