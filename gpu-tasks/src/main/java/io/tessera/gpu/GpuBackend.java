@@ -222,6 +222,11 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
         return s;
     }
 
+    /** The first position of an I32 {@code index} outside [0, len) and its value, or null (waits for the queue). */
+    int[] firstOutOfRange(Tensor index, int len) {
+        return tensorOps.firstOutOfRange(index, len);
+    }
+
     /** Throws unless every non-null tensor is F32: the kernels compute in F32. */
     static void requireF32(String op, Tensor... ts) {
         for (Tensor t : ts) {

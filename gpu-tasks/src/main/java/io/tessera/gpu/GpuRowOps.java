@@ -283,6 +283,12 @@ final class GpuRowOps {
         }
     }
 
+    /** Throws the reference's error when a label lies outside [0, classes). */
+    private void checkLabels(String op, Tensor labels, int classes) {
+        int[] bad = backend.firstOutOfRange(labels, classes);
+        if (bad != null) io.tessera.tensor.cpu.RefLoss.checkLabel(op, bad[0], bad[1], classes);
+    }
+
     /** {@code t} (B, H, R, C) viewed as B·H row-major (R, C) matrices, for the batched products. */
     private Tensor matrices(Tensor t, int batch, int rows, int cols) {
         return new Tensor(backend, Shape.of(batch, rows, cols), t.dtype(), t.storage(), t.offset());
@@ -291,8 +297,8 @@ final class GpuRowOps {
     // ---- losses ----------------------------------------------------------------------------
 
     /**
-     * Cross-entropy forward. A label outside [0, V) cannot be reported without waiting for the
-     * device: its row's loss and probabilities become NaN instead of throwing.
+     * Cross-entropy forward. Labels are checked on the device first (one int read back, so one
+     * wait for the queue per call); a label outside [0, V) throws as on the CPU backends.
      */
     void crossEntropy(Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing) {
         int[] z = crossEntropySizes("crossEntropy", logits, labels);
@@ -306,6 +312,7 @@ final class GpuRowOps {
         if (n == 0) return;
         if (v == 0) throw new IllegalArgumentException("crossEntropy: logits " + logits.describe() + " have no classes");
         Variant k = rows(Kernels.CROSS_ENTROPY_FORWARD, Defines.none());
+        checkLabels("crossEntropy", labels, v);
         launcher.launch(k.fn(), Grid.rows(n, k.group()), losses, probs, logits, labels, n, v, smoothing);
     }
 
@@ -321,6 +328,7 @@ final class GpuRowOps {
         }
         if (n * v == 0) return;
         Variant k = flat(Kernels.CROSS_ENTROPY_BACKWARD, rows(Kernels.CROSS_ENTROPY_FORWARD, Defines.none()).defines());
+        checkLabels("crossEntropyBackward", labels, v);
         launcher.launch(k.fn(), Grid.cover(n * v, k.group()), dlogits, dlosses, probs, labels, n, v, smoothing);
     }
 

@@ -448,20 +448,30 @@ final class GpuTensorOps {
      * first bad position on the device and only that int (and then the bad index) is read back.
      */
     private void checkIndices(String op, Tensor index, int k, int len, int axis, Tensor x) {
+        int[] bad = firstOutOfRange(index, len);
+        if (bad != null) {
+            // the reference's check on a probe that holds only the bad index, at its position
+            int[] probe = new int[bad[0] + 1];
+            probe[bad[0]] = bad[1];
+            RefLayout.checkIndices(op, probe, k, len, axis, x);
+            throw new IllegalStateException(op + ": index at position " + bad[0] + " was reported out of range [0, " + len + ")");
+        }
+    }
+
+    /**
+     * The first position of {@code index} (I32) holding a value outside [0, len) and that value,
+     * or null when all are in range: index_check runs on the device and one int (two when an
+     * index is bad) is read back, which waits for the queue.
+     */
+    int[] firstOutOfRange(Tensor index, int len) {
         int n = index.size();
-        if (n == 0) return;
+        if (n == 0) return null;
         Storage s = backend.allocate(DType.I32, 1, false);
         try {
             Tensor first = new Tensor(backend, Shape.of(1), DType.I32, s, 0);
             launcher.launch(launcher.fn(Kernels.INDEX_CHECK, elem(DType.F32)), Grid.groups(new int[]{1}, new int[]{REDUCE_WG}), first, index, n, len);
             int bad = backend.readI32(first)[0];
-            if (bad < n) {
-                // the reference's check on a probe that holds only the bad index, at its position
-                int[] probe = new int[bad + 1];
-                probe[bad] = backend.readI32(at(index, bad))[0];
-                RefLayout.checkIndices(op, probe, k, len, axis, x);
-                throw new IllegalStateException(op + ": index at position " + bad + " was reported out of range [0, " + len + ")");
-            }
+            return bad < n ? new int[]{bad, backend.readI32(at(index, bad))[0]} : null;
         } finally {
             backend.release(s);
         }

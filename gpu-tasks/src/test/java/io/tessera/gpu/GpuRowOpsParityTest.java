@@ -342,13 +342,24 @@ class GpuRowOpsParityTest {
     }
 
     @Test
-    void crossEntropyMarksARowWithAnInvalidLabelAsNaN() {
-        Both logits = randn(1.0, 3, 5), labels = ints(new int[]{1, 5, -1}), losses = zeros(3);
-        cl.crossEntropy(losses.d(), null, logits.d(), labels.d(), 0.0);
-        float[] l = cl.readF32(losses.d());
-        assertThat(l[0]).as("row with a valid label").isFinite();
-        assertThat(l[1]).as("label 5 of 5 classes").isNaN();
-        assertThat(l[2]).as("label -1").isNaN();
+    void crossEntropyRefusesALabelOutOfRangeAsTheReferenceDoes() {
+        Both logits = randn(1.0, 3, 5), losses = zeros(3), probs = zeros(3, 5), dlogits = zeros(3, 5), dl = randn(1.0, 3);
+        for (int[] bad : new int[][]{{1, 5, 0}, {1, 2, -1}}) {
+            Both labels = ints(bad);
+            assertThatThrownBy(() -> cl.crossEntropy(losses.d(), probs.d(), logits.d(), labels.d(), 0.0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage(messageOf(() -> ref.crossEntropy(losses.r(), probs.r(), logits.r(), labels.r(), 0.0)));
+            assertThatThrownBy(() -> cl.crossEntropyBackward(dlogits.d(), dl.d(), probs.d(), labels.d(), 0.0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("crossEntropyBackward: label");
+        }
+    }
+
+    private static String messageOf(Runnable r) {
+        try {
+            r.run();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("the reference accepted the labels");
     }
 
     @Test
