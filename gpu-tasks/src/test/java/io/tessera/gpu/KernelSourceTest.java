@@ -21,7 +21,7 @@ class KernelSourceTest {
         for (Kernels k : Kernels.values()) {
             String text = k.source().text();
             assertThat(text).as(k + " header").startsWith("/* " + k.file()).contains("Variants");
-            assertThat(text).as(k + " function").containsPattern("KERNEL void " + k.function() + "\\(");
+            assertThat(text).as(k + " function").containsPattern("KERNEL(_BOUNDS\\(\\d+, \\d+\\))? void " + k.function() + "\\(");
             assertThat(text).as(k + " uses only the shared vocabulary")
                     .doesNotContain("__kernel", "__global", "__local", "__shared__", "get_global_id", "threadIdx", "__syncthreads");
         }
@@ -37,7 +37,7 @@ class KernelSourceTest {
         assertThat(cuda).contains("#define KERNEL extern \"C\" __global__", "#define BARRIER() __syncthreads()",
                 "#define LOCAL __shared__", "#line 1 \"sgemm.kc\"").endsWith(src.text());
         // every macro the kernels use is defined by both preludes
-        for (String macro : new String[]{"KERNEL", "GLOBAL", "LOCAL", "RESTRICT", "DEVICE_FN", "BARRIER()", "GLOBAL_ID(d)", "LOCAL_ID(d)",
+        for (String macro : new String[]{"KERNEL", "KERNEL_BOUNDS(n, b)", "GLOBAL", "LOCAL", "LOCAL_PTR", "RESTRICT", "DEVICE_FN", "BARRIER()", "GLOBAL_ID(d)", "LOCAL_ID(d)",
                 "GROUP_ID(d)", "LOCAL_SIZE(d)", "NUM_GROUPS(d)", "EXPF(x)", "LOGF(x)", "SQRTF(x)", "RSQRTF(x)", "TANHF(x)", "ERFF(x)",
                 "FABSF(x)", "FMAXF(a, b)", "FMINF(a, b)", "NEG_INF"}) {
             assertThat(cl).as("OpenCL prelude defines " + macro).contains("#define " + macro);
