@@ -50,6 +50,10 @@ public final class GpuBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "Attention batch (default ${DEFAULT-VALUE}); heads 12, tokens 197, head size 64 as in ViT-B/16.")
     int batch;
 
+    @Option(names = "--opencl", converter = DeviceSpec.Converter.class,
+            description = "Also time the same tiled kernels through OpenCL on this device (opencl:P:D, e.g. the vendor's OpenCL on the same GPU).")
+    DeviceSpec opencl;
+
     @Option(names = "--python", defaultValue = "python3", description = "Python with a CUDA PyTorch for the reference (default ${DEFAULT-VALUE}).")
     String python;
 
@@ -114,6 +118,7 @@ public final class GpuBench implements Callable<Integer> {
                         headDim, be.matmulEngine().name().toLowerCase(Locale.ROOT), attention[e][0], attention[e][1]);
             }
         }
+        double[] viaOpenCl = openClTimes();
         Optional<String> torch = torch(heads, tokens, headDim);
         System.out.println();
         System.out.printf(Locale.ROOT, "%-6s %10s %10s %12s %12s %12s%n", "size", "tiled ms", "cublas ms", "cublas_tf32", "torch fp32", "torch tf32");
@@ -123,6 +128,7 @@ public final class GpuBench implements Callable<Integer> {
             double tTf32 = torch.map(j -> PretrainBench.number(j, "gemm_" + n + "_tf32_ms")).orElse(Double.NaN);
             System.out.printf(Locale.ROOT, "%-6d %10.3f %10.3f %12.3f %12.3f %12.3f%n", n, ours[s][0], ours[s][1], ours[s][2], tFp32, tTf32);
             ratios.add(String.format(Locale.ROOT, "tiled_vs_cublas_%d %.3f", n, ours[s][1] / ours[s][0]));
+            if (viaOpenCl != null) ratios.add(String.format(Locale.ROOT, "tiled_opencl_vs_tiled_cuda_%d %.3f", n, ours[s][0] / viaOpenCl[s]));
             if (torch.isPresent()) {
                 ratios.add(String.format(Locale.ROOT, "cublas_vs_torch_fp32_%d %.3f", n, tFp32 / ours[s][1]));
                 ratios.add(String.format(Locale.ROOT, "cublas_tf32_vs_torch_tf32_%d %.3f", n, tTf32 / ours[s][2]));
@@ -141,6 +147,25 @@ public final class GpuBench implements Callable<Integer> {
         System.out.println("(ratios: reference time / our time; above 1 means Tessera is faster)");
         ratios.forEach(System.out::println);
         return 0;
+    }
+
+    /** The tiled products at each size through OpenCL on {@link #opencl}, or null when not asked for. */
+    private double[] openClTimes() {
+        if (opencl == null) return null;
+        if (opencl.kind() != DeviceSpec.Kind.OPENCL) throw new IllegalArgumentException("--opencl takes opencl:P:D, got " + opencl);
+        double[] out = new double[sizes.length];
+        try (io.tessera.gpu.ClBackend be = io.tessera.gpu.ClBackend.open(io.tessera.gpu.OpenClDevice.Options.defaults()
+                .withDevice(opencl.platform(), opencl.device()))) {
+            System.out.println("opencl: " + be.openClDevice());
+            for (int s = 0; s < sizes.length; s++) {
+                int n = sizes[s];
+                Tensor a = random(be, 1 + s, 1, n, n), b = random(be, 100 + s, 1, n, n), c = random(be, 200 + s, 1, n, n);
+                out[s] = time(be, () -> be.matmul(c, a, b, false, false, 1, 0));
+                System.out.printf(Locale.ROOT, "gemm %5d  tiled (OpenCL) %9.3f ms  %6.1f TFLOP/s%n", n, out[s], tflops(n, out[s]));
+                for (Tensor t : new Tensor[]{a, b, c}) be.release(t.storage());
+            }
+        }
+        return out;
     }
 
     private static double tflops(int n, double ms) {
