@@ -169,6 +169,13 @@ public final class CudaDevice extends ComputeDevice {
         return cublasLibrary;
     }
 
+    /** Creates an event and records it on this device's stream (for timing; the caller destroys it). */
+    MemorySegment recordEvent() {
+        MemorySegment e = cuda.eventCreate();
+        cuda.eventRecord(e, stream);
+        return e;
+    }
+
     /** Makes this device's context current on the calling thread when another thread used it last. */
     void makeCurrent() {
         Thread t = Thread.currentThread();

@@ -38,6 +38,7 @@ final class CudaLauncher implements Launcher {
     }
 
     private final CudaDevice device;
+    private final io.tessera.tensor.Device tensorDevice;
     private final Cuda cuda;
     private final MemorySegment stream;
     private final Map<Key, Fn> functions = new HashMap<>();
@@ -51,6 +52,7 @@ final class CudaLauncher implements Launcher {
 
     CudaLauncher(CudaDevice device) {
         this.device = device;
+        this.tensorDevice = device.tensorDevice();
         this.cuda = device.cuda();
         this.stream = device.stream();
         for (int i = 0; i < MAX_ARGS; i++) params.setAtIndex(ADDRESS, i, values.asSlice(8L * i, 8));
@@ -87,7 +89,7 @@ final class CudaLauncher implements Launcher {
                     index += 2;
                 }
                 case Tensor t -> {
-                    if (!(t.storage() instanceof GpuStorage s) || !s.device().equals(device.tensorDevice())) {
+                    if (!(t.storage() instanceof GpuStorage s) || !s.device().equals(tensorDevice)) {
                         throw new IllegalArgumentException(fn.name() + ": argument " + t.describe() + " is not on " + device);
                     }
                     values.set(JAVA_LONG, slot, s.mem().address());
@@ -113,38 +115,44 @@ final class CudaLauncher implements Launcher {
                 default -> throw new IllegalArgumentException(fn.name() + ": unsupported kernel argument " + a.getClass().getSimpleName());
             }
         }
+        device.makeCurrent();
+        MemorySegment start = profiling ? device.recordEvent() : null;
+        int st = launch(cuda, fn.handle(), grid, stream, params, fn.name());
+        if (st != 0) {
+            if (start != null) cuda.eventDestroy(start);
+            throw new NativeException(Cuda.RUNTIME, "cuLaunchKernel", st, cuda.errorName(st), fn.name() + " " + grid);
+        }
+        launches++;
+        if (profiling) pending.add(new Pending(fn.name(), start, device.recordEvent()));
+    }
+
+    /**
+     * Enqueues {@code function} over an NDRange {@code grid}: blocks of the local size (when the
+     * grid leaves it open, the largest power of two ≤ {@value #DEFAULT_BLOCK} dividing the first
+     * axis, 1 on the others) and global / local blocks per axis. Returns the driver's status.
+     *
+     * @throws IllegalArgumentException when an axis needs more blocks than CUDA allows
+     */
+    static int launch(Cuda cuda, MemorySegment function, Grid grid, MemorySegment stream, MemorySegment params, String what) {
         long[] global = grid.global(), local = grid.local();
-        int[] blocks = new int[]{1, 1, 1}, threads = new int[]{1, 1, 1};
+        int[] blocks = {1, 1, 1}, threads = {1, 1, 1};
         for (int d = 0; d < global.length; d++) {
             long l = local != null ? local[d] : d == 0 ? blockFor(global[d]) : 1;
             threads[d] = (int) l;
             long g = global[d] / l;
             if (g > (d == 0 ? Integer.MAX_VALUE : 65535)) {
-                throw new IllegalArgumentException(fn.name() + ": " + grid + " needs " + g + " blocks along axis " + d + ", more than CUDA allows");
+                throw new IllegalArgumentException(what + ": " + grid + " needs " + g + " blocks along axis " + d + ", more than CUDA allows");
             }
             blocks[d] = (int) g;
         }
-        device.makeCurrent();
-        MemorySegment start = profiling ? record() : null;
-        int st = cuda.launch(fn.handle(), blocks[0], blocks[1], blocks[2], threads[0], threads[1], threads[2], stream, params);
-        if (st != 0) {
-            throw new NativeException(Cuda.RUNTIME, "cuLaunchKernel", st, cuda.errorName(st), fn.name() + " " + grid);
-        }
-        launches++;
-        if (profiling) pending.add(new Pending(fn.name(), start, record()));
+        return cuda.launch(function, blocks[0], blocks[1], blocks[2], threads[0], threads[1], threads[2], stream, params);
     }
 
     /** The largest power of two ≤ {@value #DEFAULT_BLOCK} that divides {@code n}. */
-    static long blockFor(long n) {
+    private static long blockFor(long n) {
         long b = DEFAULT_BLOCK;
         while (n % b != 0) b >>= 1;
         return b;
-    }
-
-    private MemorySegment record() {
-        MemorySegment e = cuda.eventCreate();
-        cuda.eventRecord(e, stream);
-        return e;
     }
 
     @Override
@@ -152,9 +160,9 @@ final class CudaLauncher implements Launcher {
         device.makeCurrent();
         launches++;
         if (profiling) {
-            MemorySegment start = record();
+            MemorySegment start = device.recordEvent();
             enqueue.accept(MemorySegment.NULL);
-            pending.add(new Pending(name, start, record()));
+            pending.add(new Pending(name, start, device.recordEvent()));
         } else {
             enqueue.accept(MemorySegment.NULL);
         }

@@ -62,10 +62,10 @@ final class CudaPlanCommands implements PlanCommands {
     @Override
     public Timed copy(DeviceArray array, boolean toDevice, boolean blocking) {
         device.makeCurrent();
-        MemorySegment start = record();
+        MemorySegment start = device.recordEvent();
         if (toDevice) device.cuda().copyToDevice(array.mem().address(), array.host(), array.byteSize(), device.stream());
         else device.cuda().copyToHost(array.host(), array.mem().address(), array.byteSize(), device.stream());
-        Timed timed = new Timed(start, record());
+        Timed timed = new Timed(start, device.recordEvent());
         if (blocking) device.cuda().streamSynchronize(device.stream());
         return timed;
     }
@@ -73,26 +73,13 @@ final class CudaPlanCommands implements PlanCommands {
     @Override
     public Timed launch(TaskGraph.Task t, MemorySegment prepared, String context) {
         device.makeCurrent();
-        long[] global = t.grid().global(), local = t.grid().local();
-        int[] blocks = {1, 1, 1}, threads = {1, 1, 1};
-        for (int d = 0; d < global.length; d++) {
-            long l = local != null ? local[d] : CudaLauncher.blockFor(d == 0 ? global[d] : 1);
-            threads[d] = (int) l;
-            blocks[d] = Math.toIntExact(global[d] / l);
-        }
-        MemorySegment start = record();
-        int st = device.cuda().launch(t.kernel().handle(), blocks[0], blocks[1], blocks[2], threads[0], threads[1], threads[2], device.stream(), prepared);
+        MemorySegment start = device.recordEvent();
+        int st = CudaLauncher.launch(device.cuda(), t.kernel().handle(), t.grid(), device.stream(), prepared, context);
         if (st != 0) {
             device.cuda().eventDestroy(start);
             throw new NativeException(Cuda.RUNTIME, "cuLaunchKernel", st, device.cuda().errorName(st), context);
         }
-        return new Timed(start, record());
-    }
-
-    private MemorySegment record() {
-        MemorySegment e = device.cuda().eventCreate();
-        device.cuda().eventRecord(e, device.stream());
-        return e;
+        return new Timed(start, device.recordEvent());
     }
 
     @Override

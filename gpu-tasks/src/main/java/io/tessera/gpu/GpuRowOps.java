@@ -12,6 +12,7 @@ package io.tessera.gpu;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Shape;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.cpu.RefLoss;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -129,7 +130,7 @@ final class GpuRowOps {
         blocks = (n + rowsPerBlock - 1) / rowsPerBlock;
         Variant part = columns(Kernels.LAYERNORM_BACKWARD_PARTIALS, dxk.defines());
         Tensor scratch = scratch(2 * blocks * d);
-        launcher.launch(part.fn(), Grid.groups(new int[]{ceilDiv(d, COLS), blocks}, new int[]{COLS, part.group()}),
+        launcher.launch(part.fn(), Grid.groups(new int[]{Grid.ceilDiv(d, COLS), blocks}, new int[]{COLS, part.group()}),
                 scratch, dy, x, mean, rstd, n, d, rowsPerBlock);
         Variant sum = flat(Kernels.COLUMN_SUM_ACCUMULATE, dxk.defines());
         if (dw != null) launcher.launch(sum.fn(), Grid.cover(d, sum.group()), dw, view(scratch, 0, blocks * d), blocks, d);
@@ -270,23 +271,23 @@ final class GpuRowOps {
         Tensor p = matrices(probs, heads, t, s), g = matrices(dout, heads, t, dh);
         if (dv != null) backend.matmul(matrices(dv, heads, s, dh), p, g, true, false, 1, 1);
         if (dq == null && dk == null) return;
-        Tensor dp = matrices(scratch(heads * t * s), heads, t, s);
-        Tensor ds = matrices(new Tensor(backend, Shape.of(heads * t * s), DType.F32, backend.allocate(DType.F32, heads * t * s, true), 0), heads, t, s);
+        Tensor dp = matrices(scratch(heads * t * s), heads, t, s), ds = null;
         try {
+            ds = matrices(scratch(heads * t * s, true), heads, t, s); // softmaxBackward accumulates into it
             backend.matmul(dp, g, matrices(v, heads, s, dh), false, true, 1, 0);
             softmaxBackward(ds, dp, p);
             if (dq != null) backend.matmul(matrices(dq, heads, t, dh), ds, matrices(k, heads, s, dh), false, false, scale, 1);
             if (dk != null) backend.matmul(matrices(dk, heads, s, dh), ds, matrices(q, heads, t, dh), true, false, scale, 1);
         } finally {
             backend.release(dp.storage());
-            backend.release(ds.storage());
+            if (ds != null) backend.release(ds.storage());
         }
     }
 
     /** Throws the reference's error when a label lies outside [0, classes). */
     private void checkLabels(String op, Tensor labels, int classes) {
         int[] bad = backend.firstOutOfRange(labels, classes);
-        if (bad != null) io.tessera.tensor.cpu.RefLoss.checkLabel(op, bad[0], bad[1], classes);
+        if (bad != null) RefLoss.checkLabel(op, bad[0], bad[1], classes);
     }
 
     /** {@code t} (B, H, R, C) viewed as B·H row-major (R, C) matrices, for the batched products. */
@@ -451,14 +452,18 @@ final class GpuRowOps {
     }
 
     private static Grid columnGrid(int columns, Variant k) {
-        return Grid.groups(new int[]{ceilDiv(columns, COLS), 1}, new int[]{COLS, k.group()});
+        return Grid.groups(new int[]{Grid.ceilDiv(columns, COLS), 1}, new int[]{COLS, k.group()});
     }
 
     // ---- scratch buffers -------------------------------------------------------------------
 
     /** A fresh F32 scratch of {@code n} elements (release its storage when done). */
     private Tensor scratch(int n) {
-        return new Tensor(backend, Shape.of(n), DType.F32, backend.allocate(DType.F32, n, false), 0);
+        return scratch(n, false);
+    }
+
+    private Tensor scratch(int n, boolean zeroed) {
+        return new Tensor(backend, Shape.of(n), DType.F32, backend.allocate(DType.F32, n, zeroed), 0);
     }
 
     /** Releases {@code used} when it is a scratch standing in for the caller's {@code given} (null). */
@@ -471,9 +476,6 @@ final class GpuRowOps {
         return new Tensor(backend, Shape.of(count), t.dtype(), t.storage(), t.offset() + start);
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
-    }
 
     // ---- argument checks -------------------------------------------------------------------
 

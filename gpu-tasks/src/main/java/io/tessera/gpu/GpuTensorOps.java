@@ -99,15 +99,15 @@ final class GpuTensorOps {
             return;
         }
         int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
-        if (blas == null && d.batch() == 1 && transA && !transB && splitK(c, a, b, m, n, k, alpha, beta)) return;
         if (blas != null) {
             vendorMatmul(c, a, b, transA, transB, alpha, beta, m, n, k, strideA, strideB, d.batch());
             return;
         }
-        long largeTiles = (long) ceilDiv(m, LARGE) * ceilDiv(n, LARGE) * d.batch();
+        if (d.batch() == 1 && transA && !transB && splitK(c, a, b, m, n, k, alpha, beta)) return;
+        long largeTiles = (long) Grid.ceilDiv(m, LARGE) * Grid.ceilDiv(n, LARGE) * d.batch();
         if (m >= LARGE && n >= LARGE && backend.maxWorkGroupSize() >= 256 && largeTiles >= backend.computeUnits()) {
             Defines d2 = Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0);
-            launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{ceilDiv(n, LARGE), ceilDiv(m, LARGE), d.batch()},
+            launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{Grid.ceilDiv(n, LARGE), Grid.ceilDiv(m, LARGE), d.batch()},
                     new int[]{256, 1, 1}), c, a, b, m, n, k, strideA, strideB, m * n, alpha, beta);
             return;
         }
@@ -127,11 +127,12 @@ final class GpuTensorOps {
      * @return false when the product is not worth splitting (nothing was enqueued)
      */
     private boolean splitK(Tensor c, Tensor a, Tensor b, int m, int n, int k, double alpha, double beta) {
-        long tiles = (long) ceilDiv(m, 64) * ceilDiv(n, 64);
+        SgemmTiling standard = SgemmTiling.standard(true, false);
+        long tiles = (long) Grid.ceilDiv(m, standard.tm()) * Grid.ceilDiv(n, standard.tn());
         int units = backend.computeUnits();
         if (tiles >= units || k < SPLIT_MIN_K || k < 4 * Math.max(m, n)) return false;
-        int chunks = (int) Math.max(2, Math.min(k / (SPLIT_MIN_K / 4), ceilDiv(2 * units, (int) tiles)));
-        int kc = ceilDiv(k, chunks), full = k / kc, rest = k - full * kc;
+        int chunks = (int) Math.max(2, Math.min(k / (SPLIT_MIN_K / 4), Grid.ceilDiv(2 * units, (int) tiles)));
+        int kc = Grid.ceilDiv(k, chunks), full = k / kc, rest = k - full * kc;
         int parts = full + (rest > 0 ? 1 : 0);
         Storage s = backend.allocate(DType.F32, parts * m * n, false);
         try {
@@ -517,9 +518,5 @@ final class GpuTensorOps {
         if (p.dtype() != q.dtype()) {
             throw new IllegalArgumentException(op + ": dtypes differ: " + p.describe() + " vs " + q.describe());
         }
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
     }
 }

@@ -73,6 +73,11 @@ public final class Grid {
         return global.length;
     }
 
+    /** ⌈a / b⌉ for positive b: work-groups (tiles, chunks) needed to cover a items in groups of b. */
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
     private static long roundUp(int n, int local) {
         if (n < 1 || local < 1) throw new IllegalArgumentException("grid over " + n + " items in groups of " + local + ": both must be positive");
         return (long) (n + local - 1) / local * local;

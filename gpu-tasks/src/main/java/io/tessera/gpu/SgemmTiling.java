@@ -55,10 +55,6 @@ public record SgemmTiling(int tm, int tn, int tk, int rm, int rn, boolean transA
      * of (TN/RN, TM/RM, 1) work-items.
      */
     public Grid grid(int m, int n, int batch) {
-        return Grid.groups(new int[]{ceilDiv(n, tn), ceilDiv(m, tm), batch}, new int[]{tn / rn, tm / rm, 1});
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+        return Grid.groups(new int[]{Grid.ceilDiv(n, tn), Grid.ceilDiv(m, tm), batch}, new int[]{tn / rn, tm / rm, 1});
     }
 }

@@ -49,18 +49,20 @@ final class GpuFixture {
 
     /** A fresh backend (the caller closes it) on the shared device of the runtime under test; skips the test when it is absent. */
     static GpuBackend backend() {
-        String runtime = System.getProperty(RUNTIME_PROPERTY, "opencl");
-        return switch (runtime) {
-            case "opencl" -> ClBackend.on(device());
-            case "cuda" -> CudaBackend.on(cudaDevice(), CudaBackend.MatmulEngine.TILED);
-            default -> throw new IllegalArgumentException(RUNTIME_PROPERTY + "=" + runtime + ": expected opencl or cuda");
+        return switch (computeDevice()) {
+            case CudaDevice cuda -> CudaBackend.on(cuda, CudaBackend.MatmulEngine.TILED);
+            case OpenClDevice cl -> ClBackend.on(cl);
         };
     }
 
-    /** The shared device of the runtime under test (OpenCL or CUDA) for task graphs; skips the test when it is absent. */
+    /** The shared device of the runtime under test (OpenCL or CUDA); skips the test when it is absent. */
     static ComputeDevice computeDevice() {
         String runtime = System.getProperty(RUNTIME_PROPERTY, "opencl");
-        return runtime.equals("cuda") ? cudaDevice() : device();
+        return switch (runtime) {
+            case "opencl" -> device();
+            case "cuda" -> cudaDevice();
+            default -> throw new IllegalArgumentException(RUNTIME_PROPERTY + "=" + runtime + ": expected opencl or cuda");
+        };
     }
 
     /** The shared CUDA device; skips the calling test when CUDA (driver, NVRTC or a device) is absent here. */

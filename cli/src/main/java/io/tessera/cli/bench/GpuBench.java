@@ -71,15 +71,13 @@ public final class GpuBench implements Callable<Integer> {
         List<String> ratios = new ArrayList<>();
         double[][] ours = new double[sizes.length][3];
         double[][] attention = new double[2][2];
-        String deviceLine;
         try (CudaDevice dev = CudaDevice.open(CudaDevice.Options.defaults().withDevice(device.device()));
              CudaBackend tiled = CudaBackend.on(dev, CudaBackend.MatmulEngine.TILED);
              CudaBackend cublas = CudaBackend.on(dev, CudaBackend.MatmulEngine.CUBLAS);
              CudaBackend tf32 = CudaBackend.on(dev, CudaBackend.MatmulEngine.CUBLAS_TF32)) {
             CudaDevice.Info info = dev.info();
-            deviceLine = info.name() + " (" + info.architecture() + ", " + info.multiprocessors() + " SMs, " + (info.globalMemoryBytes() >> 20)
-                    + " MiB), driver " + info.driverVersion() + ", NVRTC " + info.nvrtcVersion();
-            System.out.println("device: " + deviceLine);
+            System.out.println("device: " + info.name() + " (" + info.architecture() + ", " + info.multiprocessors() + " SMs, "
+                    + (info.globalMemoryBytes() >> 20) + " MiB), driver " + info.driverVersion() + ", NVRTC " + info.nvrtcVersion());
             for (int s = 0; s < sizes.length; s++) {
                 int n = sizes[s];
                 Tensor a = random(tiled, 1 + s, 1, n, n), b = random(tiled, 100 + s, 1, n, n);
