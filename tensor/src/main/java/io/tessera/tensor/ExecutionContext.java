@@ -123,10 +123,23 @@ public final class ExecutionContext implements AutoCloseable {
 
     /** Starts recording differentiable ops; close the tape to return to inference mode. */
     public Tape record() {
+        return open(false);
+    }
+
+    /**
+     * Starts recording on a tape that can differentiate its own backward pass
+     * ({@link Tape#gradGraph}, for Hessian-vector products). Ops keep the few extra tensors their
+     * differentiable rules read; training uses {@link #record()} and never pays for this.
+     */
+    public Tape recordHigherOrder() {
+        return open(true);
+    }
+
+    private Tape open(boolean higherOrder) {
         if (tape != null) {
             throw new IllegalStateException("a tape is already recording on this context");
         }
-        tape = new Tape(this);
+        tape = new Tape(this, higherOrder);
         return tape;
     }
 

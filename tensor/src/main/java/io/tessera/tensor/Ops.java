@@ -118,7 +118,7 @@ public final class Ops {
                 Tensor tmp = ctx.allocate(x.shape(), x.dtype(), false);
                 be.copy(tmp, g);
                 be.accumulate(grad(x), tmp, 1.0);
-            });
+            }, Composites.cast(this, x));
         }
         return out;
     }
@@ -192,7 +192,7 @@ public final class Ops {
                     if (transB) be.matmul(as3(gb), gg, aa, true, transA, 1, 1);
                     else be.matmul(as3(gb), aa, gg, !transA, false, 1, 1);
                 }
-            }, a.requiresGrad() ? b : null, b.requiresGrad() ? a : null);
+            }, Composites.matmul(this, a, b, transA, transB), a.requiresGrad() ? b : null, b.requiresGrad() ? a : null);
         }
         return c;
     }
@@ -225,7 +225,7 @@ public final class Ops {
                 if (gx != null) be.matmul(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, 1, 1); // dX = dY·W
                 if (gw != null) be.matmul(gw.view(Shape.of(1, out, in)), g3, x3, true, false, 1, 1);   // dW = dYᵀ·X
                 if (gb != null) be.sumTo(gb.view(Shape.of(1, 1, out)), g3, 1.0, true);                  // db = Σ rows of dY
-            }, x.requiresGrad() ? w : null, w.requiresGrad() ? x : null);
+            }, Composites.linear(this, x, w, b), x.requiresGrad() ? w : null, w.requiresGrad() ? x : null);
         }
         return y;
     }
@@ -240,7 +240,7 @@ public final class Ops {
         be.unary(op, y, x);
         if (recording(x)) {
             Tensor reads = op == UnaryOp.NEG ? null : op.backwardUsesOutput() ? y : x;
-            record(op.name().toLowerCase(), y, g -> be.unaryBackward(op, grad(x), g, x, y), reads);
+            record(op.name().toLowerCase(), y, g -> be.unaryBackward(op, grad(x), g, x, y), Composites.unary(this, op, x, y), reads);
         }
         return y;
     }
@@ -257,6 +257,31 @@ public final class Ops {
     public Tensor gelu(Tensor x) { return unary(UnaryOp.GELU, x); }
     public Tensor tanh(Tensor x) { return unary(UnaryOp.TANH, x); }
 
+    /**
+     * gelu'(x) = Φ(x) + x·φ(x), differentiable (its derivative is gelu''(x) = φ(x)·(2 − x²)): what
+     * GELU's differentiable backward rule multiplies by, so second derivatives through GELU are exact.
+     */
+    public Tensor geluDerivative(Tensor x) {
+        requireFloat("geluDerivative", x);
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), true);
+        be.unaryBackward(UnaryOp.GELU, y, full(x.shape(), x.dtype(), 1.0), x, x);
+        if (recording(x)) {
+            record("geluDerivative", y, g -> {
+                // dx += g·φ(x)·(2 − x²), with kernels (a backward rule must not record)
+                Tensor x2 = ctx.allocate(x.shape(), x.dtype(), false), t = ctx.allocate(x.shape(), x.dtype(), false);
+                be.unary(UnaryOp.SQUARE, x2, x);
+                be.affine(t, x2, -0.5, 0);
+                Tensor phi = ctx.allocate(x.shape(), x.dtype(), false);
+                be.unary(UnaryOp.EXP, phi, t);
+                be.affine(t, x2, -1 / Math.sqrt(2 * Math.PI), 2 / Math.sqrt(2 * Math.PI));
+                be.binary(BinaryOp.MUL, x2, phi, t);
+                be.binary(BinaryOp.MUL, t, x2, g);
+                be.accumulate(grad(x), t, 1.0);
+            }, (g, into) -> into.add(x, mul(g, Composites.geluSecond(this, x))), x);
+        }
+        return y;
+    }
+
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         sameFloat(op.name().toLowerCase(), a, b);
         Tensor y = ctx.allocate(Shape.broadcast(a.shape(), b.shape()), a.dtype(), false);
@@ -264,7 +289,7 @@ public final class Ops {
         if (recording(a, b)) {
             boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB; // their gradients do not read a or b
             record(op.name().toLowerCase(), y, g -> be.binaryBackward(op, grad(a), grad(b), g, a, b),
-                    linear ? null : a, linear ? null : b);
+                    Composites.binary(this, op, a, b, y), linear ? null : a, linear ? null : b);
         }
         return y;
     }
@@ -281,7 +306,7 @@ public final class Ops {
         requireFloat("affine", x);
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
         be.affine(y, x, alpha, beta);
-        if (recording(x)) record("affine", y, g -> be.accumulate(grad(x), g, alpha));
+        if (recording(x)) record("affine", y, g -> be.accumulate(grad(x), g, alpha), Composites.affine(this, x, alpha));
         return y;
     }
 
@@ -336,7 +361,7 @@ public final class Ops {
         Shape keep = Shape.of(kd);
         Tensor y = ctx.allocate(keep, x.dtype(), false);
         be.sumTo(y, x, alpha, false);
-        if (recording(x)) record(op, y, g -> be.expand(grad(x), g, alpha, true));
+        if (recording(x)) record(op, y, g -> be.expand(grad(x), g, alpha, true), Composites.reduceSum(this, x, alpha));
         if (keepDims) return y;
         int[] od = new int[outRank];
         for (int i = 0, j = 0; i < kd.length; i++) if (!reduced[i]) od[j++] = kd[i];
@@ -351,7 +376,20 @@ public final class Ops {
         }
         Tensor y = ctx.allocate(shape, x.dtype(), false);
         be.expand(y, x, 1.0, false);
-        if (recording(x)) record("expand", y, g -> be.sumTo(grad(x), g, 1.0, true));
+        if (recording(x)) record("expand", y, g -> be.sumTo(grad(x), g, 1.0, true), Composites.expand(this, x));
+        return y;
+    }
+
+    /** Sums x down to {@code shape}, which must broadcast to x's shape (the adjoint of {@link #expand}). */
+    public Tensor sumTo(Tensor x, Shape shape) {
+        requireFloat("sumTo", x);
+        if (!Shape.broadcast(shape, x.shape()).equals(x.shape())) {
+            throw new IllegalArgumentException("sumTo: " + shape + " does not broadcast to " + x.shape());
+        }
+        if (shape.equals(x.shape())) return x;
+        Tensor y = ctx.allocate(shape, x.dtype(), false);
+        be.sumTo(y, x, 1.0, false);
+        if (recording(x)) record("sumTo", y, g -> be.expand(grad(x), g, 1.0, true), Composites.sumTo(this, x));
         return y;
     }
 
@@ -393,7 +431,7 @@ public final class Ops {
             throw new IllegalArgumentException("reshape: " + x.describe() + " has " + x.size() + " elements, " + s + " needs " + s.size());
         }
         Tensor y = x.view(s);
-        if (recording(x)) record("reshape", y, g -> be.accumulate(grad(x), g, 1.0));
+        if (recording(x)) record("reshape", y, g -> be.accumulate(grad(x), g, 1.0), Composites.reshape(this, x));
         return y;
     }
 
@@ -416,7 +454,7 @@ public final class Ops {
         for (int i = 0; i < perm.length; i++) pn[i] = x.shape().axis(perm[i]);
         Tensor y = ctx.allocate(Shape.of(od), x.dtype(), false);
         be.permute(y, x, pn, false);
-        if (recording(x)) record("permute", y, g -> be.permute(grad(x), g, inv, true));
+        if (recording(x)) record("permute", y, g -> be.permute(grad(x), g, inv, true), Composites.permute(this, x, inv));
         return y;
     }
 
@@ -447,7 +485,7 @@ public final class Ops {
             y = ctx.allocate(x.shape().with(a, length), x.dtype(), false);
             be.readSlice(y, x, a, start, false);
         }
-        if (recording(x)) record("slice", y, g -> be.writeSlice(grad(x), g, a, start, true));
+        if (recording(x)) record("slice", y, g -> be.writeSlice(grad(x), g, a, start, true), Composites.slice(this, x, a, start));
         return y;
     }
 
@@ -473,7 +511,7 @@ public final class Ops {
                     Tensor gi = grad(xs[i]);
                     if (gi != null) be.readSlice(gi, g, a, starts[i], true);
                 }
-            });
+            }, Composites.concat(this, xs, a, starts));
         }
         return y;
     }
@@ -494,7 +532,31 @@ public final class Ops {
         }
         Tensor y = ctx.allocate(x.shape().with(a, index.dim(a)), x.dtype(), false);
         be.gather(y, x, index, a);
-        if (recording(x)) record("gather", y, g -> be.scatterAdd(grad(x), g, index, a), index);
+        if (recording(x)) record("gather", y, g -> be.scatterAdd(grad(x), g, index, a), Composites.gather(this, x, index, a), index);
+        return y;
+    }
+
+    /**
+     * The adjoint of {@link #gather}: a zero tensor of src's shape with axis {@code axis} of length
+     * {@code size}, and out[a, index[a, k], r] += src[a, k, r].
+     */
+    public Tensor scatterAdd(Tensor src, Tensor index, int axis, int size) {
+        requireFloat("scatterAdd", src);
+        int a = src.shape().axis(axis);
+        boolean fits = index.dtype() == DType.I32 && index.rank() == a + 1;
+        for (int i = 0; fits && i <= a; i++) fits = index.dim(i) == src.dim(i);
+        if (!fits) {
+            throw new IllegalArgumentException("scatterAdd on axis " + a + " of " + src.describe() + " needs an I32 index of its first " + (a + 1) + " dims, got " + index.describe());
+        }
+        Tensor y = ctx.allocate(src.shape().with(a, size), src.dtype(), true);
+        be.scatterAdd(y, src, index, a);
+        if (recording(src)) {
+            record("scatterAdd", y, g -> {
+                Tensor tmp = ctx.allocate(src.shape(), src.dtype(), false);
+                be.gather(tmp, g, index, a);
+                be.accumulate(grad(src), tmp, 1.0);
+            }, Composites.scatterAdd(this, src, index, a), index);
+        }
         return y;
     }
 
@@ -507,7 +569,7 @@ public final class Ops {
         requireFloat("softmax", x);
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
         be.softmax(y, x);
-        if (recording(x)) record("softmax", y, g -> be.softmaxBackward(grad(x), g, y), y);
+        if (recording(x)) record("softmax", y, g -> be.softmaxBackward(grad(x), g, y), Composites.softmax(this, x, y), y);
         return y;
     }
 
@@ -526,7 +588,7 @@ public final class Ops {
             record("layerNorm", y, g -> {
                 Tensor gx = grad(x);
                 be.layerNormBackward(gx == null ? null : gx.view(flat), grad(w), grad(b), g.view(flat), x.view(flat), w, mean, rstd);
-            }, x, w, mean, rstd);
+            }, Composites.normalization(this, x, w, b, eps, -1), x, w, mean, rstd);
         }
         return y;
     }
@@ -548,7 +610,8 @@ public final class Ops {
             Tensor mean = ctx.allocate(Shape.of(c), x.dtype(), false), rstd = ctx.allocate(Shape.of(c), x.dtype(), false);
             be.batchNormTrain(y, mean, rstd, runningMean, runningVar, x, w, b, momentum, eps);
             if (recording(x, w, b)) {
-                record("batchNorm", y, g -> be.batchNormBackward(grad(x), grad(w), grad(b), g, x, w, mean, rstd), x, w, mean, rstd);
+                record("batchNorm", y, g -> be.batchNormBackward(grad(x), grad(w), grad(b), g, x, w, mean, rstd),
+                        Composites.normalization(this, x, w, b, eps, 0), x, w, mean, rstd);
             }
         } else {
             if (runningMean == null || runningVar == null) {
@@ -557,7 +620,7 @@ public final class Ops {
             be.batchNormEval(y, x, runningMean, runningVar, w, b, eps);
             if (recording(x, w, b)) {
                 record("batchNormEval", y, g -> be.batchNormEvalBackward(grad(x), grad(w), grad(b), g, x, runningMean, runningVar, w, eps),
-                        x, runningMean, runningVar, w);
+                        Composites.batchNormEval(this, x, w, b, runningMean, runningVar, eps), x, runningMean, runningVar, w);
             }
         }
         return y;
@@ -573,7 +636,7 @@ public final class Ops {
         be.l2Normalize(y.view(flat), norm, x.view(flat), eps);
         if (recording(x)) {
             record("l2Normalize", y, g -> be.l2NormalizeBackward(grad(x).view(flat), g.view(flat), x.view(flat), y.view(flat), norm, eps),
-                    x, y, norm);
+                    Composites.l2Normalize(this, x, eps), x, y, norm);
         }
         return y;
     }
@@ -609,7 +672,8 @@ public final class Ops {
         Tensor probs = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), q.dtype(), false);
         be.attention(out, probs, q, k, v, scale);
         if (recording(q, k, v)) {
-            record("attention", out, g -> be.attentionBackward(grad(q), grad(k), grad(v), g, q, k, v, probs, scale), q, k, v, probs);
+            record("attention", out, g -> be.attentionBackward(grad(q), grad(k), grad(v), g, q, k, v, probs, scale),
+                    Composites.attention(this, q, k, v, scale), q, k, v, probs);
         }
         return new Attention(out, probs);
     }
@@ -626,7 +690,10 @@ public final class Ops {
         Tensor probs = ctx.allocate(logits.shape(), logits.dtype(), false);
         be.crossEntropy(losses, probs, logits, labels, smoothing);
         if (recording(logits)) {
-            record("crossEntropy", losses, g -> be.crossEntropyBackward(grad(logits), g, probs, labels, smoothing), probs, labels);
+            // the differentiable rule recomputes the probabilities from the logits, so a higher-order tape keeps them
+            Tensor keep = ctx.tape().higherOrder() ? logits : null;
+            record("crossEntropy", losses, g -> be.crossEntropyBackward(grad(logits), g, probs, labels, smoothing),
+                    Composites.crossEntropy(this, logits, labels, smoothing), probs, labels, keep);
         }
         return mean(losses);
     }
@@ -645,7 +712,8 @@ public final class Ops {
         Tensor loss = ctx.allocate(Shape.scalar(), pred.dtype(), false);
         be.maskedMse(loss, pred, target, mask);
         if (recording(pred, target)) {
-            record("maskedMse", loss, g -> be.maskedMseBackward(grad(pred), grad(target), g, pred, target, mask), pred, target, mask);
+            record("maskedMse", loss, g -> be.maskedMseBackward(grad(pred), grad(target), g, pred, target, mask),
+                    Composites.maskedMse(this, pred, target, mask), pred, target, mask);
         }
         return loss;
     }
@@ -709,9 +777,9 @@ public final class Ops {
     }
 
     /** Records {@code rule} for {@code out}; {@code saved} are the tensors whose data the rule reads (see {@link #drop}). */
-    private void record(String op, Tensor out, Tape.Backward rule, Tensor... saved) {
+    private void record(String op, Tensor out, Tape.Backward rule, Tape.Composite composite, Tensor... saved) {
         out.requiresGrad(true);
-        ctx.tape().record(op, out, rule, saved);
+        ctx.tape().record(op, out, rule, composite, saved);
     }
 
     private Tensor grad(Tensor x) {

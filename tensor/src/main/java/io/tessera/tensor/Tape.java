@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,6 +17,14 @@ import java.util.Set;
  * unless {@link #retainGrad} keeps it (Grad-CAM reads activation gradients this way). Each entry
  * also lists the tensors its rule reads, so a tensor the forward code has dropped
  * ({@link Ops#drop}) is freed as soon as the last rule that reads it has run.
+ *
+ * <p>Second order (double backward, as {@code torch.autograd.grad(..., create_graph=True)}): a
+ * tape opened with {@link ExecutionContext#recordHigherOrder()} can run {@link #gradGraph}, which
+ * walks the entries with each op's {@link Composite} rule — the same derivative written with
+ * {@link Ops} calls, fused ops through their composition of primitives — so the gradients are
+ * themselves recorded on this tape. {@link #backward(List, List, boolean)} from those gradients with
+ * a vector v as their output gradient then leaves the Hessian-vector product H·v in the leaves'
+ * gradients; with {@code retainGraph} it can run again for another v on the same graph.
  */
 public final class Tape implements AutoCloseable {
 
@@ -25,18 +34,43 @@ public final class Tape implements AutoCloseable {
         void apply(Tensor gradOutput);
     }
 
-    /** One recorded op; {@code saved} are the tensors whose data its rule reads. */
-    private record Entry(Tensor output, Backward rule, String op, Tensor[] saved) {
+    /**
+     * The differentiable form of a backward rule, used by {@link #gradGraph}: it adds each input's
+     * gradient contribution, computed with {@link Ops} calls (so recorded on the tape), to
+     * {@code into}. It reads only tensors the op declared as saved.
+     */
+    @FunctionalInterface
+    public interface Composite {
+        void apply(Tensor gradOutput, Contributions into);
+    }
+
+    /** Collects gradient contributions during {@link #gradGraph}. */
+    @FunctionalInterface
+    public interface Contributions {
+        /** Adds {@code contribution} (same shape as {@code input}) to the gradient of {@code input}; ignored when input needs none. */
+        void add(Tensor input, Tensor contribution);
+    }
+
+    /** One recorded op; {@code saved} are the tensors whose data its rules read. */
+    private record Entry(Tensor output, Backward rule, Composite composite, String op, Tensor[] saved) {
     }
 
     private final ExecutionContext ctx;
     private final List<Entry> entries = new ArrayList<>();
     private final Set<Tensor> produced = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> retained = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final boolean higherOrder;
     private boolean backwardDone;
+    private boolean walking;
 
-    Tape(ExecutionContext ctx) {
+    Tape(ExecutionContext ctx, boolean higherOrder) {
         this.ctx = ctx;
+        this.higherOrder = higherOrder;
+    }
+
+    /** True for a tape that keeps what {@link #gradGraph} needs (opened with {@link ExecutionContext#recordHigherOrder()}). */
+    public boolean higherOrder() {
+        return higherOrder;
     }
 
     /**
@@ -44,12 +78,15 @@ public final class Tape implements AutoCloseable {
      * reads (null entries are ignored): a dropped tensor stays alive until the last rule that
      * reads it has run, and a rule must not read any tensor it did not declare.
      */
-    void record(String op, Tensor output, Backward rule, Tensor... saved) {
+    void record(String op, Tensor output, Backward rule, Composite composite, Tensor... saved) {
         if (backwardDone) {
             throw new IllegalStateException("op " + op + " recorded on a tape after its backward pass");
         }
+        if (walking) {
+            throw new IllegalStateException("op " + op + " recorded while a backward pass runs (a backward rule must call kernels, not Ops)");
+        }
         for (Tensor s : saved) if (s != null) s.root().addReader();
-        entries.add(new Entry(output, rule, op, saved));
+        entries.add(new Entry(output, rule, composite, op, saved));
         produced.add(output);
     }
 
@@ -98,15 +135,39 @@ public final class Tape implements AutoCloseable {
 
     /** Back-propagates a given output gradient (vector-Jacobian product) from {@code output}. */
     public void backward(Tensor output, Tensor gradOutput) {
+        backward(List.of(output), List.of(gradOutput), false);
+    }
+
+    /**
+     * Back-propagates from several outputs at once, each seeded with its gradient (same shape):
+     * leaf gradients receive Σᵢ Jᵢᵀ·gᵢ. With {@code retainGraph} every saved tensor stays alive and
+     * the tape accepts further backward passes (each starts from cleared intermediate gradients;
+     * leaf gradients keep accumulating, so zero them between passes); without it, this is the
+     * tape's last pass and memory is freed as the walk goes. Outputs that need no gradient (a
+     * constant) are skipped: their Jacobian is zero.
+     */
+    public void backward(List<Tensor> outputs, List<Tensor> gradOutputs, boolean retainGraph) {
         if (backwardDone) {
-            throw new IllegalStateException("backward already ran on this tape; record a new tape per step");
+            throw new IllegalStateException("backward already ran on this tape; record a new tape per step (or pass retainGraph)");
         }
-        if (!produced.contains(output) && !output.requiresGrad()) {
-            throw new IllegalArgumentException(output.describe() + " was not computed on this tape from tensors that require gradients");
+        if (outputs.size() != gradOutputs.size()) {
+            throw new IllegalArgumentException("backward: " + outputs.size() + " outputs but " + gradOutputs.size() + " output gradients");
         }
-        Tensor g = ctx.gradOf(this, output);
-        ctx.backend().accumulate(g, gradOutput, 1.0);
+        boolean any = false;
+        for (int i = 0; i < outputs.size(); i++) {
+            Tensor out = outputs.get(i), go = gradOutputs.get(i);
+            if (!go.shape().equals(out.shape())) {
+                throw new IllegalArgumentException("backward: output gradient " + go.describe() + " does not match output " + out.describe());
+            }
+            if (!produced.contains(out) && !out.requiresGrad()) continue;
+            ctx.backend().accumulate(ctx.gradOf(this, out), go, 1.0);
+            any = true;
+        }
+        if (!any && outputs.size() == 1) {
+            throw new IllegalArgumentException(outputs.get(0).describe() + " was not computed on this tape from tensors that require gradients");
+        }
         ctx.runningBackward(this); // rules find gradients through this tape even after it stopped recording
+        walking = true;
         try {
             for (int i = entries.size() - 1; i >= 0; i--) {
                 Entry e = entries.get(i);
@@ -115,12 +176,56 @@ public final class Tape implements AutoCloseable {
                     e.rule.apply(go);
                     if (!retained.contains(e.output)) recycleGradient(e.output, go);
                 }
-                for (Tensor s : e.saved) if (s != null) ctx.readerDone(s);
+                if (!retainGraph) for (Tensor s : e.saved) if (s != null) ctx.readerDone(s);
             }
         } finally {
+            walking = false;
             ctx.runningBackward(null);
         }
-        backwardDone = true;
+        if (!retainGraph) backwardDone = true;
+    }
+
+    /**
+     * The gradients of the scalar {@code loss} with respect to {@code wrt}, computed with every op's
+     * {@link Composite} rule and so recorded on this tape as ordinary differentiable ops (PyTorch's
+     * {@code create_graph=True}). Nothing is written to any tensor's {@link Tensor#grad()}, and no
+     * saved tensor is freed: a following {@link #backward(List, List, boolean)} from the returned
+     * gradients differentiates again. A tensor of {@code wrt} the loss does not depend on gets a
+     * zero tensor that needs no gradient. Needs a higher-order tape that is still recording.
+     */
+    public List<Tensor> gradGraph(Tensor loss, List<Tensor> wrt) {
+        if (!higherOrder) {
+            throw new IllegalStateException("gradGraph needs a tape opened with recordHigherOrder(): a plain tape does not keep what the differentiable rules read");
+        }
+        if (ctx.tape() != this) throw new IllegalStateException("gradGraph needs its tape to be recording (call it inside the tape's block)");
+        if (backwardDone) throw new IllegalStateException("gradGraph after the tape's last backward pass");
+        if (loss.size() != 1) throw new IllegalArgumentException("gradGraph needs a one-element loss, got " + loss.describe());
+        if (!produced.contains(loss)) {
+            throw new IllegalArgumentException(loss.describe() + " was not computed on this tape from tensors that require gradients");
+        }
+        Ops ops = ctx.ops();
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        grads.put(loss, ops.full(loss.shape(), loss.dtype(), 1.0));
+        Contributions into = (input, c) -> {
+            if (input == null || !input.requiresGrad()) return;
+            if (!c.shape().equals(input.shape())) {
+                throw new IllegalStateException("a differentiable rule gave " + c.describe() + " for input " + input.describe());
+            }
+            grads.merge(input, c, ops::add);
+        };
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Entry e = entries.get(i);
+            Tensor go = grads.get(e.output);
+            if (go == null) continue;
+            if (e.composite == null) throw new UnsupportedOperationException("op " + e.op + " has no differentiable backward rule");
+            e.composite.apply(go, into);
+        }
+        List<Tensor> out = new ArrayList<>(wrt.size());
+        for (Tensor t : wrt) {
+            Tensor g = grads.get(t);
+            out.add(g != null ? g : ops.zeros(t.shape(), t.dtype()));
+        }
+        return out;
     }
 
     @Override
