@@ -430,6 +430,7 @@ public final class Ops {
         if (s.size() != x.size()) {
             throw new IllegalArgumentException("reshape: " + x.describe() + " has " + x.size() + " elements, " + s + " needs " + s.size());
         }
+        if (s.equals(x.shape())) return x;
         Tensor y = x.view(s);
         if (recording(x)) record("reshape", y, g -> be.accumulate(grad(x), g, 1.0), Composites.reshape(this, x));
         return y;

@@ -203,29 +203,85 @@ public final class Tape implements AutoCloseable {
         if (!produced.contains(loss)) {
             throw new IllegalArgumentException(loss.describe() + " was not computed on this tape from tensors that require gradients");
         }
-        Ops ops = ctx.ops();
-        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-        grads.put(loss, ops.full(loss.shape(), loss.dtype(), 1.0));
+        GradientTable grads = new GradientTable(ctx, wrt);
+        grads.put(loss, ctx.ops().full(loss.shape(), loss.dtype(), 1.0));
         Contributions into = (input, c) -> {
             if (input == null || !input.requiresGrad()) return;
             if (!c.shape().equals(input.shape())) {
                 throw new IllegalStateException("a differentiable rule gave " + c.describe() + " for input " + input.describe());
             }
-            grads.merge(input, c, ops::add);
+            grads.accumulate(input, c);
         };
         for (int i = entries.size() - 1; i >= 0; i--) {
             Entry e = entries.get(i);
             Tensor go = grads.get(e.output);
             if (go == null) continue;
             if (e.composite == null) throw new UnsupportedOperationException("op " + e.op + " has no differentiable backward rule");
+            int before = entries.size();
             e.composite.apply(go, into);
+            grads.consumed(e.output);
+            // what the rule made and no gradient holds is not read again here: freed now, or after the
+            // second pass's last reader, by the usual liveness
+            for (int j = before; j < entries.size(); j++) grads.dropUnlessHeld(entries.get(j).output);
         }
         List<Tensor> out = new ArrayList<>(wrt.size());
         for (Tensor t : wrt) {
             Tensor g = grads.get(t);
-            out.add(g != null ? g : ops.zeros(t.shape(), t.dtype()));
+            out.add(g != null ? g : ctx.ops().zeros(t.shape(), t.dtype()));
         }
         return out;
+    }
+
+    /**
+     * The gradients of {@link #gradGraph} by tensor, with a count of the entries holding each storage
+     * (one tensor may be the gradient of several inputs, e.g. both operands of an add): a gradient no
+     * entry holds any more is dropped, so the differentiable pass keeps only what the second pass reads.
+     */
+    private static final class GradientTable {
+        private final ExecutionContext ctx;
+        private final Map<Tensor, Tensor> byTensor = new IdentityHashMap<>();
+        private final Map<Tensor, Integer> holds = new IdentityHashMap<>();
+        private final Set<Tensor> wanted = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        GradientTable(ExecutionContext ctx, List<Tensor> wrt) {
+            this.ctx = ctx;
+            wanted.addAll(wrt);
+        }
+
+        Tensor get(Tensor t) {
+            return byTensor.get(t);
+        }
+
+        void put(Tensor t, Tensor g) {
+            holds.merge(g.root(), 1, Integer::sum);
+            Tensor old = byTensor.put(t, g);
+            if (old != null) release(old);
+        }
+
+        void accumulate(Tensor t, Tensor c) {
+            Tensor old = byTensor.get(t);
+            put(t, old == null ? c : ctx.ops().add(old, c));
+            if (old != null) dropUnlessHeld(c);
+        }
+
+        /** The rule of t's op has run: its gradient is no longer needed here (unless it was asked for). */
+        void consumed(Tensor t) {
+            if (wanted.contains(t)) return;
+            Tensor g = byTensor.remove(t);
+            if (g != null) release(g);
+        }
+
+        private void release(Tensor g) {
+            Tensor r = g.root();
+            if (holds.merge(r, -1, Integer::sum) == 0) {
+                holds.remove(r);
+                ctx.drop(r);
+            }
+        }
+
+        void dropUnlessHeld(Tensor t) {
+            if (!holds.containsKey(t.root())) ctx.drop(t);
+        }
     }
 
     @Override

@@ -33,10 +33,22 @@ public final class HessianVectorProduct implements SymmetricOperator, AutoClosea
     private Scope keptScope;
     private Tape keptTape;
     private List<Tensor> keptGradients;
+    private final boolean keepGraph;
     private long products;
     private long nanos;
 
+    /** A single-batch objective keeps its graph between products; see {@link #HessianVectorProduct(ExecutionContext, FrozenObjective, ParameterSelection, boolean)}. */
     public HessianVectorProduct(ExecutionContext ctx, FrozenObjective objective, ParameterSelection selection) {
+        this(ctx, objective, selection, true);
+    }
+
+    /**
+     * @param keepGraph on a single-batch objective, build the gradient graph once and reuse it for every
+     *                  product (one backward pass each; memory: the whole double-backward graph stays
+     *                  alive); false rebuilds it per product (forward, differentiable gradient, second pass)
+     */
+    public HessianVectorProduct(ExecutionContext ctx, FrozenObjective objective, ParameterSelection selection, boolean keepGraph) {
+        this.keepGraph = keepGraph;
         if (selection.store() != objective.method().trainable()) {
             throw new IllegalArgumentException("the parameter set must be one of the method's trainable store");
         }
@@ -76,7 +88,7 @@ public final class HessianVectorProduct implements SymmetricOperator, AutoClosea
         java.util.Arrays.fill(out, 0);
         int nb = objective.batches().size();
         for (int b = 0; b < nb; b++) {
-            double[] hv = nb == 1 ? keptProduct(v) : batchProduct(b, v);
+            double[] hv = nb == 1 && keepGraph ? keptProduct(v) : batchProduct(b, v);
             double w = objective.weight(b);
             for (int i = 0; i < out.length; i++) out[i] += w * hv[i];
         }
