@@ -59,7 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (ExecutionContext ctx = ExecutionContext.cpu(t, seed)) {
             PretrainCommand pre = new PretrainCommand();
-            pre.method = PretrainCommand.Method.RCMAE;
+            pre.method = MethodSpec.Method.RCMAE;
             pre.model = "mini";
             pre.data = "fashion-mnist-embedded";
             pre.epochs = epochs;

@@ -6,27 +6,12 @@ import io.tessera.ssl.data.Dataset;
 import io.tessera.ssl.data.Datasets;
 import io.tessera.ssl.data.Normalize;
 import io.tessera.ssl.data.Split;
+import io.tessera.cli.MethodSpec.Method;
 import io.tessera.ssl.mae.MaeConfig;
-import io.tessera.ssl.mae.MaeMethod;
-import io.tessera.ssl.mae.MaskedAutoencoder;
 import io.tessera.ssl.method.PretrainMethod;
-import io.tessera.ssl.rcmae.RcMae;
-import io.tessera.ssl.rcmae.RcMaeMethod;
-import io.tessera.ssl.lut.Lut;
-import io.tessera.ssl.lut.LutConfig;
-import io.tessera.ssl.lut.LutMethod;
-import io.tessera.ssl.simmim.LutSimMim;
-import io.tessera.ssl.simmim.LutSimMimConfig;
-import io.tessera.ssl.simmim.LutSimMimMethod;
-import io.tessera.ssl.simmim.SimMim;
-import io.tessera.ssl.simmim.SimMimConfig;
-import io.tessera.ssl.simmim.SimMimMethod;
-import io.tessera.ssl.supervised.SupervisedMethod;
-import io.tessera.nn.VisionTransformer;
 import io.tessera.ssl.train.LoaderSource;
 import io.tessera.ssl.train.Trainer;
 import io.tessera.ssl.train.TrainerConfig;
-import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Rng;
 import picocli.CommandLine.Command;
@@ -44,21 +29,6 @@ import java.util.concurrent.Callable;
                 "Writes metrics.jsonl, checkpoints (safetensors + JSON sidecar) and prints step-time percentiles.",
                 "Example: tessera pretrain --method rcmae --model mini --data fashion-mnist --epochs 50"})
 public final class PretrainCommand implements Callable<Integer> {
-    enum Method {
-        MAE("mae"), RCMAE("rcmae"), LUT("lut"), SIMMIM("simmim"), LUT_SIMMIM("lut-simmim"), SUPERVISED("supervised");
-
-        final String label;
-
-        Method(String label) {
-            this.label = label;
-        }
-
-        @Override
-        public String toString() {
-            return label;
-        }
-    }
-
     enum MomentumKind { CONSTANT, COSINE }
 
     @Option(names = "--method", defaultValue = "mae", converter = MethodConverter.class, description = "Method: mae, rcmae, lut, simmim, lut-simmim, supervised (default ${DEFAULT-VALUE}).")
@@ -148,11 +118,14 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from this checkpoint (path without .safetensors/.json).")
     Path resume;
 
-    static final class MethodConverter implements picocli.CommandLine.ITypeConverter<Method> {
+    static final class MethodConverter implements picocli.CommandLine.ITypeConverter<MethodSpec.Method> {
         @Override
-        public Method convert(String value) {
-            for (Method m : Method.values()) if (m.label.equalsIgnoreCase(value) || m.name().equalsIgnoreCase(value)) return m;
-            throw new picocli.CommandLine.TypeConversionException("unknown method '" + value + "'; choose mae, rcmae, lut, simmim, lut-simmim or supervised");
+        public MethodSpec.Method convert(String value) {
+            try {
+                return MethodSpec.Method.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 
@@ -190,15 +163,9 @@ public final class PretrainCommand implements Callable<Integer> {
         var encoder = cfg.encoder();
         int p = encoder.patchSize();
         int cell = maskPatch != null ? maskPatch : encoder.imageSize() % (2 * p) == 0 ? 2 * p : p;
-        PretrainMethod m = switch (method) {
-            case MAE -> new MaeMethod(MaskedAutoencoder.create(ctx, cfg, DType.F32));
-            case RCMAE -> new RcMaeMethod(RcMae.create(ctx, cfg, DType.F32, gamma), teacherMomentum);
-            case LUT -> new LutMethod(Lut.create(ctx, new LutConfig(cfg, hidden, 1.0, lambda), DType.F32), teacherMomentum);
-            case SIMMIM -> new SimMimMethod(SimMim.create(ctx, new SimMimConfig(encoder, cell, ratio), DType.F32));
-            case LUT_SIMMIM -> new LutSimMimMethod(LutSimMim.create(ctx, new LutSimMimConfig(new SimMimConfig(encoder, cell, ratio), hidden, 1.0, lambda),
-                    DType.F32), teacherMomentum);
-            case SUPERVISED -> new SupervisedMethod(VisionTransformer.create(ctx, encoder.withClasses(ds.numClasses()), DType.F32), labelSmoothing);
-        };
+        MethodSpec spec = new MethodSpec(method, cfg, gamma, lambda, hidden, cell, ratio, labelSmoothing,
+                method == Method.SUPERVISED ? ds.numClasses() : 0);
+        PretrainMethod m = spec.build(ctx, teacherMomentum);
         boolean twoViews = method == Method.LUT || method == Method.LUT_SIMMIM;
         LrRule rule = twoViews ? LrRule.SQRT_PRETRAIN : LrRule.LINEAR;
         double base = blr != null ? blr : Recipes.defaultBlr(model);
@@ -208,6 +175,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (method == Method.MAE || method == Method.RCMAE || method == Method.LUT) info.put("model", cfg.toMap());
         else info.put("encoder", cfg.toMap()); // the decoder fields do not apply; the ViT fields do
         info.put("model_preset", model);
+        info.put("method_config", spec.toMap());
         info.put("data", data);
         info.put("batch_size", (long) batch);
         var views = twoViews ? Recipes.lutViews(ds, norm) : Recipes.maeViews(ds, norm);

@@ -43,6 +43,7 @@ public final class FrozenObjective {
     private final Terms terms;
     private final double weightDecay;
     private final int samples;
+    private final int firstStream;
 
     /**
      * @param batches     fixed batches (persistent tensors, not released between evaluations)
@@ -50,6 +51,11 @@ public final class FrozenObjective {
      * @param weightDecay λ of the L2 term (ignored for TASK)
      */
     public FrozenObjective(PretrainMethod method, List<Batch> batches, long seed, Terms terms, double weightDecay) {
+        this(method, batches, seed, terms, weightDecay, 0);
+    }
+
+    private FrozenObjective(PretrainMethod method, List<Batch> batches, long seed, Terms terms, double weightDecay, int firstStream) {
+        this.firstStream = firstStream;
         if (batches.isEmpty()) throw new IllegalArgumentException("an objective needs at least one batch");
         if (terms == Terms.TASK_L2 && !(weightDecay > 0 && Double.isFinite(weightDecay))) {
             throw new IllegalArgumentException("the task+l2 loss needs a positive, finite weight decay, got " + weightDecay);
@@ -84,7 +90,12 @@ public final class FrozenObjective {
 
     /** The fixed stream of batch b: masks and any random view draw come from it, identically every time. */
     public Rng stream(int b) {
-        return new Rng(seed).split("objective").split(b);
+        return new Rng(seed).split("objective").split(firstStream + b);
+    }
+
+    /** The objective of batch b alone, with the same masks as batch b has here. */
+    public FrozenObjective batch(int b) {
+        return new FrozenObjective(method, List.of(batches.get(b)), seed, terms, weightDecay, firstStream + b);
     }
 
     /**
