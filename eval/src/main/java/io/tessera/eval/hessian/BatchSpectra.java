@@ -26,6 +26,10 @@ public final class BatchSpectra {
         public static Settings parkKim() {
             return new Settings(PowerIteration.Settings.pyHessian().withTopK(5), 30);
         }
+
+        public Settings withBins(int b) {
+            return new Settings(power, b);
+        }
     }
 
     /** Runs with {@link ProgressListener#NONE}. */
