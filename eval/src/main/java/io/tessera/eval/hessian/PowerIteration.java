@@ -83,7 +83,8 @@ public final class PowerIteration {
             changes[e] = one.change;
             iterations[e] = one.iterations;
             converged[e] = one.converged;
-            Vectors.scale(1.0 / Vectors.norm(v), v);
+            double norm = Vectors.norm(v);
+            if (norm > 0) Vectors.scale(1.0 / norm, v);
             vectors[e] = v;
         }
         double wall = (System.nanoTime() - start) / 1e9;
