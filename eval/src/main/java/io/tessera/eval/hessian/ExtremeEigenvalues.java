@@ -25,7 +25,8 @@ public final class ExtremeEigenvalues {
     /**
      * @param routes      which routes run
      * @param lanczos     settings of route (a)
-     * @param power       settings of both power iterations of route (b) (topK is forced to 1)
+     * @param power       settings of both power iterations of route (b) (topK is forced to 1; the
+     *                    shifted run uses seed + 1)
      * @param shiftFactor s in σ = s·λmax for route (b): {@link SpectralShift#LI_ET_AL} or {@link SpectralShift#FULL}
      */
     public record Settings(Routes routes, Lanczos.Settings lanczos, PowerIteration.Settings power, double shiftFactor) {

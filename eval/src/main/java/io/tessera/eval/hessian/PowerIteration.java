@@ -47,8 +47,8 @@ public final class PowerIteration {
             return new Settings(topK, maxIter, tol, s);
         }
 
-        public Settings withTolerance(double t, int iterations) {
-            return new Settings(topK, iterations, t, seed);
+        public Settings withStopping(int iterations, double tolerance) {
+            return new Settings(topK, iterations, tolerance, seed);
         }
     }
 
