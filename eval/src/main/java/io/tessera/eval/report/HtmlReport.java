@@ -4,11 +4,9 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,6 +38,23 @@ public final class HtmlReport {
         return this;
     }
 
+    /** A table with a header row; each row has one cell per column. */
+    public HtmlReport table(List<String> columns, List<? extends List<?>> rows) {
+        body.append("<table>\n<tr>");
+        for (String c : columns) body.append("<th>").append(Svg.esc(c)).append("</th>");
+        body.append("</tr>\n");
+        for (List<?> row : rows) {
+            if (row.size() != columns.size()) {
+                throw new IllegalArgumentException("report table: a row has " + row.size() + " cells for " + columns.size() + " columns");
+            }
+            body.append("<tr>");
+            for (Object cell : row) body.append("<td>").append(Svg.esc(String.valueOf(cell))).append("</td>");
+            body.append("</tr>\n");
+        }
+        body.append("</table>\n");
+        return this;
+    }
+
     /** Inline SVG markup (from {@link Svg}). */
     public HtmlReport svg(String svg) {
         body.append("<div class=\"fig\">").append(svg).append("</div>\n");
@@ -62,15 +77,8 @@ public final class HtmlReport {
                 + body + "</body></html>\n";
     }
 
+    /** Writes the page atomically ({@link AtomicFile}). */
     public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".report", ".tmp");
-        try {
-            Files.writeString(tmp, html(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(file, html());
     }
 }

@@ -34,6 +34,25 @@ class ReportTest {
     }
 
     @Test
+    void tableWithColumnsEscapesCellsAndChecksWidths() {
+        String html = new HtmlReport("t").table(List.of("a", "b<"), List.of(List.of(1, "x&y"))).html();
+        assertThat(html).contains("<th>b&lt;</th>", "<td>1</td><td>x&amp;y</td>");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new HtmlReport("t").table(List.of("a", "b"), List.of(List.of(1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 cells for 2 columns");
+    }
+
+    @Test
+    void atomicFileReplacesContentAndLeavesNoTemporaries() throws Exception {
+        Path f = dir.resolve("deep").resolve("out.txt");
+        AtomicFile.write(f, "one");
+        AtomicFile.write(f, "two");
+        assertThat(Files.readString(f)).isEqualTo("two");
+        try (var files = Files.list(f.getParent())) {
+            assertThat(files).hasSize(1);
+        }
+    }
+
+    @Test
     void reportIsSelfContained() throws Exception {
         HtmlReport r = new HtmlReport("run <1>");
         r.heading("Loss").svg(Svg.lineChart("loss", "step", "loss", List.of(new Svg.Series("train", new double[]{1, 2, 3}, new double[]{3, 2, Double.NaN}, "#1f77b4")), 400, 200))

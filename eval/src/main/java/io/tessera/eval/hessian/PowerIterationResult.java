@@ -1,0 +1,84 @@
+package io.tessera.eval.hessian;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+// The outcome of PowerIteration (PyHessian eigenvalues): every eigenvalue with the settings,
+// iterations, convergence and cost that produced it. Eigenvectors stay in memory only; the
+// JSON form (tessera.hessian/1, see HessianJson) leaves them out.
+
+/**
+ * Top-k eigenvalues by power iteration, in the order found.
+ *
+ * @param dimension            n
+ * @param eigenvalues          λ₁..λ_k (largest magnitude first, as deflation found them)
+ * @param iterations           operator applications spent on each eigenvalue
+ * @param converged            whether each met the relative-change tolerance within maxIter
+ * @param relativeChanges      the last |λ − λ_prev| / (|λ_prev| + 1e-6) of each
+ * @param operatorApplications Hessian-vector products in total
+ * @param wallSeconds          elapsed time
+ * @param eigenvectors         unit eigenvectors (k × n), or an empty array when read from JSON;
+ *                             arrays are not copied
+ */
+public record PowerIterationResult(PowerIteration.Settings settings, int dimension, double[] eigenvalues,
+                                   int[] iterations, boolean[] converged, double[] relativeChanges,
+                                   long operatorApplications, double wallSeconds, double[][] eigenvectors) {
+    public PowerIterationResult {
+        int k = settings.topK();
+        if (eigenvalues.length != k || iterations.length != k || converged.length != k || relativeChanges.length != k) {
+            throw new IllegalArgumentException("power iteration result: expected " + k + " eigenvalues, iterations, flags and changes, got "
+                    + eigenvalues.length + ", " + iterations.length + ", " + converged.length + ", " + relativeChanges.length);
+        }
+        if (eigenvectors.length != 0 && eigenvectors.length != k) {
+            throw new IllegalArgumentException("power iteration result: expected " + k + " eigenvectors or none, got " + eigenvectors.length);
+        }
+        Checks.finite("power iteration eigenvalues", eigenvalues);
+        Checks.finite("power iteration relative changes", relativeChanges);
+    }
+
+    /** The largest-magnitude eigenvalue λ₁. */
+    public double top() {
+        return eigenvalues[0];
+    }
+
+    /** True when every eigenvalue converged. */
+    public boolean allConverged() {
+        for (boolean c : converged) if (!c) return false;
+        return true;
+    }
+
+    Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("algorithm", "power iteration with deflation");
+        m.put("settings", settingsJson(settings));
+        m.put("dimension", dimension);
+        m.put("eigenvalues", JsonFields.list(eigenvalues));
+        m.put("iterations", JsonFields.list(iterations));
+        m.put("converged", JsonFields.list(converged));
+        m.put("relative_changes", JsonFields.list(relativeChanges));
+        m.put("operator_applications", operatorApplications);
+        m.put("wall_seconds", wallSeconds);
+        return m;
+    }
+
+    static PowerIterationResult fromJson(Map<?, ?> m) {
+        return new PowerIterationResult(settingsFromJson(JsonFields.object(m, "settings")), JsonFields.int32(m, "dimension"),
+                JsonFields.doubles(m, "eigenvalues"), JsonFields.ints(m, "iterations"), JsonFields.booleans(m, "converged"),
+                JsonFields.doubles(m, "relative_changes"), JsonFields.integer(m, "operator_applications"),
+                JsonFields.number(m, "wall_seconds"), new double[0][]);
+    }
+
+    static Map<String, Object> settingsJson(PowerIteration.Settings s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("top_k", s.topK());
+        m.put("max_iter", s.maxIter());
+        m.put("tol", s.tol());
+        m.put("seed", s.seed());
+        return m;
+    }
+
+    static PowerIteration.Settings settingsFromJson(Map<?, ?> m) {
+        return new PowerIteration.Settings(JsonFields.int32(m, "top_k"), JsonFields.int32(m, "max_iter"),
+                JsonFields.number(m, "tol"), JsonFields.integer(m, "seed"));
+    }
+}
