@@ -95,7 +95,8 @@ public final class HessianPage {
     }
 
     private static String power(PowerIteration.Settings p) {
-        return String.format(Locale.ROOT, "power iteration, top-%d, maxIter %d, tol %s, seed %d", p.topK(), p.maxIter(), num(p.tol()), p.seed());
+        return String.format(Locale.ROOT, "power iteration, top-%d, maxIter %d, %s < %s, seed %d", p.topK(), p.maxIter(),
+                p.stop() == PowerIteration.Stop.RESIDUAL ? "eigen-residual" : "relative change", num(p.tol()), p.seed());
     }
 
     private static String lanczos(Lanczos.Settings l) {

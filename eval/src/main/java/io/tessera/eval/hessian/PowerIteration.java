@@ -21,14 +21,29 @@ public final class PowerIteration {
     private PowerIteration() {
     }
 
+    /** When an eigenvalue counts as found. */
+    public enum Stop {
+        /** PyHessian's rule: the Rayleigh quotient changed by less than tol (relative). Fooled by a dense bulk of eigenvalues, where a random vector's quotient barely moves. */
+        RELATIVE_CHANGE,
+        /** The eigen-residual ‖Hv − λv‖/(|λ|·‖v‖) fell below tol: robust, used for the shifted operator of the λmin route. */
+        RESIDUAL
+    }
+
     /**
      * @param topK    number of eigenvalues (k ≥ 1, k ≤ n)
      * @param maxIter operator applications per eigenvalue at most, ≥ 2
-     * @param tol     relative-change stopping tolerance, &gt; 0
+     * @param tol     stopping tolerance, &gt; 0
      * @param seed    seed of the Gaussian start vectors
+     * @param stop    the stopping rule
      */
-    public record Settings(int topK, int maxIter, double tol, long seed) {
+    public record Settings(int topK, int maxIter, double tol, long seed, Stop stop) {
+        /** PyHessian's relative-change rule. */
+        public Settings(int topK, int maxIter, double tol, long seed) {
+            this(topK, maxIter, tol, seed, Stop.RELATIVE_CHANGE);
+        }
+
         public Settings {
+            if (stop == null) throw new IllegalArgumentException("power iteration: a stopping rule is required");
             if (topK < 1) throw new IllegalArgumentException("power iteration: topK must be at least 1, got " + topK);
             if (maxIter < 2) throw new IllegalArgumentException("power iteration: maxIter must be at least 2 (the stopping rule compares two estimates), got " + maxIter);
             if (!(tol > 0) || !Double.isFinite(tol)) throw new IllegalArgumentException("power iteration: tol must be a finite number > 0, got " + tol);
@@ -40,15 +55,19 @@ public final class PowerIteration {
         }
 
         public Settings withTopK(int k) {
-            return new Settings(k, maxIter, tol, seed);
+            return new Settings(k, maxIter, tol, seed, stop);
         }
 
         public Settings withSeed(long s) {
-            return new Settings(topK, maxIter, tol, s);
+            return new Settings(topK, maxIter, tol, s, stop);
         }
 
         public Settings withStopping(int iterations, double tolerance) {
-            return new Settings(topK, iterations, tolerance, seed);
+            return new Settings(topK, iterations, tolerance, seed, stop);
+        }
+
+        public Settings withStop(Stop rule) {
+            return new Settings(topK, maxIter, tol, seed, rule);
         }
     }
 
@@ -94,6 +113,17 @@ public final class PowerIteration {
     private record Single(double lambda, double change, int iterations, boolean converged) {
     }
 
+    /** ‖w − λv‖ / (|λ|·‖v‖) for w = Hv. */
+    private static double residual(double[] w, double[] v, double lambda, double vv) {
+        double r = 0;
+        for (int i = 0; i < w.length; i++) {
+            double d = w[i] - lambda * v[i];
+            r += d * d;
+        }
+        double scale = Math.abs(lambda) * Math.sqrt(vv);
+        return scale == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(r) / scale;
+    }
+
     /** Iterates v (modified in place to the eigenvector estimate) against found[0..e). */
     private static Single iterate(CheckedOperator h, double[] v, double[] w, double[][] found, int e,
                                   Settings s, ProgressListener progress, String stage) {
@@ -107,9 +137,13 @@ public final class PowerIteration {
             progress.step(stage, it, s.maxIter());
             double wNorm = Vectors.norm(w);
             if (wNorm == 0) return new Single(next, 0, it, true); // v is in the null space: λ = 0 exactly
+            double residual = s.stop() == Stop.RESIDUAL ? residual(w, v, next, vv) : Double.NaN;
             System.arraycopy(w, 0, v, 0, v.length);
             Vectors.scale(1.0 / (wNorm + 1e-6), v);
-            if (it > 1) {
+            if (s.stop() == Stop.RESIDUAL) {
+                change = residual;
+                if (residual < s.tol()) return new Single(next, change, it, true);
+            } else if (it > 1) {
                 change = Math.abs(next - lambda) / (Math.abs(lambda) + 1e-6);
                 if (change < s.tol()) return new Single(next, change, it, true);
             }

@@ -74,11 +74,14 @@ public record PowerIterationResult(PowerIteration.Settings settings, int dimensi
         m.put("max_iter", s.maxIter());
         m.put("tol", s.tol());
         m.put("seed", s.seed());
+        m.put("stop", s.stop().name().toLowerCase(java.util.Locale.ROOT));
         return m;
     }
 
     static PowerIteration.Settings settingsFromJson(Map<?, ?> m) {
+        PowerIteration.Stop stop = m.get("stop") == null ? PowerIteration.Stop.RELATIVE_CHANGE
+                : PowerIteration.Stop.valueOf(String.valueOf(m.get("stop")).toUpperCase(java.util.Locale.ROOT));
         return new PowerIteration.Settings(JsonFields.int32(m, "top_k"), JsonFields.int32(m, "max_iter"),
-                JsonFields.number(m, "tol"), JsonFields.integer(m, "seed"));
+                JsonFields.number(m, "tol"), JsonFields.integer(m, "seed"), stop);
     }
 }

@@ -31,14 +31,18 @@ public final class ParameterSelection {
     public record Entry(Parameter parameter, int offset) {
         public String name() { return parameter.name(); }
         public int size() { return parameter.size(); }
+        /** True for a buffer (BatchNorm running statistics in a {@link #states} selection). */
+        public boolean buffer() { return parameter.kind() == Parameter.Kind.BUFFER; }
     }
 
     private final ParameterStore store;
     private final Rule rule;
     private final List<Entry> entries;
     private final int dimension;
+    private final boolean withBuffers;
 
-    private ParameterSelection(ParameterStore store, Rule rule, List<Entry> entries, int dimension) {
+    private ParameterSelection(ParameterStore store, Rule rule, List<Entry> entries, int dimension, boolean withBuffers) {
+        this.withBuffers = withBuffers;
         this.store = store;
         this.rule = rule;
         this.entries = List.copyOf(entries);
@@ -58,8 +62,27 @@ public final class ParameterSelection {
             throw new IllegalArgumentException("the parameter set '" + rule.label() + "' of this model is empty (no trainable "
                     + (rule == Rule.MATRICES ? "tensor of rank > 1" : "tensor") + ")");
         }
-        return new ParameterSelection(store, rule, es, (int) n);
+        return new ParameterSelection(store, rule, es, (int) n, false);
     }
+
+    /**
+     * Loss-landscape's {@code states}: every trainable parameter and the BatchNorm running statistics
+     * ({@code running_mean}, {@code running_var}; not the step counter, not the frozen position tables).
+     */
+    public static ParameterSelection states(ParameterStore store) {
+        ParameterSelection weights = of(store, Rule.ALL_TRAINABLE);
+        List<Entry> es = new ArrayList<>(weights.entries);
+        int n = weights.dimension;
+        for (Parameter p : store.buffers()) {
+            if (!p.name().endsWith("running_mean") && !p.name().endsWith("running_var")) continue;
+            es.add(new Entry(p, n));
+            n += p.size();
+        }
+        return new ParameterSelection(store, Rule.ALL_TRAINABLE, es, n, true);
+    }
+
+    /** True for a {@link #states} selection (buffers included). */
+    public boolean includesBuffers() { return withBuffers; }
 
     public ParameterStore store() { return store; }
 
@@ -72,18 +95,28 @@ public final class ParameterSelection {
 
     /** The selected parameters' current values as one vector. */
     public double[] values() {
-        return gather(store.values());
+        return gather(store.values(), withBuffers ? store.bufferValues() : null);
     }
 
-    /** The selected parameters' accumulated gradients as one vector. */
+    /** The selected parameters' accumulated gradients as one vector (zero for buffers). */
     public double[] gradients() {
-        return gather(store.gradients());
+        return gather(store.gradients(), null);
     }
 
-    private double[] gather(Tensor flat) {
-        double[] all = flat.toDoubleArray(), out = new double[dimension];
-        for (Entry e : entries) System.arraycopy(all, e.parameter().offset(), out, e.offset(), e.size());
+    private double[] gather(Tensor flat, Tensor buffers) {
+        double[] all = flat.toDoubleArray(), bufs = buffers == null ? null : buffers.toDoubleArray(), out = new double[dimension];
+        for (Entry e : entries) {
+            if (!e.buffer()) System.arraycopy(all, e.parameter().offset(), out, e.offset(), e.size());
+            else if (bufs != null) System.arraycopy(bufs, e.parameter().offset(), out, e.offset(), e.size());
+        }
         return out;
+    }
+
+    /** The names and shapes of this layout, in order (what a saved direction file must match). */
+    public java.util.Map<String, io.tessera.tensor.Shape> shapes() {
+        java.util.Map<String, io.tessera.tensor.Shape> m = new java.util.LinkedHashMap<>();
+        for (Entry e : entries) m.put(e.name(), e.parameter().shape());
+        return m;
     }
 
     /** Writes {@code v} (this layout) into the selected parameters' values; the others are left alone. */

@@ -37,7 +37,7 @@ class HessianJsonTest {
         Map<String, Object> m = object(Json.parse(text));
         assertThat(m.get("schema")).isEqualTo("tessera.hessian/1");
         Map<String, Object> top = object(m.get("top_eigenvalues"));
-        assertThat(object(top.get("settings")).keySet()).containsExactly("top_k", "max_iter", "tol", "seed");
+        assertThat(object(top.get("settings")).keySet()).containsExactly("top_k", "max_iter", "tol", "seed", "stop");
         assertThat(top.keySet()).contains("iterations", "converged", "operator_applications", "wall_seconds");
         Map<String, Object> trace = object(m.get("trace"));
         assertThat(trace.keySet()).contains("trace", "standard_error", "samples", "converged");

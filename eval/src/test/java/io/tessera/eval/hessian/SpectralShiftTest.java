@@ -53,6 +53,27 @@ class SpectralShiftTest {
     }
 
     @Test
+    void underADenseBulkTheShiftedRunStopsOnTheResidualNotOnARandomQuotient() {
+        // a Hessian's shape: almost every eigenvalue near 0, a few outliers (λmax 10, λmin −8)
+        int n = 20000;
+        double[] diag = new double[n];
+        for (int i = 0; i < n; i++) diag[i] = 0.1 * (-0.5 + i / (double) n);
+        diag[0] = 10;
+        diag[1] = -8;
+        SymmetricOperator h = new SymmetricOperator() {
+            public int dimension() { return n; }
+            public void apply(double[] v, double[] out) { for (int i = 0; i < n; i++) out[i] = diag[i] * v[i]; }
+        };
+        PowerIteration.Settings change = new PowerIteration.Settings(1, 500, 1e-3, 3);
+        double byChange = SpectralShift.minEigenvalue(h, 10, SpectralShift.LI_ET_AL, change).lambdaMin();
+        double byResidual = SpectralShift.minEigenvalue(h, 10, SpectralShift.LI_ET_AL, change.withStop(PowerIteration.Stop.RESIDUAL)).lambdaMin();
+        assertThat(Math.abs(byChange - (-8))).as("PyHessian's rule stops in the bulk").isGreaterThan(1);
+        assertThat(byResidual).isCloseTo(-8, within(1e-3));
+        assertThat(ExtremeEigenvalues.compute(h, new ExtremeEigenvalues.Settings(ExtremeEigenvalues.Routes.SHIFTED_POWER,
+                Lanczos.Settings.defaults(), change, SpectralShift.LI_ET_AL)).byShift().lambdaMin()).isCloseTo(-8, within(1e-3));
+    }
+
+    @Test
     void eigenRatioSwapRule() {
         EigenRatio normal = EigenRatio.of(10, -2, EigenRatio.Route.LANCZOS);
         assertThat(normal.ratio()).isEqualTo(0.2);

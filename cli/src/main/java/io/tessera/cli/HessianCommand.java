@@ -1,0 +1,213 @@
+package io.tessera.cli;
+
+import io.tessera.eval.hessian.BatchSpectra;
+import io.tessera.eval.hessian.BatchSpectraResult;
+import io.tessera.eval.hessian.ExtremeEigenvalues;
+import io.tessera.eval.hessian.HessianAnalysis;
+import io.tessera.eval.hessian.HessianFigures;
+import io.tessera.eval.hessian.HessianJson;
+import io.tessera.eval.hessian.HessianPage;
+import io.tessera.eval.hessian.HessianVectorProduct;
+import io.tessera.eval.hessian.HutchinsonTrace;
+import io.tessera.eval.hessian.PerBatchOperators;
+import io.tessera.eval.hessian.PowerIteration;
+import io.tessera.eval.hessian.SpectralDensity;
+import io.tessera.eval.objective.FrozenObjective;
+import io.tessera.eval.objective.ParameterSelection;
+import io.tessera.ssl.data.Split;
+import io.tessera.ssl.method.Batch;
+import io.tessera.tensor.ExecutionContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code tessera hessian}: the Hessian spectrum of a checkpoint's pre-training loss at fixed data and masks. */
+@Command(name = "hessian", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Hessian spectrum of a checkpoint's loss by exact Hessian-vector products (double backward), as PyHessian computes it:",
+                "top-k eigenvalues (power iteration with deflation), λmax and λmin with the eigen-ratio |λmin/λmax| (Lanczos with full",
+                "re-orthogonalisation, and the spectral shift), the trace (Hutchinson), the spectral density (stochastic Lanczos quadrature)",
+                "and the distribution of per-batch top eigenvalues (Park & Kim). The loss is the method's own (MAE, RC-MAE with its teacher",
+                "frozen, LUT with BatchNorm in eval mode, SimMIM, supervised cross-entropy) on a fixed subset with fixed masks: the same",
+                "masking noise at every product. Writes hessian.json (every number with its settings and seeds), density and batch",
+                "figures (PNG + SVG) and hessian.html.",
+                "Example: tessera hessian --checkpoint runs/pretrain-mae/checkpoint-620 --top-k 5 --trace --density --ratio"})
+public final class HessianCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, description = "A checkpoint of tessera pretrain (…/checkpoint-N, with or without .safetensors/.json).")
+    Path checkpoint;
+
+    @Option(names = "--data", description = "Dataset (default: the one the checkpoint was trained on).")
+    String data;
+
+    @Option(names = "--split", defaultValue = "train", description = "train or test (default ${DEFAULT-VALUE}: the loss that was optimised).")
+    String split;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Images per batch (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--batches", defaultValue = "1", description = "Batches: the first batches × batch images of the split, in order. One batch keeps its graph between products "
+            + "(PyHessian's single-batch mode); more average each product over them, weighted by size (default ${DEFAULT-VALUE}).")
+    int batches;
+
+    @Option(names = "--augment", description = "none or train: the method's training augmentation, drawn once (default: train for the two-view methods lut and lut-simmim, none otherwise).")
+    String augment;
+
+    @Option(names = "--params", defaultValue = "all-trainable", description = "Parameters: all-trainable (PyHessian) or matrices (tensors of rank > 1, loss-landscape's choice) (default ${DEFAULT-VALUE}).")
+    String params;
+
+    @Option(names = "--loss", defaultValue = "task", description = "task, or task+l2 to add (λ/2)·Σ‖θ‖² over the decayed parameters (Park & Kim) (default ${DEFAULT-VALUE}).")
+    String loss;
+
+    @Option(names = "--weight-decay", defaultValue = "0.05", description = "λ of the L2 term (default ${DEFAULT-VALUE}, MAE's).")
+    double weightDecay;
+
+    @Option(names = "--top-k", defaultValue = "5", description = "Top eigenvalues by power iteration (0: skip; default ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--ratio", description = "λmax, λmin and the eigen-ratio |λmin/λmax| (Lanczos and the spectral shift).")
+    boolean ratio;
+
+    @Option(names = "--trace", description = "Hutchinson trace with Rademacher vectors (at least 20 samples) and its standard error.")
+    boolean trace;
+
+    @Option(names = "--density", description = "Spectral density by stochastic Lanczos quadrature.")
+    boolean density;
+
+    @Option(names = "--batch-spectra", description = "Top-k eigenvalues of every batch separately, and their distribution (needs --batches > 1).")
+    boolean batchSpectra;
+
+    @Option(names = "--iters", defaultValue = "100", description = "Maximum power iterations and Hutchinson samples (default ${DEFAULT-VALUE}, PyHessian's).")
+    int iters;
+
+    @Option(names = "--tol", defaultValue = "1e-3", description = "Relative tolerance of power iteration and the trace (default ${DEFAULT-VALUE}, PyHessian's).")
+    double tol;
+
+    @Option(names = "--lanczos-steps", defaultValue = "100", description = "Lanczos steps for --ratio and --density (default ${DEFAULT-VALUE}).")
+    int lanczosSteps;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the masks, the augmentation draw and every random vector (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", description = "CPU threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to compute: " + DeviceSpec.HELP)
+    DeviceSpec device;
+
+    @Option(names = "--matmul", defaultValue = "tiled", description = DeviceSpec.MATMUL_HELP)
+    DeviceSpec.Matmul matmul;
+
+    @Option(names = "--out", description = "Output directory (default: hessian/ beside the checkpoint).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Path dir = out != null ? out : RunCheckpoint.base(checkpoint).toAbsolutePath().getParent().resolve("hessian");
+        try (ExecutionContext ctx = device.open(t, seed, matmul)) {
+            RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
+            String spec = data != null ? data : run.data();
+            boolean aug = augment != null ? augment.equals("train") : run.spec().method().twoViews();
+            List<Batch> fixed = run.batches(ctx, spec, split.equals("test") ? Split.TEST : Split.TRAIN, batches, batch, aug, seed);
+            FrozenObjective objective = new FrozenObjective(run.method(), fixed, seed, FrozenObjective.Terms.parse(loss), weightDecay);
+            ParameterSelection sel = ParameterSelection.of(run.method().trainable(), ParameterSelection.Rule.parse(params));
+            System.err.printf(Locale.ROOT, "hessian: %s of %s, %d parameters (%s), %d × %d images of %s (%s), loss %s, on %s%n", run.spec().describe(),
+                    run.base().getFileName(), sel.dimension(), sel.rule().label(), batches, batch, spec, aug ? "augmented once" : "no augmentation",
+                    objective.terms().label(), ctx.backend().device());
+            Map<String, String> context = context(run, spec, aug, objective, sel);
+            long t0 = System.nanoTime();
+            HessianAnalysis result;
+            ConsoleProgress progress = new ConsoleProgress(System.err);
+            try (HessianVectorProduct hvp = new HessianVectorProduct(ctx, objective, sel)) {
+                context.put("loss_value", String.format(Locale.ROOT, "%.6g", objective.value(ctx)));
+                result = HessianAnalysis.run(run.spec().method() + " " + run.base().getFileName(), hvp, plan(), context, progress);
+                context.put("hessian_vector_products", String.valueOf(hvp.products()));
+                context.put("ms_per_product", String.format(Locale.ROOT, "%.1f", hvp.meanMillis()));
+            }
+            if (batchSpectra) result = result.withBatches(perBatch(ctx, objective, sel, progress));
+            context.put("wall_seconds", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+            result = new HessianAnalysis(result.title(), result.dimension(), context, result.topEigenvalues(), result.extremes(), result.trace(),
+                    result.density(), result.batches());
+            write(result, dir);
+        }
+        return 0;
+    }
+
+    private void validate() {
+        if (batch < 1 || batches < 1) throw new IllegalArgumentException("--batch and --batches must be ≥ 1");
+        if (topK < 0) throw new IllegalArgumentException("--top-k must be ≥ 0");
+        if (iters < 1 || lanczosSteps < 2) throw new IllegalArgumentException("--iters must be ≥ 1 and --lanczos-steps ≥ 2");
+        if (!(tol > 0)) throw new IllegalArgumentException("--tol must be > 0, got " + tol);
+        if (!split.equals("train") && !split.equals("test")) throw new IllegalArgumentException("--split must be train or test, got " + split);
+        if (augment != null && !augment.equals("none") && !augment.equals("train")) throw new IllegalArgumentException("--augment must be none or train, got " + augment);
+        if (batchSpectra && batches < 2) throw new IllegalArgumentException("--batch-spectra needs --batches ≥ 2");
+        if (topK == 0 && !ratio && !trace && !density && !batchSpectra) throw new IllegalArgumentException("nothing to compute: give --top-k ≥ 1, --ratio, --trace, --density or --batch-spectra");
+    }
+
+    private HessianAnalysis.Plan plan() {
+        HessianAnalysis.Plan py = HessianAnalysis.Plan.pyHessian(seed);
+        PowerIteration.Settings power = py.topEigenvalues().withStopping(iters, tol);
+        ExtremeEigenvalues.Settings e = py.extremes();
+        ExtremeEigenvalues.Settings ext = new ExtremeEigenvalues.Settings(e.routes(), e.lanczos().withSteps(lanczosSteps), e.power().withStopping(iters, tol), e.shiftFactor());
+        HutchinsonTrace.Settings tr = new HutchinsonTrace.Settings(iters, tol, Math.min(py.trace().minSamples(), iters), seed);
+        SpectralDensity.Settings d = py.density().withSteps(lanczosSteps);
+        return new HessianAnalysis.Plan(topK > 0 ? power.withTopK(topK) : null, ratio ? ext : null, trace ? tr : null, density ? d : null);
+    }
+
+    /** Top-k of each batch on its own (with the masks it has in the whole objective), for Park & Kim's distribution. */
+    private static BatchSpectraResult perBatch(ExecutionContext ctx, FrozenObjective all, ParameterSelection sel, ConsoleProgress progress) {
+        try (PerBatchOperators ops = new PerBatchOperators(ctx, all, sel)) {
+            return BatchSpectra.collect(ops, BatchSpectra.Settings.parkKim(), progress);
+        }
+    }
+
+    private Map<String, String> context(RunCheckpoint run, String spec, boolean aug, FrozenObjective obj, ParameterSelection sel) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("checkpoint", run.base().toString());
+        c.put("method", run.spec().method().toString());
+        c.put("model", run.spec().describe());
+        c.put("data", spec + " (" + split + ", first " + (batches * batch) + " images, " + (aug ? "training augmentation drawn once" : "no augmentation") + ")");
+        c.put("loss", obj.terms().label() + (obj.terms() == FrozenObjective.Terms.TASK_L2 ? " (λ " + weightDecay + ")" : "") + ", eval mode, fixed masks");
+        c.put("parameters", sel.rule().label() + ", " + sel.dimension());
+        c.put("batches", batches + " × " + batch);
+        c.put("seed", String.valueOf(seed));
+        c.put("device", device.toString());
+        return c;
+    }
+
+    private static void write(HessianAnalysis a, Path dir) throws java.io.IOException {
+        Files.createDirectories(dir);
+        HessianJson.write(a, dir.resolve("hessian.json"));
+        List<String> figs = new ArrayList<>();
+        if (a.density() != null) {
+            HessianFigures.writeDensity(a.density(), dir.resolve("density"));
+            figs.add("density.png/svg");
+        }
+        if (a.batches() != null) {
+            HessianFigures.writeBatchDistribution(a.batches(), dir.resolve("batch-eigenvalues"));
+            figs.add("batch-eigenvalues.png/svg");
+        }
+        HessianPage.write(a, dir.resolve("hessian.html"));
+        if (a.topEigenvalues() != null) System.out.println("top eigenvalues: " + fmt(a.topEigenvalues().eigenvalues()));
+        if (a.extremes() != null) {
+            var r = a.extremes().preferred();
+            System.out.printf(Locale.ROOT, "λmax %.6g, λmin %.6g, |λmin/λmax| %.4g (%s)%n", r.lambdaMax(), r.lambdaMin(), r.ratio(), r.route());
+        }
+        if (a.trace() != null) System.out.printf(Locale.ROOT, "trace %.6g ± %.2g (%d samples)%n", a.trace().mean(), a.trace().standardError(), a.trace().samples().length);
+        System.out.println("wrote " + dir.resolve("hessian.json") + ", " + dir.resolve("hessian.html") + (figs.isEmpty() ? "" : ", " + String.join(", ", figs)));
+    }
+
+    private static String fmt(double[] v) {
+        StringBuilder b = new StringBuilder();
+        for (double x : v) b.append(b.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.6g", x));
+        return b.toString();
+    }
+}
