@@ -7,10 +7,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
+import io.tessera.nn.io.AtomicFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -166,8 +164,8 @@ public final class SafeTensors {
     }
 
     /**
-     * Writes tensors (in the given order) and string metadata atomically: a temporary file in
-     * the same directory is written, forced to disk and renamed over {@code path}.
+     * Writes tensors (in the given order) and string metadata atomically through
+     * {@link AtomicFiles#write(Path, AtomicFiles.Body)}.
      */
     public static void write(Path path, List<StTensor> tensors, Map<String, String> metadata) throws IOException {
         Set<String> names = new HashSet<>();
@@ -187,29 +185,12 @@ public final class SafeTensors {
         }
         byte[] hb = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (hb.length + 7) / 8 * 8; // align the data section to 8 bytes, padding with spaces
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(padded).put(hb);
-                while (head.hasRemaining()) head.put((byte) ' ');
-                writeFully(ch, head.flip());
-                for (StTensor t : tensors) writeFully(ch, ByteBuffer.wrap(t.data()));
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) ch.write(b);
+        AtomicFiles.write(path, ch -> {
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(hb);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            AtomicFiles.writeFully(ch, head.flip());
+            for (StTensor t : tensors) AtomicFiles.writeFully(ch, ByteBuffer.wrap(t.data()));
+        });
     }
 }

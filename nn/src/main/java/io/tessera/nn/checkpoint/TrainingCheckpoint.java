@@ -2,15 +2,14 @@ package io.tessera.nn.checkpoint;
 
 import io.tessera.nn.Parameter;
 import io.tessera.nn.ParameterStore;
+import io.tessera.nn.io.AtomicFiles;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -76,7 +75,7 @@ public final class TrainingCheckpoint {
         Map<String, Object> side = new LinkedHashMap<>(sidecar);
         side.put("weights_file", weights.getFileName().toString());
         side.put("weights_sha256", sha256(weights));
-        writeAtomically(sidecarPath(base), Json.write(side) + "\n");
+        AtomicFiles.writeString(sidecarPath(base), Json.write(side) + "\n");
     }
 
     /**
@@ -145,25 +144,6 @@ public final class TrainingCheckpoint {
     /** True when both files of a checkpoint exist. */
     public static boolean exists(Path base) {
         return Files.exists(sidecarPath(base)) && Files.exists(weightsPath(base));
-    }
-
-    private static void writeAtomically(Path path, String text) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     private static String sha256(Path p) throws IOException {
