@@ -141,6 +141,15 @@ public final class TrainingCheckpoint {
         return "optim." + key + "." + prefix(role) + p.name();
     }
 
+    /**
+     * Deletes a checkpoint: the sidecar first, so that a deletion cut short leaves a checkpoint
+     * that is refused as incomplete rather than one that looks whole. Missing files are ignored.
+     */
+    public static void delete(Path base) throws IOException {
+        Files.deleteIfExists(sidecarPath(base));
+        Files.deleteIfExists(weightsPath(base));
+    }
+
     /** True when both files of a checkpoint exist. */
     public static boolean exists(Path base) {
         return Files.exists(sidecarPath(base)) && Files.exists(weightsPath(base));
