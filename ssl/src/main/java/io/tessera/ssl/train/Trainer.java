@@ -112,10 +112,10 @@ public final class Trainer {
     /** Continues from a checkpoint written by this trainer (same method, model and data). */
     public void resume(Path base) throws IOException {
         Map<String, Object> side = TrainingCheckpoint.load(base, method.stores(), roleOf(method.trainable()), optimizer.state());
-        optimizer.setSteps(((Number) side.get("optimizer_steps")).longValue());
-        microStep = ((Number) side.get("micro_step")).longValue();
-        startEpoch = posEpoch = ((Number) side.get("resume_epoch")).intValue();
-        startBatch = posBatch = ((Number) side.get("resume_batch")).intValue();
+        optimizer.setSteps(TrainingCheckpoint.requireLong(side, "optimizer_steps", base, 0, Long.MAX_VALUE));
+        microStep = TrainingCheckpoint.requireLong(side, "micro_step", base, 0, Long.MAX_VALUE);
+        startEpoch = posEpoch = (int) TrainingCheckpoint.requireLong(side, "resume_epoch", base, 0, Integer.MAX_VALUE);
+        startBatch = posBatch = (int) TrainingCheckpoint.requireLong(side, "resume_batch", base, 0, Integer.MAX_VALUE);
         lastCheckpoint = base;
         lastCheckpointStep = optimizer.steps();
     }
