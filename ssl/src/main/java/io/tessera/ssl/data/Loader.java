@@ -210,7 +210,7 @@ public final class Loader implements AutoCloseable {
                 int[] shape = {img.channels(), img.height(), img.width()};
                 if (data[v] == null) {
                     shapes[v] = shape;
-                    data[v] = new float[n * img.size()];
+                    data[v] = new float[Image.values(n, img.channels(), (long) img.height() * img.width())]; // B·C·H·W, bounded
                 } else if (!Arrays.equals(shape, shapes[v])) {
                     throw new IllegalStateException("Loader: view " + v + " of sample " + i + " was transformed to "
                             + img.shapeString() + " but the batch started with " + Arrays.toString(shapes[v])
