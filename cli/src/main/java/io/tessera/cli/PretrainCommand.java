@@ -112,6 +112,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Optimizer steps between checkpoints (0: only at the end).")
     int checkpointEvery;
 
+    @Option(names = "--keep-last", defaultValue = "0", description = "Keep only the newest K checkpoints of the output directory (0: keep all).")
+    int keepLast;
+
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps (0: run all epochs).")
     long maxSteps;
 
@@ -170,7 +173,7 @@ public final class PretrainCommand implements Callable<Integer> {
         LrRule rule = twoViews ? LrRule.SQRT_PRETRAIN : LrRule.LINEAR;
         double base = blr != null ? blr : Recipes.defaultBlr(model);
         TrainerConfig tc = new TrainerConfig(epochs, warmup != null ? warmup : Math.max(0, epochs / 10.0), base, rule, 0,
-                weightDecay, 0.95, accum, clip, checkpointEvery, maxSteps, dir, seed);
+                weightDecay, 0.95, accum, clip, checkpointEvery, maxSteps, dir, seed, keepLast);
         Map<String, Object> info = new LinkedHashMap<>();
         if (method == Method.MAE || method == Method.RCMAE || method == Method.LUT) info.put("model", cfg.toMap());
         else info.put("encoder", cfg.toMap()); // the decoder fields do not apply; the ViT fields do

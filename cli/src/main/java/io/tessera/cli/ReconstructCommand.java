@@ -1,9 +1,7 @@
 package io.tessera.cli;
 
 import io.tessera.eval.report.MaeReconstruction;
-import io.tessera.nn.checkpoint.CheckpointFormatException;
-import io.tessera.nn.checkpoint.Json;
-import io.tessera.nn.checkpoint.StoreCheckpoint;
+import io.tessera.nn.checkpoint.NonFinite;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
 import io.tessera.ssl.data.Dataset;
 import io.tessera.ssl.data.Datasets;
@@ -57,9 +55,7 @@ public final class ReconstructCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (images < 1) throw new IllegalArgumentException("--images must be ≥ 1");
-        Path side = TrainingCheckpoint.sidecarPath(checkpoint);
-        if (!Files.exists(side)) throw new IllegalArgumentException("no checkpoint sidecar at " + side);
-        Map<?, ?> info = (Map<?, ?>) Json.parse(Files.readString(side));
+        Map<String, Object> info = TrainingCheckpoint.readSidecar(checkpoint);
         if (!(info.get("model") instanceof Map<?, ?> model) || model.get("decoder_embed_dim") == null) {
             throw new IllegalArgumentException(checkpoint + " is not an MAE-family checkpoint (method " + info.get("method") + ")");
         }
@@ -70,13 +66,8 @@ public final class ReconstructCommand implements Callable<Integer> {
         Normalize norm = Recipes.normalizeFor(spec, test);
         try (ExecutionContext ctx = ExecutionContext.cpu(Runtime.getRuntime().availableProcessors(), seed)) {
             MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, cfg, DType.F32);
-            String prefix = r + ".";
-            try {
-                StoreCheckpoint.load(mae.store(), TrainingCheckpoint.weightsPath(checkpoint), StoreCheckpoint.Match.STORE_ENTRIES,
-                        n -> n.startsWith(prefix) ? n.substring(prefix.length()) : null);
-            } catch (CheckpointFormatException e) {
-                throw new IllegalArgumentException("role '" + r + "' of " + checkpoint + " does not hold an MAE: " + e.getMessage());
-            }
+            // verified: the sidecar's SHA-256, names and shapes of the role's MAE, finite values
+            TrainingCheckpoint.loadModels(checkpoint, Map.of(r, mae.store()), NonFinite.REFUSE);
             BufferedImage grid;
             try (Loader l = new Loader(test, norm, new Rng(seed), Loader.Options.eval(Math.min(images, test.size()), 0), ctx.ops());
                  Scope s = ctx.openScope()) {

@@ -1,6 +1,5 @@
 package io.tessera.cli;
 
-import io.tessera.nn.checkpoint.Json;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
 import io.tessera.nn.optim.MomentumSchedule;
 import io.tessera.ssl.data.Dataset;
@@ -46,12 +45,7 @@ public record RunCheckpoint(Path base, MethodSpec spec, PretrainMethod method, M
             throw new IllegalArgumentException("no checkpoint at " + given + " (expected " + side.getFileName() + " and "
                     + TrainingCheckpoint.weightsPath(base).getFileName() + " beside it)");
         }
-        Map<?, ?> info;
-        try {
-            info = (Map<?, ?>) Json.parse(Files.readString(side));
-        } catch (IllegalArgumentException | ClassCastException e) {
-            throw new IllegalArgumentException("the sidecar " + side + " is not a JSON object: " + e.getMessage());
-        }
+        Map<?, ?> info = TrainingCheckpoint.readSidecar(base);
         int classes = 0;
         if ("supervised".equals(String.valueOf(info.get("method"))) && !(info.get("method_config") instanceof Map<?, ?>)) {
             classes = Datasets.open(String.valueOf(info.get("data")), Split.TRAIN).numClasses();
@@ -59,7 +53,9 @@ public record RunCheckpoint(Path base, MethodSpec spec, PretrainMethod method, M
         MethodSpec spec = MethodSpec.fromSidecar(info, classes);
         PretrainMethod method = spec.build(ctx, MomentumSchedule.constant(1.0));
         try {
-            TrainingCheckpoint.load(base, method.stores(), "student", Map.of());
+            TrainingCheckpoint.loadModels(base, method.stores(), io.tessera.nn.checkpoint.NonFinite.REFUSE);
+        } catch (io.tessera.nn.checkpoint.CheckpointIntegrityException e) {
+            throw e; // a damaged or diverged file, not a model mismatch: its own message says so
         } catch (io.tessera.nn.checkpoint.CheckpointFormatException e) {
             throw new IllegalArgumentException("the checkpoint " + base.getFileName() + " does not fit its " + spec.describe() + ": " + e.getMessage());
         }

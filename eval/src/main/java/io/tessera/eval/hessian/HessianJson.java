@@ -1,6 +1,6 @@
 package io.tessera.eval.hessian;
 
-import io.tessera.eval.report.AtomicFile;
+import io.tessera.nn.io.AtomicFiles;
 import io.tessera.nn.checkpoint.Json;
 
 import java.io.IOException;
@@ -52,7 +52,7 @@ public final class HessianJson {
 
     /** Writes the JSON text atomically to {@code file}. */
     public static void write(HessianAnalysis a, Path file) throws IOException {
-        AtomicFile.write(file, write(a) + "\n");
+        AtomicFiles.writeString(file, write(a) + "\n");
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.tessera.eval.plot;
 
-import io.tessera.eval.report.AtomicFile;
+import io.tessera.nn.io.AtomicFiles;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.text.TextUtils;
@@ -72,8 +72,8 @@ public final class ChartFiles {
         Path dir = base.toAbsolutePath().getParent();
         String name = base.getFileName().toString();
         Path png = dir.resolve(name + ".png"), svg = dir.resolve(name + ".svg");
-        AtomicFile.write(png, png(chart, width, height));
-        AtomicFile.write(svg, svg(chart, width, height));
+        AtomicFiles.write(png, png(chart, width, height));
+        AtomicFiles.writeString(svg, svg(chart, width, height));
         return new Figure(png, svg);
     }
 

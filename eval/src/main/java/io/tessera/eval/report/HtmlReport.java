@@ -1,5 +1,7 @@
 package io.tessera.eval.report;
 
+import io.tessera.nn.io.AtomicFiles;
+
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -77,8 +79,8 @@ public final class HtmlReport {
                 + body + "</body></html>\n";
     }
 
-    /** Writes the page atomically ({@link AtomicFile}). */
+    /** Writes the page atomically ({@link AtomicFiles}). */
     public void write(Path file) throws IOException {
-        AtomicFile.write(file, html());
+        AtomicFiles.writeString(file, html());
     }
 }

@@ -42,17 +42,6 @@ class ReportTest {
     }
 
     @Test
-    void atomicFileReplacesContentAndLeavesNoTemporaries() throws Exception {
-        Path f = dir.resolve("deep").resolve("out.txt");
-        AtomicFile.write(f, "one");
-        AtomicFile.write(f, "two");
-        assertThat(Files.readString(f)).isEqualTo("two");
-        try (var files = Files.list(f.getParent())) {
-            assertThat(files).hasSize(1);
-        }
-    }
-
-    @Test
     void reportIsSelfContained() throws Exception {
         HtmlReport r = new HtmlReport("run <1>");
         r.heading("Loss").svg(Svg.lineChart("loss", "step", "loss", List.of(new Svg.Series("train", new double[]{1, 2, 3}, new double[]{3, 2, Double.NaN}, "#1f77b4")), 400, 200))

@@ -2,8 +2,11 @@ package io.tessera.nn.checkpoint;
 
 import java.nio.file.Path;
 
-/** A checkpoint file that is not valid: names the file, the byte offset and what was wrong. */
-public final class CheckpointFormatException extends RuntimeException {
+/**
+ * A checkpoint file that is not valid: names the file, the byte offset and what was wrong.
+ * {@link CheckpointIntegrityException} is the case of a file that parses but fails verification.
+ */
+public sealed class CheckpointFormatException extends RuntimeException permits CheckpointIntegrityException {
     private final Path path;
     private final long byteOffset;
 

@@ -7,13 +7,14 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
+import io.tessera.nn.io.AtomicFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,8 @@ import java.util.Set;
 public final class SafeTensors {
     /** Largest header accepted (the reference implementation's limit is 100 MB). */
     public static final long MAX_HEADER = 100_000_000L;
+    /** Largest tensor accepted, in bytes: what one Java byte array holds. */
+    public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
 
     private SafeTensors() {
     }
@@ -45,17 +48,44 @@ public final class SafeTensors {
 
     /** Reads and validates a whole file. */
     public static Contents read(Path path) throws IOException {
+        return read(path, false).contents();
+    }
+
+    /**
+     * A file as read, with what verifying it needs: its SHA-256 (lower-case hex, computed over
+     * the very bytes that were parsed) and the byte offset of its data section.
+     */
+    public record Read(Contents contents, String sha256, long dataStart) {
+        /** The byte offset in the file of the first byte of tensor {@code index} of {@link Contents#tensors()}. */
+        public long offsetOf(int index) {
+            long off = dataStart;
+            for (int i = 0; i < index; i++) off += contents.tensors().get(i).data().length;
+            return off;
+        }
+    }
+
+    /** Reads and validates a whole file and digests it in the same pass. */
+    public static Read readDigested(Path path) throws IOException {
+        return read(path, true);
+    }
+
+    static Read read(Path path, boolean digest) throws IOException {
         long size;
+        MessageDigest md = digest ? sha256() : null;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             size = ch.size();
             if (size < 8) throw new CheckpointFormatException(path, 0, "file of " + size + " bytes is too short for a safetensors header length");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
+            readFully(path, ch, lenBuf, 0);
             long n = lenBuf.flip().getLong();
             if (n < 2 || n > MAX_HEADER) throw new CheckpointFormatException(path, 0, "header length " + Long.toUnsignedString(n) + " is outside [2, " + MAX_HEADER + "]");
             if (8 + n > size) throw new CheckpointFormatException(path, 0, "header length " + n + " runs past the end of the " + size + "-byte file");
             ByteBuffer hb = ByteBuffer.allocate((int) n);
-            readFully(ch, hb, 8);
+            readFully(path, ch, hb, 8);
+            if (md != null) {
+                md.update(lenBuf.array());
+                md.update(hb.array());
+            }
             String header;
             try {
                 header = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -68,12 +98,22 @@ public final class SafeTensors {
             List<Entry> entries = entries(path, root, size - dataStart);
             Map<String, String> metadata = metadata(path, root);
             List<StTensor> tensors = new ArrayList<>(entries.size());
-            for (Entry e : entries) {
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(e.end - e.begin));
-                readFully(ch, data, dataStart + e.begin);
+            for (Entry e : entries) { // contiguous and in data order (checked), so this digests the whole file
+                ByteBuffer data = ByteBuffer.allocate((int) (e.end - e.begin));
+                readFully(path, ch, data, dataStart + e.begin);
+                if (md != null) md.update(data.array());
                 tensors.add(new StTensor(e.name, e.dtype, e.shape, data.array()));
             }
-            return new Contents(List.copyOf(tensors), metadata);
+            Contents c = new Contents(List.copyOf(tensors), metadata);
+            return new Read(c, md == null ? null : HexFormat.of().formatHex(md.digest()), dataStart);
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
         }
     }
 
@@ -110,6 +150,10 @@ public final class SafeTensors {
                 expected = Math.multiplyExact(StTensor.elements(shape), dtype.bytes());
             } catch (ArithmeticException e) {
                 throw new CheckpointFormatException(path, 8, "entry \"" + name + "\" has a shape too large to address");
+            }
+            if (expected > MAX_TENSOR_BYTES) {
+                throw new CheckpointFormatException(path, 8, "entry \"" + name + "\" needs " + expected + " bytes, more than one Java array holds ("
+                        + MAX_TENSOR_BYTES + ")");
             }
             if (off[1] - off[0] != expected) {
                 throw new CheckpointFormatException(path, 8, "entry \"" + name + "\" spans " + (off[1] - off[0]) + " bytes but shape "
@@ -156,18 +200,18 @@ public final class SafeTensors {
         return out;
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+    private static void readFully(Path path, FileChannel ch, ByteBuffer b, long at) throws IOException {
         long p = at;
         while (b.hasRemaining()) {
             int r = ch.read(b, p);
-            if (r < 0) throw new IOException("unexpected end of file at byte " + p);
+            if (r < 0) throw new CheckpointFormatException(path, p, "file ended while being read (shortened by another process?)");
             p += r;
         }
     }
 
     /**
-     * Writes tensors (in the given order) and string metadata atomically: a temporary file in
-     * the same directory is written, forced to disk and renamed over {@code path}.
+     * Writes tensors (in the given order) and string metadata atomically through
+     * {@link AtomicFiles#write(Path, AtomicFiles.Body)}.
      */
     public static void write(Path path, List<StTensor> tensors, Map<String, String> metadata) throws IOException {
         Set<String> names = new HashSet<>();
@@ -187,29 +231,12 @@ public final class SafeTensors {
         }
         byte[] hb = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (hb.length + 7) / 8 * 8; // align the data section to 8 bytes, padding with spaces
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(padded).put(hb);
-                while (head.hasRemaining()) head.put((byte) ' ');
-                writeFully(ch, head.flip());
-                for (StTensor t : tensors) writeFully(ch, ByteBuffer.wrap(t.data()));
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) ch.write(b);
+        AtomicFiles.write(path, ch -> {
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(hb);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            AtomicFiles.writeFully(ch, head.flip());
+            for (StTensor t : tensors) AtomicFiles.writeFully(ch, ByteBuffer.wrap(t.data()));
+        });
     }
 }

@@ -2,8 +2,6 @@ package io.tessera.nn.checkpoint;
 
 import io.tessera.nn.Parameter;
 import io.tessera.nn.ParameterStore;
-import io.tessera.tensor.DType;
-import io.tessera.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,8 +14,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * Moves a {@link ParameterStore} to and from safetensors files by name. Loading checks every
- * name and shape first and changes nothing unless the whole file fits, so a bad file never
- * leaves a half-loaded model. Values are converted from any floating dtype of the file.
+ * name and shape, and that every value is finite (unless told otherwise), and changes nothing
+ * unless the whole file passes, so a bad file never leaves a half-loaded model. Values are
+ * converted from any floating dtype of the file. A checkpoint with a sidecar is loaded through
+ * {@link TrainingCheckpoint}, which also checks the file's SHA-256.
  */
 public final class StoreCheckpoint {
     private StoreCheckpoint() {
@@ -46,13 +46,31 @@ public final class StoreCheckpoint {
     }
 
     /**
-     * Loads a file into the store: file names pass through {@code rename} first (null drops a
-     * tensor from consideration). Throws a
-     * {@link CheckpointFormatException} listing every missing, unexpected or mis-shaped entry
-     * before writing anything.
+     * Loads a file into the store, refusing NaN or infinite values: file names pass through
+     * {@code rename} first (null drops a tensor from consideration). Throws a
+     * {@link CheckpointFormatException} listing every missing, unexpected or mis-shaped entry,
+     * or a {@link CheckpointIntegrityException} for a non-finite value, before writing anything.
      */
     public static SafeTensors.Contents load(ParameterStore store, Path path, Match match, UnaryOperator<String> rename) throws IOException {
-        SafeTensors.Contents c = SafeTensors.read(path);
+        return load(store, path, match, rename, NonFinite.REFUSE);
+    }
+
+    /** {@link #load(ParameterStore, Path, Match, UnaryOperator)} with an explicit rule for non-finite values. */
+    public static SafeTensors.Contents load(ParameterStore store, Path path, Match match, UnaryOperator<String> rename,
+                                            NonFinite nonFinite) throws IOException {
+        SafeTensors.Read read = SafeTensors.read(path, false);
+        LoadPlan plan = new LoadPlan(path, read, nonFinite);
+        plan(plan, store, path, read.contents(), match, rename, "");
+        plan.apply();
+        return read.contents();
+    }
+
+    /**
+     * Matches the file's tensors to the store's entries and adds them to {@code plan}; throws,
+     * naming every problem (prefixed by {@code context}), when they do not fit.
+     */
+    static void plan(LoadPlan plan, ParameterStore store, Path path, SafeTensors.Contents c, Match match,
+                     UnaryOperator<String> rename, String context) {
         Map<String, StTensor> byName = new LinkedHashMap<>();
         for (StTensor t : c.tensors()) {
             String n = rename.apply(t.name());
@@ -74,16 +92,10 @@ public final class StoreCheckpoint {
         }
         if (!problems.isEmpty()) {
             List<String> shown = problems.subList(0, Math.min(8, problems.size()));
-            throw new CheckpointFormatException(path, 0, problems.size() + " problem(s) matching the model: " + String.join("; ", shown)
+            throw new CheckpointFormatException(path, 0, context + problems.size() + " problem(s) matching the model: " + String.join("; ", shown)
                     + (problems.size() > shown.size() ? "; and " + (problems.size() - shown.size()) + " more" : ""));
         }
-        for (Parameter p : store.entries()) {
-            Tensor dst = p.tensor();
-            StTensor t = byName.get(p.name());
-            if (dst.dtype() == DType.F64) dst.backend().write(dst, t.toDoubles());
-            else dst.backend().write(dst, t.toFloats());
-        }
-        return c;
+        for (Parameter p : store.entries()) plan.add(p.tensor(), byName.get(p.name()));
     }
 
     private static long[] longs(int[] d) {

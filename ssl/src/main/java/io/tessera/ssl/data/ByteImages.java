@@ -15,7 +15,12 @@ abstract class ByteImages implements Dataset {
 
     ByteImages(String name, byte[] pixels, int[] labels, int channels, int height, int width,
                int numClasses, List<String> classNames) {
-        long need = (long) labels.length * channels * height * width;
+        long need;
+        try {
+            need = Math.multiplyExact((long) labels.length, Image.values(channels, height, width));
+        } catch (ArithmeticException e) {
+            need = -1;
+        }
         if (pixels.length != need) {
             throw new IllegalArgumentException(name + ": " + labels.length + " images of (" + channels + ", "
                     + height + ", " + width + ") need " + need + " pixels, got " + pixels.length);

@@ -13,6 +13,8 @@ import java.util.List;
 public final class CifarDataset extends ByteImages {
     /** Pixel bytes per record: 3 × 32 × 32. */
     public static final int PIXELS = 3 * 32 * 32;
+    /** Most bytes the record files of one dataset may hold together (one Java array of pixels). */
+    public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
     /** CIFAR-10 class names (batches.meta.txt), by label. */
     public static final List<String> CIFAR10_CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer",
             "dog", "frog", "horse", "ship", "truck");
@@ -58,13 +60,18 @@ public final class CifarDataset extends ByteImages {
     /**
      * Reads record files of {@code labelBytes} + 3072 bytes, taking the label at byte
      * {@code labelIndex} of each record. A file whose size is not a positive multiple of the record
-     * size is an error naming the path and the size.
+     * size is an error naming the path and the size; so is an empty list of files.
      */
     public static CifarDataset read(String name, List<Path> files, int labelBytes, int labelIndex, int classes,
                                     List<String> classNames) {
+        if (files.isEmpty()) throw new IllegalArgumentException(name + ": no CIFAR files to read (an empty dataset is not a dataset)");
+        if (labelBytes < 1 || labelIndex < 0 || labelIndex >= labelBytes || classes < 1 || classes > 256) {
+            throw new IllegalArgumentException(name + ": need 0 <= labelIndex < labelBytes and 1 <= classes <= 256, got label byte "
+                    + labelIndex + " of " + labelBytes + ", " + classes + " classes");
+        }
         int rec = labelBytes + PIXELS;
         List<byte[]> contents = new ArrayList<>();
-        long total = 0;
+        long total = 0, bytes = 0;
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
                 throw new DataFormatException(f.toString(), -1, "file not found (expected the CIFAR binary file "
@@ -72,6 +79,12 @@ public final class CifarDataset extends ByteImages {
             }
             byte[] b;
             try {
+                long size = Files.size(f);
+                bytes += size;
+                if (bytes > MAX_BYTES) {
+                    throw new DataFormatException(f.toString(), 0, "the files up to this one hold " + bytes + " bytes, more than the "
+                            + MAX_BYTES + " one dataset may hold in memory");
+                }
                 b = Files.readAllBytes(f);
             } catch (IOException e) {
                 throw new DataFormatException(f, "cannot read: " + e.getMessage(), e);
@@ -85,8 +98,8 @@ public final class CifarDataset extends ByteImages {
             contents.add(b);
             total += b.length / rec;
         }
-        int n = Math.toIntExact(total);
-        byte[] pixels = new byte[Math.multiplyExact(n, PIXELS)];
+        int n = (int) total; // total · 3072 < bytes <= MAX_BYTES
+        byte[] pixels = new byte[n * PIXELS];
         int[] labels = new int[n];
         int k = 0;
         for (int fi = 0; fi < files.size(); fi++) {

@@ -34,6 +34,16 @@ public interface Dataset {
      */
     Sample get(int i);
 
+    /**
+     * Sample {@code i} at the size it is stored in, before any fixed resizing: the input of
+     * transforms that choose their box on the whole image (MAE's random resized crop, see
+     * {@link Transform#acceptsAnySize()}). Datasets of one stored shape (IDX, CIFAR) return
+     * {@link #get}; image folders return the decoded file, whose size varies from file to file.
+     */
+    default Sample decoded(int i) {
+        return get(i);
+    }
+
     /** The shape as "(C, H, W)" for messages. */
     default String shapeString() {
         return "(" + channels() + ", " + height() + ", " + width() + ")";

@@ -26,6 +26,9 @@ public final class IdxDataset extends ByteImages {
     /** MNIST's class names (the digits), by label. */
     public static final List<String> MNIST_CLASSES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
+    /** Largest IDX file accepted, in bytes (plain or after decompression): one Java array. */
+    public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
     private static final int UBYTE = 0x08;
 
     private IdxDataset(String name, byte[] pixels, int[] labels, int h, int w, int classes, List<String> names) {
@@ -63,7 +66,7 @@ public final class IdxDataset extends ByteImages {
                     + " labels but image file " + imgPath + " holds " + n + " images");
         }
         int imgHeader = 4 + 4 * 3;
-        byte[] pixels = new byte[Math.multiplyExact(n, h * w)];
+        byte[] pixels = new byte[img.length - imgHeader]; // exactly n·h·w bytes, checked by header()
         System.arraycopy(img, imgHeader, pixels, 0, pixels.length);
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = lab[8 + i] & 0xff;
@@ -113,12 +116,11 @@ public final class IdxDataset extends ByteImages {
                         + ", expected a positive size");
             }
         }
-        long payload = 1;
-        for (int dd : dims) payload *= dd;
-        long expected = headerLen + payload;
-        if (expected > Integer.MAX_VALUE - 8) {
-            throw new DataFormatException(path, 4, "IDX dims " + Arrays.toString(dims)
-                    + " describe " + expected + " bytes, too large to load");
+        long expected = length(dims);
+        if (expected > MAX_BYTES) {
+            throw new DataFormatException(path, 4, "IDX dims " + Arrays.toString(dims) + " describe "
+                    + (expected == Long.MAX_VALUE ? "more than 2^63" : Long.toString(expected)) + " bytes, more than the "
+                    + MAX_BYTES + " one file may hold");
         }
         if (b.length < expected) {
             throw new DataFormatException(path, b.length, "truncated IDX data: dims "
@@ -132,6 +134,35 @@ public final class IdxDataset extends ByteImages {
         return dims;
     }
 
+    /** 4 + 4·rank + ∏dims for positive dims, or Long.MAX_VALUE when that overflows a long. */
+    private static long length(int[] dims) {
+        try {
+            long n = 1;
+            for (int d : dims) n = Math.multiplyExact(n, d);
+            return Math.addExact(n, 4 + 4L * dims.length);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * The total length the IDX header at the start of {@code b} declares, once {@code n} bytes
+     * of it are known: −1 while the header is incomplete, −2 for a header that is not one
+     * ({@link #header} then says why).
+     */
+    private static long declaredLength(byte[] b, int n) {
+        if (n < 4) return -1;
+        if (b[0] != 0 || b[1] != 0 || (b[2] & 0xff) != UBYTE || b[3] == 0) return -2;
+        int rank = b[3] & 0xff;
+        if (n < 4 + 4 * rank) return -1;
+        int[] dims = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            dims[d] = readInt(b, 4 + 4 * d);
+            if (dims[d] <= 0) return -2;
+        }
+        return length(dims);
+    }
+
     private static int readInt(byte[] b, int off) {
         return ((b[off] & 0xff) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
     }
@@ -143,6 +174,11 @@ public final class IdxDataset extends ByteImages {
                     : "file not found");
         }
         try {
+            long size = Files.size(path);
+            if (size > MAX_BYTES) {
+                throw new DataFormatException(path.toString(), 0, "file of " + size + " bytes is larger than the " + MAX_BYTES
+                        + " an IDX file may hold");
+            }
             return readStream(path.toString(), Files.newInputStream(path));
         } catch (NoSuchFileException e) {
             throw new DataFormatException(path.toString(), -1, "file not found", e);
@@ -159,18 +195,47 @@ public final class IdxDataset extends ByteImages {
             int b0 = in.read(), b1 = in.read();
             in.reset();
             if (b0 == 0x1f && b1 == 0x8b) return gunzip(path, in);
-            return in.readAllBytes();
+            byte[] all = in.readNBytes((int) MAX_BYTES);
+            if (in.read() >= 0) {
+                throw new DataFormatException(path, MAX_BYTES, "stream is longer than the " + MAX_BYTES + " bytes an IDX file may hold");
+            }
+            return all;
         } catch (IOException e) {
             throw new DataFormatException(path, -1, "cannot read: " + e.getMessage(), e);
         }
     }
 
+    /**
+     * Inflates a gzip stream, never more than one byte past the length its IDX header declares:
+     * a decompression bomb or trailing data stops there with an error instead of filling the
+     * heap. A prefix that is not a valid IDX header stops inflation at once; {@link #header}
+     * then names the problem.
+     */
     private static byte[] gunzip(String path, InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] head = new byte[4 + 4 * 255];
+        int known = 0;
+        long limit = -1; // the declared length, once the header is known
         try (GZIPInputStream gz = new GZIPInputStream(in, 1 << 16)) {
             byte[] buf = new byte[1 << 16];
-            int r;
-            while ((r = gz.read(buf)) >= 0) out.write(buf, 0, r);
+            while (true) {
+                int want = limit < 0 ? buf.length : (int) Math.min(buf.length, limit + 1 - out.size());
+                int r = gz.read(buf, 0, want);
+                if (r < 0) break;
+                out.write(buf, 0, r);
+                if (limit < 0) {
+                    int take = Math.min(r, head.length - known);
+                    System.arraycopy(buf, 0, head, known, take);
+                    known += take;
+                    long declared = declaredLength(head, known);
+                    if (declared == -2 || declared > MAX_BYTES) break; // not a loadable IDX header
+                    limit = declared;
+                }
+                if (limit >= 0 && out.size() > limit) {
+                    throw new DataFormatException(path, limit, "gzip stream inflates past the " + limit
+                            + " bytes its IDX header declares (trailing data, or a decompression bomb)");
+                }
+            }
         } catch (EOFException e) {
             throw new DataFormatException(path, out.size(), "truncated gzip stream: it ends after "
                     + out.size() + " decompressed bytes", e);

@@ -13,15 +13,37 @@ public record Image(int channels, int height, int width, float[] data) {
             throw new IllegalArgumentException("Image: dimensions must be positive, got (C, H, W) = ("
                     + channels + ", " + height + ", " + width + ")");
         }
-        if (data.length != channels * height * width) {
+        long need = values(channels, height, width);
+        if (data.length != need) {
             throw new IllegalArgumentException("Image: (C, H, W) = (" + channels + ", " + height + ", " + width
-                    + ") needs " + (channels * height * width) + " floats, got " + data.length);
+                    + ") needs " + need + " floats, got " + data.length);
         }
     }
 
+    /**
+     * C·H·W for positive sizes, computed without overflow; throws when it exceeds what one Java
+     * array holds.
+     */
+    public static int values(long channels, long height, long width) {
+        long n;
+        try {
+            n = Math.multiplyExact(Math.multiplyExact(channels, height), width);
+        } catch (ArithmeticException e) {
+            n = Long.MAX_VALUE;
+        }
+        if (n > MAX_VALUES) {
+            throw new IllegalArgumentException("Image: (C, H, W) = (" + channels + ", " + height + ", " + width + ") has "
+                    + (n == Long.MAX_VALUE ? "more than 2^63" : Long.toString(n)) + " values, more than the " + MAX_VALUES + " one array holds");
+        }
+        return (int) n;
+    }
+
+    /** Most values one image may hold: the largest Java array. */
+    public static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+
     /** A zero image of the given shape. */
     public static Image zeros(int channels, int height, int width) {
-        return new Image(channels, height, width, new float[channels * height * width]);
+        return new Image(channels, height, width, new float[values(channels, height, width)]);
     }
 
     /** Value at channel {@code c}, row {@code y}, column {@code x}. */

@@ -1,11 +1,9 @@
 // Reader for image folders with one sub-folder per class (torchvision's ImageFolder layout):
-// classes are the sub-folder names in sorted order; PNG/JPEG files are decoded with javax.imageio
-// on each get() and brought to a fixed size by shorter-side resize and centre crop.
+// classes are the sub-folder names in sorted order; PNG/JPEG files are decoded strictly
+// (ImageDecoder) on each access. decoded(i) is the file at its own size, for training crops;
+// get(i) brings it to a fixed size by shorter-side resize and centre crop, for evaluation.
 package io.tessera.ssl.data;
 
-import javax.imageio.ImageIO;
-import java.awt.color.ColorSpace;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /** Labelled images from DIR/&lt;class&gt;/*.{png,jpg,jpeg}, decoded lazily to (C, size, size). */
@@ -23,9 +22,10 @@ public final class ImageFolderDataset implements Dataset {
     private final int[] labels;
     private final int channels, size;
     private final Interpolation interpolation;
+    private final List<String> skipped;
 
     private ImageFolderDataset(Path root, List<String> classes, List<Path> files, int[] labels, int channels,
-                               int size, Interpolation interpolation) {
+                               int size, Interpolation interpolation, List<String> skipped) {
         this.root = root;
         this.classes = classes;
         this.files = files;
@@ -33,17 +33,40 @@ public final class ImageFolderDataset implements Dataset {
         this.channels = channels;
         this.size = size;
         this.interpolation = interpolation;
+        this.skipped = skipped;
+    }
+
+    /** What {@link #open} does with files that do not decode. */
+    public enum BadImages {
+        /** Nothing is checked at open; the first access to a bad file throws, naming it. */
+        FAIL,
+        /**
+         * Every file is decoded once at open (a full pass over the data) and those that fail are
+         * left out, counted in {@link #skippedFiles()} and reported through the notices.
+         */
+        SKIP
     }
 
     /**
      * Scans {@code dir}: every sub-folder is a class (sorted by name), every file ending in .png,
      * .jpg or .jpeg (any case) directly inside it is a sample, sorted by name; other files are
      * ignored. Images are resized (shorter side → size, {@code interpolation}) and centre-cropped
-     * to size × size; {@code channels} 3 gives RGB (gray repeated), 1 gives PIL luma.
+     * to size × size by {@link #get}; {@code channels} 3 gives RGB (gray repeated), 1 gives PIL luma.
+     * A file that does not decode fails the access to it ({@link BadImages#FAIL}).
      *
      * @throws DataFormatException if dir is missing, has no class folders, or a class has no images
      */
     public static ImageFolderDataset open(Path dir, int size, int channels, Interpolation interpolation) {
+        return open(dir, size, channels, interpolation, BadImages.FAIL, null);
+    }
+
+    /**
+     * {@link #open(Path, int, int, Interpolation)} with an explicit rule for files that do not
+     * decode; with {@link BadImages#SKIP} one line naming the count and the first files goes to
+     * {@code notices} (when given) if any file was left out.
+     */
+    public static ImageFolderDataset open(Path dir, int size, int channels, Interpolation interpolation, BadImages badImages,
+                                          Consumer<String> notices) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("ImageFolderDataset: channels must be 1 or 3, got " + channels);
         }
@@ -63,25 +86,46 @@ public final class ImageFolderDataset implements Dataset {
         List<String> classes = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (int c = 0; c < classDirs.size(); c++) {
             Path cd = classDirs.get(c);
             classes.add(cd.getFileName().toString());
-            List<Path> imgs;
-            try (Stream<Path> s = Files.list(cd)) {
-                imgs = s.filter(p -> Files.isRegularFile(p) && isImageName(p)).sorted().toList();
-            } catch (IOException e) {
-                throw new DataFormatException(cd, "cannot list: " + e.getMessage(), e);
-            }
-            if (imgs.isEmpty()) {
-                throw new DataFormatException(cd.toString(), -1, "class folder has no .png/.jpg/.jpeg files");
-            }
+            List<Path> imgs = images(cd);
+            int kept = 0;
             for (Path p : imgs) {
+                if (badImages == BadImages.SKIP) {
+                    try {
+                        ImageDecoder.decode(p, channels);
+                    } catch (DataFormatException e) {
+                        skipped.add(e.getMessage());
+                        continue;
+                    }
+                }
                 files.add(p);
                 labels.add(c);
+                kept++;
             }
+            if (kept == 0) throw new DataFormatException(cd.toString(), -1, "class folder has no image that decodes (" + imgs.size() + " skipped)");
+        }
+        if (!skipped.isEmpty() && notices != null) {
+            notices.accept("skipped " + skipped.size() + " of " + (files.size() + skipped.size()) + " images of " + dir
+                    + " that do not decode: " + String.join("; ", skipped.subList(0, Math.min(3, skipped.size())))
+                    + (skipped.size() > 3 ? "; …" : ""));
         }
         return new ImageFolderDataset(dir, List.copyOf(classes), List.copyOf(files),
-                labels.stream().mapToInt(Integer::intValue).toArray(), channels, size, interpolation);
+                labels.stream().mapToInt(Integer::intValue).toArray(), channels, size, interpolation, List.copyOf(skipped));
+    }
+
+    /** The image files of a class folder, sorted by name; at least one. */
+    private static List<Path> images(Path classDir) {
+        List<Path> imgs;
+        try (Stream<Path> s = Files.list(classDir)) {
+            imgs = s.filter(p -> Files.isRegularFile(p) && isImageName(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new DataFormatException(classDir, "cannot list: " + e.getMessage(), e);
+        }
+        if (imgs.isEmpty()) throw new DataFormatException(classDir.toString(), -1, "class folder has no .png/.jpg/.jpeg files");
+        return imgs;
     }
 
     private static boolean isImageName(Path p) {
@@ -107,62 +151,34 @@ public final class ImageFolderDataset implements Dataset {
         return files.get(i);
     }
 
-    /** Decodes file i, resizes the shorter side to size and centre-crops to size × size. */
-    @Override
-    public Sample get(int i) {
-        checkIndex(i);
-        Path f = files.get(i);
-        Image img = decode(f, channels);
-        img = Resample.resizeShorter(img, size, interpolation);
-        img = Resample.centerCrop(img, size, size);
-        return new Sample(img, labels[i]);
+    /** The files left out at open by {@link BadImages#SKIP}, each with the reason. */
+    public List<String> skippedFiles() {
+        return skipped;
     }
 
     /**
-     * Decodes a PNG/JPEG into (channels, H, W) floats in [0, 1]; alpha is dropped, gray is repeated
-     * for RGB, RGB becomes PIL luma (299·R + 587·G + 114·B)/1000 for 1 channel.
+     * Decodes file i, resizes the shorter side to size and centre-crops to size × size (only the
+     * kept window is resampled, so an extreme aspect ratio costs no more than a square image).
+     */
+    @Override
+    public Sample get(int i) {
+        Sample s = decoded(i);
+        return new Sample(Resample.resizeShorterCenterCrop(s.image(), size, size, interpolation), s.label());
+    }
+
+    /** File i decoded at its own size (C, H_i, W_i), for crops that choose their box on the whole image. */
+    @Override
+    public Sample decoded(int i) {
+        checkIndex(i);
+        return new Sample(decode(files.get(i), channels), labels[i]);
+    }
+
+    /**
+     * Decodes a PNG/JPEG into (channels, H, W) floats in [0, 1] ({@link ImageDecoder#decode(Path, int)}).
      *
-     * @throws DataFormatException naming the file when it cannot be read or decoded
+     * @throws DataFormatException naming the file when it cannot be read or decoded, or its decoder warns
      */
     public static Image decode(Path f, int channels) {
-        BufferedImage bi;
-        try {
-            bi = ImageIO.read(f.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new DataFormatException(f, "cannot decode image: " + e.getMessage(), e);
-        }
-        if (bi == null) {
-            throw new DataFormatException(f.toString(), -1, "not a readable PNG/JPEG image (no javax.imageio decoder accepted it)");
-        }
-        int h = bi.getHeight(), w = bi.getWidth();
-        float[] out = new float[channels * h * w];
-        if (bi.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-                && bi.getRaster().getNumBands() == 1) {
-            // read gray samples directly: getRGB would apply a gamma conversion to linear gray
-            double max = (1L << bi.getColorModel().getComponentSize(0)) - 1;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    float v = (float) (bi.getRaster().getSample(x, y, 0) / max);
-                    for (int c = 0; c < channels; c++) out[(c * h + y) * w + x] = v;
-                }
-            }
-            return new Image(channels, h, w, out);
-        }
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            bi.getRGB(0, y, w, 1, row, 0, w);
-            for (int x = 0; x < w; x++) {
-                int argb = row[x];
-                int r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
-                if (channels == 3) {
-                    out[y * w + x] = r / 255f;
-                    out[(h + y) * w + x] = g / 255f;
-                    out[(2 * h + y) * w + x] = b / 255f;
-                } else {
-                    out[y * w + x] = (float) ((r * 299 + g * 587 + b * 114) / 1000.0 / 255.0);
-                }
-            }
-        }
-        return new Image(channels, h, w, out);
+        return ImageDecoder.decode(f, channels);
     }
 }

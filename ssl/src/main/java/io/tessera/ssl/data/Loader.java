@@ -1,6 +1,7 @@
-// Mini-batch loader: a per-epoch permutation from the loader's Rng, samples read and augmented
-// in worker threads (bounded prefetch, so loading overlaps compute), batches handed over in order
-// and turned into tensors on the consumer's thread. Deterministic: sample i of epoch e is augmented
+// Mini-batch loader: a per-epoch permutation from the loader's Rng, samples read (at their stored
+// size for views that accept any size, else at the dataset's fixed size) and augmented in worker
+// threads (bounded prefetch, so loading overlaps compute), batches handed over in order and
+// turned into tensors on the consumer's thread. Deterministic: sample i of epoch e is augmented
 // with a stream derived from (e, i) only, so 0, 1 or N workers give identical batches.
 package io.tessera.ssl.data;
 
@@ -198,15 +199,18 @@ public final class Loader implements AutoCloseable {
         for (int k = 0; k < n; k++) {
             int i = order[from + k];
             idx[k] = i;
-            Sample s = dataset.get(i);
-            labels[k] = s.label();
+            Sample fixed = null, decoded = null; // each read at most once, only when a view needs it
             Rng sr = sampleRng(epoch, i);
             for (int v = 0; v < nv; v++) {
-                Image img = views.get(v).apply(s.image(), nv == 1 ? sr : sr.split(v));
+                Transform t = views.get(v);
+                Sample s = t.acceptsAnySize() ? (decoded != null ? decoded : (decoded = dataset.decoded(i)))
+                        : (fixed != null ? fixed : (fixed = dataset.get(i)));
+                labels[k] = s.label();
+                Image img = t.apply(s.image(), nv == 1 ? sr : sr.split(v));
                 int[] shape = {img.channels(), img.height(), img.width()};
                 if (data[v] == null) {
                     shapes[v] = shape;
-                    data[v] = new float[n * img.size()];
+                    data[v] = new float[Image.values(n, img.channels(), (long) img.height() * img.width())]; // B·C·H·W, bounded
                 } else if (!Arrays.equals(shape, shapes[v])) {
                     throw new IllegalStateException("Loader: view " + v + " of sample " + i + " was transformed to "
                             + img.shapeString() + " but the batch started with " + Arrays.toString(shapes[v])

@@ -99,6 +99,12 @@ public final class RandomResizedCrop implements Transform {
         return Resample.resizeBox(image, b[0], b[1], b[2], b[3], size, size, interpolation, true);
     }
 
+    /** The box is chosen on the whole input, of any size, as MAE does on the decoded image. */
+    @Override
+    public boolean acceptsAnySize() {
+        return true;
+    }
+
     private static double uniform(Rng rng, double lo, double hi) {
         return lo + (hi - lo) * rng.nextDouble();
     }

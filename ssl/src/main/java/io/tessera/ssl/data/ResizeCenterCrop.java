@@ -25,6 +25,12 @@ public final class ResizeCenterCrop implements Transform {
 
     @Override
     public Image apply(Image image, Rng rng) {
-        return Resample.centerCrop(Resample.resizeShorter(image, resize, interpolation), crop, crop);
+        return Resample.resizeShorterCenterCrop(image, resize, crop, interpolation);
+    }
+
+    /** Any input size gives (C, crop, crop). */
+    @Override
+    public boolean acceptsAnySize() {
+        return true;
     }
 }

@@ -5,7 +5,7 @@ package io.tessera.ssl.data;
 
 import io.tessera.tensor.Rng;
 
-/** Resize(size, shorter side) → reflect-pad(padding) → random size × size crop. */
+/** Resize(size, shorter side) → reflect-pad(padding) → random size × size crop (only the crop is resampled). */
 public final class SimpleResizedCrop implements Transform {
     private final int size, padding;
     private final Interpolation interpolation;
@@ -27,9 +27,19 @@ public final class SimpleResizedCrop implements Transform {
     /** Offsets top ~ U{0..H'−size}, left ~ U{0..W'−size} on the padded image (H', W'). */
     @Override
     public Image apply(Image image, Rng rng) {
-        Image x = Resample.resizeShorter(image, size, interpolation);
-        if (padding > 0) x = Resample.reflectPad(x, padding);
-        int top = rng.nextInt(x.height() - size + 1), left = rng.nextInt(x.width() - size + 1);
-        return Resample.crop(x, top, left, size, size);
+        long[] o = Resample.shorterSide(image.height(), image.width(), size);
+        long rows = o[0] + 2L * padding - size + 1, cols = o[1] + 2L * padding - size + 1;
+        if (rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("SimpleResizedCrop: the padded resize of " + image.shapeString() + " is "
+                    + (o[0] + 2L * padding) + " × " + (o[1] + 2L * padding) + ", too large to place a crop in");
+        }
+        int top = rng.nextInt((int) rows), left = rng.nextInt((int) cols);
+        return Resample.resizeShorterPadCrop(image, size, padding, top, left, size, interpolation);
+    }
+
+    /** Any input size gives (C, size, size). */
+    @Override
+    public boolean acceptsAnySize() {
+        return true;
     }
 }

@@ -2,6 +2,7 @@ package io.tessera.ssl.train;
 
 import io.tessera.nn.ParameterStore;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
+import io.tessera.nn.io.AtomicFiles;
 import io.tessera.nn.optim.AdamW;
 import io.tessera.nn.optim.LrSchedule;
 import io.tessera.nn.optim.ParamGroups;
@@ -18,6 +19,8 @@ import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,6 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The pre-training loop, shared by every method: per micro-batch a scope and a tape, the
@@ -34,7 +40,9 @@ import java.util.Map;
  * teachers). Every step's random stream is derived from (seed, global micro-step), and the
  * data order from (seed, epoch), so a resumed run reproduces an uninterrupted one bit for bit
  * on the CPU. A NaN or infinite loss or gradient stops the run with the step and learning
- * rate; checkpoints already written stay intact.
+ * rate; checkpoints already written stay intact. A resumed run cuts metrics.jsonl back to the
+ * checkpoint's step and removes the temporary files of an interrupted checkpoint save; with
+ * {@code keepLast} only the newest checkpoints are kept.
  */
 public final class Trainer {
     /** What a finished run reports. */
@@ -47,6 +55,10 @@ public final class Trainer {
                     stepNanos.getValueAtPercentile(99) / 1e6, stepNanos.getMaxValue() / 1e6, stepNanos.getTotalCount());
         }
     }
+
+    /** File names of checkpoints in the output directory: {@code checkpoint-STEP.json / .safetensors}. */
+    public static final String CHECKPOINT_PREFIX = "checkpoint-";
+    private static final Pattern CHECKPOINT_FILE = Pattern.compile(Pattern.quote(CHECKPOINT_PREFIX) + "([0-9]+)\\.(?:json|safetensors)");
 
     private final ExecutionContext ctx;
     private final PretrainMethod method;
@@ -100,10 +112,10 @@ public final class Trainer {
     /** Continues from a checkpoint written by this trainer (same method, model and data). */
     public void resume(Path base) throws IOException {
         Map<String, Object> side = TrainingCheckpoint.load(base, method.stores(), roleOf(method.trainable()), optimizer.state());
-        optimizer.setSteps(((Number) side.get("optimizer_steps")).longValue());
-        microStep = ((Number) side.get("micro_step")).longValue();
-        startEpoch = posEpoch = ((Number) side.get("resume_epoch")).intValue();
-        startBatch = posBatch = ((Number) side.get("resume_batch")).intValue();
+        optimizer.setSteps(TrainingCheckpoint.requireLong(side, "optimizer_steps", base, 0, Long.MAX_VALUE));
+        microStep = TrainingCheckpoint.requireLong(side, "micro_step", base, 0, Long.MAX_VALUE);
+        startEpoch = posEpoch = (int) TrainingCheckpoint.requireLong(side, "resume_epoch", base, 0, Integer.MAX_VALUE);
+        startBatch = posBatch = (int) TrainingCheckpoint.requireLong(side, "resume_batch", base, 0, Integer.MAX_VALUE);
         lastCheckpoint = base;
         lastCheckpointStep = optimizer.steps();
     }
@@ -120,7 +132,9 @@ public final class Trainer {
         Progress progress = new Progress(console, "img", totalSteps, interactive);
         long images = 0, startNanos = System.nanoTime();
         method.train(true);
-        try (MetricsLog log = new MetricsLog(cfg.outDir().resolve("metrics.jsonl"), optimizer.steps() > 0)) {
+        int stale = AtomicFiles.removeTemporaries(cfg.outDir(), CHECKPOINT_PREFIX);
+        if (stale > 0) console.println("removed " + stale + " temporary file(s) of an interrupted checkpoint save in " + cfg.outDir());
+        try (MetricsLog log = MetricsLog.continueAfter(cfg.outDir().resolve("metrics.jsonl"), optimizer.steps())) {
             for (int epoch = startEpoch; epoch < cfg.epochs() && optimizer.steps() < totalSteps; epoch++) {
                 int first = epoch == startEpoch ? startBatch : 0;
                 Iterator<Batch> it = data.epoch(epoch, first);
@@ -189,7 +203,7 @@ public final class Trainer {
     }
 
     private void checkpoint() throws IOException {
-        Path base = cfg.outDir().resolve("checkpoint-" + optimizer.steps());
+        Path base = cfg.outDir().resolve(CHECKPOINT_PREFIX + optimizer.steps());
         Map<String, Object> side = new LinkedHashMap<>(runInfo);
         side.put("method", method.name());
         side.put("optimizer_steps", optimizer.steps());
@@ -201,6 +215,32 @@ public final class Trainer {
         TrainingCheckpoint.save(base, method.stores(), roleOf(method.trainable()), optimizer.state(), side);
         lastCheckpoint = base;
         lastCheckpointStep = optimizer.steps();
+        if (cfg.keepLast() > 0) removeOldCheckpoints();
+    }
+
+    /**
+     * Deletes the checkpoints of the output directory beyond the newest {@code keepLast} up to
+     * the current step (later ones, left by a run this one resumed before, are not this run's).
+     */
+    private void removeOldCheckpoints() throws IOException {
+        TreeSet<Long> steps = new TreeSet<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(cfg.outDir())) {
+            for (Path p : s) {
+                Matcher m = CHECKPOINT_FILE.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    try {
+                        long step = Long.parseLong(m.group(1));
+                        if (step <= optimizer.steps()) steps.add(step);
+                    } catch (NumberFormatException e) {
+                        // digits beyond a long: not a name this trainer writes
+                    }
+                }
+            }
+        }
+        int kept = 0;
+        for (long step : steps.descendingSet()) {
+            if (++kept > cfg.keepLast()) TrainingCheckpoint.delete(cfg.outDir().resolve(CHECKPOINT_PREFIX + step));
+        }
     }
 
     private String roleOf(ParameterStore store) {

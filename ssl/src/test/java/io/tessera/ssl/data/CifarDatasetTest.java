@@ -120,4 +120,12 @@ class CifarDatasetTest {
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("label 10 of record 1");
     }
+
+    @Test
+    void anEmptyFileListIsRefused() {
+        assertThatThrownBy(() -> CifarDataset.read("none", java.util.List.of(), 1, 0, 10, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("none").hasMessageContaining("no CIFAR files");
+        assertThatThrownBy(() -> CifarDataset.read("bad", java.util.List.of(dir.resolve("x")), 1, 1, 10, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("labelIndex");
+    }
 }

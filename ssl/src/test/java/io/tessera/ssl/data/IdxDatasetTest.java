@@ -144,6 +144,39 @@ class IdxDatasetTest {
     }
 
     @Test
+    void dimensionsWhoseProductOverflowsAreRefused() throws IOException {
+        // 2^21 · 2^21 · 2^22 = 2^64 wraps to 0 in a long: the 16-byte header once passed as complete
+        byte[] img = ByteBuffer.allocate(16).putInt(0x803).putInt(1 << 21).putInt(1 << 21).putInt(1 << 22).array();
+        assertBad(img, labels(0), "images.idx", "more than 2^63 bytes");
+        // a product that fits a long but not an array
+        byte[] big = ByteBuffer.allocate(16).putInt(0x803).putInt(1 << 20).putInt(1 << 10).putInt(1 << 10).array();
+        assertBad(big, labels(0), "images.idx", "describe 1099511627792 bytes", "more than the");
+    }
+
+    @Test
+    void aGzipBombStopsAtTheDeclaredLength() throws IOException {
+        // a valid 1 × 28 × 28 header followed by 64 MiB of zeros: about 64 KiB compressed
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bos)) {
+            gz.write(images(1, 28, 28));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) gz.write(zeros);
+        }
+        long t0 = System.nanoTime();
+        assertBad(bos.toByteArray(), labels(0), "images.idx", "inflates past the 800 bytes its IDX header declares");
+        assertThat((System.nanoTime() - t0) / 1e9).as("seconds to refuse the bomb").isLessThan(5);
+    }
+
+    @Test
+    void imageAndByteImageSizesNeverOverflow() {
+        // 3 · 65536 · 65536 wraps to 0 in an int: an image with no data was accepted
+        assertThatThrownBy(() -> new Image(3, 65536, 65536, new float[0])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("12884901888 values");
+        assertThatThrownBy(() -> Image.zeros(1 << 21, 1 << 21, 1 << 22)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("more than 2^63");
+    }
+
+    @Test
     void missingFile() throws IOException {
         Path pl = write("l", labels(0));
         Path missing = dir.resolve("nope.idx");

@@ -92,6 +92,48 @@ class TrainerTest {
     }
 
     @Test
+    void resumeAfterAKillLogsEveryStepOnceAndRemovesTheInterruptedSave() throws IOException {
+        Path out = dir.resolve("killed");
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            trainer(ctx, m, config(out, 3).withCheckpointEvery(5).withMaxSteps(8)).run();
+        }
+        // killed while writing step 9's record and while saving checkpoint-10
+        Path metrics = out.resolve("metrics.jsonl");
+        Files.writeString(metrics, "{\"step\":9,\"epo", java.nio.file.StandardOpenOption.APPEND);
+        Path partial = out.resolve(".checkpoint-10.safetensors.0123456789abcdef.tmp");
+        Files.write(partial, new byte[100]);
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            Trainer t = trainer(ctx, m, config(out, 3).withCheckpointEvery(5));
+            t.resume(out.resolve("checkpoint-5"));
+            t.run();
+        }
+        List<String> lines = Files.readAllLines(metrics);
+        assertThat(lines).hasSize(12);
+        for (int i = 0; i < lines.size(); i++) {
+            Object rec = io.tessera.nn.checkpoint.Json.parse(lines.get(i));
+            assertThat(rec).as("line %d", i + 1).isInstanceOf(Map.class);
+            assertThat(((Map<?, ?>) rec).get("step")).as("line %d", i + 1).isEqualTo((long) i + 1);
+        }
+        assertThat(Files.readString(metrics)).endsWith("}\n");
+        assertThat(partial).doesNotExist();
+    }
+
+    @Test
+    void keepLastKeepsOnlyTheNewestCheckpoints() throws IOException {
+        Path out = dir.resolve("keep");
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            trainer(ctx, m, config(out, 2).withCheckpointEvery(2).withKeepLast(2)).run();
+        }
+        try (var s = Files.list(out)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint-")).sorted().toList())
+                    .containsExactly("checkpoint-6.json", "checkpoint-6.safetensors", "checkpoint-8.json", "checkpoint-8.safetensors");
+        }
+    }
+
+    @Test
     void aNanLossStopsTheRunAndLeavesTheLastCheckpointIntact() throws IOException {
         try (ExecutionContext ctx = ExecutionContext.cpu(1, 1)) {
             MaeMethod mae = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
