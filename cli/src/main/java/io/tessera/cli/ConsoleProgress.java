@@ -17,6 +17,7 @@ final class ConsoleProgress implements ProgressListener {
     private String stage;
     private long stageStart;
     private long lastPrint;
+    private long lastStep = start;
 
     ConsoleProgress(PrintStream out) {
         this.out = out;
@@ -28,8 +29,9 @@ final class ConsoleProgress implements ProgressListener {
         if (!stage.equals(this.stage)) {
             if (this.stage != null && terminal) out.println();
             this.stage = stage;
-            stageStart = now;
+            stageStart = lastStep; // the stage's first step began when the previous report ended
         }
+        lastStep = now;
         double per = (now - stageStart) / 1e9 / done;
         String line = String.format(Locale.ROOT, "%s %d/%d, %.0f s elapsed, ETA %.0f s", stage, done, total, (now - start) / 1e9, per * (total - done));
         if (terminal) {

@@ -136,6 +136,30 @@ public final class FrozenObjective {
         return total;
     }
 
+    /** The objective and the batch-weighted mean of every part the method reports (e.g. "accuracy" of the supervised ViT). */
+    public record Evaluation(double loss, java.util.Map<String, Double> parts) {
+    }
+
+    /** L(θ) and the weighted means of the method's parts, in inference mode; throws when the loss is not finite. */
+    public Evaluation evaluate(ExecutionContext ctx) {
+        if (ctx.tape() != null) throw new IllegalStateException("evaluate the objective outside a recording tape");
+        double total = 0;
+        java.util.Map<String, Double> parts = new java.util.LinkedHashMap<>();
+        for (int b = 0; b < batches.size(); b++) {
+            try (Scope s = ctx.openScope()) {
+                method.train(false);
+                var out = method.forward(ctx.ops(), batches.get(b), stream(b));
+                Tensor loss = terms == Terms.TASK_L2 ? ctx.ops().add(out.total(), l2(ctx.ops())) : out.total();
+                double l = loss.item();
+                requireFinite(l, b);
+                total += weight(b) * l;
+                double w = weight(b);
+                out.parts().forEach((k, t) -> parts.merge(k, w * t.item(), Double::sum));
+            }
+        }
+        return new Evaluation(total, parts);
+    }
+
     /** Throws a clear error when the loss of batch b is NaN or infinite. */
     public void requireFinite(double loss, int b) {
         if (!Double.isFinite(loss)) {

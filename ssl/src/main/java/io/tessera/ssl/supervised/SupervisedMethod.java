@@ -53,14 +53,33 @@ public final class SupervisedMethod implements PretrainMethod {
     @Override
     public String evaluationRole() { return "student"; }
 
-    /** Logits (B, V) from batch.images(), cross-entropy against batch.labels() (I32 (B)); part "loss_ce". Drop path draws from {@code rng.split("drop_path")}. */
+    /**
+     * Logits (B, V) from batch.images(), cross-entropy against batch.labels() (I32 (B)); parts "loss_ce"
+     * and "accuracy" (top-1 fraction of the batch, not differentiable). Drop path draws from {@code rng.split("drop_path")}.
+     */
     @Override
     public StepLosses forward(Ops ops, Batch batch, Rng rng) {
         if (batch.labels() == null) throw new IllegalArgumentException("the supervised baseline needs labels in the batch");
         if (vit.config().dropPathRate() > 0) vit.setDropPathRng(rng.split("drop_path"));
         Tensor logits = vit.forward(ops, batch.images());
         Tensor loss = ops.crossEntropy(logits, batch.labels(), smoothing);
-        return new StepLosses(loss, Map.of("loss_ce", loss));
+        Map<String, Tensor> parts = new java.util.LinkedHashMap<>();
+        parts.put("loss_ce", loss);
+        parts.put("accuracy", ops.scalar(top1(logits, batch.labels()), logits.dtype()));
+        return new StepLosses(loss, parts);
+    }
+
+    /** The fraction of rows whose largest logit is at the label (ties go to the lower class, as argmax). */
+    static double top1(Tensor logits, Tensor labels) {
+        float[] z = logits.toFloatArray();
+        int[] y = labels.toIntArray();
+        int v = logits.dim(1), correct = 0;
+        for (int i = 0; i < y.length; i++) {
+            int best = 0;
+            for (int c = 1; c < v; c++) if (z[i * v + c] > z[i * v + best]) best = c;
+            if (best == y[i]) correct++;
+        }
+        return y.length == 0 ? 0 : correct / (double) y.length;
     }
 
     @Override

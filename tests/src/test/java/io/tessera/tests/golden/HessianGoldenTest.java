@@ -52,19 +52,6 @@ class HessianGoldenTest {
         }
     }
 
-    /** MAE with the generator's mask (from its noise) instead of a drawn one. */
-    record FixedMaskMae(MaskedAutoencoder mae, MaskPlan plan) implements PretrainMethod {
-        public String name() { return "mae"; }
-        public ParameterStore trainable() { return mae.store(); }
-        public Map<String, ParameterStore> stores() { return Map.of("student", mae.store()); }
-        public String evaluationRole() { return "student"; }
-        public StepLosses forward(Ops ops, Batch batch, Rng rng) {
-            Tensor loss = mae.forward(ops, batch.images(), plan).loss();
-            return new StepLosses(loss, Map.of("loss_r", loss));
-        }
-        public void train(boolean on) { mae.train(on); }
-    }
-
     static double[] flat(SafeTensors.Contents g, String prefix, ParameterSelection sel) {
         double[] v = new double[sel.dimension()];
         for (ParameterSelection.Entry e : sel.entries()) {

@@ -1,0 +1,89 @@
+package io.tessera.cli;
+
+import io.tessera.eval.landscape.ConvexRegion;
+import io.tessera.eval.landscape.SurfaceGrid;
+import io.tessera.nn.checkpoint.Json;
+import io.tessera.nn.io.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a finished landscape leaves besides surface.json: landscape.json (schema tessera.landscape/1:
+ * the centre loss, the range, the convex regions with their tests, the directions' cosine and the
+ * trajectory), the figures, the ParaView file and the page. Also what {@code landscape merge} and
+ * {@code landscape plot} write, from the files alone.
+ */
+final class LandscapeOutputs {
+    static final String SCHEMA = "tessera.landscape/1";
+
+    private LandscapeOutputs() {
+    }
+
+    /** directions.safetensors and directions.json: written once, by the single worker or shard 0. */
+    static void writeDirections(Path dir, LandscapeDirections dirs, io.tessera.eval.objective.ParameterSelection sel) throws IOException {
+        Files.createDirectories(dir);
+        dirs.file().write(dir.resolve("directions.safetensors"), sel);
+        Map<String, Object> directions = new LinkedHashMap<>();
+        directions.put("kind", dirs.kind());
+        if (!Double.isNaN(dirs.cosine())) directions.put("cosine", dirs.cosine());
+        if (dirs.trajectory() != null) {
+            var t = dirs.trajectory();
+            List<Object> pts = new ArrayList<>();
+            for (int i = 0; i < t.points().length; i++) {
+                pts.add(Map.of("checkpoint", dirs.trajectoryLabels().get(i), "x", t.points()[i][0], "y", t.points()[i][1]));
+            }
+            directions.put("explained_variance_ratio", List.of(t.explained()[0], t.explained()[1]));
+            directions.put("singular_values", List.of(t.singular()[0], t.singular()[1]));
+            directions.put("axis_labels", List.of(t.axisLabel(0), t.axisLabel(1)));
+            directions.put("trajectory", pts);
+        }
+        AtomicFiles.writeString(dir.resolve("directions.json"), Json.write(directions) + "\n");
+    }
+
+    /** landscape.json and the console summary of a complete grid; {@code ratioThreshold} NaN when no eigen-ratio map was made. */
+    static Map<String, Object> summarize(SurfaceGrid grid, Path dir, double ratioThreshold) throws IOException {
+        if (!grid.todo().isEmpty()) throw new IllegalStateException("the grid has " + grid.todo().size() + " points not computed yet");
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("schema", SCHEMA);
+        s.put("surface", "surface.json");
+        double[] loss = grid.field("loss");
+        int centre = grid.y() == null ? grid.x().nearestZero() : grid.y().nearestZero() * grid.nx() + grid.x().nearestZero();
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (double v : loss) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        s.put("centre", Map.of("alpha", grid.alpha(centre), "beta", grid.beta(centre), "loss", loss[centre]));
+        s.put("loss_min", min);
+        s.put("loss_max", max);
+        List<Object> regions = new ArrayList<>();
+        if (grid.twoDimensional() && grid.nx() >= 3 && grid.ny() >= 3) regions.add(region(ConvexRegion.bySurfaceCurvature(grid, "loss")));
+        if (!Double.isNaN(ratioThreshold) && grid.fieldNames().contains("ratio")) regions.add(region(ConvexRegion.byEigenRatio(grid, "ratio", ratioThreshold)));
+        s.put("convex_regions", regions);
+        Path directions = dir.resolve("directions.json");
+        if (Files.exists(directions)) s.put("directions", Json.parse(Files.readString(directions)));
+        AtomicFiles.writeString(dir.resolve("landscape.json"), Json.write(s) + "\n");
+        System.out.printf(Locale.ROOT, "centre (α %.3g, β %.3g): loss %.6g; range %.6g – %.6g%n", grid.alpha(centre), grid.beta(centre), loss[centre], min, max);
+        for (Object r : regions) {
+            Map<?, ?> m = (Map<?, ?>) r;
+            System.out.printf(Locale.ROOT, "convex region (%s): %.1f %% of the grid%n", m.get("test"), 100 * ((Number) m.get("fraction")).doubleValue());
+        }
+        System.out.println("wrote " + dir.resolve("surface.json") + ", " + dir.resolve("landscape.json"));
+        return s;
+    }
+
+    private static Map<String, Object> region(ConvexRegion r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("test", r.test());
+        if (!Double.isNaN(r.threshold())) m.put("threshold", r.threshold());
+        m.put("fraction", r.fraction());
+        return m;
+    }
+}
