@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
                 "SLURM_PROCID/SLURM_NTASKS, OMPI_COMM_WORLD_RANK/SIZE) computes one share into DIR/shards/, merged by `landscape merge`.",
                 "Example: tessera landscape --checkpoint runs/pretrain-mae/checkpoint-620 --x -1:1:21 --y -1:1:21 --out runs/land-mae"})
 public final class LandscapeCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "A checkpoint of tessera pretrain (θ*; θ₁ with --checkpoint2).")
+    @Option(names = "--checkpoint", description = "A checkpoint of tessera pretrain (θ*; θ₁ with --checkpoint2); required.")
     Path checkpoint;
 
     @Option(names = "--checkpoint2", description = "Interpolate to this checkpoint of the same model: δ = θ₂ − θ₁ (loss-landscape's target direction).")
@@ -127,6 +127,7 @@ public final class LandscapeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (checkpoint == null) throw new IllegalArgumentException("--checkpoint is required (see tessera landscape --help)");
         Axis ax = Axis.parse(x), ay = y == null ? null : Axis.parse(y);
         validate();
         SurfaceGrid.Shard sh = shard != null ? SurfaceGrid.Shard.parse(shard) : LauncherRank.fromEnvironment(System.getenv());
@@ -193,7 +194,13 @@ public final class LandscapeCommand implements Callable<Integer> {
         s.put("weights_sha256", String.valueOf(run.sidecar().get("weights_sha256")));
         s.put("method", run.spec().method().toString());
         s.put("loss", obj.describe());
-        s.put("data", Map.of("spec", spec, "split", split, "images", (long) images, "batch", (long) batch, "augment", aug ? "train (drawn once)" : "none"));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("spec", spec);
+        data.put("split", split);
+        data.put("images", (long) images);
+        data.put("batch", (long) batch);
+        data.put("augment", aug ? "train (drawn once)" : "none");
+        s.put("data", data);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("type", dirType);
         d.put("normalisation", dirNorm);
@@ -203,7 +210,14 @@ public final class LandscapeCommand implements Callable<Integer> {
         if (pcaOf != null) d.put("pca_of", pcaOf.toAbsolutePath().normalize().toString());
         if (directions != null) d.put("file", directions.toAbsolutePath().normalize().toString());
         s.put("directions", d);
-        if (ratio) s.put("hessian", Map.of("algorithm", "Lanczos, full re-orthogonalisation", "steps", (long) lanczosSteps, "seed", seed, "parameters", "all-trainable"));
+        if (ratio) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("algorithm", "Lanczos, full re-orthogonalisation");
+            h.put("steps", (long) lanczosSteps);
+            h.put("seed", seed);
+            h.put("parameters", "all-trainable");
+            s.put("hessian", h);
+        }
         return s;
     }
 

@@ -218,14 +218,33 @@ public final class SurfaceGrid {
             throw new IllegalArgumentException(what + " has axes " + other.x + (other.y == null ? "" : " × " + other.y) + ", this landscape " + x + (y == null ? "" : " × " + y));
         }
         if (!fields.keySet().equals(other.fields.keySet())) throw new IllegalArgumentException(what + " holds fields " + other.fields.keySet() + ", this landscape " + fields.keySet());
-        if (!Json.write(settings).equals(Json.write(other.settings))) {
+        if (!canonical(settings).equals(canonical(other.settings))) {
             for (String k : settings.keySet()) {
-                if (!Objects.equals(Json.write(settings.get(k)), other.settings.get(k) == null ? null : Json.write(other.settings.get(k)))) {
-                    throw new IllegalArgumentException(what + " was made with other settings: " + k + " is " + Json.write(other.settings.get(k)) + ", here "
-                            + Json.write(settings.get(k)));
+                if (!Objects.equals(canonical(settings.get(k)), canonical(other.settings.get(k)))) {
+                    throw new IllegalArgumentException(what + " was made with other settings: " + k + " is " + canonical(other.settings.get(k)) + ", here "
+                            + canonical(settings.get(k)));
                 }
             }
-            throw new IllegalArgumentException(what + " was made with other settings (" + Json.write(other.settings) + ")");
+            throw new IllegalArgumentException(what + " was made with other settings (" + canonical(other.settings) + ")");
         }
+    }
+
+    /** JSON with every object's keys sorted, so settings compare by content, not by the order they were written in. */
+    static String canonical(Object v) {
+        return Json.write(sorted(v));
+    }
+
+    private static Object sorted(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> t = new java.util.TreeMap<>();
+            m.forEach((k, x) -> t.put(String.valueOf(k), sorted(x)));
+            return t;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>();
+            for (Object x : l) out.add(sorted(x));
+            return out;
+        }
+        return v;
     }
 }
