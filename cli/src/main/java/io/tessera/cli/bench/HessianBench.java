@@ -16,14 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tessera bench hessian}: Hessian-vector products of the MAE ViT-Tiny loss of {@code bench
@@ -101,9 +97,9 @@ public final class HessianBench implements Callable<Integer> {
             String ref = pytorch(t);
             if (ref != null) {
                 double tg = PretrainBench.number(ref, "gradient_ms"), tf = PretrainBench.number(ref, "hvp_ms"), tk = PretrainBench.number(ref, "hvp_kept_ms");
-                System.out.printf(Locale.ROOT, "pytorch  gradient %8.1f ms   HVP %8.1f ms (%.2f× a gradient)   HVP on a kept graph %8.1f ms   (torch %s, BLAS %s, %s; peak RSS %.0f MB)%n",
-                        tg, tf, tf / tg, tk, PretrainBench.string(ref, "torch"), PretrainBench.string(ref, "blas"), PretrainBench.string(ref, "device"),
-                        PretrainBench.number(ref, "peak_rss_mb"));
+                System.out.printf(Locale.ROOT, "pytorch  gradient %8.1f ms   HVP %8.1f ms (%.2f× a gradient)   HVP on a kept graph %8.1f ms   peak RSS %.0f MB%n",
+                        tg, tf, tf / tg, tk, PretrainBench.number(ref, "peak_rss_mb"));
+                System.out.println("pytorch: " + TorchReference.describe(ref));
                 System.out.printf(Locale.ROOT, "kept-graph HVP: pytorch / tessera %.3f%n", tk / keptMs);
                 ratio = String.format(Locale.ROOT, "%.3f", tf / fullMs);
             }
@@ -121,37 +117,9 @@ public final class HessianBench implements Callable<Integer> {
     }
 
     private String pytorch(int t) throws IOException, InterruptedException {
-        if (!Files.isExecutable(python)) {
-            System.out.println("pytorch: not measured (" + python + " not found; Debian: apt-get install python3-torch)");
-            return null;
-        }
-        String where = device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? "cpu" : device.kind() == io.tessera.cli.DeviceSpec.Kind.CUDA
-                ? "cuda:" + device.device() : null;
-        if (where == null) {
-            System.out.println("pytorch: not measured (PyTorch has no OpenCL device)");
-            return null;
-        }
-        Path dir = Files.createTempDirectory("tessera-bench");
-        try {
-            for (String name : new String[] {"hessian_torch.py", "pretrain_torch.py"}) {
-                try (InputStream in = HessianBench.class.getResourceAsStream(name)) {
-                    Files.write(dir.resolve(name), in.readAllBytes());
-                }
-            }
-            Process p = new ProcessBuilder(python.toString(), dir.resolve("hessian_torch.py").toString(), String.valueOf(t), String.valueOf(repeats),
-                    String.valueOf(warmup), where, String.valueOf(batch)).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0 || !out.contains("hvp_ms")) {
-                String last = out.strip().lines().reduce((a, b) -> b).orElse("");
-                System.out.println("pytorch: not measured (" + (last.contains("No module named") ? "PyTorch is not installed for " + python : last) + ")");
-                return null;
-            }
-            return out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
-        }
+        String where = TorchReference.torchDevice(device, System.out);
+        if (where == null) return null;
+        return TorchReference.run(python, List.of("hessian_torch.py", "pretrain_torch.py"),
+                List.of(String.valueOf(t), String.valueOf(repeats), String.valueOf(warmup), where, String.valueOf(batch)), System.out);
     }
 }

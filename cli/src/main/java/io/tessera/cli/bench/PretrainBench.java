@@ -15,16 +15,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -121,8 +118,9 @@ public final class PretrainBench implements Callable<Integer> {
             if (ref != null) {
                 double theirs = number(ref, "images_per_s");
                 double deviceMb = number(ref, "peak_device_mb");
-                System.out.printf(Locale.ROOT, "pytorch  %8.1f images/s   (torch %s on %s)   peak RSS %.0f MB%s%n", theirs, string(ref, "torch"),
-                        string(ref, "device"), number(ref, "peak_rss_mb"), deviceMb > 0 ? String.format(Locale.ROOT, ", peak device tensors %.0f MB", deviceMb) : "");
+                System.out.printf(Locale.ROOT, "pytorch  %8.1f images/s   peak RSS %.0f MB%s%n", theirs,
+                        number(ref, "peak_rss_mb"), deviceMb > 0 ? String.format(Locale.ROOT, ", peak device tensors %.0f MB", deviceMb) : "");
+                System.out.println("pytorch: " + TorchReference.describe(ref));
                 ratio = String.format(Locale.ROOT, "%.3f", ours / theirs);
             }
         }
@@ -131,31 +129,10 @@ public final class PretrainBench implements Callable<Integer> {
     }
 
     private String pytorch(int t) throws IOException, InterruptedException {
-        if (!Files.isExecutable(python)) {
-            System.out.println("pytorch: not measured (" + python + " not found; Debian: apt-get install python3-torch)");
-            return null;
-        }
-        Path script = Files.createTempFile("tessera-bench", ".py");
-        try (InputStream in = PretrainBench.class.getResourceAsStream("pretrain_torch.py")) {
-            Files.write(script, in.readAllBytes());
-            String where = device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? "cpu" : device.kind() == io.tessera.cli.DeviceSpec.Kind.CUDA
-                    ? "cuda:" + device.device() : null;
-            if (where == null) {
-                System.out.println("pytorch: not measured (PyTorch has no OpenCL device)");
-                return null;
-            }
-            Process p = new ProcessBuilder(python.toString(), script.toString(), String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
-                    String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch)).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0 || !out.contains("images_per_s")) {
-                String last = out.strip().lines().reduce((a, b) -> b).orElse("");
-                System.out.println("pytorch: not measured (" + (last.contains("No module named") ? "PyTorch is not installed for " + python : last) + ")");
-                return null;
-            }
-            return out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
-        } finally {
-            Files.deleteIfExists(script);
-        }
+        String where = TorchReference.torchDevice(device, System.out);
+        if (where == null) return null;
+        return TorchReference.run(python, java.util.List.of("pretrain_torch.py"), java.util.List.of(String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
+                String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch)), System.out);
     }
 
     /** The kernels of one profiled step, longest total first (the first 15), with their share of the step's kernel time. */

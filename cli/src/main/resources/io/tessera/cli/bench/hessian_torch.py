@@ -13,7 +13,7 @@ import time
 
 import torch
 
-from pretrain_torch import Mae
+from pretrain_torch import Mae, reference_info
 
 
 def main():
@@ -57,12 +57,8 @@ def main():
     ms = {"gradient_ms": timed(gradient), "hvp_ms": timed(full_product), "hvp_kept_ms": timed(kept_product)}
     with open("/proc/self/status") as f:
         hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
-    config = torch.__config__.show()
-    blas = next((part.split("=")[1] for line in config.splitlines() for part in line.replace(",", " ").split()
-                 if part.startswith("BLAS_INFO=")), "unknown")
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu, %d thread(s)" % torch.get_num_threads()
-    ms.update({"peak_rss_mb": hwm / 1024, "torch": torch.__version__, "device": name, "blas": blas,
-               "parameters": sum(p.numel() for p in params)})
+    ms.update({"peak_rss_mb": hwm / 1024, "parameters": sum(p.numel() for p in params)})
+    ms.update(reference_info(device))
     print(json.dumps(ms))
 
 

@@ -4,6 +4,7 @@ step ends with a synchronisation, as on the Tessera side.
 Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "peak_device_mb": ..., "torch": ..., "device": ...}.
 Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH]]   (DEVICE cpu or cuda:N, BATCH 64 by default)
 """
+import ctypes
 import json
 import sys
 import time
@@ -67,6 +68,24 @@ class Mae(nn.Module):
         return (((pred - t) ** 2).mean(-1) * mask).sum() / mask.sum()
 
 
+def reference_info(device):
+    """What a benchmark line must name: torch's version, its BLAS, the OpenBLAS core in use, threads, device."""
+    config = torch.__config__.show()
+    blas = next((part.split("=")[1] for line in config.splitlines() for part in line.replace(",", " ").split()
+                 if part.startswith("BLAS_INFO=")), "unknown")
+    core = "n/a"
+    for lib in ("libblas.so.3", "libopenblas.so.0"):
+        try:
+            f = ctypes.CDLL(lib).openblas_get_corename
+            f.restype = ctypes.c_char_p
+            core = f().decode()
+            break
+        except (OSError, AttributeError):
+            continue
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    return {"torch": torch.__version__, "blas": blas, "blas_core": core, "threads": str(torch.get_num_threads()), "device": name}
+
+
 def main():
     threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
@@ -93,9 +112,9 @@ def main():
     with open("/proc/self/status") as f:
         hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
     peak_device = torch.cuda.max_memory_allocated(device) / 2 ** 20 if device.type == "cuda" else 0
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu, %d thread(s)" % threads
-    print(json.dumps({"images_per_s": batch * steps / secs, "peak_rss_mb": hwm / 1024, "peak_device_mb": peak_device,
-                      "torch": torch.__version__, "device": name}))
+    result = {"images_per_s": batch * steps / secs, "peak_rss_mb": hwm / 1024, "peak_device_mb": peak_device}
+    result.update(reference_info(device))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
