@@ -127,4 +127,73 @@ class HessianVectorProductTest {
         }
     }
 
+
+    @Test
+    void fullHessianOfATinyMaeAgreesWithPowerIterationLanczosAndTheShift() {
+        try (ExecutionContext ctx = ExecutionContext.reference(3)) {
+            MaeConfig cfg = HvpModels.nano();
+            PretrainMethod m = HvpModels.method(ctx, "mae", cfg, DType.F64);
+            List<Batch> one = HvpModels.batches(ctx, cfg, 1, 3, DType.F64, 13);
+            ParameterSelection sel = ParameterSelection.of(m.trainable(), ParameterSelection.Rule.ALL_TRAINABLE);
+            int n = sel.dimension();
+            assertThat(n).isBetween(200, 1000);
+            DMatrixRMaj h = new DMatrixRMaj(n, n);
+            try (HessianVectorProduct op = new HessianVectorProduct(ctx, HvpModels.objective(m, one), sel)) {
+                double[] e = new double[n], col = new double[n];
+                for (int j = 0; j < n; j++) {
+                    e[j] = 1;
+                    op.apply(e, col);
+                    e[j] = 0;
+                    for (int i = 0; i < n; i++) h.set(i, j, col[i]);
+                }
+                double asym = 0, scale = 0;
+                for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) {
+                    asym = Math.max(asym, Math.abs(h.get(i, j) - h.get(j, i)));
+                    scale = Math.max(scale, Math.abs(h.get(i, j)));
+                }
+                assertThat(asym).as("the Hessian built column by column is symmetric").isLessThan(1e-10 * scale);
+                EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
+                assertThat(eig.decompose(h.copy())).isTrue();
+                double[] ev = new double[n];
+                for (int i = 0; i < n; i++) ev[i] = eig.getEigenvalue(i).getReal();
+                java.util.Arrays.sort(ev);
+                double lmax = ev[n - 1], lmin = ev[0], top = Math.max(Math.abs(lmax), Math.abs(lmin));
+                PowerIterationResult p = PowerIteration.run(op, new PowerIteration.Settings(1, 5000, 1e-12, 1, PowerIteration.Stop.RESIDUAL));
+                double largestMagnitude = Math.abs(lmax) >= Math.abs(lmin) ? lmax : lmin;
+                assertThat(p.top()).as("power iteration").isCloseTo(largestMagnitude, within(1e-6 * top));
+                LanczosResult l = Lanczos.run(op, new Lanczos.Settings(Math.min(n, 250), 3, false, BasisStorage.DOUBLE, 1));
+                assertThat(l.lambdaMax()).as("Lanczos λmax").isCloseTo(lmax, within(1e-6 * top));
+                assertThat(l.lambdaMin()).as("Lanczos λmin").isCloseTo(lmin, within(1e-6 * top));
+                ShiftResult sh = SpectralShift.minEigenvalue(op, lmax, SpectralShift.FULL, new PowerIteration.Settings(1, 20000, 1e-10, 2, PowerIteration.Stop.RESIDUAL));
+                assertThat(sh.lambdaMin()).as("λmin by the shift H − λmax·I").isCloseTo(lmin, within(1e-6 * top));
+            }
+        }
+    }
+
+    @Test
+    void badInputIsRefusedClearly() {
+        try (ExecutionContext ctx = ExecutionContext.reference(4)) {
+            MaeConfig cfg = HvpModels.nano();
+            PretrainMethod m = HvpModels.method(ctx, "mae", cfg, DType.F64);
+            List<Batch> one = HvpModels.batches(ctx, cfg, 1, 2, DType.F64, 14);
+            ParameterSelection sel = ParameterSelection.of(m.trainable(), ParameterSelection.Rule.MATRICES);
+            try (HessianVectorProduct op = new HessianVectorProduct(ctx, HvpModels.objective(m, one), sel)) {
+                assertThatThrownBy(() -> op.apply(new double[sel.dimension() + 1], new double[sel.dimension()])).hasMessageContaining("does not fit the parameter set");
+                double[] nan = new double[sel.dimension()];
+                nan[3] = Double.NaN;
+                assertThatThrownBy(() -> op.apply(nan, new double[sel.dimension()])).hasMessageContaining("non-finite entry at 3");
+            }
+            // a NaN in the weights makes the loss NaN: refused, naming the method and the batch
+            double[] w = m.trainable().values().toDoubleArray();
+            w[0] = Double.NaN;
+            m.trainable().values().backend().write(m.trainable().values(), w);
+            try (HessianVectorProduct op = new HessianVectorProduct(ctx, HvpModels.objective(m, one), sel)) {
+                assertThatThrownBy(() -> op.apply(new double[sel.dimension()], new double[sel.dimension()])).hasMessageContaining("loss of batch 0").hasMessageContaining("NaN");
+            }
+            // an empty parameter set
+            io.tessera.nn.ParameterStore empty = new io.tessera.nn.ParameterStore();
+            empty.parameter("bias", io.tessera.tensor.Shape.of(3));
+            assertThatThrownBy(() -> ParameterSelection.of(empty, ParameterSelection.Rule.MATRICES)).hasMessageContaining("is empty");
+        }
+    }
 }
