@@ -73,4 +73,34 @@ class ReadmeExampleTest {
             assertThat(mae.store().tensor("blocks.0.attn.qkv.weight").toFloatArray()).isNotEqualTo(before);
         }
     }
+
+    @Test
+    void hessianVectorProductsAndSpectra() {
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 0)) {
+            Ops ops = ctx.ops();
+            // the tape API: H·v of a small loss
+            Tensor w = ops.randn(ctx.rng("w"), Shape.of(8, 4), DType.F32).requiresGrad(true);
+            Tensor x = ops.randn(ctx.rng("x"), Shape.of(16, 4), DType.F32);
+            Tensor v = ops.randn(ctx.rng("v"), Shape.of(8, 4), DType.F32);
+            try (Scope s = ctx.openScope(); Tape tape = ctx.recordHigherOrder()) {
+                Tensor loss = ops.mean(ops.gelu(ops.linear(x, w, null)));
+                java.util.List<Tensor> g = tape.gradGraph(loss, java.util.List.of(w));   // ∇L, itself on the tape
+                tape.backward(g, java.util.List.of(v), false);                             // w.grad() = H·v
+            }
+            assertThat(ops.allFinite(w.grad())).isTrue();
+
+            // a method's loss at fixed data and masks, and its spectrum
+            io.tessera.ssl.mae.MaeMethod method = new io.tessera.ssl.mae.MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            Tensor imgs = ops.randn(new Rng(1), Shape.of(4, 3, 16, 16), DType.F32);
+            var batches = java.util.List.of(new io.tessera.ssl.method.Batch(imgs, ops.indices(new int[4], 4)));
+            var objective = new io.tessera.eval.objective.FrozenObjective(method, batches, 0, io.tessera.eval.objective.FrozenObjective.Terms.TASK, 0);
+            var params = io.tessera.eval.objective.ParameterSelection.of(method.trainable(), io.tessera.eval.objective.ParameterSelection.Rule.ALL_TRAINABLE);
+            try (var hvp = new io.tessera.eval.hessian.HessianVectorProduct(ctx, objective, params)) {
+                var top = io.tessera.eval.hessian.PowerIteration.run(hvp, io.tessera.eval.hessian.PowerIteration.Settings.pyHessian().withTopK(2));
+                var lanczos = io.tessera.eval.hessian.Lanczos.run(hvp, io.tessera.eval.hessian.Lanczos.Settings.defaults().withSteps(10));
+                assertThat(top.eigenvalues()).hasSize(2);
+                assertThat(lanczos.lambdaMax()).isGreaterThanOrEqualTo(lanczos.lambdaMin());
+            }
+        }
+    }
 }
