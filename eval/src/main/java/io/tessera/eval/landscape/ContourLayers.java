@@ -4,7 +4,6 @@
 // the grid, one colour per band), and square cells for heatmaps.
 package io.tessera.eval.landscape;
 
-import io.tessera.eval.plot.ColorBar;
 import io.tessera.eval.plot.Ticks;
 import org.jfree.chart.annotations.XYDataImageAnnotation;
 import org.jfree.chart.annotations.XYTextAnnotation;

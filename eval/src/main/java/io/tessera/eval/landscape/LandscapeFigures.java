@@ -246,9 +246,13 @@ public final class LandscapeFigures {
             abs[i] = d.z[i].clone();
             for (int j = 0; j < abs[i].length; j++) abs[i][j] = Math.abs(abs[i][j]);
         }
+        int above = 0;
+        for (double[] row : abs) for (double v : row) if (v > RATIO_MAX) above++;
         Field2 a = new Field2(d.xs, d.ys, abs, 0, RATIO_MAX);
         String title = o.titleOr("|λmin/λmax| (near 0: locally almost convex)");
-        return blocks(g, a, ratioField, title, o, ColorMap.VIRIDIS.scale(0, RATIO_MAX), "|λmin/λmax|");
+        JFreeChart chart = blocks(g, a, ratioField, title, o, ColorMap.VIRIDIS.scale(0, RATIO_MAX), "|λmin/λmax|");
+        if (above > 0) addNote(chart, String.format(Locale.ROOT, "%d points above %s, in the top colour", above, Ticks.format(RATIO_MAX)));
+        return chart;
     }
 
     private static JFreeChart blocks(SurfaceGrid g, Field2 d, String field, String title, Options o, PaintScale scale, String barTitle) {

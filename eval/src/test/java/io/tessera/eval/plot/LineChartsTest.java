@@ -18,7 +18,7 @@ class LineChartsTest {
         JFreeChart c = LineCharts.chart("k-NN", "k (log scale)", "top-1 (%)", List.of(a, b), LineCharts.Scale.LOG, LineCharts.Scale.LINEAR);
         assertThat(c.getXYPlot().getDomainAxis()).isInstanceOf(LogAxis.class);
         String svg = ChartFiles.svg(c, 600, 360);
-        assertThat(svg).contains(">k (log scale)<", ">top-1 (%)<", ">teacher<", ">random init<", ">10<", ">100<", ">60<");
+        assertThat(svg).contains(">k (log scale)<", ">top-1 (%)<", ">teacher<", ">random init<", ">1<", ">5<", ">10<", ">20<", ">50<", ">100<", ">200<", ">60<");
     }
 
     @Test
