@@ -141,6 +141,7 @@ public final class LandscapeFigures {
      * in percent on a twin right axis over 0–100 (values all within [0, 1] are read as fractions).
      */
     public static JFreeChart curve(SurfaceGrid g, String field, Options o, boolean logY) {
+        if (g.twoDimensional()) throw new IllegalArgumentException("a 1-D curve needs a 1-D grid; this one is " + g.nx() + " × " + g.ny() + " (draw a contour or a heatmap)");
         double[] alpha = g.x().values(), f = g.field(field);
         requireSomeValue(f, field);
         XYSeries s = new XYSeries(field, false, true);
@@ -165,7 +166,7 @@ public final class LandscapeFigures {
             plot.mapDatasetToRangeAxis(1, 1);
             plot.setRenderer(1, new XYLineAndShapeRenderer(true, g.nx() <= 60));
         }
-        String title = o.titleOr(field + (g.twoDimensional() ? "" : " along the direction") + (logY ? " (log scale)" : ""));
+        String title = o.titleOr(field + " along the direction" + (logY ? " (log scale)" : ""));
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, acc);
         ChartStyle.apply(chart);
         style1d(plot, acc);

@@ -159,6 +159,7 @@ class LandscapeFiguresTest {
         SurfaceGrid g = bowl();
         assertThatThrownBy(() -> LandscapeFigures.contour(line(), "loss", LandscapeFigures.Options.defaults()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a 2-D grid").hasMessageContaining("51 × 1");
+        assertThatThrownBy(() -> LandscapeFigures.curve(g, "loss", LandscapeFigures.Options.defaults(), false)).hasMessageContaining("needs a 1-D grid; this one is 51 × 41");
         assertThatThrownBy(() -> LandscapeFigures.heatmap(g, "lossy", LandscapeFigures.Options.defaults())).hasMessageContaining("no field 'lossy'");
         assertThatThrownBy(() -> LandscapeFigures.convexRegion(g, "loss", new boolean[3], "x", LandscapeFigures.Options.defaults())).hasMessageContaining("3 entries for a grid of 2091");
         assertThatThrownBy(() -> LandscapeFigures.trajectory(g, "loss", new double[]{0}, new double[]{Double.NaN}, LandscapeFigures.Options.defaults())).hasMessageContaining("not finite");
