@@ -2,9 +2,10 @@ package io.tessera.cli;
 
 import io.tessera.eval.features.Features;
 import io.tessera.eval.knn.KnnClassifier;
+import io.tessera.eval.plot.ChartFiles;
+import io.tessera.eval.plot.LineCharts;
 import io.tessera.eval.report.HtmlReport;
 import io.tessera.eval.report.MaeReconstruction;
-import io.tessera.eval.report.Svg;
 import io.tessera.nn.checkpoint.Json;
 import io.tessera.ssl.data.Dataset;
 import io.tessera.ssl.data.Datasets;
@@ -79,9 +80,10 @@ public final class DemoCommand implements Callable<Integer> {
 
             Dataset train = run.dataset(), test = Datasets.open(pre.data, Split.TEST);
             System.err.println("k-NN probe: extracting features of " + train.size() + " + " + test.size() + " images");
-            KnnClassifier.Accuracy learned = knn(ctx, teacher, train, test, run);
+            KnnCurve learnedCurve = knn(ctx, teacher, train, test, run);
             MaskedAutoencoder random = MaskedAutoencoder.create(ctx, run.config(), DType.F32); // same shape, initial weights
-            KnnClassifier.Accuracy baseline = knn(ctx, random, train, test, run);
+            KnnCurve baselineCurve = knn(ctx, random, train, test, run);
+            KnnClassifier.Accuracy learned = learnedCurve.atDefaultK(), baseline = baselineCurve.atDefaultK();
 
             BufferedImage grid;
             try (Loader l = new Loader(test, run.normalize(), new Rng(seed), Loader.Options.eval(8, 0), ctx.ops());
@@ -105,15 +107,7 @@ public final class DemoCommand implements Callable<Integer> {
             summary.put("backend", ctx.backend().name());
             summary.put("wall time", String.format(Locale.ROOT, "%.1f min", minutes));
 
-            HtmlReport report = new HtmlReport("Tessera demo: RC-MAE on Fashion-MNIST");
-            report.paragraph("A small RC-MAE pre-trained from scratch on the Fashion-MNIST subset embedded in Tessera "
-                    + "(Fashion-MNIST by Zalando Research, MIT licence), with the evaluation on its held-out test subset.");
-            report.heading("Run").table(summary);
-            report.heading("Loss").svg(lossChart(out.resolve("metrics.jsonl")));
-            report.heading("Reconstructions (teacher)").paragraph("Per row: original, masked input (75% of patches removed), reconstruction, reconstruction with the visible patches pasted back.");
-            report.image(grid, "reconstructions");
-            report.heading("k-NN probe").table(Map.of("teacher after pre-training", pct(learned.top1()), "same architecture, random weights", pct(baseline.top1())));
-            report.write(out.resolve("report.html"));
+            report(summary, grid, learnedCurve, baselineCurve).write(out.resolve("report.html"));
 
             System.out.printf(Locale.ROOT, "k-NN top-1: %.1f%% (pre-trained teacher) vs %.1f%% (random init)%n", 100 * learned.top1(), 100 * baseline.top1());
             System.out.println("report: " + out.resolve("report.html"));
@@ -122,17 +116,72 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The page: the run's summary, the loss curves, reconstructions and the k-NN table and curve against k. */
+    private HtmlReport report(Map<String, Object> summary, BufferedImage grid, KnnCurve learnedCurve, KnnCurve baselineCurve) throws java.io.IOException {
+        KnnClassifier.Accuracy learned = learnedCurve.atDefaultK(), baseline = baselineCurve.atDefaultK();
+        HtmlReport report = new HtmlReport("Tessera demo: RC-MAE on Fashion-MNIST");
+        report.paragraph("A small RC-MAE pre-trained from scratch on the Fashion-MNIST subset embedded in Tessera "
+                + "(Fashion-MNIST by Zalando Research, MIT licence), with the evaluation on its held-out test subset.");
+        report.heading("Run").table(summary);
+        report.heading("Loss").svg(ChartFiles.svgElement(lossChart(out.resolve("metrics.jsonl")), CHART_WIDTH, CHART_HEIGHT));
+        report.heading("Reconstructions (teacher)").paragraph("Per row: original, masked input (75% of patches removed), reconstruction, reconstruction with the visible patches pasted back.");
+        report.image(grid, "reconstructions");
+        report.heading("k-NN probe").table(Map.of("teacher after pre-training", pct(learned.top1()), "same architecture, random weights", pct(baseline.top1())));
+        report.paragraph("Top-1 accuracy on the held-out images against the number of neighbours k (cosine similarity, votes exp(s/T), T = 0.07); "
+                + "the table above is k = " + DEFAULT_K + ".");
+        report.svg(ChartFiles.svgElement(knnChart(learnedCurve, baselineCurve), CHART_WIDTH, CHART_HEIGHT));
+        return report;
+    }
+
     private static String pct(double v) {
         return String.format(Locale.ROOT, "%.1f%%", 100 * v);
     }
 
-    private static KnnClassifier.Accuracy knn(ExecutionContext ctx, MaskedAutoencoder model, Dataset train, Dataset test, PretrainCommand.Run run) {
-        Features tr = Features.extract(ctx, model.encoder(), train, run.normalize(), 128);
-        Features te = Features.extract(ctx, model.encoder(), test, run.normalize(), 128);
-        return new KnnClassifier(ctx, tr.features(), tr.labels(), train.numClasses()).evaluate(te.features(), te.labels(), 20, 0.07);
+    /** The k of the summary (DINO's default); the curve also shows the others. */
+    static final int DEFAULT_K = 20;
+    /** The k of the accuracy curve. */
+    static final int[] KS = {1, 5, 10, 20, 50, 100, 200};
+    static final int CHART_WIDTH = 900, CHART_HEIGHT = 380;
+
+    /** k-NN accuracy of one encoder's features at each k of {@link #KS} (those ≤ the training size). */
+    record KnnCurve(List<KnnClassifier.Accuracy> points) {
+        KnnClassifier.Accuracy atDefaultK() {
+            for (KnnClassifier.Accuracy a : points) if (a.k() == DEFAULT_K) return a;
+            throw new IllegalStateException("the k-NN curve has no k = " + DEFAULT_K);
+        }
+
+        LineCharts.Series series(String name) {
+            double[] k = new double[points.size()], top1 = new double[points.size()];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = points.get(i).k();
+                top1[i] = 100 * points.get(i).top1();
+            }
+            return new LineCharts.Series(name, k, top1);
+        }
     }
 
-    private static String lossChart(Path metrics) throws java.io.IOException {
+    private static KnnCurve knn(ExecutionContext ctx, MaskedAutoencoder model, Dataset train, Dataset test, PretrainCommand.Run run) {
+        Features tr = Features.extract(ctx, model.encoder(), train, run.normalize(), 128);
+        Features te = Features.extract(ctx, model.encoder(), test, run.normalize(), 128);
+        KnnClassifier knn = new KnnClassifier(ctx, tr.features(), tr.labels(), train.numClasses());
+        List<KnnClassifier.Accuracy> points = new ArrayList<>();
+        for (int k : KS) if (k <= train.size()) points.add(knn.evaluate(te.features(), te.labels(), k, 0.07));
+        return new KnnCurve(points);
+    }
+
+    private static org.jfree.chart.JFreeChart knnChart(KnnCurve learned, KnnCurve baseline) {
+        return LineCharts.chart("k-NN top-1 accuracy against k", "k (neighbours, log scale)", "top-1 accuracy (%)",
+                List.of(learned.series("teacher after pre-training"), baseline.series("same architecture, random weights")),
+                LineCharts.Scale.LOG, LineCharts.Scale.LINEAR);
+    }
+
+    private static double[] nans(int n) {
+        double[] v = new double[n];
+        java.util.Arrays.fill(v, Double.NaN); // a step without the value leaves a gap, not a drop to 0
+        return v;
+    }
+
+    private static org.jfree.chart.JFreeChart lossChart(Path metrics) throws java.io.IOException {
         List<String> lines = Files.readAllLines(metrics);
         double[] x = new double[lines.size()];
         Map<String, double[]> ys = new LinkedHashMap<>();
@@ -140,13 +189,12 @@ public final class DemoCommand implements Callable<Integer> {
             Map<?, ?> m = (Map<?, ?>) Json.parse(lines.get(i));
             x[i] = ((Number) m.get("step")).doubleValue();
             for (String k : new String[]{"loss", "loss_r", "loss_c"}) {
-                if (m.get(k) instanceof Number n) ys.computeIfAbsent(k, key -> new double[lines.size()])[i] = n.doubleValue();
+                if (m.get(k) instanceof Number n) ys.computeIfAbsent(k, key -> nans(lines.size()))[i] = n.doubleValue();
             }
         }
-        List<Svg.Series> series = new ArrayList<>();
-        String[] colors = {"#1f77b4", "#ff7f0e", "#2ca02c"};
-        int c = 0;
-        for (Map.Entry<String, double[]> e : ys.entrySet()) series.add(new Svg.Series(e.getKey(), x, e.getValue(), colors[c++ % 3]));
-        return Svg.lineChart("pre-training loss (total, reconstruction L_r, consistency L_c)", "optimizer step", "loss", series, 800, 320);
+        Map<String, String> names = Map.of("loss", "total", "loss_r", "reconstruction L_r", "loss_c", "consistency L_c");
+        List<LineCharts.Series> series = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : ys.entrySet()) series.add(new LineCharts.Series(names.getOrDefault(e.getKey(), e.getKey()), x, e.getValue()));
+        return LineCharts.chart("pre-training loss (total, reconstruction L_r, consistency L_c)", "optimizer step", "loss", series);
     }
 }

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A self-contained HTML report (no external files or scripts): sections of text, key/value
- * tables, inline SVG charts and PNG images embedded as data URIs. Written atomically.
+ * A self-contained HTML report (no scripts, nothing loaded from elsewhere): sections of text,
+ * key/value tables, inline SVG charts and PNG images embedded as data URIs, and relative links to
+ * files written beside the page (data for other tools). Written atomically.
  */
 public final class HtmlReport {
     private final StringBuilder body = new StringBuilder();
@@ -24,18 +25,18 @@ public final class HtmlReport {
     }
 
     public HtmlReport heading(String text) {
-        body.append("<h2>").append(Svg.esc(text)).append("</h2>\n");
+        body.append("<h2>").append(escape(text)).append("</h2>\n");
         return this;
     }
 
     public HtmlReport paragraph(String text) {
-        body.append("<p>").append(Svg.esc(text)).append("</p>\n");
+        body.append("<p>").append(escape(text)).append("</p>\n");
         return this;
     }
 
     public HtmlReport table(Map<String, ?> rows) {
         body.append("<table>\n");
-        rows.forEach((k, v) -> body.append("<tr><th>").append(Svg.esc(k)).append("</th><td>").append(Svg.esc(String.valueOf(v))).append("</td></tr>\n"));
+        rows.forEach((k, v) -> body.append("<tr><th>").append(escape(k)).append("</th><td>").append(escape(String.valueOf(v))).append("</td></tr>\n"));
         body.append("</table>\n");
         return this;
     }
@@ -43,39 +44,80 @@ public final class HtmlReport {
     /** A table with a header row; each row has one cell per column. */
     public HtmlReport table(List<String> columns, List<? extends List<?>> rows) {
         body.append("<table>\n<tr>");
-        for (String c : columns) body.append("<th>").append(Svg.esc(c)).append("</th>");
+        for (String c : columns) body.append("<th>").append(escape(c)).append("</th>");
         body.append("</tr>\n");
         for (List<?> row : rows) {
             if (row.size() != columns.size()) {
                 throw new IllegalArgumentException("report table: a row has " + row.size() + " cells for " + columns.size() + " columns");
             }
             body.append("<tr>");
-            for (Object cell : row) body.append("<td>").append(Svg.esc(String.valueOf(cell))).append("</td>");
+            for (Object cell : row) body.append("<td>").append(escape(String.valueOf(cell))).append("</td>");
             body.append("</tr>\n");
         }
         body.append("</table>\n");
         return this;
     }
 
-    /** Inline SVG markup (from {@link Svg}). */
+    /**
+     * Inline SVG markup, best a chart from {@code ChartFiles.svgElement}; an XML declaration and a
+     * DOCTYPE in front (as in a standalone SVG file) are dropped.
+     */
     public HtmlReport svg(String svg) {
-        body.append("<div class=\"fig\">").append(svg).append("</div>\n");
+        String s = svg.strip();
+        if (s.startsWith("<?xml")) s = s.substring(s.indexOf("?>") + 2).strip();
+        if (s.startsWith("<!DOCTYPE")) s = s.substring(s.indexOf('>') + 1).strip();
+        if (!s.startsWith("<svg")) throw new IllegalArgumentException("report: inline SVG must start with <svg, got '" + s.substring(0, Math.min(20, s.length())) + "'");
+        body.append("<div class=\"fig\">").append(s).append("</div>\n");
+        return this;
+    }
+
+    /** PNG bytes (e.g. a figure file) embedded as a data URI. */
+    public HtmlReport png(byte[] png, String alt) {
+        if (png.length < 8 || (png[0] & 0xff) != 0x89 || png[1] != 'P' || png[2] != 'N' || png[3] != 'G') {
+            throw new IllegalArgumentException("report: image '" + alt + "' is not a PNG (" + png.length + " bytes)");
+        }
+        body.append("<div class=\"fig\"><img alt=\"").append(escape(alt)).append("\" src=\"data:image/png;base64,")
+                .append(Base64.getEncoder().encodeToString(png)).append("\"/></div>\n");
+        return this;
+    }
+
+    /**
+     * A line "label: text · text" of links to files beside the page; each href is a relative path
+     * (no scheme, no leading / or //), so the page stays self-contained and movable with its files.
+     */
+    public HtmlReport links(String label, Map<String, String> textToHref) {
+        body.append("<p>").append(escape(label)).append(": ");
+        int i = 0;
+        for (Map.Entry<String, String> e : textToHref.entrySet()) {
+            String href = e.getValue();
+            if (href.isEmpty() || href.startsWith("/") || href.startsWith("\\") || href.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+                throw new IllegalArgumentException("report links must be relative paths to files beside the page, got '" + href + "'");
+            }
+            if (i++ > 0) body.append(" · ");
+            body.append("<a href=\"").append(escape(href)).append("\">").append(escape(e.getKey())).append("</a>");
+        }
+        body.append("</p>\n");
         return this;
     }
 
     public HtmlReport image(BufferedImage img, String alt) throws IOException {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(img, "png", png);
-        body.append("<div class=\"fig\"><img alt=\"").append(Svg.esc(alt)).append("\" src=\"data:image/png;base64,")
+        body.append("<div class=\"fig\"><img alt=\"").append(escape(alt)).append("\" src=\"data:image/png;base64,")
                 .append(Base64.getEncoder().encodeToString(png.toByteArray())).append("\"/></div>\n");
         return this;
     }
 
+    /** Text with &amp;, &lt;, &gt; and &quot; escaped for HTML. */
+    public static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
     public String html() {
-        return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + Svg.esc(title) + "</title>\n"
+        return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(title) + "</title>\n"
                 + "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
                 + "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-                + ".fig{margin:1em 0}img{image-rendering:pixelated}</style></head>\n<body>\n<h1>" + Svg.esc(title) + "</h1>\n"
+                + ".fig{margin:1em 0}.fig svg,.fig img{max-width:100%;height:auto}img{image-rendering:pixelated}</style></head>\n<body>\n<h1>" + escape(title) + "</h1>\n"
                 + body + "</body></html>\n";
     }
 

@@ -1,5 +1,7 @@
 package io.tessera.eval.report;
 
+import io.tessera.eval.plot.ChartFiles;
+import io.tessera.eval.plot.LineCharts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ReportTest {
     @TempDir
@@ -44,11 +47,38 @@ class ReportTest {
     @Test
     void reportIsSelfContained() throws Exception {
         HtmlReport r = new HtmlReport("run <1>");
-        r.heading("Loss").svg(Svg.lineChart("loss", "step", "loss", List.of(new Svg.Series("train", new double[]{1, 2, 3}, new double[]{3, 2, Double.NaN}, "#1f77b4")), 400, 200))
-                .table(Map.of("k-NN top-1", 0.75)).image(new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), "x");
+        LineCharts.Series train = new LineCharts.Series("train", new double[]{1, 2, 3}, new double[]{3, 2, Double.NaN});
+        LineCharts.Series test = new LineCharts.Series("test", new double[]{1, 2, 3}, new double[]{3.5, 2.5, 2.2});
+        r.heading("Loss").svg(ChartFiles.svgElement(LineCharts.chart("loss", "optimizer step", "loss value", List.of(train, test)), 400, 240))
+                .svg(ChartFiles.svg(LineCharts.chart("again", "step", "loss", List.of(train)), 300, 200)) // a standalone document is trimmed
+                .table(Map.of("k-NN top-1", 0.75)).image(new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), "x")
+                .links("Data", Map.of("surface.json", "landscape/surface.json"));
         Path f = dir.resolve("report.html");
         r.write(f);
         String html = Files.readString(f);
-        assertThat(html).contains("<svg", "polyline", "data:image/png;base64,", "run &lt;1&gt;", "k-NN top-1").doesNotContain("http-equiv", "<script");
+        assertThat(html).contains("<svg", ">optimizer step<", ">loss value<", ">train<", ">test<", "viewBox=", "data:image/png;base64,", "run &lt;1&gt;", "k-NN top-1",
+                "href=\"landscape/surface.json\"");
+        assertSelfContained(html);
+        // two inline charts never share a clip-path id
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("clipPath id='([^']+)'").matcher(html);
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        while (m.find()) assertThat(ids.add(m.group(1))).as("clip id %s", m.group(1)).isTrue();
+        assertThat(ids).hasSizeGreaterThan(2);
+    }
+
+    /** Nothing on the page is fetched from elsewhere: no scripts, style sheets, DTDs or remote sources. */
+    static void assertSelfContained(String html) {
+        assertThat(html).doesNotContain("<script", "<link", "@import", "<!DOCTYPE svg", "<?xml", "http-equiv", "url(http");
+        assertThat(html).doesNotContainPattern("(src|href)\\s*=\\s*[\"']?(https?:|//)");
+    }
+
+    @Test
+    void pngsAreCheckedAndLinksMustBeRelative() {
+        HtmlReport r = new HtmlReport("t");
+        assertThatThrownBy(() -> r.png(new byte[]{1, 2, 3}, "broken")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'broken' is not a PNG");
+        for (String bad : new String[]{"https://example.org/x.vtp", "/abs/x.vtp", "//host/x", "javascript:alert(1)"}) {
+            assertThatThrownBy(() -> r.links("Data", Map.of("x", bad))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("relative");
+        }
+        assertThatThrownBy(() -> r.svg("<div>not svg</div>")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("<svg");
     }
 }

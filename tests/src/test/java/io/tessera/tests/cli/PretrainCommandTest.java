@@ -56,6 +56,10 @@ class PretrainCommandTest {
         assertThat(Main.execute("demo", "--epochs", "1", "--out", out.toString())).isZero();
         String html = Files.readString(out.resolve("report.html"));
         assertThat(html).contains("k-NN", "<svg", "data:image/png;base64,");
+        // both charts have real axes and legends, as text, and the page loads nothing from elsewhere
+        assertThat(html).contains(">optimizer step<", ">reconstruction L_r<", ">consistency L_c<", ">k (neighbours, log scale)<", ">top-1 accuracy (%)<",
+                ">teacher after pre-training<", ">same architecture, random weights<", ">20<", ">200<");
+        assertThat(html).doesNotContain("<script", "<link", "<!DOCTYPE svg", "<?xml", "url(http").doesNotContainPattern("(src|href)\\s*=\\s*[\"']?(https?:|//)");
         assertThat(out.resolve("reconstructions.png")).exists();
     }
 }
