@@ -1,6 +1,9 @@
 package io.tessera.cli;
 
 import io.tessera.eval.landscape.ConvexRegion;
+import io.tessera.eval.landscape.LandscapeFigures;
+import io.tessera.eval.landscape.LandscapePage;
+import io.tessera.eval.landscape.Vtk;
 import io.tessera.eval.landscape.SurfaceGrid;
 import io.tessera.nn.checkpoint.Json;
 import io.tessera.nn.io.AtomicFiles;
@@ -70,13 +73,64 @@ final class LandscapeOutputs {
         Path directions = dir.resolve("directions.json");
         if (Files.exists(directions)) s.put("directions", Json.parse(Files.readString(directions)));
         AtomicFiles.writeString(dir.resolve("landscape.json"), Json.write(s) + "\n");
+        figures(grid, dir, (Map<?, ?>) s.get("directions"), ratioThreshold);
         System.out.printf(Locale.ROOT, "centre (α %.3g, β %.3g): loss %.6g; range %.6g – %.6g%n", grid.alpha(centre), grid.beta(centre), loss[centre], min, max);
         for (Object r : regions) {
             Map<?, ?> m = (Map<?, ?>) r;
             System.out.printf(Locale.ROOT, "convex region (%s): %.1f %% of the grid%n", m.get("test"), 100 * ((Number) m.get("fraction")).doubleValue());
         }
-        System.out.println("wrote " + dir.resolve("surface.json") + ", " + dir.resolve("landscape.json"));
+        System.out.println("wrote " + dir.resolve("surface.json") + ", " + dir.resolve("landscape.json") + ", " + dir.resolve("landscape.html")
+                + ", the figures (PNG + SVG) and the ParaView file");
         return s;
+    }
+
+    /** The standard figures of the loss (and accuracy), the eigen-ratio map and convex region, the trajectory, the .vtp and the page. */
+    private static void figures(SurfaceGrid grid, Path dir, Map<?, ?> directions, double ratioThreshold) throws IOException {
+        LandscapeFigures.Options o = LandscapeFigures.Options.defaults();
+        List<?> labels = directions == null ? null : (List<?>) directions.get("axis_labels");
+        if (labels != null) o = o.withAxisLabels(String.valueOf(labels.get(0)), String.valueOf(labels.get(1)));
+        else if (directions != null && "interpolation".equals(directions.get("kind"))) {
+            o = o.withAxisLabels("α (0: the first checkpoint, 1: the second)", LandscapeFigures.BETA);
+        }
+        List<LandscapeFigures.Written> written = new ArrayList<>(LandscapeFigures.writeStandard(grid, "loss", dir, o));
+        Path vtp = null;
+        if (grid.twoDimensional()) {
+            if (grid.fieldNames().contains("ratio")) {
+                written.add(LandscapeFigures.write(LandscapeFigures.eigenRatio(grid, "ratio", o), dir, "ratio_2dheat",
+                        "|λmin/λmax| of the full Hessian at every point (0–0.5; near 0: locally almost convex)"));
+                if (!Double.isNaN(ratioThreshold)) {
+                    ConvexRegion r = ConvexRegion.byEigenRatio(grid, "ratio", ratioThreshold);
+                    written.add(LandscapeFigures.write(LandscapeFigures.convexRegion(grid, "loss", r.region(), r.test(), o), dir, "convex_region",
+                            String.format(Locale.ROOT, "convex region around the origin (%s): %.1f %% of the grid", r.test(), 100 * r.fraction())));
+                }
+            }
+            if (grid.nx() >= 3 && grid.ny() >= 3) {
+                ConvexRegion p = ConvexRegion.bySurfaceCurvature(grid, "loss");
+                written.add(LandscapeFigures.write(LandscapeFigures.convexRegion(grid, "loss", p.region(), p.test(), o), dir, "convex_region_proxy",
+                        String.format(Locale.ROOT, "convex region around the origin (%s): %.1f %% of the grid", p.test(), 100 * p.fraction())));
+            }
+            if (directions != null && directions.get("trajectory") instanceof List<?> t) {
+                double[] px = new double[t.size()], py = new double[t.size()];
+                for (int i = 0; i < t.size(); i++) {
+                    Map<?, ?> pt = (Map<?, ?>) t.get(i);
+                    px[i] = ((Number) pt.get("x")).doubleValue();
+                    py[i] = ((Number) pt.get("y")).doubleValue();
+                }
+                written.add(LandscapeFigures.write(LandscapeFigures.trajectory(grid, "loss", px, py, o), dir, "trajectory",
+                        "the checkpoints' trajectory projected on the first two principal components, over the loss contours"));
+            }
+            Vtk.Options vo = Vtk.Options.defaults();
+            vtp = dir.resolve(Vtk.fileName("loss", vo));
+            Vtk.write(grid, "loss", vtp, vo);
+        }
+        LandscapePage.write(dir.resolve("landscape.html"), "Loss landscape: " + grid.settings().get("method") + " " + lastName(grid), grid, written, vtp,
+                dir.resolve("surface.json"));
+    }
+
+    private static String lastName(SurfaceGrid grid) {
+        String c = String.valueOf(grid.settings().get("checkpoint"));
+        int i = c.lastIndexOf('/');
+        return i < 0 ? c : c.substring(i + 1);
     }
 
     private static Map<String, Object> region(ConvexRegion r) {

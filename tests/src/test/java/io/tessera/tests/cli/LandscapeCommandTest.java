@@ -54,6 +54,10 @@ class LandscapeCommandTest {
         double centre = ((Number) ((Map<?, ?>) summary.get("centre")).get("loss")).doubleValue();
         assertThat(centre).isEqualTo(g.field("loss")[4]);
         assertThat(out.resolve("directions.safetensors")).exists();
+        for (String f : new String[] {"landscape.html", "loss_2dcontour.png", "loss_2dcontour.svg", "loss_2dcontourf.png", "loss_2dheat.png", "loss_3dsurface.png", "loss.vtp"}) {
+            assertThat(out.resolve(f)).as(f).exists();
+        }
+        assertThat(Files.readString(out.resolve("landscape.html"))).contains("data:image/png;base64,").doesNotContain("http://", "https://");
         if (method.equals("supervised")) assertThat(g.fieldNames()).contains("accuracy");
         // the same directions loaded from the file give the same surface, bit for bit
         Path again = dir.resolve("again-" + method);
@@ -80,6 +84,8 @@ class LandscapeCommandTest {
         assertThat(String.valueOf(dirs.get("axis_labels"))).contains("1st PC: ");
         Map<?, ?> summary = (Map<?, ?>) Json.parse(Files.readString(pca.resolve("landscape.json")));
         assertThat(String.valueOf(summary.get("convex_regions"))).contains("eigen-ratio", "surface PSD");
+        for (String f : new String[] {"trajectory.png", "ratio_2dheat.png", "convex_region.png", "convex_region_proxy.png"}) assertThat(pca.resolve(f)).as(f).exists();
+        assertThat(interp.resolve("loss_1d.png")).exists();
     }
 
     private Process worker(Path ckpt, Path out, int rank, int size, String... extra) throws IOException {
