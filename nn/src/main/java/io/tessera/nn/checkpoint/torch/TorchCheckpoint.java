@@ -207,8 +207,12 @@ public final class TorchCheckpoint {
         for (Map.Entry<Object, Object> e : d.entries().entrySet()) {
             if (!(e.getKey() instanceof String name)) throw new CheckpointFormatException(path, 0, "entry " + shownPath(walked) + " has a key of type " + Pickled.typeName(e.getKey()));
             if (!(e.getValue() instanceof TorchTensor t)) {
+                List<String> deeper = new ArrayList<>(walked);
+                deeper.add(name);
+                String hint = e.getValue() instanceof Pickled.PyDict ? "try the key path '" + TorchGlobals.shown(String.join("/", deeper)) + "'"
+                        : "choose the state dict's key path";
                 throw new CheckpointFormatException(path, 0, "entry " + shownPath(walked) + " is not a state dict: '" + TorchGlobals.shown(name) + "' is a "
-                        + Pickled.typeName(e.getValue()) + ", not a tensor (keys: " + keyList(d) + "; choose the state dict's key path)");
+                        + Pickled.typeName(e.getValue()) + ", not a tensor (keys: " + keyList(d) + "; " + hint + ")");
             }
             out.put(name, t);
         }
