@@ -1,6 +1,10 @@
 package io.tessera.tests;
 
+import io.tessera.nn.checkpoint.LoadReport;
+import io.tessera.nn.checkpoint.NameScheme;
+import io.tessera.nn.checkpoint.StateDict;
 import io.tessera.nn.checkpoint.StoreCheckpoint;
+import io.tessera.nn.checkpoint.torch.TorchCheckpoint;
 import io.tessera.nn.optim.AdamW;
 import io.tessera.ssl.mae.MaeConfig;
 import io.tessera.ssl.mae.MaskedAutoencoder;
@@ -71,6 +75,22 @@ class ReadmeExampleTest {
             before = mae.store().tensor("blocks.0.attn.qkv.weight").toFloatArray();
             AdamW.maePretrain(mae.store()).step(1.5e-4);
             assertThat(mae.store().tensor("blocks.0.attn.qkv.weight").toFloatArray()).isNotEqualTo(before);
+        }
+    }
+
+    @Test
+    void pthLoadWithStrictFalse() throws Exception {
+        // an encoder-only checkpoint under 'model', as the released mae_pretrain_vit_*.pth are
+        Path release = dir.resolve("mae_pretrain_vit_micro.pth");
+        TorchCheckpoint.write(release, StateDict.read(Path.of("reference/golden/pth_mae_micro.pth")).tensors().stream()
+                .filter(t -> !NameScheme.isDecoder(t.name())).toList(), java.util.List.of("model"));
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 0)) {
+            MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32);
+            StateDict sd = StateDict.read(release);
+            LoadReport r = StoreCheckpoint.load(mae.store(), sd, StoreCheckpoint.Match.PARTIAL, n -> n);
+            assertThat(r.missingKeys()).isNotEmpty().allMatch(NameScheme::isDecoder);
+            assertThat(r.unexpectedKeys()).isEmpty();
+            assertThat(mae.store().tensor("blocks.1.mlp.fc2.weight").toFloatArray()).containsExactly(sd.get("blocks.1.mlp.fc2.weight").toFloats());
         }
     }
 

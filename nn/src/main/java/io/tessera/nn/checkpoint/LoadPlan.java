@@ -20,17 +20,18 @@ final class LoadPlan {
     }
 
     private final Path path;
-    private final SafeTensors.Read read;
     private final NonFinite nonFinite;
-    private final Map<StTensor, Integer> position = new IdentityHashMap<>();
+    private final Map<StTensor, StateDict.Entry> entries = new IdentityHashMap<>();
     private final List<Item> items = new ArrayList<>();
 
     LoadPlan(Path path, SafeTensors.Read read, NonFinite nonFinite) {
+        this(path, StateDict.of(path, read), nonFinite);
+    }
+
+    LoadPlan(Path path, StateDict stateDict, NonFinite nonFinite) {
         this.path = path;
-        this.read = read;
         this.nonFinite = nonFinite;
-        List<StTensor> ts = read.contents().tensors();
-        for (int i = 0; i < ts.size(); i++) position.put(ts.get(i), i);
+        for (StateDict.Entry e : stateDict.entries()) entries.put(e.tensor(), e);
     }
 
     /**
@@ -54,6 +55,13 @@ final class LoadPlan {
         }
     }
 
+    /** Plans a BatchNorm counter of the file (an integer tensor) into its (1) float buffer, exactly or refused. */
+    void addCounter(Tensor dst, StTensor src) {
+        double n = BatchCounter.value(src, dst.dtype(), path, offset(src, 0));
+        if (dst.dtype() == DType.F64) items.add(new Item(dst, null, new double[] {n}));
+        else items.add(new Item(dst, new float[] {(float) n}, null));
+    }
+
     /** Writes every planned tensor. */
     void apply() {
         for (Item it : items) {
@@ -62,10 +70,15 @@ final class LoadPlan {
         }
     }
 
+    /** The file offset of element {@code element} of {@code t} (of its view's first element when not contiguous in the file). */
+    private long offset(StTensor t, int element) {
+        StateDict.Entry e = entries.get(t);
+        if (e == null || e.fileOffset() < 0) return 0;
+        return e.contiguousInFile() ? e.fileOffset() + (long) element * t.dtype().bytes() : e.fileOffset();
+    }
+
     private CheckpointIntegrityException nonFinite(StTensor t, double value, int element, int total) {
-        Integer pos = position.get(t);
-        long offset = pos == null ? 0 : read.offsetOf(pos) + (long) element * t.dtype().bytes();
-        return new CheckpointIntegrityException(path, offset, CheckpointIntegrityException.Problem.NON_FINITE,
+        return new CheckpointIntegrityException(path, offset(t, element), CheckpointIntegrityException.Problem.NON_FINITE,
                 "tensor \"" + t.name() + "\" " + t.dtype() + Arrays.toString(t.shape()) + " holds " + value + " at element " + element
                         + " (" + total + " non-finite value(s) in it); NaN or infinite weights usually mean the run diverged before"
                         + " this save — load with NonFinite.ALLOW to inspect them anyway");
