@@ -40,9 +40,14 @@ public final class LinearHead extends Module {
 
     /** A head in its own store (F32), initialised from {@code rng}. */
     public static LinearHead create(ExecutionContext ctx, int dim, int classes, Rng rng) {
+        return create(ctx, dim, classes, rng, DType.F32);
+    }
+
+    /** A head in its own store of {@code dtype} (F64 for reference checks), initialised from {@code rng}. */
+    public static LinearHead create(ExecutionContext ctx, int dim, int classes, Rng rng, DType dtype) {
         ParameterStore s = new ParameterStore();
         LinearHead h = new LinearHead(s, "", dim, classes);
-        s.allocate(ctx, DType.F32);
+        s.allocate(ctx, dtype);
         h.init(rng);
         return h;
     }

@@ -20,6 +20,7 @@ import io.tessera.ssl.data.Dataset;
 import io.tessera.ssl.data.Loader;
 import io.tessera.ssl.data.Transform;
 import io.tessera.ssl.train.NonFiniteLossException;
+import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Ops;
 import io.tessera.tensor.Rng;
@@ -126,11 +127,16 @@ public final class LinearProbe {
     private final LinearHead head;
     private final Lars lars;
 
-    /** A fresh head of {@code classes} outputs on {@code dim}-wide features, initialised from the settings' seed. */
+    /** A fresh F32 head of {@code classes} outputs on {@code dim}-wide features, initialised from the settings' seed. */
     public LinearProbe(ExecutionContext ctx, int dim, int classes, Settings settings) {
+        this(ctx, dim, classes, settings, DType.F32);
+    }
+
+    /** A fresh head of {@code dtype} (features and steps must then be of that dtype too). */
+    public LinearProbe(ExecutionContext ctx, int dim, int classes, Settings settings, DType dtype) {
         this.ctx = ctx;
         this.settings = settings;
-        this.head = LinearHead.create(ctx, dim, classes, new Rng(settings.seed()).split("probe-head"));
+        this.head = LinearHead.create(ctx, dim, classes, new Rng(settings.seed()).split("probe-head"), dtype);
         this.lars = new Lars(head.store(), settings.momentum(), settings.weightDecay(), settings.trust());
     }
 
