@@ -35,6 +35,16 @@ public final class Normalize implements Transform {
         return new Normalize(new float[] {0.1307f}, new float[] {0.3081f});
     }
 
+    /** The per-channel means (a copy). */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /** The per-channel standard deviations (a copy). */
+    public float[] std() {
+        return std.clone();
+    }
+
     /** Channels this normalisation expects. */
     public int channels() {
         return mean.length;
