@@ -43,6 +43,9 @@ public final class HessianCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A checkpoint of tessera pretrain (…/checkpoint-N, with or without .safetensors/.json).")
     Path checkpoint;
 
+    @Option(names = "--probe", description = "A linear-probe checkpoint of tessera probe linear on this checkpoint's encoder: analyse the probe's cross-entropy instead, over the encoder's parameters (the head fixed).")
+    Path probe;
+
     @Option(names = "--data", description = "Dataset (default: the one the checkpoint was trained on).")
     String data;
 
@@ -115,10 +118,13 @@ public final class HessianCommand implements Callable<Integer> {
         try (ExecutionContext ctx = device.open(t, seed, matmul)) {
             RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
             String spec = data != null ? data : run.data();
-            boolean aug = augment != null ? augment.equals("train") : run.spec().method().twoViews();
+            io.tessera.ssl.method.PretrainMethod method = probe == null ? run.method()
+                    : new io.tessera.eval.probe.ProbeLoss(io.tessera.eval.probe.ProbeCheckpoint.load(ctx, RunCheckpoint.base(probe)));
+            if (probe != null && augment != null && augment.equals("train")) throw new IllegalArgumentException("the linear-probe loss is evaluated without augmentation: drop --augment train");
+            boolean aug = probe == null && (augment != null ? augment.equals("train") : run.spec().method().twoViews());
             List<Batch> fixed = run.batches(ctx, spec, split.equals("test") ? Split.TEST : Split.TRAIN, batches, batch, aug, seed);
-            FrozenObjective objective = new FrozenObjective(run.method(), fixed, seed, FrozenObjective.Terms.parse(loss), weightDecay);
-            ParameterSelection sel = ParameterSelection.of(run.method().trainable(), ParameterSelection.Rule.parse(params));
+            FrozenObjective objective = new FrozenObjective(method, fixed, seed, FrozenObjective.Terms.parse(loss), weightDecay);
+            ParameterSelection sel = ParameterSelection.of(method.trainable(), ParameterSelection.Rule.parse(params));
             System.err.printf(Locale.ROOT, "hessian: %s of %s, %d parameters (%s), %d × %d images of %s (%s), loss %s, on %s%n", run.spec().describe(),
                     run.base().getFileName(), sel.dimension(), sel.rule().label(), batches, batch, spec, aug ? "augmented once" : "no augmentation",
                     objective.terms().label(), ctx.backend().device());
@@ -128,7 +134,7 @@ public final class HessianCommand implements Callable<Integer> {
             ConsoleProgress progress = new ConsoleProgress(System.err);
             try (HessianVectorProduct hvp = new HessianVectorProduct(ctx, objective, sel)) {
                 context.put("loss_value", String.format(Locale.ROOT, "%.6g", objective.value(ctx)));
-                result = HessianAnalysis.run(run.spec().method() + " " + run.base().getFileName(), hvp, plan(), context, progress);
+                result = HessianAnalysis.run(method.name() + " " + run.base().getFileName(), hvp, plan(), context, progress);
                 context.put("hessian_vector_products", String.valueOf(hvp.products()));
                 context.put("ms_per_product", String.format(Locale.ROOT, "%.1f", hvp.meanMillis()));
             }
@@ -172,7 +178,8 @@ public final class HessianCommand implements Callable<Integer> {
     private Map<String, String> context(RunCheckpoint run, String spec, boolean aug, FrozenObjective obj, ParameterSelection sel) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("checkpoint", run.base().toString());
-        c.put("method", run.spec().method().toString());
+        c.put("method", obj.method().name());
+        if (probe != null) c.put("probe", RunCheckpoint.base(probe).toString());
         c.put("model", run.spec().describe());
         c.put("data", spec + " (" + split + ", first " + (batches * batch) + " images, " + (aug ? "training augmentation drawn once" : "no augmentation") + ")");
         c.put("loss", obj.terms().label() + (obj.terms() == FrozenObjective.Terms.TASK_L2 ? " (λ " + weightDecay + ")" : "") + ", eval mode, fixed masks");

@@ -77,6 +77,9 @@ public final class LandscapeCommand implements Callable<Integer> {
     @Option(names = "--pca-of", description = "A run directory: directions are the first two principal components of its checkpoints' trajectory (at least 3 checkpoints).")
     Path pcaOf;
 
+    @Option(names = "--probe", description = "A linear-probe checkpoint of tessera probe linear on this checkpoint's encoder: analyse the probe's cross-entropy instead, over the encoder's parameters (the head fixed).")
+    Path probe;
+
     @Option(names = "--data", description = "Dataset (default: the one the checkpoint was trained on).")
     String data;
 
@@ -136,15 +139,18 @@ public final class LandscapeCommand implements Callable<Integer> {
         try (ExecutionContext ctx = device.open(t, seed, matmul)) {
             RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
             String spec = data != null ? data : run.data();
-            boolean aug = augment != null ? augment.equals("train") : run.spec().method().twoViews();
+            io.tessera.ssl.method.PretrainMethod method = probe == null ? run.method()
+                    : new io.tessera.eval.probe.ProbeLoss(io.tessera.eval.probe.ProbeCheckpoint.load(ctx, RunCheckpoint.base(probe)));
+            if (probe != null && augment != null && augment.equals("train")) throw new IllegalArgumentException("the linear-probe loss is evaluated without augmentation: drop --augment train");
+            boolean aug = probe == null && (augment != null ? augment.equals("train") : run.spec().method().twoViews());
             List<Batch> fixed = run.batches(ctx, spec, split.equals("test") ? Split.TEST : Split.TRAIN, images / batch, batch, aug, seed);
-            FrozenObjective objective = new FrozenObjective(run.method(), fixed, seed, FrozenObjective.Terms.parse(loss), weightDecay);
-            ParameterSelection sel = dirType.equals("states") ? ParameterSelection.states(run.method().trainable())
-                    : ParameterSelection.of(run.method().trainable(), ParameterSelection.Rule.ALL_TRAINABLE);
+            FrozenObjective objective = new FrozenObjective(method, fixed, seed, FrozenObjective.Terms.parse(loss), weightDecay);
+            ParameterSelection sel = dirType.equals("states") ? ParameterSelection.states(method.trainable())
+                    : ParameterSelection.of(method.trainable(), ParameterSelection.Rule.ALL_TRAINABLE);
             Map<String, Object> settings = settings(run, spec, aug, objective);
             LandscapeDirections dirs = LandscapeDirections.make(ctx, run, sel, this, settings, ay != null);
             if (sh.index() == 0) LandscapeOutputs.writeDirections(dir, dirs, sel);
-            List<String> fields = new ArrayList<>(run.spec().method().toString().equals("supervised") ? List.of("loss", "accuracy") : List.of("loss"));
+            List<String> fields = new ArrayList<>(method.name().equals("supervised") || probe != null ? List.of("loss", "accuracy") : List.of("loss"));
             if (ratio) fields.addAll(CurvatureSurface.FIELDS);
             SurfaceGrid grid = GridRun.openOrCreate(ShardMerge.file(dir, sh), new SurfaceGrid(ax, ay, settings, sh, fields));
             System.err.printf(Locale.ROOT, "landscape: %s of %s, %s directions (%s, %s), %s%s, %d of %d points to do%s, loss %s on %d images, %s%n",
@@ -154,7 +160,7 @@ public final class LandscapeCommand implements Callable<Integer> {
                 LossSurface lossAt = new LossSurface(ctx, objective, w);
                 PointFunction f = lossAt;
                 if (ratio) {
-                    ParameterSelection hess = ParameterSelection.of(run.method().trainable(), ParameterSelection.Rule.ALL_TRAINABLE);
+                    ParameterSelection hess = ParameterSelection.of(method.trainable(), ParameterSelection.Rule.ALL_TRAINABLE);
                     CurvatureSurface curv = new CurvatureSurface(ctx, objective, w, hess, Lanczos.Settings.defaults().withSteps(lanczosSteps).withSeed(seed));
                     f = (a, b) -> {
                         Map<String, Double> m = new LinkedHashMap<>(lossAt.at(a, b));
@@ -185,6 +191,9 @@ public final class LandscapeCommand implements Callable<Integer> {
         if (checkpoint2 != null && y != null) throw new IllegalArgumentException("--checkpoint2 makes a 1-D interpolation: drop --y");
         if (pcaOf != null && y == null) throw new IllegalArgumentException("--pca-of plots a 2-D plane: give --y too");
         if (ratio && lanczosSteps < 2) throw new IllegalArgumentException("--lanczos-steps must be ≥ 2");
+        if (probe != null && (pcaOf != null || checkpoint2 != null)) {
+            throw new IllegalArgumentException("--probe takes random or saved (--directions) directions over the probe's encoder, not --pca-of or --checkpoint2");
+        }
     }
 
     /** Everything that decides the values: a grid resumes or merges only under equal settings. */
@@ -192,7 +201,8 @@ public final class LandscapeCommand implements Callable<Integer> {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("checkpoint", run.base().toAbsolutePath().normalize().toString());
         s.put("weights_sha256", String.valueOf(run.sidecar().get("weights_sha256")));
-        s.put("method", run.spec().method().toString());
+        s.put("method", obj.method().name());
+        if (probe != null) s.put("probe", RunCheckpoint.base(probe).toAbsolutePath().normalize().toString());
         s.put("loss", obj.describe());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("spec", spec);

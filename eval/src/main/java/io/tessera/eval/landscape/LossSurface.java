@@ -21,7 +21,7 @@ public final class LossSurface implements PointFunction {
         this.ctx = ctx;
         this.objective = objective;
         this.weights = weights;
-        this.accuracy = objective.method().name().equals("supervised");
+        this.accuracy = objective.method().name().equals("supervised") || objective.method().name().equals("linear-probe");
     }
 
     /** "loss", and "accuracy" (in %) for a method that reports it. */

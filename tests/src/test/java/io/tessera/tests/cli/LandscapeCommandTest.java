@@ -88,6 +88,25 @@ class LandscapeCommandTest {
         assertThat(interp.resolve("loss_1d.png")).exists();
     }
 
+    @Test
+    void theLinearProbeLossHasItsLandscapeAndHessian() throws Exception {
+        Path ckpt = pretrain("mae", 1, 0), probes = dir.resolve("probe");
+        assertThat(Main.execute("probe", "linear", "--checkpoint", ckpt.toString(), "--epochs", "1", "--batch", "64", "--threads", "2",
+                "--out", probes.toString())).isZero();
+        Path probe = probes.resolve("probe");
+        Path out = dir.resolve("probe-land");
+        assertThat(Main.execute("landscape", "--checkpoint", ckpt.toString(), "--probe", probe.toString(), "--x", "-1:1:3", "--y", "-1:1:3",
+                "--images", "16", "--batch", "8", "--threads", "2", "--out", out.toString())).isZero();
+        SurfaceGrid g = grid(out);
+        assertThat(g.fieldNames()).containsExactly("loss", "accuracy");
+        assertThat(g.settings().get("method")).isEqualTo("linear-probe");
+        assertThat(g.field("accuracy")[4]).isBetween(0.0, 100.0);
+        Path h = dir.resolve("probe-hess");
+        assertThat(Main.execute("hessian", "--checkpoint", ckpt.toString(), "--probe", probe.toString(), "--batch", "8", "--top-k", "1",
+                "--iters", "3", "--tol", "1e-2", "--threads", "2", "--out", h.toString())).isZero();
+        assertThat(Files.readString(h.resolve("hessian.json"))).contains("\"method\":\"linear-probe\"");
+    }
+
     private Process worker(Path ckpt, Path out, int rank, int size, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Djava.awt.headless=true",
