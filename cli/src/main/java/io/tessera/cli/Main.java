@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 "Self-supervised Vision Transformers in pure Java: masked-image-modelling",
                 "pre-training and the analyses behind it, on CPUs (Vector API) and GPUs.",
                 ""},
-        subcommands = {DemoCommand.class, PretrainCommand.class, ReconstructCommand.class, HessianCommand.class, BenchCommand.class, ConvertCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, PretrainCommand.class, ReconstructCommand.class, HessianCommand.class, AnalyzeCommand.class, BenchCommand.class, ConvertCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

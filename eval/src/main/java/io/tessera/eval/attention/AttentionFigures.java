@@ -59,6 +59,7 @@ public final class AttentionFigures {
         y.setRange(0, Math.max(hi * 1.08, 1e-9));
         CombinedRangeXYPlot plot = new CombinedRangeXYPlot(y);
         plot.setGap(14);
+        List<XYLineAndShapeRenderer> renderers = new ArrayList<>();
         for (int e = 0; e < stats.size(); e++) {
             AttentionStats s = stats.get(e);
             double[][] v = values.apply(s);
@@ -78,20 +79,25 @@ public final class AttentionFigures {
             x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
             x.setRange(-0.5, v.length - 0.5);
             XYLineAndShapeRenderer r = new XYLineAndShapeRenderer();
-            java.awt.Color c = ChartStyle.PALETTE[e % ChartStyle.PALETTE.length];
-            r.setSeriesLinesVisible(0, false);
-            r.setSeriesShape(0, new Ellipse2D.Double(-3.5, -3.5, 7, 7));
-            r.setSeriesPaint(0, c);
-            r.setSeriesShapesVisible(1, false);
-            r.setSeriesPaint(1, c.darker().darker());
-            r.setSeriesStroke(1, new BasicStroke(1.6f));
-            r.setSeriesVisibleInLegend(1, e == 0);
-            r.setSeriesVisibleInLegend(0, e == 0);
-            XYPlot sub = new XYPlot(data, x, null, r);
-            plot.add(sub, 1);
+            renderers.add(r);
+            plot.add(new XYPlot(data, x, null, r), 1);
         }
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         ChartStyle.apply(chart);
+        for (int e = 0; e < renderers.size(); e++) {          // after the theme, which resets series styles
+            XYLineAndShapeRenderer r = renderers.get(e);
+            java.awt.Color c = ChartStyle.PALETTE[e % ChartStyle.PALETTE.length];
+            r.setSeriesLinesVisible(0, false);
+            r.setSeriesShapesVisible(0, true);
+            r.setSeriesShape(0, new Ellipse2D.Double(-3.5, -3.5, 7, 7));
+            r.setSeriesPaint(0, c);
+            r.setSeriesLinesVisible(1, true);
+            r.setSeriesShapesVisible(1, false);
+            r.setSeriesPaint(1, c.darker().darker());
+            r.setSeriesStroke(1, new BasicStroke(1.6f));
+            r.setSeriesVisibleInLegend(0, e == 0);
+            r.setSeriesVisibleInLegend(1, e == 0);
+        }
         chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         return chart;
     }
@@ -104,9 +110,9 @@ public final class AttentionFigures {
     /**
      * Per image a row: the input, the last block's cls→patch attention of every head (JET overlay,
      * each map min-max scaled, nearest upsampling; the mass-threshold outline in white when set), and
-     * the rollout map when given.
+     * the rollout map when given (every map min-max scaled for display).
      */
-    public static BufferedImage maps(AttentionAnalysis.ClsMaps cls, AttentionAnalysis.Rollout rollout, List<Image> images, int enlarge) {
+    public static BufferedImage maps(AttentionAnalysis.ClsMaps cls, AttentionAnalysis.Rollout rollout, List<Image> images, int cell) {
         if (images.size() < cls.maps().size()) throw new IllegalArgumentException("maps of " + cls.maps().size() + " images but " + images.size() + " images to draw on");
         int heads = cls.maps().get(0).length, side = cls.grid().side(), p = cls.grid().patch();
         List<String> cols = new ArrayList<>(List.of("input"));
@@ -117,14 +123,16 @@ public final class AttentionFigures {
         for (int i = 0; i < cls.maps().size(); i++) {
             Image img = images.get(i);
             List<BufferedImage> row = new ArrayList<>();
-            row.add(AttentionImages.enlarge(AttentionImages.picture(img), enlarge));
+            row.add(AttentionImages.fit(AttentionImages.picture(img), cell));
             for (int h = 0; h < heads; h++) {
-                BufferedImage o = AttentionImages.overlay(img, AttentionImages.upsampleNearest(AttentionImages.minMax(cls.maps().get(i)[h]), side, p), AttentionImages.IMAGE_WEIGHT);
-                if (cls.threshold() > 0) o = AttentionImages.outline(o, pixelMask(cls.mask(i, h), side, p));
-                row.add(AttentionImages.enlarge(o, enlarge));
+                BufferedImage o = AttentionImages.fit(AttentionImages.overlay(img, AttentionImages.upsampleNearest(AttentionImages.minMax(cls.maps().get(i)[h]), side, p),
+                        AttentionImages.IMAGE_WEIGHT), cell);
+                if (cls.threshold() > 0) o = AttentionImages.outline(o, pixelMask(cls.mask(i, h), side, o.getWidth(), o.getHeight()));
+                row.add(o);
             }
             if (rollout != null) {
-                row.add(AttentionImages.enlarge(AttentionImages.overlay(img, AttentionImages.upsampleNearest(rollout.maps().get(i), side, p), AttentionImages.IMAGE_WEIGHT), enlarge));
+                row.add(AttentionImages.fit(AttentionImages.overlay(img, AttentionImages.upsampleNearest(AttentionImages.minMax(rollout.maps().get(i)), side, p),
+                        AttentionImages.IMAGE_WEIGHT), cell));
             }
             rows.add("#" + cls.images()[i]);
             cells.add(row);
@@ -134,7 +142,7 @@ public final class AttentionFigures {
     }
 
     /** Per image: the input and its Grad-CAM overlay (bilinear resize, JET, weight 0.5), titled with the target class. */
-    public static BufferedImage gradCam(AttentionAnalysis.GradCams g, List<Image> images, List<String> classNames, int enlarge) {
+    public static BufferedImage gradCam(AttentionAnalysis.GradCams g, List<Image> images, List<String> classNames, int cell) {
         if (images.size() < g.cams().size()) throw new IllegalArgumentException("Grad-CAM of " + g.cams().size() + " images but " + images.size() + " images to draw on");
         int side = g.grid().side();
         List<List<BufferedImage>> cells = new ArrayList<>();
@@ -143,8 +151,8 @@ public final class AttentionFigures {
             Image img = images.get(i);
             GradCam.Cam c = g.cams().get(i);
             double[] heat = AttentionImages.resizeBilinear(c.cam(), side, side, img.height(), img.width());
-            cells.add(List.of(AttentionImages.enlarge(AttentionImages.picture(img), enlarge),
-                    AttentionImages.enlarge(AttentionImages.overlay(img, heat, AttentionImages.IMAGE_WEIGHT), enlarge)));
+            cells.add(List.of(AttentionImages.fit(AttentionImages.picture(img), cell),
+                    AttentionImages.fit(AttentionImages.overlay(img, heat, AttentionImages.IMAGE_WEIGHT), cell)));
             rows.add(String.format(Locale.ROOT, "#%d %s (logit %.2f)", g.images()[i], name(classNames, c.target()), c.score()));
         }
         return AttentionImages.grid(g.label() + ": Grad-CAM at the last block's norm1, " + g.head(), List.of("input", "Grad-CAM"), rows, cells);
@@ -154,11 +162,10 @@ public final class AttentionFigures {
         return names != null && k < names.size() ? names.get(k) : "class " + k;
     }
 
-    /** A patch mask as an (side·P)² pixel mask. */
-    static boolean[] pixelMask(boolean[] patches, int side, int p) {
-        int n = side * p;
-        boolean[] m = new boolean[n * n];
-        for (int y = 0; y < n; y++) for (int x = 0; x < n; x++) m[y * n + x] = patches[(y / p) * side + x / p];
+    /** A side×side patch mask as a w×h pixel mask (each pixel takes the patch it lies in). */
+    static boolean[] pixelMask(boolean[] patches, int side, int w, int h) {
+        boolean[] m = new boolean[w * h];
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) m[y * w + x] = patches[(y * side / h) * side + x * side / w];
         return m;
     }
 

@@ -129,12 +129,27 @@ public final class AttentionImages {
         return img;
     }
 
-    /** Nearest-neighbour enlargement by an integer factor (small images stay crisp). */
-    public static BufferedImage enlarge(BufferedImage img, int factor) {
-        if (factor < 1) throw new IllegalArgumentException("enlargement factor must be ≥ 1, got " + factor);
-        BufferedImage out = new BufferedImage(img.getWidth() * factor, img.getHeight() * factor, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < out.getHeight(); y++) for (int x = 0; x < out.getWidth(); x++) out.setRGB(x, y, img.getRGB(x / factor, y / factor));
+    /**
+     * The picture scaled to {@code side} pixels on its longer side: by nearest neighbour when enlarged
+     * (small images stay crisp), bilinearly when reduced.
+     */
+    public static BufferedImage fit(BufferedImage img, int side) {
+        if (side < 1) throw new IllegalArgumentException("picture side must be ≥ 1, got " + side);
+        int longer = Math.max(img.getWidth(), img.getHeight());
+        int w = Math.max(1, Math.round((float) img.getWidth() * side / longer)), h = Math.max(1, Math.round((float) img.getHeight() * side / longer));
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, side >= longer ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, w, h, null);
+        g.dispose();
         return out;
+    }
+
+    /** Writes the picture as a PNG file atomically. */
+    public static void writePng(BufferedImage img, java.nio.file.Path file) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        if (!javax.imageio.ImageIO.write(img, "png", bytes)) throw new java.io.IOException("no PNG writer for " + file);
+        io.tessera.nn.io.AtomicFiles.write(file, bytes.toByteArray());
     }
 
     private static BufferedImage toImage(double[] rgb, int h, int w) {

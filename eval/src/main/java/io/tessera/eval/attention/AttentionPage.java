@@ -23,9 +23,9 @@ public final class AttentionPage {
     /**
      * @param images     the analysed images in order (for the map pictures; may be empty when there are no maps)
      * @param classNames class names by label, or null
-     * @param enlarge    integer enlargement of pictures (small images)
+     * @param cell    integer cellment of pictures (small images)
      */
-    public static HtmlReport build(AttentionAnalysis a, List<Image> images, List<String> classNames, int enlarge) throws IOException {
+    public static HtmlReport build(AttentionAnalysis a, List<Image> images, List<String> classNames, int cell) throws IOException {
         HtmlReport r = new HtmlReport(a.title());
         r.heading("What was analysed").table(a.context());
         if (!a.statistics().isEmpty()) {
@@ -56,15 +56,15 @@ public final class AttentionPage {
         }
         for (AttentionAnalysis.ClsMaps c : a.clsMaps()) {
             AttentionAnalysis.Rollout roll = a.rollouts().stream().filter(x -> x.label().equals(c.label())).findFirst().orElse(null);
-            r.heading("Attention maps: " + c.label()).image(AttentionFigures.maps(c, roll, images, enlarge), "attention maps of " + c.label());
+            r.heading("Attention maps: " + c.label()).image(AttentionFigures.maps(c, roll, images, cell), "attention maps of " + c.label());
         }
         for (AttentionAnalysis.GradCams g : a.gradCams()) {
-            r.heading("Grad-CAM: " + g.label()).image(AttentionFigures.gradCam(g, images, classNames, enlarge), "Grad-CAM of " + g.label());
+            r.heading("Grad-CAM: " + g.label()).image(AttentionFigures.gradCam(g, images, classNames, cell), "Grad-CAM of " + g.label());
         }
         return r;
     }
 
-    public static void write(AttentionAnalysis a, List<Image> images, List<String> classNames, int enlarge, Path html) throws IOException {
-        build(a, images, classNames, enlarge).write(html);
+    public static void write(AttentionAnalysis a, List<Image> images, List<String> classNames, int cell, Path html) throws IOException {
+        build(a, images, classNames, cell).write(html);
     }
 }

@@ -9,6 +9,8 @@ import io.tessera.eval.plot.ChartFiles;
 import io.tessera.eval.plot.ChartStyle;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.LogarithmicAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.XYPlot;
@@ -20,6 +22,8 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +52,8 @@ public final class SpectrumFigures {
         if (rs.isEmpty()) throw new IllegalArgumentException("no spectrum at layer " + layer.label());
         XYSeriesCollection data = new XYSeriesCollection();
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        List<Color> colours = new ArrayList<>();
+        List<Boolean> fits = new ArrayList<>();
         double lo = Double.POSITIVE_INFINITY, hi = 0;
         for (int i = 0; i < rs.size(); i++) {
             SpectrumResult s = rs.get(i);
@@ -62,25 +68,21 @@ public final class SpectrumFigures {
                 hi = Math.max(hi, c[k]);
             }
             data.addSeries(line);
-            Color colour = ChartStyle.PALETTE[i % ChartStyle.PALETTE.length];
-            r.setSeriesPaint(data.getSeriesCount() - 1, colour);
-            r.setSeriesStroke(data.getSeriesCount() - 1, ChartStyle.LINE);
+            colours.add(ChartStyle.PALETTE[i % ChartStyle.PALETTE.length]);
+            fits.add(false);
             if (logX && s.alpha() != null) {
                 XYSeries fit = new XYSeries(s.label() + " fit", false, true);
                 for (int k : new int[] {s.alpha().from(), s.alpha().to()}) fit.add(k, Math.exp(s.alpha().intercept() - s.alpha().alpha() * Math.log(k)), false);
                 data.addSeries(fit);
-                int idx = data.getSeriesCount() - 1;
-                r.setSeriesPaint(idx, colour.darker());
-                r.setSeriesStroke(idx, DASHED);
-                r.setSeriesVisibleInLegend(idx, false);
+                colours.add(ChartStyle.PALETTE[i % ChartStyle.PALETTE.length].darker());
+                fits.add(true);
             }
         }
         if (!(hi > 0)) throw new IllegalArgumentException("layer " + layer.label() + ": no eigenvalue above rounding to plot");
         ValueAxis x;
         if (logX) {
-            LogAxis lx = new LogAxis("Rank k (log scale)");
-            lx.setBase(10);
-            lx.setSmallestValue(0.8);
+            LogarithmicAxis lx = new LogarithmicAxis("Rank k (log scale)");   // ticks 1, 2, …, 10, 20, …: readable ranks
+            lx.setRange(0.9, maxRank(rs) * 1.1);
             x = lx;
         } else {
             NumberAxis nx = new NumberAxis("Rank k");
@@ -92,13 +94,27 @@ public final class SpectrumFigures {
         y.setBase(10);
         y.setSmallestValue(lo / 2);
         y.setRange(lo / 2, hi * 2);
+        double decades = Math.log10(hi * 4 / lo);
+        // whole decades (10⁻³, 10⁻², …) unless the spectrum spans too few of them
+        y.setTickUnit(new NumberTickUnit(decades > 4 ? Math.ceil(decades / 8) : 0.5, new DecimalFormat("0.#", DecimalFormatSymbols.getInstance(Locale.ROOT))));
         XYPlot plot = new XYPlot(data, x, y, r);
         SpectrumResult first = rs.get(0);
         String title = String.format(Locale.ROOT, "Feature covariance spectrum, %s, %s (N = %,d, K = %d)", where(layer), first.pooling() == TokenPooling.CLS ? "cls token" : "mean of patch tokens",
                 first.samples(), first.dim());
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         ChartStyle.apply(chart);
+        for (int k = 0; k < colours.size(); k++) {             // after the theme, which resets series styles
+            r.setSeriesPaint(k, colours.get(k));
+            r.setSeriesStroke(k, fits.get(k) ? DASHED : ChartStyle.LINE);
+            r.setSeriesVisibleInLegend(k, !fits.get(k));
+        }
         return chart;
+    }
+
+    private static int maxRank(List<SpectrumResult> rs) {
+        int m = 1;
+        for (SpectrumResult s : rs) m = Math.max(m, s.numericalRank());
+        return m;
     }
 
     /** RankMe against the layer, one line per encoder ("final" drawn one step after the last block). */

@@ -88,7 +88,7 @@ class AttentionMapsTest {
         // pixel 0: 0.5·jet(1) + 0.5·0 = (0.25, 0, 0); pixel 1: 0.5·(0, 0, 0.5) + 0.5·1 = (0.5, 0.5, 0.75) → max 0.75
         assertThat(o.getRGB(0, 0) & 0xffffff).isEqualTo((Math.round(255 * 0.25f / 0.75f) << 16));
         assertThat(o.getRGB(1, 0) & 0xffffff).isEqualTo((Math.round(255 * 0.5f / 0.75f) << 16) | (Math.round(255 * 0.5f / 0.75f) << 8) | 255);
-        BufferedImage grid = AttentionImages.grid("t", List.of("a", "b"), List.of("r"), List.of(List.of(AttentionImages.enlarge(o, 3), AttentionImages.enlarge(o, 3))));
+        BufferedImage grid = AttentionImages.grid("t", List.of("a", "b"), List.of("r"), List.of(List.of(AttentionImages.fit(o, 6), AttentionImages.fit(o, 6))));
         assertThat(grid.getWidth()).isGreaterThan(12);
         assertThatThrownBy(() -> AttentionImages.overlay(grey, new double[3], 0.5)).hasMessageContaining("3 values on a 2×2 image");
     }
