@@ -140,7 +140,8 @@ public final class AnalyzeAttentionCommand implements Callable<Integer> {
             for (int l = 0; l < d.length; l++) b.append(l == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", d[l]));
             StringBuilder m = new StringBuilder();
             for (int l = 0; l < n.length; l++) m.append(l == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", n[l]));
-            System.out.println(s.label() + ": distance by block (px) " + b + "; NMI " + m);
+            System.out.println(s.label() + ": distance by block (px) " + b + "; NMI " + m
+                    + (s.skippedTotal() > 0 ? String.format(Locale.ROOT, "; %,d query rows without patch mass left out", s.skippedTotal()) : ""));
         }
         System.out.println("wrote " + dir.resolve("attention.json") + ", " + dir.resolve("attention.html") + ", attention-distance/-nmi.png/svg"
                 + (a.clsMaps().isEmpty() ? "" : " and attention-maps-*.png"));

@@ -50,6 +50,13 @@ public final class AttentionPage {
                     + "pixel distance between patch centres (%d-pixel patches) and the cls row and column dropped, rows %s. NMI: I(q; k)/sqrt(H(q)·H(k)) "
                     + "of the renormalised patch attention with a uniform query prior (Park et al. 2023); near 0 all queries attend alike.",
                     f.images(), f.grid().patch(), f.rows() == RowNormalisation.RENORMALISED ? "renormalised to sum 1 (cl-vs-mim)" : "kept as they are (probing-vits)"));
+            for (AttentionStats s : a.statistics()) {
+                if (s.skippedTotal() > 0) {
+                    r.paragraph(String.format(Locale.ROOT, "%s: %,d of %,d patch-query rows had no mass on the patch keys (float32 underflow: the query "
+                            + "attends only to the cls token) and were left out of the NMI%s.", s.label(), s.skippedTotal(),
+                            (long) s.depth() * s.heads() * s.images() * s.grid().patches(), s.rows() == RowNormalisation.RENORMALISED ? " and the distance" : ""));
+                }
+            }
             int w = AttentionFigures.width(a.statistics().size());
             r.image(ChartFiles.image(AttentionFigures.distance(a.statistics()), w, ChartStyle.HEIGHT), "mean attention distance per head");
             r.image(ChartFiles.image(AttentionFigures.nmi(a.statistics()), w, ChartStyle.HEIGHT), "attention NMI per head");

@@ -2,7 +2,8 @@ package io.tessera.eval.attention;
 
 // Accumulates the mean attention distance and the attention NMI of every block and head over
 // images, as ViT's Fig. 11 and cl-vs-mim's plots average them: per image first (mean over queries),
-// then the mean over images. The result is an AttentionStats record.
+// then the mean over images. Renormalised rows without patch mass are left out and counted; an
+// image-head with no usable query does not enter that head's mean. The result is an AttentionStats record.
 
 /** A consumer of attention that averages {@link AttentionMeasures} over images. */
 public final class AttentionStatistics implements AttentionPass.Consumer {
@@ -10,6 +11,7 @@ public final class AttentionStatistics implements AttentionPass.Consumer {
     private final RowNormalisation rows;
     private final int depth, heads;
     private final double[][] distance, nmi;
+    private final long[][] distanceImages, nmiImages, skipped;
     private final long[] images;
 
     public AttentionStatistics(PatchGrid grid, int depth, int heads, RowNormalisation rows) {
@@ -20,6 +22,9 @@ public final class AttentionStatistics implements AttentionPass.Consumer {
         this.heads = heads;
         this.distance = new double[depth][heads];
         this.nmi = new double[depth][heads];
+        this.distanceImages = new long[depth][heads];
+        this.nmiImages = new long[depth][heads];
+        this.skipped = new long[depth][heads];
         this.images = new long[depth];
     }
 
@@ -28,11 +33,20 @@ public final class AttentionStatistics implements AttentionPass.Consumer {
         if (block < 0 || block >= depth || heads != this.heads) {
             throw new IllegalArgumentException("attention of block " + block + " with " + heads + " heads; expected blocks 0.." + (depth - 1) + " with " + this.heads + " heads");
         }
-        double[] d = AttentionMeasures.meanDistance(probs, batch, heads, grid, rows), n = AttentionMeasures.nmi(probs, batch, heads, grid);
+        AttentionMeasures.PerHead d = AttentionMeasures.meanDistance(probs, batch, heads, grid, rows), n = AttentionMeasures.nmi(probs, batch, heads, grid);
+        int l = grid.patches();
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
-                distance[block][h] += d[b * heads + h];
-                nmi[block][h] += n[b * heads + h];
+                int i = b * heads + h;
+                if (d.queries()[i] > 0) {
+                    distance[block][h] += d.values()[i];
+                    distanceImages[block][h]++;
+                }
+                if (n.queries()[i] > 0) {
+                    nmi[block][h] += n.values()[i];
+                    nmiImages[block][h]++;
+                }
+                skipped[block][h] += l - n.queries()[i];
             }
         }
         images[block] += batch;
@@ -54,10 +68,16 @@ public final class AttentionStatistics implements AttentionPass.Consumer {
         double[][] d = new double[depth][heads], m = new double[depth][heads];
         for (int l = 0; l < depth; l++) {
             for (int h = 0; h < heads; h++) {
-                d[l][h] = distance[l][h] / n;
-                m[l][h] = nmi[l][h] / n;
+                if (distanceImages[l][h] == 0 || nmiImages[l][h] == 0) {
+                    throw new IllegalStateException("block " + l + ", head " + h + ": every patch query of every image attends only to the cls token, so no "
+                            + "renormalised patch attention exists (the unnormalised distance is still defined)");
+                }
+                d[l][h] = distance[l][h] / distanceImages[l][h];
+                m[l][h] = nmi[l][h] / nmiImages[l][h];
             }
         }
-        return new AttentionStats(label, n, rows, grid, d, m);
+        long[][] sk = new long[depth][];
+        for (int l = 0; l < depth; l++) sk[l] = skipped[l].clone();
+        return new AttentionStats(label, n, rows, grid, d, m, sk);
     }
 }
