@@ -50,7 +50,7 @@ final class AnalysisOptions {
         if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
         if (!split.equals("train") && !split.equals("test")) throw new IllegalArgumentException("--split must be train or test, got " + split);
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
-        if (role != null && !role.equals(role.toLowerCase(Locale.ROOT))) role = role.toLowerCase(Locale.ROOT);
+        if (role != null) role = role.toLowerCase(Locale.ROOT);
     }
 
     int threads() {

@@ -32,6 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GradCamTest {
     static final VitConfig CONFIG = new VitConfig(16, 4, 1, 32, 1, 4, 4.0, true, 1e-6, VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 2, 0.0);
 
+    static final int BATCH = 32;
+
     ExecutionContext ctx;
     VisionTransformer vit;
 
@@ -67,13 +69,13 @@ class GradCamTest {
         Random rnd = new Random(5);
         Ops ops = ctx.ops();
         for (int step = 0; step < 40; step++) {
-            int[] where = new int[32], labels = new int[32];
-            for (int i = 0; i < 32; i++) {
+            int[] where = new int[BATCH], labels = new int[BATCH];
+            for (int i = 0; i < BATCH; i++) {
                 labels[i] = rnd.nextInt(2);
                 where[i] = labels[i] == 1 ? rnd.nextInt(16) : -1;
             }
             try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-                tape.backward(ops.crossEntropy(vit.forward(ops, ops.tensor(images(rnd, where), 32, 1, 16, 16)), ops.indices(labels, 32), 0.0));
+                tape.backward(ops.crossEntropy(vit.forward(ops, ops.tensor(images(rnd, where), BATCH, 1, 16, 16)), ops.indices(labels, BATCH), 0.0));
             }
             opt.step(2e-3);
             vit.store().zeroGrad();
