@@ -15,8 +15,8 @@ import picocli.CommandLine.Command;
                 "Self-supervised Vision Transformers in pure Java: masked-image-modelling",
                 "pre-training and the analyses behind it, on CPUs (Vector API) and GPUs.",
                 ""},
-        subcommands = {DemoCommand.class, PretrainCommand.class, ReconstructCommand.class, HessianCommand.class, LandscapeCommand.class, ProbeCommand.class,
-                FinetuneCommand.class, BenchCommand.class, ConvertCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, PretrainCommand.class, ReconstructCommand.class, HessianCommand.class, LandscapeCommand.class, AnalyzeCommand.class,
+                ProbeCommand.class, FinetuneCommand.class, BenchCommand.class, ConvertCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -48,8 +48,18 @@ public final class Block extends Module {
 
     /** x (B, T, D) → output (B, T, D) and the attention probabilities (B, H, T, T). */
     public Output forwardWithProbs(Ops ops, Tensor x) {
+        return forwardWithProbs(ops, x, null);
+    }
+
+    /**
+     * As {@link #forwardWithProbs(Ops, Tensor)}, handing LN1(x) (B, T, D), the input of attention,
+     * to {@code norm1Tap} before attention reads it (Grad-CAM's target layer; a tap that keeps the
+     * tensor beyond this call retains it on the tape). A null tap does nothing.
+     */
+    public Output forwardWithProbs(Ops ops, Tensor x, java.util.function.Consumer<Tensor> norm1Tap) {
         // every intermediate is dropped once consumed (see Ops.drop); x belongs to the caller
         Tensor n1 = norm1.forward(ops, x);
+        if (norm1Tap != null) norm1Tap.accept(n1);
         Attention.Output a = attn.forwardWithProbs(ops, n1);
         ops.drop(n1);
         Tensor d1 = dropPath.forward(ops, a.out());
