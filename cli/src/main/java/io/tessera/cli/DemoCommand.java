@@ -20,7 +20,6 @@ import io.tessera.tensor.Scope;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,28 +53,39 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--device", converter = DeviceSpec.Converter.class, description = "Where to train and evaluate: " + DeviceSpec.HELP)
+    DeviceSpec device = DeviceSpec.cpu();
+
+    @Option(names = "--matmul", description = DeviceSpec.MATMUL_HELP)
+    DeviceSpec.Matmul matmul = DeviceSpec.Matmul.TILED;
+
     @Override
     public Integer call() throws Exception {
+        if (threads != null && (threads < 1 || threads > 4096)) throw new IllegalArgumentException("--threads must be from 1 to 4096, got " + threads);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long start = System.nanoTime();
-        try (ExecutionContext ctx = ExecutionContext.cpu(t, seed)) {
-            PretrainCommand pre = new PretrainCommand();
-            pre.method = MethodSpec.Method.RCMAE;
-            pre.model = "mini";
-            pre.data = "fashion-mnist-embedded";
-            pre.epochs = epochs;
-            pre.batch = 64;
-            pre.accum = 1;
-            pre.weightDecay = 0.05;
-            pre.gamma = 1.0;
-            pre.lambda = 0.25;
-            pre.labelSmoothing = 0.1;
-            pre.momentum = 0.996;
-            pre.momentumSchedule = PretrainCommand.MomentumKind.CONSTANT;
-            pre.workers = 2;
-            pre.seed = seed;
-            pre.out = out;
-            PretrainCommand.Run run = pre.run(ctx, System.err);
+        PretrainCommand pre = new PretrainCommand();
+        pre.threads = t;
+        pre.device = device;
+        pre.matmul = matmul;
+        pre.method = MethodSpec.Method.RCMAE;
+        pre.model = "mini";
+        pre.data = "fashion-mnist-embedded";
+        pre.epochs = epochs;
+        pre.batch = 64;
+        pre.accum = 1;
+        pre.weightDecay = 0.05;
+        pre.gamma = 1.0;
+        pre.lambda = 0.25;
+        pre.labelSmoothing = 0.1;
+        pre.momentum = 0.996;
+        pre.momentumSchedule = PretrainCommand.MomentumKind.CONSTANT;
+        pre.workers = 2;
+        pre.seed = seed;
+        pre.out = out;
+        PretrainCommand.Plan plan = pre.plan();
+        try (ExecutionContext ctx = device.open(t, seed, matmul)) {
+            PretrainCommand.Run run = pre.run(ctx, System.err, plan);
             MaskedAutoencoder teacher = ((RcMaeMethod) run.method()).model().teacher();
 
             Dataset train = run.dataset(), test = Datasets.open(pre.data, Split.TEST);
@@ -91,8 +101,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Loader.Batch b = l.epoch(0).next();
                 grid = MaeReconstruction.render(teacher, ctx.ops(), b.images(), run.normalize(), new Rng(seed).split("reconstruct"), 4);
             }
-            Files.createDirectories(out);
-            ImageIO.write(grid, "png", out.resolve("reconstructions.png").toFile());
+            OutputPaths.writePng(grid, out.resolve("reconstructions.png"));
 
             double minutes = (System.nanoTime() - start) / 6e10;
             Map<String, Object> summary = new LinkedHashMap<>();

@@ -1,6 +1,8 @@
 package io.tessera.cli;
 
 import io.tessera.nn.VisionTransformer;
+import io.tessera.nn.VitConfig;
+import io.tessera.nn.checkpoint.JsonFields;
 import io.tessera.nn.optim.MomentumSchedule;
 import io.tessera.ssl.lut.Lut;
 import io.tessera.ssl.lut.LutConfig;
@@ -21,6 +23,7 @@ import io.tessera.ssl.supervised.SupervisedMethod;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -66,7 +69,38 @@ public record MethodSpec(Method method, MaeConfig model, double gamma, double la
 
     public MethodSpec {
         if (method == null || model == null) throw new IllegalArgumentException("a method spec needs a method and a model");
+        if (!(gamma >= 0 && gamma < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("RC-MAE's γ (--gamma) must be finite and ≥ 0, got " + gamma);
+        if (!(lambda >= 0 && lambda < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("LUT's λ (--lambda) must be finite and ≥ 0, got " + lambda);
+        if (headHidden < 1 || headHidden > VitConfig.MAX_WIDTH) {
+            throw new IllegalArgumentException("LUT's head width (--head-hidden) must be from 1 to " + VitConfig.MAX_WIDTH + ", got " + headHidden);
+        }
+        if (cell < 1) throw new IllegalArgumentException("SimMIM's mask cell (--mask-patch) must be ≥ 1 pixel, got " + cell);
+        if (!(maskRatio > 0 && maskRatio < 1)) throw new IllegalArgumentException("SimMIM's mask ratio (--mask-ratio) must be in (0, 1), got " + maskRatio);
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new IllegalArgumentException("label smoothing (--label-smoothing) must be in [0, 1), got " + labelSmoothing);
+        if (numClasses < 0 || numClasses > VitConfig.MAX_CLASSES) throw new IllegalArgumentException("classes must be from 0 to " + VitConfig.MAX_CLASSES + ", got " + numClasses);
         if (method == Method.SUPERVISED && numClasses < 2) throw new IllegalArgumentException("the supervised ViT needs at least 2 classes, got " + numClasses);
+    }
+
+    /**
+     * A lower bound on the values the method's stores hold: the encoder and decoder of every network
+     * copy (student, teacher or target), without LUT's heads. For a memory check before building.
+     */
+    public long parameterLowerBound() {
+        return switch (method) {
+            case MAE -> model.parameterCount();
+            case RCMAE, LUT -> 2 * model.parameterCount();
+            case SIMMIM -> model.encoder().parameterCount();
+            case LUT_SIMMIM -> 2 * model.encoder().parameterCount();
+            case SUPERVISED -> model.encoder().withClasses(numClasses).parameterCount();
+        };
+    }
+
+    /** Network copies beside the trained one (teacher, target) that hold weights but no optimizer state. */
+    public int extraCopies() {
+        return switch (method) {
+            case RCMAE, LUT, LUT_SIMMIM -> 1;
+            default -> 0;
+        };
     }
 
     /** The networks of this spec, freshly initialised; the teacher momentum schedule only matters for training. */
@@ -103,29 +137,38 @@ public record MethodSpec(Method method, MaeConfig model, double gamma, double la
      * older sidecars (method, model or encoder, data) are completed with the command-line defaults.
      */
     public static MethodSpec fromSidecar(Map<?, ?> side, int numClassesOfData) {
-        Object mc = side.get("method_config");
-        if (mc instanceof Map<?, ?> c) {
-            return new MethodSpec(Method.parse(String.valueOf(c.get("method"))), MaeConfig.fromMap(map(c, "model")), num(c, "gamma"), num(c, "lambda"),
-                    (int) num(c, "head_hidden"), (int) num(c, "mask_cell"), num(c, "simmim_mask_ratio"), num(c, "label_smoothing"), (int) num(c, "num_classes"));
-        }
-        Method method = Method.parse(String.valueOf(side.get("method")));
-        Object model = side.get("model") != null ? side.get("model") : side.get("encoder");
-        if (!(model instanceof Map<?, ?> mm)) throw new IllegalArgumentException("the sidecar names no model (neither 'model' nor 'encoder')");
-        MaeConfig cfg = MaeConfig.fromMap(mm);
-        String preset = String.valueOf(side.get("model_preset"));
+        return fromSidecar(side, null, numClassesOfData);
+    }
+
+    /**
+     * {@link #fromSidecar(Map, int)} with the sidecar's file for messages: every number is read
+     * typed and bounded (an integer field holding 32.5 or 10¹² is refused, not truncated).
+     */
+    public static MethodSpec fromSidecar(Map<?, ?> side, Path file, int numClassesOfData) {
+        JsonFields f = JsonFields.of(side, file);
+        if (f.has("method_config")) return fromJson(f.object("method_config"));
+        Method method = Method.parse(f.string("method"));
+        JsonFields mm = f.object(f.has("model") ? "model" : "encoder");
+        MaeConfig cfg = MaeConfig.fromJson(mm);
+        String preset = f.has("model_preset") ? f.string("model_preset") : "";
         int p = cfg.encoder().patchSize();
         int cell = cfg.encoder().imageSize() % (2 * p) == 0 ? 2 * p : p;
         return new MethodSpec(method, cfg, 1.0, 0.25, Recipes.defaultHeadHidden(preset, cfg.encoder().width()), cell, 0.6, 0.1, numClassesOfData);
     }
 
-    private static Map<?, ?> map(Map<?, ?> m, String k) {
-        if (!(m.get(k) instanceof Map<?, ?> v)) throw new IllegalArgumentException("method_config has no '" + k + "' object");
-        return v;
-    }
-
-    private static double num(Map<?, ?> m, String k) {
-        if (!(m.get(k) instanceof Number n)) throw new IllegalArgumentException("method_config has no number '" + k + "'");
-        return n.doubleValue();
+    /** Reads {@link #toMap()}'s form, typed and bounded. */
+    public static MethodSpec fromJson(JsonFields c) {
+        String name = c.string("method");
+        Method method;
+        try {
+            method = Method.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw c.error("method", "must name a method (mae, rcmae, lut, simmim, lut-simmim, supervised)", name);
+        }
+        return new MethodSpec(method, MaeConfig.fromJson(c.object("model")), c.real("gamma", 0, Double.MAX_VALUE), c.real("lambda", 0, Double.MAX_VALUE),
+                c.integer("head_hidden", 1, VitConfig.MAX_WIDTH), c.integer("mask_cell", 1, VitConfig.MAX_IMAGE_SIZE),
+                c.real("simmim_mask_ratio", Double.MIN_VALUE, Math.nextDown(1.0)), c.real("label_smoothing", 0, Math.nextDown(1.0)),
+                c.integer("num_classes", 0, VitConfig.MAX_CLASSES));
     }
 
     /** "lut (ViT 128×6, λ 0.25, heads 512)"-style summary for run headers. */

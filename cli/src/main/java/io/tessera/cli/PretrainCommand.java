@@ -1,12 +1,16 @@
 package io.tessera.cli;
 
-import io.tessera.nn.optim.LrRule;
-import io.tessera.nn.optim.MomentumSchedule;
+import io.tessera.cli.MethodSpec.Method;
+import io.tessera.cli.PretrainRecipe.DataIdentity;
+import io.tessera.cli.PretrainRecipe.Optimisation;
+import io.tessera.cli.PretrainRecipe.Teacher;
+import io.tessera.nn.VitConfig;
+import io.tessera.nn.checkpoint.JsonFields;
+import io.tessera.nn.checkpoint.TrainingCheckpoint;
 import io.tessera.ssl.data.Dataset;
 import io.tessera.ssl.data.Datasets;
 import io.tessera.ssl.data.Normalize;
 import io.tessera.ssl.data.Split;
-import io.tessera.cli.MethodSpec.Method;
 import io.tessera.ssl.mae.MaeConfig;
 import io.tessera.ssl.method.PretrainMethod;
 import io.tessera.ssl.train.LoaderSource;
@@ -17,52 +21,73 @@ import io.tessera.tensor.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code tessera pretrain}: self-supervised pre-training on the CPU with any method. */
+/**
+ * {@code tessera pretrain}: self-supervised pre-training with any method. A new run resolves its
+ * recipe ({@link PretrainRecipe}) from the options and their defaults; {@code --resume} takes the
+ * checkpoint's recorded recipe and refuses a typed option that differs ({@link ResumeRules}).
+ */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Pre-train a ViT with a masked-image-modelling method on the CPU (Vector API, all cores).",
-                "Writes metrics.jsonl, checkpoints (safetensors + JSON sidecar) and prints step-time percentiles.",
+        description = {"Pre-train a ViT with a masked-image-modelling method on the CPU (Vector API, all cores) or a GPU.",
+                "Writes metrics.jsonl, checkpoints (safetensors + JSON sidecar with the whole recipe) and prints step-time percentiles.",
+                "With --resume every recipe option comes from the checkpoint; a typed one must match it (--reschedule allows a new --epochs).",
                 "Example: tessera pretrain --method rcmae --model mini --data fashion-mnist --epochs 50"})
 public final class PretrainCommand implements Callable<Integer> {
     enum MomentumKind { CONSTANT, COSINE }
 
-    @Option(names = "--method", defaultValue = "mae", converter = MethodConverter.class, description = "Method: mae, rcmae, lut, simmim, lut-simmim, supervised (default ${DEFAULT-VALUE}).")
+    // ---- the recipe: with --resume from the checkpoint, otherwise these defaults
+
+    @Option(names = "--method", converter = MethodConverter.class, description = "Method: mae (default), rcmae, lut, simmim, lut-simmim, supervised.")
     Method method;
 
-    @Option(names = "--model", defaultValue = "mini", description = "Model preset: micro16, mini, tiny32, tiny, small, base, large, huge (default ${DEFAULT-VALUE}); image size and channels follow the data.")
+    @Option(names = "--model", description = "Model: a preset micro16, mini (default), tiny32, tiny, small, base, large, huge (image size and channels follow the data), "
+            + "or an official MAE name: mae_vit_base_patch16, mae_vit_large_patch16, mae_vit_huge_patch14.")
     String model;
+
+    @Option(names = "--input-size", description = "Image side the model takes (MAE's --input_size; default: the data's, 224 for folders); training crops are resized to it.")
+    Integer inputSize;
 
     @Option(names = "--patch", description = "Patch size (default: the preset's when it divides the image size, else 4).")
     Integer patch;
 
-    @Option(names = "--data", defaultValue = "fashion-mnist-embedded", description = "Dataset: fashion-mnist-embedded (default, ships with Tessera), fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, cifar100:DIR, folder:DIR.")
+    @Option(names = "--data", description = "Dataset: fashion-mnist-embedded (default, ships with Tessera), fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, cifar100:DIR, folder:DIR.")
     String data;
 
-    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs (default 20).")
+    Integer epochs;
 
     @Option(names = "--warmup", description = "Warm-up epochs (default: a tenth of the epochs).")
     Double warmup;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Batch size per step (default ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", description = "Images per micro-batch (default 64).")
+    Integer batch;
 
-    @Option(names = "--accum", defaultValue = "1", description = "Gradient accumulation steps (default ${DEFAULT-VALUE}).")
-    int accum;
+    @Option(names = "--accum", description = "Micro-batches per optimizer step, gradient accumulation (default 1).")
+    Integer accum;
 
-    @Option(names = "--blr", description = "Base learning rate; peak lr = blr × batch × accum / 256 (default: 1.5e-4 for the ImageNet presets, 5e-3 for micro16/mini/tiny32).")
+    @Option(names = "--blr", description = "Base learning rate: peak = blr × batch × accum / 256 (LUT: blr × √(batch × accum) / 4); "
+            + "default 1.5e-4 for the ImageNet presets, 5e-3 for micro16/mini/tiny32.")
     Double blr;
 
-    @Option(names = "--weight-decay", defaultValue = "0.05", description = "AdamW weight decay (default ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @Option(names = "--lr", description = "The peak learning rate itself (MAE's --lr, absolute); instead of --blr.")
+    Double lr;
 
-    @Option(names = "--clip", defaultValue = "0", description = "Clip the global gradient norm to this (0: no clipping, as MAE).")
-    double clip;
+    @Option(names = "--min-lr", description = "Floor the cosine decay reaches at the end (MAE's --min_lr; default 0).")
+    Double minLr;
+
+    @Option(names = "--weight-decay", description = "AdamW weight decay (default 0.05).")
+    Double weightDecay;
+
+    @Option(names = "--clip", description = "Clip the global gradient norm to this (default 0: no clipping, as MAE).")
+    Double clip;
 
     @Option(names = "--mask-ratio", description = "Fraction of patches masked (default 0.75; SimMIM 0.6).")
     Double maskRatio;
@@ -71,55 +96,65 @@ public final class PretrainCommand implements Callable<Integer> {
     Integer maskPatch;
 
     @Option(names = "--no-norm-pix", description = "Reconstruct raw pixels instead of per-patch normalised ones.")
-    boolean noNormPix;
+    Boolean noNormPix;
 
-    @Option(names = "--gamma", defaultValue = "1.0", description = "RC-MAE: weight of the consistency loss (default ${DEFAULT-VALUE}).")
-    double gamma;
+    @Option(names = "--gamma", description = "RC-MAE: weight of the consistency loss (default 1.0).")
+    Double gamma;
 
-    @Option(names = "--lambda", defaultValue = "0.25", description = "LUT: weight of the cross-view loss (default ${DEFAULT-VALUE}, the ViT-B value).")
-    double lambda;
+    @Option(names = "--lambda", description = "LUT: weight of the cross-view loss (default 0.25, the ViT-B value).")
+    Double lambda;
 
     @Option(names = "--head-hidden", description = "LUT: hidden width of the projector and predictor (default 4096 for the ImageNet presets, 4 × width for the small ones).")
     Integer headHidden;
 
-    @Option(names = "--label-smoothing", defaultValue = "0.1", description = "Supervised: label smoothing (default ${DEFAULT-VALUE}).")
-    double labelSmoothing;
+    @Option(names = "--label-smoothing", description = "Supervised: label smoothing (default 0.1).")
+    Double labelSmoothing;
 
-    @Option(names = "--momentum", defaultValue = "0.996", description = "Teacher EMA momentum (RC-MAE, LUT; default ${DEFAULT-VALUE}).")
-    double momentum;
+    @Option(names = "--momentum", description = "Teacher EMA momentum m₀ (RC-MAE, LUT; default 0.996).")
+    Double momentum;
 
-    @Option(names = "--momentum-schedule", description = "Teacher momentum: constant or cosine (to 1). Default: constant for RC-MAE (its released code), cosine for LUT.")
+    @Option(names = "--momentum-schedule", description = "Teacher momentum: constant or cosine (to 1 over all data iterations). Default: constant for RC-MAE (its released code), cosine for LUT.")
     MomentumKind momentumSchedule;
+
+    @Option(names = "--seed", description = "Seed of every random stream (default 0).")
+    Long seed;
+
+    // ---- saving: with --resume from the checkpoint unless given
+
+    @Option(names = "--checkpoint-every", description = "Optimizer steps between checkpoints (default 0: only at the end).")
+    Integer checkpointEvery;
+
+    @Option(names = "--save-every", description = "Also checkpoint at the end of every N epochs (default 0: none).")
+    Integer saveEvery;
+
+    @Option(names = "--keep-last", description = "Keep only the newest K checkpoints of the output directory (default 0: keep all).")
+    Integer keepLast;
+
+    // ---- this invocation only
+
+    @Option(names = "--max-steps", description = "Stop after this many optimizer steps in total (default 0: run all epochs).")
+    long maxSteps;
+
+    @Option(names = "--out", description = "Output directory (default runs/pretrain-METHOD; with --resume the checkpoint's directory).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from this checkpoint: …/checkpoint-N, checkpoint-N.safetensors or checkpoint-N.json.")
+    Path resume;
+
+    @Option(names = "--reschedule", description = "With --resume: accept a new --epochs; the learning-rate and cosine momentum schedules follow the new length from the checkpoint's step on.")
+    boolean reschedule;
 
     @Option(names = "--threads", description = "CPU threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to train: " + DeviceSpec.HELP)
-    DeviceSpec device;
+    @Option(names = "--device", converter = DeviceSpec.Converter.class, description = "Where to train: " + DeviceSpec.HELP)
+    DeviceSpec device = DeviceSpec.cpu();
 
-    @Option(names = "--matmul", defaultValue = "tiled", description = DeviceSpec.MATMUL_HELP)
-    DeviceSpec.Matmul matmul;
+    @Option(names = "--matmul", description = DeviceSpec.MATMUL_HELP)
+    DeviceSpec.Matmul matmul = DeviceSpec.Matmul.TILED;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Data-loading threads (default ${DEFAULT-VALUE}).")
-    int workers;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of every random stream (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--out", description = "Output directory (default runs/pretrain-METHOD).")
-    Path out;
-
-    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Optimizer steps between checkpoints (0: only at the end).")
-    int checkpointEvery;
-
-    @Option(names = "--keep-last", defaultValue = "0", description = "Keep only the newest K checkpoints of the output directory (0: keep all).")
-    int keepLast;
-
-    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps (0: run all epochs).")
-    long maxSteps;
-
-    @Option(names = "--resume", description = "Continue from this checkpoint (path without .safetensors/.json).")
-    Path resume;
+    @Option(names = "--workers", description = "Data-loading threads (default 2).")
+    int workers = 2;
 
     static final class MethodConverter implements picocli.CommandLine.ITypeConverter<MethodSpec.Method> {
         @Override
@@ -132,64 +167,230 @@ public final class PretrainCommand implements Callable<Integer> {
         }
     }
 
+    /** How a run saves checkpoints ({@code --checkpoint-every}, {@code --save-every}, {@code --keep-last}); a resumed run keeps them unless given. */
+    record Saving(int checkpointEvery, int saveEveryEpochs, int keepLast) {
+        Saving {
+            if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be ≥ 0 optimizer steps (0: only at the end), got " + checkpointEvery);
+            if (saveEveryEpochs < 0) throw new IllegalArgumentException("--save-every must be ≥ 0 epochs (0: none), got " + saveEveryEpochs);
+            if (keepLast < 0) throw new IllegalArgumentException("--keep-last must be ≥ 0 checkpoints (0: all), got " + keepLast);
+        }
+
+        Saving with(Integer every, Integer epochs, Integer keep) {
+            return new Saving(every != null ? every : checkpointEvery, epochs != null ? epochs : saveEveryEpochs, keep != null ? keep : keepLast);
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("checkpoint_every", (long) checkpointEvery);
+            m.put("save_every_epochs", (long) saveEveryEpochs);
+            m.put("keep_last", (long) keepLast);
+            return m;
+        }
+
+        static Saving fromJson(JsonFields f) {
+            return new Saving(f.integer("checkpoint_every", 0, Integer.MAX_VALUE), f.integer("save_every_epochs", 0, Integer.MAX_VALUE), f.integer("keep_last", 0, Integer.MAX_VALUE));
+        }
+    }
+
+    /**
+     * What one invocation will do: the recipe, the data, how it saves, where it writes, and the
+     * checkpoint it resumes (null for a new run) with a note for the console (null for none).
+     */
+    record Plan(PretrainRecipe recipe, Dataset dataset, Saving saving, Path out, Path resumeFrom, String note) {
+    }
+
     /** What a finished pre-training run leaves for callers (the demo builds on it). */
     record Run(PretrainMethod method, MaeConfig config, Trainer.Result result, Dataset dataset, Normalize normalize, Path out) {
     }
 
     @Override
     public Integer call() throws Exception {
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        try (ExecutionContext ctx = device.open(t, seed, matmul)) {
-            Run run = run(ctx, System.err);
+        Plan plan = plan();
+        try (ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul)) {
+            Run run = run(ctx, System.err, plan);
             Trainer.Result r = run.result();
-            System.out.printf(Locale.ROOT, "%s: %d steps, final loss %.4f, %.1f images/s%n", run.method().name(), r.optimizerSteps(),
-                    r.losses().isEmpty() ? Double.NaN : r.losses().get(r.losses().size() - 1), r.imagesPerSecond());
+            String loss = r.losses().isEmpty() ? "no steps trained" : String.format(Locale.ROOT, "final loss %.4f", r.losses().getLast());
+            System.out.printf(Locale.ROOT, "%s: %d steps, %s, %.1f images/s%n", run.method().name(), r.optimizerSteps(), loss, r.imagesPerSecond());
             System.out.println(r.stepTimeSummary());
             System.out.println("checkpoint: " + r.lastCheckpoint());
         }
         return 0;
     }
 
-    Run run(ExecutionContext ctx, java.io.PrintStream console) throws Exception {
-        Dataset ds = Datasets.open(data, Split.TRAIN);
-        boolean simmim = method == Method.SIMMIM || method == Method.LUT_SIMMIM;
+    private int threadCount() {
+        if (threads != null && (threads < 1 || threads > 4096)) throw new IllegalArgumentException("--threads must be from 1 to 4096, got " + threads);
+        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Resolves the invocation: a new run from the options, or a resume from the checkpoint's recipe. Reads, writes nothing. */
+    Plan plan() throws IOException {
+        if (maxSteps < 0) throw new IllegalArgumentException("--max-steps must be ≥ 0 (0: all epochs), got " + maxSteps);
+        if (workers < 0 || workers > 256) throw new IllegalArgumentException("--workers must be from 0 to 256 data-loading threads, got " + workers);
+        if (reschedule && resume == null) throw new IllegalArgumentException("--reschedule applies to --resume only (a new run takes --epochs as it is)");
+        return resume == null ? newRun() : resumed();
+    }
+
+    private Plan newRun() {
+        Method m = method != null ? method : Method.MAE;
+        String spec = data != null ? data : "fashion-mnist-embedded";
+        String modelName = model != null ? model : "mini";
+        String preset = Recipes.canonicalPreset(modelName);
+        Dataset ds = Datasets.open(spec, Split.TRAIN);
+        int size = inputSize(ds);
+        boolean simmim = m == Method.SIMMIM || m == Method.LUT_SIMMIM;
         double ratio = maskRatio != null ? maskRatio : simmim ? 0.6 : 0.75;
-        MaeConfig cfg = Recipes.model(model, ds, patch).withMaskRatio(simmim ? 0.75 : ratio).withNormPixLoss(!noNormPix);
-        Normalize norm = Recipes.normalizeFor(data, ds);
-        Path dir = out != null ? out : Path.of("runs", "pretrain-" + method);
-        int batchesPerEpoch = ds.size() / batch;
-        if (batchesPerEpoch < accum) throw new IllegalArgumentException("batch " + batch + " × accumulation " + accum + " exceeds the " + ds.size() + " images of " + ds.name());
-        long totalIters = (long) epochs * (batchesPerEpoch / accum);
-        MomentumKind kind = momentumSchedule != null ? momentumSchedule : method == Method.RCMAE ? MomentumKind.CONSTANT : MomentumKind.COSINE;
-        MomentumSchedule teacherMomentum = kind == MomentumKind.COSINE ? MomentumSchedule.cosine(momentum, totalIters) : MomentumSchedule.constant(momentum);
-        int hidden = headHidden != null ? headHidden : Recipes.defaultHeadHidden(model, cfg.encoder().width());
-        var encoder = cfg.encoder();
-        int p = encoder.patchSize();
-        int cell = maskPatch != null ? maskPatch : encoder.imageSize() % (2 * p) == 0 ? 2 * p : p;
-        MethodSpec spec = new MethodSpec(method, cfg, gamma, lambda, hidden, cell, ratio, labelSmoothing,
-                method == Method.SUPERVISED ? ds.numClasses() : 0);
-        PretrainMethod m = spec.build(ctx, teacherMomentum);
-        boolean twoViews = method == Method.LUT || method == Method.LUT_SIMMIM;
-        LrRule rule = twoViews ? LrRule.SQRT_PRETRAIN : LrRule.LINEAR;
-        double base = blr != null ? blr : Recipes.defaultBlr(model);
-        TrainerConfig tc = new TrainerConfig(epochs, warmup != null ? warmup : Math.max(0, epochs / 10.0), base, rule, 0,
-                weightDecay, 0.95, accum, clip, checkpointEvery, maxSteps, dir, seed, keepLast);
+        if (!(ratio >= (simmim ? Double.MIN_VALUE : 0) && ratio < 1)) {
+            throw new IllegalArgumentException("--mask-ratio must be in " + (simmim ? "(0, 1)" : "[0, 1)") + " (0.75 masks three patches in four), got " + ratio);
+        }
+        MaeConfig cfg = Recipes.model(modelName, size, ds.channels(), patch).withMaskRatio(simmim ? 0.75 : ratio).withNormPixLoss(!Boolean.TRUE.equals(noNormPix));
+        int p = cfg.encoder().patchSize();
+        int cell = maskPatch != null ? maskPatch : size % (2 * p) == 0 ? 2 * p : p;
+        int hidden = headHidden != null ? headHidden : Recipes.defaultHeadHidden(preset, cfg.encoder().width());
+        MethodSpec spec0 = new MethodSpec(m, cfg, or(gamma, 1.0), or(lambda, 0.25), hidden, cell, simmim ? ratio : 0.6, or(labelSmoothing, 0.1),
+                m == Method.SUPERVISED ? ds.numClasses() : 0);
+        if (lr != null && !(lr > 0 && lr < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("--lr must be a finite number > 0 (e.g. 2.4e-3), got " + lr);
+        int e = or(epochs, 20);
+        double base = blr != null ? blr : lr != null ? 0 : Recipes.defaultBlr(preset);
+        Optimisation o = new Optimisation(e, warmup != null ? warmup : Math.max(0, e / 10.0), or(batch, 64), or(accum, 1), base, lr != null ? lr : 0,
+                or(minLr, 0.0), or(weightDecay, 0.05), or(clip, 0.0));
+        Teacher teacher = new Teacher(or(momentum, 0.996), momentumSchedule != null ? momentumSchedule : m == Method.RCMAE ? MomentumKind.CONSTANT : MomentumKind.COSINE);
+        PretrainRecipe recipe = new PretrainRecipe(spec0, preset, DataIdentity.of(spec, ds), o, teacher, or(seed, 0L), java.util.List.of());
+        requireFits(recipe, ds);
+        Saving saving = new Saving(0, 0, 0).with(checkpointEvery, saveEvery, keepLast);
+        return new Plan(recipe, ds, saving, out != null ? out : Path.of("runs", "pretrain-" + m), null, null);
+    }
+
+    private int inputSize(Dataset ds) {
+        if (inputSize != null) {
+            if (inputSize < 1 || inputSize > VitConfig.MAX_IMAGE_SIZE) {
+                throw new IllegalArgumentException("--input-size must be from 1 to " + VitConfig.MAX_IMAGE_SIZE + " pixels, got " + inputSize);
+            }
+            return inputSize;
+        }
+        if (ds.height() != ds.width()) throw new IllegalArgumentException("pre-training takes square images; " + ds.name() + " has " + ds.shapeString() + ": give --input-size");
+        return ds.height();
+    }
+
+    private static void requireFits(PretrainRecipe r, Dataset ds) {
+        Optimisation o = r.optim();
+        if ((long) o.batch() * o.accum() > ds.size()) {
+            throw new IllegalArgumentException("--batch " + o.batch() + " × --accum " + o.accum() + " takes " + (long) o.batch() * o.accum() + " images per optimizer step; "
+                    + ds.name() + " has " + ds.size() + ": give a smaller --batch or --accum");
+        }
+        double peak = o.peakLr(r.lrRule());
+        if (o.minLr() > peak) {
+            throw new IllegalArgumentException("--min-lr " + ResumeRules.fmt(o.minLr()) + " is above the peak learning rate " + ResumeRules.fmt(peak) + "; give a smaller --min-lr");
+        }
+    }
+
+    private Plan resumed() throws IOException {
+        Path base = RunCheckpoint.base(resume);
+        Path sidecar = TrainingCheckpoint.sidecarPath(base);
+        if (!Files.exists(sidecar)) {
+            throw new IllegalArgumentException("--resume " + resume + ": no checkpoint there (expected " + sidecar.getFileName() + " and "
+                    + TrainingCheckpoint.weightsPath(base).getFileName() + ")");
+        }
+        Map<String, Object> side = TrainingCheckpoint.readSidecar(base);
+        long done = TrainingCheckpoint.requireLong(side, "optimizer_steps", base, 0, Long.MAX_VALUE);
+        PretrainRecipe recipe = ResumeRules.resolve(PretrainRecipe.fromSidecar(side, sidecar), given(), reschedule, base.toString(), done);
+        Dataset ds = Datasets.open(recipe.data().spec(), Split.TRAIN);
+        recipe.data().requireSame(ds, base.toString());
+        JsonFields pre = JsonFields.of(side, sidecar).object("pretrain");
+        Saving saving = (pre.has("saving") ? Saving.fromJson(pre.object("saving")) : new Saving(0, 0, 0)).with(checkpointEvery, saveEvery, keepLast);
+        long perEpoch = (ds.size() / recipe.optim().batch()) / recipe.optim().accum();
+        ResumeRules.requireStepsLeft(recipe, done, perEpoch, maxSteps, base.toString());
+        String note = null;
+        if (pre.has("execution") && pre.object("execution").has("device")) {
+            String was = pre.object("execution").string("device");
+            if (!was.equals(device.toString())) {
+                note = "note: " + base.getFileName() + " was trained on " + was + "; continuing on " + device + " with the same recipe "
+                        + "(the numbers follow this device's rounding, not bitwise those of an uninterrupted run)";
+            }
+        }
+        Path dir = base.toAbsolutePath().getParent();
+        return new Plan(recipe, ds, saving, out != null ? out : dir, base, note);
+    }
+
+    /** The recipe options typed on the command line, by flag, in the form of {@link PretrainRecipe#flags()}. */
+    private Map<String, Object> given() {
+        Map<String, Object> g = new LinkedHashMap<>();
+        put(g, "--method", method == null ? null : method.toString());
+        put(g, "--model", model == null ? null : Recipes.canonicalPreset(model));
+        put(g, "--input-size", inputSize);
+        put(g, "--patch", patch);
+        put(g, "--data", data == null ? null : DataIdentity.canonicalSpec(data));
+        put(g, "--epochs", epochs);
+        put(g, "--warmup", warmup);
+        put(g, "--batch", batch);
+        put(g, "--accum", accum);
+        put(g, "--blr", blr);
+        put(g, "--lr", lr);
+        put(g, "--min-lr", minLr);
+        put(g, "--weight-decay", weightDecay);
+        put(g, "--clip", clip);
+        put(g, "--mask-ratio", maskRatio);
+        put(g, "--mask-patch", maskPatch);
+        put(g, "--no-norm-pix", noNormPix);
+        put(g, "--gamma", gamma);
+        put(g, "--lambda", lambda);
+        put(g, "--head-hidden", headHidden);
+        put(g, "--label-smoothing", labelSmoothing);
+        put(g, "--momentum", momentum);
+        put(g, "--momentum-schedule", momentumSchedule == null ? null : JsonFields.choiceName(momentumSchedule));
+        put(g, "--seed", seed);
+        return g;
+    }
+
+    private static void put(Map<String, Object> m, String flag, Object v) {
+        if (v != null) m.put(flag, v);
+    }
+
+    private static <T> T or(T v, T otherwise) {
+        return v != null ? v : otherwise;
+    }
+
+    /** Trains the plan on {@code ctx}; the console gets the run's header and progress. */
+    Run run(ExecutionContext ctx, PrintStream console, Plan plan) throws IOException {
+        PretrainRecipe r = plan.recipe();
+        Dataset ds = plan.dataset();
+        MethodSpec spec = r.method();
+        Optimisation o = r.optim();
+        if (device.kind() == DeviceSpec.Kind.CPU) HeapBudget.require(HeapBudget.trainingBytes(spec), spec.parameterLowerBound(), "the " + spec.describe(), true);
+        Path dir = OutputPaths.requireWritableDirectory(plan.out(), "--out");
+        long iterations = (long) o.epochs() * (ds.size() / o.batch()); // data iterations: what LUT's momentum cosine runs over
+        PretrainMethod m = spec.build(ctx, r.teacher().over(iterations));
+        Normalize norm = Recipes.normalizeFor(r.data().spec(), ds);
+        Saving s = plan.saving();
+        TrainerConfig tc = new TrainerConfig(o.epochs(), o.warmup(), o.blr(), r.lrRule(), o.minLr(), o.weightDecay(), 0.95, o.accum(), o.clip(),
+                s.checkpointEvery(), maxSteps, dir, r.seed(), s.keepLast(), o.lr(), s.saveEveryEpochs());
         Map<String, Object> info = new LinkedHashMap<>();
-        if (method == Method.MAE || method == Method.RCMAE || method == Method.LUT) info.put("model", cfg.toMap());
+        MaeConfig cfg = spec.model();
+        if (spec.method() == Method.MAE || spec.method() == Method.RCMAE || spec.method() == Method.LUT) info.put("model", cfg.toMap());
         else info.put("encoder", cfg.toMap()); // the decoder fields do not apply; the ViT fields do
-        info.put("model_preset", model);
+        info.put("model_preset", r.preset());
         info.put("method_config", spec.toMap());
-        info.put("data", data);
-        info.put("batch_size", (long) batch);
-        var views = twoViews ? Recipes.lutViews(ds, norm) : Recipes.maeViews(ds, norm);
-        try (LoaderSource src = new LoaderSource(ds, views, new Rng(seed).split("data"), batch, workers, ctx.ops())) {
+        info.put("data", r.data().spec());
+        Map<String, Object> pre = r.toMap(iterations);
+        pre.put("saving", s.toMap());
+        Map<String, Object> exec = new LinkedHashMap<>();
+        exec.put("device", device.toString());
+        exec.put("matmul", JsonFields.choiceName(matmul));
+        exec.put("threads", (long) threadCount());
+        exec.put("workers", (long) workers);
+        exec.put("max_steps", maxSteps);
+        pre.put("execution", exec);
+        info.put("pretrain", pre);
+        int size = cfg.encoder().imageSize();
+        var views = spec.method().twoViews() ? Recipes.lutViews(size, norm) : Recipes.maeViews(size, norm);
+        try (LoaderSource src = new LoaderSource(ds, views, new Rng(r.seed()).split("data"), o.batch(), workers, ctx.ops())) {
             Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null);
-            if (resume != null) trainer.resume(resume);
+            if (plan.resumeFrom() != null) trainer.resume(plan.resumeFrom(), reschedule);
+            if (plan.note() != null) console.println(plan.note());
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
-                    model, m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
+                    r.preset(), m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
                     + matmulName(ctx.backend()));
-            Trainer.Result r = trainer.run();
-            return new Run(m, cfg, r, ds, norm, dir);
+            Trainer.Result result = trainer.run();
+            return new Run(m, cfg, result, ds, norm, dir);
         }
     }
 

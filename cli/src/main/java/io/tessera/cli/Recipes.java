@@ -27,28 +27,69 @@ final class Recipes {
         return new Normalize(half, half);
     }
 
-    /** A preset adapted to the dataset's square images; the patch must divide the image size. */
-    static MaeConfig model(String preset, Dataset d, Integer patch) {
-        if (d.height() != d.width()) throw new IllegalArgumentException("pre-training needs square images, " + d.name() + " has " + d.shapeString());
-        MaeConfig base = MaeConfig.preset(preset);
-        int p = patch != null ? patch : (d.height() % base.encoder().patchSize() == 0 && d.height() / base.encoder().patchSize() >= 2
-                ? base.encoder().patchSize() : 4);
-        if (d.height() % p != 0) throw new IllegalArgumentException("patch " + p + " does not divide the image size " + d.height());
-        return base.forImages(d.height(), p, d.channels());
+    /** The official MAE model names (models_mae.py) accepted by {@code --model}, with the preset and patch each one is. */
+    static final java.util.Map<String, java.util.Map.Entry<String, Integer>> OFFICIAL_NAMES = java.util.Map.of(
+            "mae_vit_base_patch16", java.util.Map.entry("base", 16),
+            "mae_vit_large_patch16", java.util.Map.entry("large", 16),
+            "mae_vit_huge_patch14", java.util.Map.entry("huge", 14));
+
+    /** The preset a {@code --model} value names: a preset itself, or the preset of an official MAE name. */
+    static String canonicalPreset(String model) {
+        var official = OFFICIAL_NAMES.get(model);
+        if (official != null) return official.getKey();
+        if (!MaeConfig.PRESETS.contains(model)) {
+            throw new IllegalArgumentException("unknown --model '" + model + "'; presets: " + String.join(", ", MaeConfig.PRESETS)
+                    + ", or the official names " + String.join(", ", new java.util.TreeSet<>(OFFICIAL_NAMES.keySet())));
+        }
+        return model;
     }
 
-    /** MAE's augmentation: random resized crop (scale 0.2–1) and horizontal flip, then normalisation. */
+    /**
+     * The model a {@code --model} value names for square images of side {@code size} with
+     * {@code channels} channels. The patch is {@code patch} when given; an official name fixes it
+     * (16 for mae_vit_base_patch16); otherwise it is the preset's when it divides the image size
+     * into at least 2 × 2 patches, else 4.
+     */
+    static MaeConfig model(String model, int size, int channels, Integer patch) {
+        String preset = canonicalPreset(model);
+        MaeConfig base = MaeConfig.preset(preset);
+        var official = OFFICIAL_NAMES.get(model);
+        if (official != null && patch != null && !patch.equals(official.getValue())) {
+            throw new IllegalArgumentException("--model " + model + " has " + official.getValue() + "-pixel patches; --patch " + patch
+                    + " contradicts it (use --model " + preset + " --patch " + patch + ")");
+        }
+        if (patch != null && (patch < 1 || patch > size)) throw new IllegalArgumentException("--patch must be from 1 to the image size " + size + ", got " + patch);
+        int pp = base.encoder().patchSize();
+        int p = official != null ? official.getValue() : patch != null ? patch : size % pp == 0 && size / pp >= 2 ? pp : 4;
+        if (size % p != 0) {
+            throw new IllegalArgumentException((official != null ? "--model " + model + " has " + p + "-pixel patches, which do not" : "patch " + p + " does not")
+                    + " divide the image size " + size + "; give " + (official != null ? "--input-size " + (224 % p == 0 ? 224 : 16 * p) + " or --model " + preset : "--patch or --input-size"));
+        }
+        return base.forImages(size, p, channels);
+    }
+
+    /** MAE's augmentation for {@code d}'s own image size (see {@link #maeViews(int, Normalize)}). */
     static List<Transform> maeViews(Dataset d, Normalize n) {
-        return List.of(Transform.compose(RandomResizedCrop.maePretrain(d.height()), HorizontalFlip.half(), n));
+        return maeViews(d.height(), n);
+    }
+
+    /** MAE's augmentation: random resized crop to {@code size} (scale 0.2–1) and horizontal flip, then normalisation. */
+    static List<Transform> maeViews(int size, Normalize n) {
+        return List.of(Transform.compose(RandomResizedCrop.maePretrain(size), HorizontalFlip.half(), n));
+    }
+
+    /** LUT's two views for {@code d}'s own image size (see {@link #lutViews(int, Normalize)}). */
+    static List<Transform> lutViews(Dataset d, Normalize n) {
+        return lutViews(d.height(), n);
     }
 
     /**
      * LUT's two views: simple resized crop (DeiT III) and flip for both; the second view adds
      * colour jitter (p 0.8) and then one of grayscale, solarize or blur.
      */
-    static List<Transform> lutViews(Dataset d, Normalize n) {
-        return List.of(Transform.compose(SimpleResizedCrop.deit3(d.height()), HorizontalFlip.half(), n),
-                Transform.compose(SimpleResizedCrop.deit3(d.height()), HorizontalFlip.half(), ColorJitter.lut(), new ThreeAugment(), n));
+    static List<Transform> lutViews(int size, Normalize n) {
+        return List.of(Transform.compose(SimpleResizedCrop.deit3(size), HorizontalFlip.half(), n),
+                Transform.compose(SimpleResizedCrop.deit3(size), HorizontalFlip.half(), ColorJitter.lut(), new ThreeAugment(), n));
     }
 
     /** True for the small presets meant for 28×28 / 32×32 images on a CPU (micro16, mini, tiny32). */

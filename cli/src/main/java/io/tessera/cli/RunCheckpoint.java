@@ -50,7 +50,7 @@ public record RunCheckpoint(Path base, MethodSpec spec, PretrainMethod method, M
         if ("supervised".equals(String.valueOf(info.get("method"))) && !(info.get("method_config") instanceof Map<?, ?>)) {
             classes = Datasets.open(String.valueOf(info.get("data")), Split.TRAIN).numClasses();
         }
-        MethodSpec spec = MethodSpec.fromSidecar(info, classes);
+        MethodSpec spec = MethodSpec.fromSidecar(info, side, classes);
         PretrainMethod method = spec.build(ctx, MomentumSchedule.constant(1.0));
         try {
             TrainingCheckpoint.loadModels(base, method.stores(), io.tessera.nn.checkpoint.NonFinite.REFUSE);

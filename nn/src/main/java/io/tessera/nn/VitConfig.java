@@ -41,13 +41,35 @@ public record VitConfig(int imageSize, int patchSize, int inChannels, int width,
         LEARNABLE
     }
 
+    /** Largest image side accepted, in pixels. */
+    public static final int MAX_IMAGE_SIZE = 8192;
+    /** Most patches per image (a 256 × 256 grid). */
+    public static final int MAX_PATCHES = 65_536;
+    /** Largest width D and MLP hidden width accepted. */
+    public static final int MAX_WIDTH = 16_384;
+    /** Most blocks accepted (the deepest published ViTs have 48). */
+    public static final int MAX_DEPTH = 1024;
+    /** Most input channels accepted. */
+    public static final int MAX_CHANNELS = 1024;
+    /** Most classes accepted. */
+    public static final int MAX_CLASSES = 1 << 20;
+    /** Most parameters and buffers one parameter store holds (its flat buffers are indexed by int). */
+    public static final long MAX_STORE = Integer.MAX_VALUE - 8;
+
     public VitConfig {
-        if (imageSize <= 0 || patchSize <= 0 || imageSize % patchSize != 0) {
-            throw new IllegalArgumentException("VitConfig: image size " + imageSize + " must be a positive multiple of patch size " + patchSize);
+        if (patchSize <= 0 || imageSize <= 0 || imageSize > MAX_IMAGE_SIZE || imageSize % patchSize != 0) {
+            throw new IllegalArgumentException("VitConfig: image size " + imageSize + " must be a multiple of patch size " + patchSize
+                    + ", both from 1 to " + MAX_IMAGE_SIZE);
         }
-        if (inChannels <= 0 || depth <= 0 || heads <= 0) {
-            throw new IllegalArgumentException("VitConfig: channels " + inChannels + ", depth " + depth + ", heads " + heads + " must be positive");
+        if ((long) (imageSize / patchSize) * (imageSize / patchSize) > MAX_PATCHES) {
+            throw new IllegalArgumentException("VitConfig: image size " + imageSize + " with patch " + patchSize + " gives " + (long) (imageSize / patchSize) * (imageSize / patchSize)
+                    + " patches, more than the " + MAX_PATCHES + " supported; use a larger patch or a smaller image");
         }
+        if (inChannels <= 0 || inChannels > MAX_CHANNELS || depth <= 0 || depth > MAX_DEPTH || heads <= 0) {
+            throw new IllegalArgumentException("VitConfig: channels " + inChannels + ", depth " + depth + ", heads " + heads
+                    + " must be positive, with at most " + MAX_CHANNELS + " channels and " + MAX_DEPTH + " blocks");
+        }
+        if (width > MAX_WIDTH) throw new IllegalArgumentException("VitConfig: width " + width + " is larger than the " + MAX_WIDTH + " supported");
         if (width <= 0 || width % heads != 0) {
             throw new IllegalArgumentException("VitConfig: width " + width + " must be a positive multiple of heads " + heads);
         }
@@ -55,15 +77,38 @@ public record VitConfig(int imageSize, int patchSize, int inChannels, int width,
             throw new IllegalArgumentException("VitConfig: width " + width + " must be divisible by 4 for the 2-D sin-cos position embedding");
         }
         double hidden = width * mlpRatio;
-        if (!(mlpRatio > 0) || hidden != Math.rint(hidden)) {
-            throw new IllegalArgumentException("VitConfig: width " + width + " × mlp ratio " + mlpRatio + " must be a positive integer");
+        if (!(mlpRatio > 0) || hidden != Math.rint(hidden) || hidden > MAX_WIDTH) {
+            throw new IllegalArgumentException("VitConfig: width " + width + " × mlp ratio " + mlpRatio + " must be a positive integer of at most " + MAX_WIDTH);
         }
         if (!(layerNormEps > 0)) throw new IllegalArgumentException("VitConfig: LayerNorm eps must be positive, got " + layerNormEps);
         if (pooling == null || posEmbed == null) throw new IllegalArgumentException("VitConfig: pooling and posEmbed must be given");
-        if (numClasses < 0) throw new IllegalArgumentException("VitConfig: numClasses must be ≥ 0, got " + numClasses);
+        if (numClasses < 0 || numClasses > MAX_CLASSES) throw new IllegalArgumentException("VitConfig: numClasses must be from 0 to " + MAX_CLASSES + ", got " + numClasses);
         if (!(dropPathRate >= 0 && dropPathRate < 1)) {
             throw new IllegalArgumentException("VitConfig: drop path rate must be in [0, 1), got " + dropPathRate);
         }
+        long total = countParameters(imageSize, patchSize, inChannels, width, depth, (int) Math.rint(hidden), qkvBias, numClasses);
+        if (total > MAX_STORE) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "VitConfig: width %d × depth %d has %,d parameters, more than the %,d "
+                    + "one parameter store holds; use a smaller width or depth", width, depth, total, MAX_STORE));
+        }
+    }
+
+    /**
+     * Parameters and buffers of the ViT, counted exactly: patch embedding D·(C·P² + 1), cls token D,
+     * position table T·D (a buffer when fixed), per block 4D (two LayerNorms) + 3D² (+ 3D bias) + D² + D
+     * (attention) + 2·D·Dm + Dm + D (MLP of hidden width Dm), the final norm 2D and a head V·D + V.
+     * ViT-B/16: 85,647,360 trainable plus the 151,296 entries of the fixed table.
+     */
+    public long parameterCount() {
+        return countParameters(imageSize, patchSize, inChannels, width, depth, mlpHidden(), qkvBias, numClasses);
+    }
+
+    private static long countParameters(int image, int patch, int channels, long d, int depth, long hidden, boolean qkvBias, int classes) {
+        long tokens = (long) (image / patch) * (image / patch) + 1;
+        long embed = d * ((long) channels * patch * patch + 1) + d + tokens * d;
+        long block = 4 * d + 3 * d * d + (qkvBias ? 3 * d : 0) + d * d + d + 2 * d * hidden + hidden + d;
+        long head = classes > 0 ? (long) classes * d + classes : 0;
+        return embed + depth * block + 2 * d + head;
     }
 
     private static VitConfig encoder(int image, int patch, int channels, int width, int depth, int heads) {

@@ -40,6 +40,32 @@ class VitConfigTest {
     }
 
     @Test
+    void parameterCountIsExactForEveryPresetAndVariant() {
+        assertThat(VitConfig.base().parameterCount()).isEqualTo(85_647_360L + 151_296L); // spec §7: trainable + fixed table
+        VitConfig[] configs = {VitConfig.tiny(), VitConfig.small(), VitConfig.base(), VitConfig.large(), VitConfig.huge(), VitConfig.tiny32(),
+                VitConfig.tiny28(), VitConfig.base().withClasses(1000).withPosEmbed(VitConfig.PosEmbed.LEARNABLE),
+                VitConfig.small().withPooling(VitConfig.Pooling.MEAN).withClasses(10), new VitConfig(30, 5, 2, 24, 3, 2, 2.5, false, 1e-6,
+                VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 7, 0.1)};
+        for (VitConfig c : configs) {
+            ParameterStore s = new ParameterStore();
+            new VisionTransformer(s, "", c);
+            assertThat(c.parameterCount()).as("%s", c).isEqualTo(s.parameterCount() + s.bufferCount());
+        }
+    }
+
+    @Test
+    void sizesAreBoundedBeforeAnythingIsAllocated() {
+        assertThatThrownBy(() -> VitConfig.tiny().withDepth(100_000)).hasMessageContaining("depth 100000").hasMessageContaining("at most").hasMessageContaining("1024 blocks");
+        assertThatThrownBy(() -> new VitConfig(224, 16, 3, 32_768, 1, 16, 4.0, true, 1e-6, VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 0, 0))
+                .hasMessageContaining("width 32768 is larger than the 16384 supported");
+        assertThatThrownBy(() -> VitConfig.tiny().withImage(8192, 1, 3)).hasMessageContaining("patches, more than the 65536 supported");
+        assertThatThrownBy(() -> VitConfig.tiny().withImage(0, 16, 3)).hasMessageContaining("image size 0");
+        assertThatThrownBy(() -> VitConfig.tiny().withImage(224, 0, 3)).hasMessageContaining("patch size 0"); // no division by zero
+        assertThatThrownBy(() -> new VitConfig(224, 16, 3, 4096, 1000, 16, 4.0, true, 1e-6, VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 0, 0))
+                .hasMessageContaining("parameters, more than the 2,147,483,639 one parameter store holds");
+    }
+
+    @Test
     void batchNormBuffersMatchTorchCount() {
         ParameterStore s = new ParameterStore();
         new BatchNorm1d(s, "head.bn", 4096);

@@ -15,8 +15,10 @@ import io.tessera.ssl.mae.MaeConfig;
 public record LutConfig(MaeConfig mae, int headHidden, double wMae, double wBc) {
     public LutConfig {
         if (mae == null) throw new IllegalArgumentException("LutConfig needs an MAE config");
-        if (headHidden < 1) throw new IllegalArgumentException("LUT head hidden width must be ≥ 1, got " + headHidden);
-        if (!(wMae >= 0) || !(wBc >= 0)) throw new IllegalArgumentException("LUT loss weights must be ≥ 0, got w_mae " + wMae + ", w_bc " + wBc);
+        if (headHidden < 1 || headHidden > io.tessera.nn.VitConfig.MAX_WIDTH) {
+            throw new IllegalArgumentException("LUT head hidden width must be from 1 to " + io.tessera.nn.VitConfig.MAX_WIDTH + ", got " + headHidden);
+        }
+        if (!(wMae >= 0 && wMae < Double.POSITIVE_INFINITY) || !(wBc >= 0 && wBc < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("LUT loss weights must be finite and ≥ 0, got w_mae " + wMae + ", w_bc " + wBc);
         int l = mae.encoder().numPatches();
         int k = (int) Math.floor(l * (1 - mae.maskRatio()));
         if (2 * k > l) {

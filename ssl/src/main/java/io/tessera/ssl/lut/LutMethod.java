@@ -1,6 +1,6 @@
 // LUT as a pre-training method: two views per batch (batch.images() clean, batch.view(1) colour
 // augmented), one noise draw per step for both masks, the target updated after every optimizer step
-// with the cosine momentum schedule indexed by the global iteration. Not the model (see Lut).
+// with the cosine momentum schedule indexed by the 0-based global data iteration. Not the model (see Lut).
 package io.tessera.ssl.lut;
 
 import io.tessera.nn.ParameterStore;
@@ -65,7 +65,7 @@ public final class LutMethod implements PretrainMethod {
         return new StepLosses(l.total(), parts);
     }
 
-    /** t ← m(k)·t + (1 − m(k))·s with k the global iteration, buffers included. */
+    /** t ← m(k)·t + (1 − m(k))·s with k the 0-based global data iteration (see {@link PretrainMethod#afterOptimizerStep}), buffers included. */
     @Override
     public void afterOptimizerStep(long iteration) {
         lut.updateTarget(momentum.at(iteration));

@@ -17,12 +17,42 @@ public record MaeConfig(VitConfig encoder, int decoderWidth, int decoderDepth, i
         if (encoder.posEmbed() != VitConfig.PosEmbed.FIXED_SINCOS) {
             throw new IllegalArgumentException("MAE pre-training uses the fixed sin-cos position table");
         }
-        if (decoderWidth < 4 || decoderWidth % 4 != 0) throw new IllegalArgumentException("decoder width must be a positive multiple of 4 (sin-cos table), got " + decoderWidth);
-        if (decoderDepth < 1) throw new IllegalArgumentException("decoder depth must be ≥ 1, got " + decoderDepth);
+        if (decoderWidth < 4 || decoderWidth % 4 != 0 || decoderWidth > VitConfig.MAX_WIDTH) {
+            throw new IllegalArgumentException("decoder width must be a multiple of 4 (sin-cos table) from 4 to " + VitConfig.MAX_WIDTH + ", got " + decoderWidth);
+        }
+        if (decoderDepth < 1 || decoderDepth > VitConfig.MAX_DEPTH) {
+            throw new IllegalArgumentException("decoder depth must be from 1 to " + VitConfig.MAX_DEPTH + ", got " + decoderDepth);
+        }
         if (decoderHeads < 1 || decoderWidth % decoderHeads != 0) {
             throw new IllegalArgumentException("decoder heads " + decoderHeads + " must divide decoder width " + decoderWidth);
         }
         if (!(maskRatio >= 0 && maskRatio < 1)) throw new IllegalArgumentException("mask ratio must be in [0, 1), got " + maskRatio);
+        long decoder = decoderParameters(encoder, decoderWidth, decoderDepth);
+        if (decoder > VitConfig.MAX_STORE - encoder.parameterCount()) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the MAE (encoder %,d, decoder %,d parameters) is larger than the %,d "
+                    + "one parameter store holds; use a smaller decoder", encoder.parameterCount(), decoder, VitConfig.MAX_STORE));
+        }
+    }
+
+    /**
+     * Parameters and buffers of the decoder, counted exactly: decoder_embed D·Dd + Dd, mask token
+     * Dd, the fixed position table T·Dd, per block 4Dd + 4Dd² + 4Dd (attention with qkv bias) +
+     * 8Dd² + 5Dd (MLP ratio 4), decoder_norm 2Dd and decoder_pred Dd·P²C + P²C. MAE-B's
+     * 512-wide, 8-block decoder: 26,008,320 trainable plus 100,864 in the table.
+     */
+    public long decoderParameterCount() {
+        return decoderParameters(encoder, decoderWidth, decoderDepth);
+    }
+
+    /** Encoder and decoder together: {@link VitConfig#parameterCount()} + {@link #decoderParameterCount()}. */
+    public long parameterCount() {
+        return encoder.parameterCount() + decoderParameterCount();
+    }
+
+    private static long decoderParameters(VitConfig e, long dd, long depth) {
+        long values = (long) e.patchSize() * e.patchSize() * e.inChannels();
+        long block = 4 * dd + 3 * dd * dd + 3 * dd + dd * dd + dd + 2 * dd * 4 * dd + 4 * dd + dd;
+        return e.width() * dd + dd + dd + (long) e.numTokens() * dd + depth * block + 2 * dd + dd * values + values;
     }
 
     /** MAE ViT-B/16 with the 512-wide, 8-block decoder (111,655,680 trainable parameters). */
@@ -114,23 +144,32 @@ public record MaeConfig(VitConfig encoder, int decoderWidth, int decoderDepth, i
         return m;
     }
 
-    /** Rebuilds a config from {@link #toMap()}'s fields (e.g. read back from a sidecar). */
+    /** Rebuilds a config from {@link #toMap()}'s fields (e.g. read back from a sidecar), each checked and bounded. */
     public static MaeConfig fromMap(java.util.Map<?, ?> m) {
+        return fromJson(io.tessera.nn.checkpoint.JsonFields.of(m, null));
+    }
+
+    /**
+     * Rebuilds a config from {@link #toMap()}'s fields: integers must be integral and within the
+     * bounds of {@link VitConfig} (a width of 32.5 or 10¹² is refused, not truncated), errors name
+     * the file and the field.
+     */
+    public static MaeConfig fromJson(io.tessera.nn.checkpoint.JsonFields f) {
+        int image = f.integer("image_size", 1, VitConfig.MAX_IMAGE_SIZE);
         try {
-            VitConfig e = new VitConfig(num(m, "image_size"), num(m, "patch_size"), num(m, "in_chans"), num(m, "embed_dim"),
-                    num(m, "depth"), num(m, "num_heads"), ((Number) m.get("mlp_ratio")).doubleValue(), true, 1e-6,
-                    VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 0, 0.0);
-            return new MaeConfig(e, num(m, "decoder_embed_dim"), num(m, "decoder_depth"), num(m, "decoder_num_heads"),
-                    ((Number) m.get("mask_ratio")).doubleValue(), (Boolean) m.get("norm_pix_loss"));
-        } catch (NullPointerException | ClassCastException ex) {
-            throw new IllegalArgumentException("incomplete MAE model description " + m + ": " + ex.getMessage());
+            return build(f, image);
+        } catch (IllegalArgumentException inconsistent) {
+            if (f.file() == null) throw inconsistent;
+            throw new io.tessera.nn.checkpoint.CheckpointFormatException(f.file(), 0, "the model it describes is not valid: " + inconsistent.getMessage());
         }
     }
 
-    private static int num(java.util.Map<?, ?> m, String k) {
-        Object v = m.get(k);
-        if (!(v instanceof Number n)) throw new IllegalArgumentException("model description lacks a number for '" + k + "'");
-        return n.intValue();
+    private static MaeConfig build(io.tessera.nn.checkpoint.JsonFields f, int image) {
+        VitConfig e = new VitConfig(image, f.integer("patch_size", 1, image), f.integer("in_chans", 1, VitConfig.MAX_CHANNELS),
+                f.integer("embed_dim", 4, VitConfig.MAX_WIDTH), f.integer("depth", 1, VitConfig.MAX_DEPTH), f.integer("num_heads", 1, VitConfig.MAX_WIDTH),
+                f.real("mlp_ratio", 0, VitConfig.MAX_WIDTH), true, 1e-6, VitConfig.Pooling.CLS, VitConfig.PosEmbed.FIXED_SINCOS, 0, 0.0);
+        return new MaeConfig(e, f.integer("decoder_embed_dim", 4, VitConfig.MAX_WIDTH), f.integer("decoder_depth", 1, VitConfig.MAX_DEPTH),
+                f.integer("decoder_num_heads", 1, VitConfig.MAX_WIDTH), f.real("mask_ratio", 0, 0.999999), f.bool("norm_pix_loss"));
     }
 
     /** Number of values per patch, P·P·C: the decoder's prediction width. */

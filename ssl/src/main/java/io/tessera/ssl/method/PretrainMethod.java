@@ -31,7 +31,14 @@ public interface PretrainMethod {
     /** The loss of one batch; {@code rng} is this step's stream (masks, views, drop path). */
     StepLosses forward(Ops ops, Batch batch, Rng rng);
 
-    /** Called after every optimizer step with the global iteration (EMA teachers update here). */
+    /**
+     * Called after every optimizer step (EMA teachers update here) with k, the 0-based global data
+     * iteration of the step's last micro-batch: k = epoch·(micro-batches per epoch) + its index in
+     * the epoch. This is the index LUT's code gives its momentum schedule (engine_lut.py:
+     * {@code it = len(data_loader)·epoch + data_iter_step}, updated when
+     * {@code (data_iter_step + 1) % accum_iter == 0}); a cosine schedule over K = epochs·(micro-batches
+     * per epoch) iterations then starts at exactly m₀.
+     */
     default void afterOptimizerStep(long iteration) {
     }
 

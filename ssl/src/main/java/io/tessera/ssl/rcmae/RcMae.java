@@ -38,7 +38,7 @@ public final class RcMae {
      * copy with every parameter frozen.
      */
     public static RcMae create(ExecutionContext ctx, MaeConfig config, DType dtype, double gamma) {
-        if (!(gamma >= 0)) throw new IllegalArgumentException("consistency weight γ must be ≥ 0, got " + gamma);
+        if (!(gamma >= 0 && gamma < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("consistency weight γ must be finite and ≥ 0, got " + gamma);
         MaskedAutoencoder s = MaskedAutoencoder.create(ctx, config, dtype);
         ParameterStore ts = new ParameterStore();
         MaskedAutoencoder t = new MaskedAutoencoder(ts, "", config);

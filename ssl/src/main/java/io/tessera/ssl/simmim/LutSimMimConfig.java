@@ -11,8 +11,12 @@ package io.tessera.ssl.simmim;
 public record LutSimMimConfig(SimMimConfig simmim, int headHidden, double wRec, double wBc) {
     public LutSimMimConfig {
         if (simmim == null) throw new IllegalArgumentException("LutSimMimConfig needs a SimMIM config");
-        if (headHidden < 1) throw new IllegalArgumentException("head hidden width must be ≥ 1, got " + headHidden);
-        if (!(wRec >= 0) || !(wBc >= 0)) throw new IllegalArgumentException("loss weights must be ≥ 0, got " + wRec + ", " + wBc);
+        if (headHidden < 1 || headHidden > io.tessera.nn.VitConfig.MAX_WIDTH) {
+            throw new IllegalArgumentException("head hidden width must be from 1 to " + io.tessera.nn.VitConfig.MAX_WIDTH + ", got " + headHidden);
+        }
+        if (!(wRec >= 0 && wRec < Double.POSITIVE_INFINITY) || !(wBc >= 0 && wBc < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("loss weights must be finite and ≥ 0, got " + wRec + ", " + wBc);
+        }
         if (2 * simmim.maskedCells() < simmim.cells()) {
             throw new IllegalArgumentException("LUT-SimMIM needs mask ratio ≥ 0.5 for disjoint visible sets, got " + simmim.maskRatio());
         }

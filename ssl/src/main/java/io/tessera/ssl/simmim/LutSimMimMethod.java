@@ -57,7 +57,7 @@ public final class LutSimMimMethod implements PretrainMethod {
         return new StepLosses(l.total(), parts);
     }
 
-    /** t ← m(k)·t + (1 − m(k))·s, k the global iteration. */
+    /** t ← m(k)·t + (1 − m(k))·s, k the 0-based global data iteration (see {@link PretrainMethod#afterOptimizerStep}). */
     @Override
     public void afterOptimizerStep(long iteration) {
         model.updateTarget(momentum.at(iteration));

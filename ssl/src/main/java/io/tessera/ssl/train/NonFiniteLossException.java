@@ -1,6 +1,9 @@
 package io.tessera.ssl.train;
 
-/** Training stopped because a loss or gradient was NaN or infinite. Names the step and learning rate. */
+/**
+ * Training stopped because a loss or gradient was NaN or infinite. Names the step, the learning
+ * rate and the base path of the last checkpoint ({@code …/checkpoint-N}, as a resume takes it).
+ */
 public final class NonFiniteLossException extends RuntimeException {
     private final long step;
     private final double lr;

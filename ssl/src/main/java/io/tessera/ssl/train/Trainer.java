@@ -1,6 +1,7 @@
 package io.tessera.ssl.train;
 
 import io.tessera.nn.ParameterStore;
+import io.tessera.nn.checkpoint.JsonFields;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
 import io.tessera.nn.io.AtomicFiles;
 import io.tessera.nn.optim.AdamW;
@@ -40,9 +41,11 @@ import java.util.regex.Pattern;
  * teachers). Every step's random stream is derived from (seed, global micro-step), and the
  * data order from (seed, epoch), so a resumed run reproduces an uninterrupted one bit for bit
  * on the CPU. A NaN or infinite loss or gradient stops the run with the step and learning
- * rate; checkpoints already written stay intact. A resumed run cuts metrics.jsonl back to the
- * checkpoint's step and removes the temporary files of an interrupted checkpoint save; with
- * {@code keepLast} only the newest checkpoints are kept.
+ * rate; checkpoints already written stay intact. Every checkpoint records the trainer's whole
+ * configuration ({@code trainer_config}), the batch size and the batches per epoch, and a resume
+ * refuses a checkpoint trained with other settings (see {@link #resume(Path, boolean)}). A resumed
+ * run cuts metrics.jsonl back to the checkpoint's step and removes the temporary files of an
+ * interrupted checkpoint save; with {@code keepLast} only the newest checkpoints are kept.
  */
 public final class Trainer {
     /** What a finished run reports. */
@@ -93,7 +96,7 @@ public final class Trainer {
         ParameterStore store = method.trainable();
         this.optimizer = new AdamW(store, ParamGroups.pretrain(), 0.9, cfg.beta2(), 1e-8, cfg.weightDecay());
         int effectiveBatch = data.batchSize() * cfg.accumulation();
-        this.schedule = new LrSchedule(cfg.lrRule().lr(cfg.baseLr(), effectiveBatch), cfg.minLr(), cfg.warmupEpochs(), cfg.epochs());
+        this.schedule = new LrSchedule(cfg.peakLr(effectiveBatch), cfg.minLr(), cfg.warmupEpochs(), cfg.epochs());
         if (data.batchesPerEpoch() < cfg.accumulation()) {
             throw new IllegalArgumentException("an epoch has " + data.batchesPerEpoch() + " batches, fewer than the " + cfg.accumulation() + " accumulation steps");
         }
@@ -109,8 +112,20 @@ public final class Trainer {
         return data.batchesPerEpoch() / cfg.accumulation();
     }
 
-    /** Continues from a checkpoint written by this trainer (same method, model and data). */
+    /** Continues from a checkpoint written by this trainer with the same settings: {@link #resume(Path, boolean) resume(base, false)}. */
     public void resume(Path base) throws IOException {
+        resume(base, false);
+    }
+
+    /**
+     * Continues from a checkpoint written by a trainer with the same method, batch size, batches
+     * per epoch and recipe ({@link TrainerConfig#recipeDifferences}); anything else is refused
+     * before a value is loaded, naming each recorded and current setting. With
+     * {@code newSchedule} the number of epochs may differ: the learning-rate schedule then
+     * follows the new length from the checkpoint's step on (the steps already taken keep theirs).
+     */
+    public void resume(Path base, boolean newSchedule) throws IOException {
+        requireSameRun(base, TrainingCheckpoint.readSidecar(base), newSchedule);
         Map<String, Object> side = TrainingCheckpoint.load(base, method.stores(), roleOf(method.trainable()), optimizer.state());
         optimizer.setSteps(TrainingCheckpoint.requireLong(side, "optimizer_steps", base, 0, Long.MAX_VALUE));
         microStep = TrainingCheckpoint.requireLong(side, "micro_step", base, 0, Long.MAX_VALUE);
@@ -118,6 +133,25 @@ public final class Trainer {
         startBatch = posBatch = (int) TrainingCheckpoint.requireLong(side, "resume_batch", base, 0, Integer.MAX_VALUE);
         lastCheckpoint = base;
         lastCheckpointStep = optimizer.steps();
+    }
+
+    private void requireSameRun(Path base, Map<String, Object> side, boolean newSchedule) {
+        JsonFields f = JsonFields.of(side, TrainingCheckpoint.sidecarPath(base));
+        if (!f.has("trainer_config")) {
+            throw new IllegalArgumentException("cannot resume " + base + ": its sidecar records no trainer_config (an older Tessera wrote it), "
+                    + "so the settings it was trained with cannot be checked; start a new run");
+        }
+        TrainerConfig recorded = TrainerConfig.fromJson(f.object("trainer_config"), cfg.outDir());
+        List<String> d = new ArrayList<>(cfg.recipeDifferences(recorded, newSchedule));
+        String was = f.has("method") ? f.string("method") : "?";
+        if (!was.equals(method.name())) d.addFirst("method " + was + " → " + method.name());
+        long batch = f.longInteger("batch_size", 1, Integer.MAX_VALUE), per = f.longInteger("batches_per_epoch", 1, Integer.MAX_VALUE);
+        if (batch != data.batchSize()) d.add("batch size " + batch + " → " + data.batchSize());
+        if (per != data.batchesPerEpoch()) d.add("batches per epoch " + per + " → " + data.batchesPerEpoch());
+        if (!d.isEmpty()) {
+            throw new IllegalArgumentException("cannot resume " + base + " with other settings than it was trained with (" + String.join(", ", d)
+                    + "); a resumed run keeps every setting that decides its numbers");
+        }
     }
 
     /** Runs to the end (or to {@code maxSteps}); returns the per-step losses and timings. */
@@ -164,7 +198,8 @@ public final class Trainer {
                         g.backend().affine(g, g, cfg.clipNorm() / (gradNorm + 1e-6), 0);
                     }
                     optimizer.step(lr);
-                    method.afterOptimizerStep(optimizer.steps());
+                    // 0-based data iteration of the window's last micro-batch, as LUT's engine indexes its momentum schedule
+                    method.afterOptimizerStep((long) epoch * data.batchesPerEpoch() + b + accum - 1);
                     long nanos = System.nanoTime() - t0;
                     hist.recordValue(Math.max(1, nanos));
                     losses.add(loss);
@@ -182,7 +217,9 @@ public final class Trainer {
                     boolean epochEnd = nextBatch + accum > perEpoch * accum;
                     posEpoch = epochEnd ? epoch + 1 : epoch;
                     posBatch = epochEnd ? 0 : nextBatch;
-                    if (cfg.checkpointEvery() > 0 && optimizer.steps() % cfg.checkpointEvery() == 0) checkpoint();
+                    boolean stepSave = cfg.checkpointEvery() > 0 && optimizer.steps() % cfg.checkpointEvery() == 0;
+                    boolean epochSave = epochEnd && cfg.saveEveryEpochs() > 0 && (epoch + 1) % cfg.saveEveryEpochs() == 0;
+                    if (stepSave || epochSave) checkpoint();
                 }
             }
         }
@@ -199,13 +236,16 @@ public final class Trainer {
     }
 
     private NonFiniteLossException nonFinite(String what, double lr) {
-        return new NonFiniteLossException(what, optimizer.steps() + 1, lr, lastCheckpoint == null ? null : TrainingCheckpoint.weightsPath(lastCheckpoint).toString());
+        return new NonFiniteLossException(what, optimizer.steps() + 1, lr, lastCheckpoint == null ? null : lastCheckpoint.toString());
     }
 
     private void checkpoint() throws IOException {
         Path base = cfg.outDir().resolve(CHECKPOINT_PREFIX + optimizer.steps());
         Map<String, Object> side = new LinkedHashMap<>(runInfo);
         side.put("method", method.name());
+        side.put("trainer_config", cfg.toMap());
+        side.put("batch_size", (long) data.batchSize());
+        side.put("batches_per_epoch", (long) data.batchesPerEpoch());
         side.put("optimizer_steps", optimizer.steps());
         side.put("micro_step", microStep);
         side.put("resume_epoch", (long) posEpoch);

@@ -154,11 +154,123 @@ class TrainerTest {
             Trainer t = trainer(ctx, poisoned, config(dir, 3).withCheckpointEvery(4));
             assertThatThrownBy(t::run).isInstanceOf(NonFiniteLossException.class)
                     .hasMessageContaining("loss is NaN at step 6").hasMessageContaining("learning rate")
-                    .hasMessageContaining("checkpoint-4");
+                    .hasMessageEndingWith("the last checkpoint is " + dir.resolve("checkpoint-4")); // the base path a resume takes
             MaskedAutoencoder fresh = MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32);
             Map<String, Object> side = TrainingCheckpoint.load(dir.resolve("checkpoint-4"), Map.of("student", fresh.store()), "student",
                     new io.tessera.nn.optim.AdamW(fresh.store(), io.tessera.nn.optim.ParamGroups.pretrain(), 0.9, 0.95, 1e-8, 0.05).state());
             assertThat(side).containsEntry("optimizer_steps", 4L).containsEntry("method", "poisoned");
         }
+    }
+
+    private static TrainerConfig config(Path out, int epochs, int accum) {
+        return config(out, epochs).withAccumulation(accum);
+    }
+
+    @Test
+    void resumeRefusesOtherSettingsBeforeLoadingAnything() throws IOException {
+        Path out = dir.resolve("strict");
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            trainer(ctx, new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32)), config(out, 3).withCheckpointEvery(5).withMaxSteps(5)).run();
+        }
+        Path base = out.resolve("checkpoint-5");
+        Map<String, TrainerConfig> variants = new java.util.LinkedHashMap<>();
+        variants.put("seed 42 → 43", config(out, 3).withSeed(43));
+        variants.put("accumulation 1 → 2", config(out, 3, 2));
+        variants.put("epochs 3 → 4", config(out, 4));
+        variants.put("base learning rate 0.0015 → 0.002", config(out, 3).withBaseLr(2e-3, LrRule.LINEAR));
+        variants.put("learning rate 0.0 → 0.001", config(out, 3).withLr(1e-3));
+        variants.put("min learning rate 0.0 → 1.0E-6", config(out, 3).withMinLr(1e-6));
+        for (Map.Entry<String, TrainerConfig> v : variants.entrySet()) {
+            try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+                MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+                float[] before = m.trainable().values().toFloatArray();
+                Trainer t = trainer(ctx, m, v.getValue());
+                assertThatThrownBy(() -> t.resume(base)).as(v.getKey()).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("cannot resume " + base).hasMessageContaining(v.getKey());
+                assertThat(m.trainable().values().toFloatArray()).as("nothing loaded for " + v.getKey()).isEqualTo(before);
+            }
+        }
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) { // other data: batch size, batches per epoch
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+            MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+            Trainer smaller = new Trainer(ctx, m, new PatternSource(ctx, 4, 4, 16, 7), config(out, 3), Map.of(), quiet, false);
+            assertThatThrownBy(() -> smaller.resume(base)).hasMessageContaining("batch size 8 → 4");
+            Trainer longer = new Trainer(ctx, m, new PatternSource(ctx, 6, 8, 16, 7), config(out, 3), Map.of(), quiet, false);
+            assertThatThrownBy(() -> longer.resume(base)).hasMessageContaining("batches per epoch 4 → 6");
+        }
+    }
+
+    @Test
+    void aNewScheduleAcceptsOtherEpochsAndContinuesOnIt() throws IOException {
+        Path out = dir.resolve("longer");
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            trainer(ctx, new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32)), config(out, 2)).run();
+        }
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            Trainer t = trainer(ctx, new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32)), config(out, 4));
+            t.resume(out.resolve("checkpoint-8"), true);
+            assertThat(t.run().optimizerSteps()).isEqualTo(16);
+        }
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertThat(lines).hasSize(16);
+        double peak = 1.5e-3 * 8 / 256;
+        Map<?, ?> step9 = (Map<?, ?>) io.tessera.nn.checkpoint.Json.parse(lines.get(8));
+        assertThat((Double) step9.get("lr")).isEqualTo(new io.tessera.nn.optim.LrSchedule(peak, 0, 1, 4).at(2, 0, 4)); // the 4-epoch cosine at e = 2
+    }
+
+    /** MAE with a record of the iteration indices the trainer hands to the post-step hook. */
+    private static final class Recording implements PretrainMethod {
+        final MaeMethod mae;
+        final List<Long> iterations = new java.util.ArrayList<>();
+
+        Recording(ExecutionContext ctx) {
+            mae = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
+        }
+
+        public String name() { return "mae"; }
+        public ParameterStore trainable() { return mae.trainable(); }
+        public Map<String, ParameterStore> stores() { return mae.stores(); }
+        public String evaluationRole() { return mae.evaluationRole(); }
+        public void train(boolean on) { mae.train(on); }
+        public StepLosses forward(Ops ops, Batch batch, Rng rng) { return mae.forward(ops, batch, rng); }
+        public void afterOptimizerStep(long iteration) { iterations.add(iteration); }
+    }
+
+    @Test
+    void theTeacherHookGetsTheZeroBasedDataIterationOfTheStepsLastMicroBatch() throws IOException {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            Recording r = new Recording(ctx);
+            new Trainer(ctx, r, new PatternSource(ctx, 4, 8, 16, 7), config(dir.resolve("a1"), 2), Map.of(), quiet, false).run();
+            assertThat(r.iterations).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L); // the first update reads m(0) = m₀
+        }
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            // 5 micro-batches per epoch, accumulation 2: LUT's engine updates at it = 5·epoch + step for (step + 1) % 2 == 0
+            Recording r = new Recording(ctx);
+            new Trainer(ctx, r, new PatternSource(ctx, 5, 8, 16, 7), config(dir.resolve("a2"), 2, 2).withCheckpointEvery(3), Map.of(), quiet, false).run();
+            assertThat(r.iterations).containsExactly(1L, 3L, 6L, 8L);
+            Recording resumed = new Recording(ctx);
+            Trainer t = new Trainer(ctx, resumed, new PatternSource(ctx, 5, 8, 16, 7), config(dir.resolve("a2"), 2, 2), Map.of(), quiet, false);
+            t.resume(dir.resolve("a2").resolve("checkpoint-3"));
+            t.run();
+            assertThat(resumed.iterations).containsExactly(8L);
+        }
+    }
+
+    @Test
+    void saveEveryEpochsCheckpointsAtTheEndOfEveryNthEpoch() throws IOException {
+        Path out = dir.resolve("epochs");
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
+            trainer(ctx, new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32)), config(out, 5).withSaveEveryEpochs(2)).run();
+        }
+        try (var s = Files.list(out)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList())
+                    .containsExactly("checkpoint-16.json", "checkpoint-20.json", "checkpoint-8.json"); // epochs 2 and 4, and the end
+        }
+        Map<String, Object> side = TrainingCheckpoint.readSidecar(out.resolve("checkpoint-8"));
+        assertThat(side).containsEntry("batch_size", 8L).containsEntry("batches_per_epoch", 4L).containsKey("trainer_config");
+        @SuppressWarnings("unchecked") Map<String, Object> tc = (Map<String, Object>) side.get("trainer_config");
+        assertThat(tc).containsEntry("schema", "tessera.trainer/1").containsEntry("save_every_epochs", 2L)
+                .containsEntry("seed", 42L).containsEntry("epochs", 5L);
     }
 }

@@ -1,0 +1,56 @@
+package io.tessera.nn.checkpoint;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Typed, bounded reads of sidecar fields: integers are never truncated, errors name the file and the field. */
+class JsonFieldsTest {
+    private static JsonFields parse(String json, Path file) {
+        return JsonFields.of((Map<?, ?>) Json.parse(json), file);
+    }
+
+    @Test
+    void integersMustBeIntegralAndInRange() {
+        JsonFields f = parse("{\"m\":{\"a\":32,\"b\":32.0,\"c\":32.5,\"d\":1e12,\"e\":1000000000000,\"f\":\"32\",\"g\":-3}}", null).object("m");
+        assertThat(f.integer("a", 4, 16384)).isEqualTo(32);
+        assertThat(f.integer("b", 4, 16384)).isEqualTo(32);
+        assertThatThrownBy(() -> f.integer("c", 4, 16384)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("field m.c must be an integer from 4 to 16384, found 32.5");
+        assertThatThrownBy(() -> f.integer("d", 4, 16384)).hasMessageContaining("m.d must be an integer from 4 to 16384, found 1.0E12");
+        assertThatThrownBy(() -> f.integer("e", 4, 16384)).hasMessageContaining("found 1000000000000");
+        assertThatThrownBy(() -> f.integer("f", 4, 16384)).hasMessageContaining("found \"32\"");
+        assertThatThrownBy(() -> f.integer("g", 0, 9)).hasMessageContaining("found -3");
+        assertThatThrownBy(() -> f.integer("missing", 0, 9)).hasMessageContaining("m.missing").hasMessageContaining("found nothing");
+        assertThat(f.longInteger("e", 0, Long.MAX_VALUE)).isEqualTo(1_000_000_000_000L);
+    }
+
+    @Test
+    void realsBooleansStringsAndChoices() {
+        JsonFields f = parse("{\"x\":0.75,\"n\":null,\"t\":true,\"s\":\"cosine\",\"k\":\"nope\"}", null);
+        assertThat(f.real("x", 0, 1)).isEqualTo(0.75);
+        assertThatThrownBy(() -> f.real("x", 0, 0.5)).hasMessageContaining("x must be a number from 0.0 to 0.5, found 0.75");
+        assertThat(f.has("n")).isFalse();
+        assertThat(f.has("x")).isTrue();
+        assertThat(f.bool("t")).isTrue();
+        assertThatThrownBy(() -> f.bool("x")).hasMessageContaining("must be true or false");
+        assertThat(f.string("s")).isEqualTo("cosine");
+        enum Kind { CONSTANT, COSINE }
+        assertThat(f.choice("s", Kind.class)).isEqualTo(Kind.COSINE);
+        assertThatThrownBy(() -> f.choice("k", Kind.class)).hasMessageContaining("must be one of constant, cosine, found \"nope\"");
+        assertThatThrownBy(() -> f.object("x")).hasMessageContaining("x must be a JSON object");
+    }
+
+    @Test
+    void errorsOfAFileAreCheckpointFormatErrorsNamingIt() {
+        Path file = Path.of("runs", "x", "checkpoint-2.json");
+        JsonFields f = parse("{\"model\":{\"embed_dim\":32.5}}", file);
+        assertThatThrownBy(() -> f.object("model").integer("embed_dim", 4, 16384)).isInstanceOf(CheckpointFormatException.class)
+                .hasMessageContaining(file.toString()).hasMessageContaining("field model.embed_dim must be an integer from 4 to 16384, found 32.5")
+                .hasMessageContaining("restore the file");
+    }
+}
