@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * FFM binding to OpenBLAS's {@code cblas_sgemm} and {@code openblas_set_num_threads}, used only
- * as the yardstick of {@code tessera bench gemm}. Not a Tessera backend: the library itself
- * never calls native BLAS on the CPU.
+ * FFM binding to OpenBLAS's {@code cblas_sgemm}, its thread setters and getters and the two
+ * strings that say what it runs ({@code openblas_get_corename}: the kernel family it picked or
+ * was forced to; {@code openblas_get_config}: version and build options), used only as the
+ * yardstick of {@code tessera bench gemm}. Not a Tessera backend: the library itself never
+ * calls native BLAS on the CPU.
  */
 final class OpenBlas {
     /** The shared object's soname. */
@@ -36,6 +38,9 @@ final class OpenBlas {
 
     private final MethodHandle sgemm;
     private final MethodHandle setThreads;
+    private final MethodHandle getThreads;
+    private final MethodHandle corename;
+    private final MethodHandle config;
     private final String origin;
 
     private OpenBlas(SymbolLookup lib, String origin) {
@@ -46,6 +51,9 @@ final class OpenBlas {
                 FunctionDescriptor.ofVoid(i, i, i, i, i, i, f, ValueLayout.ADDRESS, i, ValueLayout.ADDRESS, i, f,
                         ValueLayout.ADDRESS, i));
         this.setThreads = linker.downcallHandle(symbol(lib, "openblas_set_num_threads"), FunctionDescriptor.ofVoid(i));
+        this.getThreads = linker.downcallHandle(symbol(lib, "openblas_get_num_threads"), FunctionDescriptor.of(i));
+        this.corename = linker.downcallHandle(symbol(lib, "openblas_get_corename"), FunctionDescriptor.of(ValueLayout.ADDRESS));
+        this.config = linker.downcallHandle(symbol(lib, "openblas_get_config"), FunctionDescriptor.of(ValueLayout.ADDRESS));
         this.origin = origin;
     }
 
@@ -90,6 +98,46 @@ final class OpenBlas {
         } catch (Throwable t) {
             throw new IllegalStateException("openblas_set_num_threads(" + n + ") failed", t);
         }
+    }
+
+    /** openblas_get_num_threads(): the threads its next call will use. */
+    int threads() {
+        try {
+            return (int) getThreads.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("openblas_get_num_threads() failed", t);
+        }
+    }
+
+    /**
+     * openblas_get_corename(): the kernel family in use, e.g. "SkylakeX", "Cooperlake" or
+     * "Haswell" (the one {@code OPENBLAS_CORETYPE} forced, when it is set).
+     */
+    String corename() {
+        try {
+            return cString((MemorySegment) corename.invokeExact(), "openblas_get_corename");
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("openblas_get_corename() failed", t);
+        }
+    }
+
+    /** openblas_get_config(): version and build options, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY ...". */
+    String config() {
+        try {
+            return cString((MemorySegment) config.invokeExact(), "openblas_get_config").strip();
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("openblas_get_config() failed", t);
+        }
+    }
+
+    /** A NUL-terminated string that OpenBLAS owns (a static buffer: never freed here). */
+    private static String cString(MemorySegment p, String function) {
+        if (p.equals(MemorySegment.NULL)) throw new IllegalStateException(function + "() returned NULL");
+        return p.reinterpret(4096).getString(0);
     }
 
     /**

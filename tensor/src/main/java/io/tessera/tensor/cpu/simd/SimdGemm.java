@@ -82,6 +82,15 @@ public final class SimdGemm {
     }
 
     /**
+     * What this GEMM runs for a context, for benchmark reports: "Vector API 512-bit (16 float
+     * lanes), micro-tile 6×32, depth blocks ≤ 256".
+     */
+    public static String describe(SimdContext sc) {
+        return "Vector API " + sc.bits() + "-bit (" + sc.lanes() + " float lanes), micro-tile " + SgemmTiles.MR + "×"
+                + SgemmTiles.VN * sc.lanes() + ", depth blocks ≤ " + KC_MAX;
+    }
+
+    /**
      * Raw-array SGEMM: C = alpha · op(A) · op(B) + beta · C, C m × n at c[cOff + i·ldc + j];
      * op(A) m × k, A at a[aOff + i·lda + p] (or a[aOff + p·lda + i] when {@code transA});
      * op(B) k × n, B at b[bOff + p·ldb + j] (or b[bOff + j·ldb + p] when {@code transB}).
