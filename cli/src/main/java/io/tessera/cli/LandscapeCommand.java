@@ -139,8 +139,7 @@ public final class LandscapeCommand implements Callable<Integer> {
         try (ExecutionContext ctx = device.open(t, seed, matmul)) {
             RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
             String spec = data != null ? data : run.data();
-            io.tessera.ssl.method.PretrainMethod method = probe == null ? run.method()
-                    : new io.tessera.eval.probe.ProbeLoss(io.tessera.eval.probe.ProbeCheckpoint.load(ctx, RunCheckpoint.base(probe)));
+            io.tessera.ssl.method.PretrainMethod method = probe == null ? run.method() : probeLoss(ctx, run, probe);
             if (probe != null && augment != null && augment.equals("train")) throw new IllegalArgumentException("the linear-probe loss is evaluated without augmentation: drop --augment train");
             boolean aug = probe == null && (augment != null ? augment.equals("train") : run.spec().method().twoViews());
             List<Batch> fixed = run.batches(ctx, spec, split.equals("test") ? Split.TEST : Split.TRAIN, images / batch, batch, aug, seed);
@@ -244,4 +243,15 @@ public final class LandscapeCommand implements Callable<Integer> {
     Normalization normalization() { return Normalization.parse(dirNorm); }
 
     Directions.LowRank lowRank() { return ignore.equals("biasbn") ? Directions.LowRank.IGNORE : Directions.LowRank.COPY; }
+
+    /** The probe's loss, refused unless its encoder has the geometry of the checkpoint's (a probe of another model). */
+    static io.tessera.eval.probe.ProbeLoss probeLoss(ExecutionContext ctx, RunCheckpoint run, Path probe) throws java.io.IOException {
+        io.tessera.eval.probe.ProbedModel m = io.tessera.eval.probe.ProbeCheckpoint.load(ctx, RunCheckpoint.base(probe));
+        io.tessera.nn.VitConfig a = m.encoder().config(), b = run.spec().model().encoder();
+        if (a.width() != b.width() || a.depth() != b.depth() || a.patchSize() != b.patchSize() || a.imageSize() != b.imageSize() || a.inChannels() != b.inChannels()) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the probe %s is for a ViT %d×%d (patch %d, %d px), the checkpoint %s is a ViT %d×%d (patch %d, %d px): probe this checkpoint first",
+                    RunCheckpoint.base(probe).getFileName(), a.width(), a.depth(), a.patchSize(), a.imageSize(), run.base().getFileName(), b.width(), b.depth(), b.patchSize(), b.imageSize()));
+        }
+        return new io.tessera.eval.probe.ProbeLoss(m);
+    }
 }

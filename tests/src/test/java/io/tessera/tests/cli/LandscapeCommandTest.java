@@ -105,6 +105,12 @@ class LandscapeCommandTest {
         assertThat(Main.execute("hessian", "--checkpoint", ckpt.toString(), "--probe", probe.toString(), "--batch", "8", "--top-k", "1",
                 "--iters", "3", "--tol", "1e-2", "--threads", "2", "--out", h.toString())).isZero();
         assertThat(Files.readString(h.resolve("hessian.json"))).contains("\"method\":\"linear-probe\"");
+        // a probe of another model is refused
+        Path other = dir.resolve("mini");
+        assertThat(Main.execute("pretrain", "--method", "mae", "--model", "mini", "--epochs", "1", "--max-steps", "1", "--batch", "8",
+                "--threads", "2", "--workers", "1", "--out", other.toString())).isZero();
+        assertThat(errorOf("landscape", "--checkpoint", other.resolve("checkpoint-1").toString(), "--probe", probe.toString(), "--x", "-1:1:2",
+                "--images", "8", "--batch", "8")).contains("probe this checkpoint first");
     }
 
     private Process worker(Path ckpt, Path out, int rank, int size, String... extra) throws IOException {

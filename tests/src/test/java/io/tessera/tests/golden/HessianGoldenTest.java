@@ -81,6 +81,13 @@ class HessianGoldenTest {
                 double[] hv = new double[sel.dimension()];
                 hvp.apply(flat(g, "v.", sel), hv);
                 assertThat(Golden.relError(hv, flat(g, "hv.", sel))).as("Hv").isLessThan(engine.tol);
+                // the top eigenvalue: PyHessian's power iteration stopped at a 1e-3 relative change; ours with the same rule,
+                // and Lanczos, land within 1 % of it
+                double top = Golden.get(g, "output.power_eigenvalue").toDoubles()[0];
+                var power = io.tessera.eval.hessian.PowerIteration.run(hvp, io.tessera.eval.hessian.PowerIteration.Settings.pyHessian());
+                assertThat(power.top()).as("power iteration λmax").isCloseTo(top, org.assertj.core.data.Offset.offset(0.01 * Math.abs(top)));
+                var lanczos = io.tessera.eval.hessian.Lanczos.run(hvp, io.tessera.eval.hessian.Lanczos.Settings.defaults().withSteps(30));
+                assertThat(lanczos.lambdaMax()).as("Lanczos λmax").isCloseTo(top, org.assertj.core.data.Offset.offset(0.01 * Math.abs(top)));
                 double[] want = Golden.get(g, "output.hutchinson_samples").toDoubles();
                 for (int i = 0; i < want.length; i++) {
                     double[] z = flat(g, "z" + i + ".", sel), hz = new double[z.length];
