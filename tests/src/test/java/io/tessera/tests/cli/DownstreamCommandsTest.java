@@ -80,6 +80,18 @@ class DownstreamCommandsTest {
     }
 
     @Test
+    void augmentedProbeRunsTheEncoderOnCrops() throws Exception {
+        Path out = dir.resolve("probe-aug");
+        assertThat(Main.execute("probe", "linear", "--checkpoint", ckpt.toString(), "--augment", "--epochs", "3", "--warmup", "1", "--blr", "10",
+                "--threads", "2", "--out", out.toString())).isZero();
+        Map<?, ?> e = json(out.resolve("eval.json"));
+        assertThat((String) ((Map<?, ?>) e.get("settings")).get("features")).contains("RandomResizedCrop");
+        assertThat((List<?>) e.get("epochs")).hasSize(3);
+        assertThat(((Number) ((Map<?, ?>) e.get("results")).get("optimizer_steps")).longValue()).isEqualTo(3 * (2000 / 256));
+        assertThat(((Number) ((Map<?, ?>) e.get("results")).get("top1")).doubleValue()).as("above chance").isGreaterThan(0.15);
+    }
+
+    @Test
     void knnReportsEveryK() throws Exception {
         Path out = dir.resolve("knn");
         assertThat(Main.execute("probe", "knn", "--checkpoint", ckpt.toString(), "--k", "5,20", "--threads", "2", "--out", out.toString())).isZero();
