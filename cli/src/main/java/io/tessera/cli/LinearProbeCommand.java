@@ -60,7 +60,7 @@ public final class LinearProbeCommand implements Callable<Integer> {
     double weightDecay;
 
     @Option(names = "--pooling", defaultValue = "cls", description = "cls (the cls token after the final norm: MAE's and RC-MAE's choice) or avg (global average of "
-            + "the patch tokens + parameter-free LayerNorm, main_linprobe --global_pool) (default ${DEFAULT-VALUE}).")
+            + "the patch tokens + parameter-free LayerNorm, main_linprobe --global_pool) (default ${DEFAULT-VALUE}, for every method: the LUT code releases no probe).")
     String pooling;
 
     @Option(names = "--augment", description = "Run the encoder on RandomResizedCrop (scale 0.08-1, single draw) + flip for every batch, as main_linprobe; slower.")

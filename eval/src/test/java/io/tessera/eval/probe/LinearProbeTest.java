@@ -105,7 +105,7 @@ class LinearProbeTest {
     }
 
     @Test
-    void laRsTrainedHeadReachesTheNewtonLogisticRegression() {
+    void larsTrainedHeadReachesTheNewtonLogisticRegression() {
         FeatureSet train = gaussians(900, 1), test = gaussians(600, 2);
         double[][] w = newton(train);
         double newtonTrain = accuracy(w, train), newtonTest = accuracy(w, test);
