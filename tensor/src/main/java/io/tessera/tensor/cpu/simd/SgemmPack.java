@@ -1,12 +1,18 @@
 package io.tessera.tensor.cpu.simd;
 
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Packing for the SGEMM of {@link SimdGemm}: copies a block of op(A) into row slivers of MR rows
- * and a panel of op(B) into column slivers of NR columns, k-major inside each sliver, with
+ * and slivers of op(B) into column slivers of NR columns, k-major inside each sliver, with
  * zero padding past the matrix edge. Packing absorbs the transposes, so the micro-kernel only
- * ever sees one layout. Plain array copies; no arithmetic.
+ * ever sees one layout. Whole slivers go through the vector copies of {@link SgemmPanels} for the
+ * species' width, ragged edges element by element here. Plain copies; no arithmetic.
  */
 final class SgemmPack {
+    /** The vector copies per width, indexed by {@link WidthCopies#index}. */
+    private static final SgemmPanels[] PANELS = WidthCopies.all(SgemmPanels.class, "SgemmPackLoops", SgemmPanels[]::new);
+
     private SgemmPack() {
     }
 
@@ -15,60 +21,55 @@ final class SgemmPack {
      * ap[s·MR·kc + p·MR + r] = op(A)[i0 + s·MR + r][p0 + p], zero for rows ≥ i0 + mc.
      * op(A)[i][p] is a[aOff + i·lda + p], or a[aOff + p·lda + i] when {@code transA}.
      */
-    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, int mr, float[] ap) {
+    static void packA(VectorSpecies<Float> sp, boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
+                      int mr, float[] ap) {
+        SgemmPanels v = PANELS[WidthCopies.index(sp)];
+        int whole = mr == 6 ? mc / 6 : 0;
         if (transA) {
-            packRowSlivers(a, aOff + p0 * lda + i0, lda, mc, kc, mr, 0, (mc + mr - 1) / mr, ap);
+            int src = aOff + p0 * lda + i0;
+            v.sixColumns(a, src, lda, kc, whole, ap, 0);
+            packRowSlivers(a, src, lda, mc, kc, mr, whole, (mc + mr - 1) / mr, ap, 0);
             return;
         }
-        int dst = 0;
-        for (int s = 0; s < mc; s += mr, dst += kc * mr) {
-            int rows = Math.min(mr, mc - s);
-            if (rows == 6 && mr == 6) {
-                packSix(a, aOff + (i0 + s) * lda + p0, lda, kc, ap, dst);
-            } else {
-                int row = aOff + (i0 + s) * lda + p0;
-                for (int r = 0; r < mr; r++) {
-                    int src = row + r * lda;
-                    if (r < rows) {
-                        for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = a[src + p];
-                    } else {
-                        for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = 0f;
-                    }
+        for (int s = 0, dst = 0; s < mc; s += mr, dst += kc * mr) {
+            int rows = Math.min(mr, mc - s), row = aOff + (i0 + s) * lda + p0;
+            if (s / mr < whole) {
+                v.sixRows(a, row, lda, kc, ap, dst);
+                continue;
+            }
+            for (int r = 0; r < mr; r++) {
+                int src = row + r * lda;
+                if (r < rows) {
+                    for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = a[src + p];
+                } else {
+                    for (int p = 0, d = dst + r; p < kc; p++, d += mr) ap[d] = 0f;
                 }
             }
         }
     }
 
-    /** Six rows of a row-major matrix interleaved: ap[dst + 6p + r] = a[src + r·lda + p]. */
-    private static void packSix(float[] a, int src, int lda, int kc, float[] ap, int dst) {
-        int r0 = src, r1 = src + lda, r2 = src + 2 * lda, r3 = src + 3 * lda, r4 = src + 4 * lda, r5 = src + 5 * lda;
-        for (int p = 0; p < kc; p++, dst += 6) {
-            ap[dst] = a[r0 + p];
-            ap[dst + 1] = a[r1 + p];
-            ap[dst + 2] = a[r2 + p];
-            ap[dst + 3] = a[r3 + p];
-            ap[dst + 4] = a[r4 + p];
-            ap[dst + 5] = a[r5 + p];
-        }
-    }
-
     /**
      * Packs column slivers [s0, s1) (of NR columns each, counted from column j0) and depths
-     * [p0, p0 + kc) of op(B) into {@code bp}: bp[s·NR·kc + p·NR + j] = op(B)[p0 + p][j0 + s·NR + j],
-     * zero for columns ≥ j0 + nc. op(B)[p][j] is b[bOff + p·ldb + j], or b[bOff + j·ldb + p]
-     * when {@code transB}.
+     * [p0, p0 + kc) of op(B) into {@code bp} from {@code base}: bp[base + s·NR·kc + p·NR + j] =
+     * op(B)[p0 + p][j0 + s·NR + j], zero for columns ≥ j0 + nc. op(B)[p][j] is b[bOff + p·ldb + j],
+     * or b[bOff + j·ldb + p] when {@code transB}.
      */
-    static void packB(boolean transB, float[] b, int bOff, int ldb, int j0, int nc, int p0, int kc, int nr,
-                      int s0, int s1, float[] bp) {
+    static void packB(VectorSpecies<Float> sp, boolean transB, float[] b, int bOff, int ldb, int j0, int nc, int p0,
+                      int kc, int nr, int s0, int s1, float[] bp, int base) {
         if (!transB) {
-            packRowSlivers(b, bOff + p0 * ldb + j0, ldb, nc, kc, nr, s0, s1, bp);
+            packRowSlivers(b, bOff + p0 * ldb + j0, ldb, nc, kc, nr, s0, s1, bp, base);
             return;
         }
+        SgemmPanels v = PANELS[WidthCopies.index(sp)];
         for (int s = s0; s < s1; s++) {
             int col = s * nr;
             int cols = Math.min(nr, nc - col);
-            int dst = s * nr * kc;
+            int dst = base + s * nr * kc;
             int src = bOff + (j0 + col) * ldb + p0;
+            if (cols == nr && nr == 2 * sp.length()) {
+                v.transposedSliver(b, src, ldb, kc, bp, dst);
+                continue;
+            }
             for (int j = 0; j < cols; j++) {
                 int sj = src + j * ldb;
                 for (int p = 0, d = dst + j; p < kc; p++, d += nr) bp[d] = b[sj + p];
@@ -81,23 +82,24 @@ final class SgemmPack {
 
     /**
      * Row-major rows cut into slivers of width w, reading each row once from left to right:
-     * bp[s·w·kc + p·w + j] = b[src + p·ld + s·w + j] for slivers [s0, s1), zero past column nc.
-     * Packs op(B) = B and op(A) = Aᵀ alike.
+     * bp[base + s·w·kc + p·w + j] = b[src + p·ld + s·w + j] for slivers [s0, s1), zero past
+     * column nc. Packs op(B) = B and the ragged edge of op(A) = Aᵀ.
      */
-    private static void packRowSlivers(float[] b, int src, int ld, int nc, int kc, int w, int s0, int s1, float[] bp) {
+    private static void packRowSlivers(float[] b, int src, int ld, int nc, int kc, int w, int s0, int s1, float[] bp,
+                                       int base) {
         int full = Math.min(s1, nc / w);
         for (int p = 0; p < kc; p++) {
             int row = src + p * ld;
             if (w >= 16) {
-                for (int s = s0; s < full; s++) System.arraycopy(b, row + s * w, bp, s * w * kc + p * w, w);
+                for (int s = s0; s < full; s++) System.arraycopy(b, row + s * w, bp, base + s * w * kc + p * w, w);
             } else {
                 for (int s = s0; s < full; s++) {
-                    int from = row + s * w, to = s * w * kc + p * w;
+                    int from = row + s * w, to = base + s * w * kc + p * w;
                     for (int j = 0; j < w; j++) bp[to + j] = b[from + j];
                 }
             }
             for (int s = Math.max(s0, full); s < s1; s++) {
-                int d = s * w * kc + p * w, cols = nc - s * w;
+                int d = base + s * w * kc + p * w, cols = nc - s * w;
                 System.arraycopy(b, row + s * w, bp, d, cols);
                 for (int j = cols; j < w; j++) bp[d + j] = 0f;
             }
