@@ -12,14 +12,13 @@ import java.util.function.IntConsumer;
 /**
  * Float32 matrix product on the CPU with the Vector API, in the layered scheme of Goto and van de
  * Geijn ("Anatomy of high-performance matrix multiplication", TOMS 2008): op(B) is packed in
- * slivers of a KC × NC panel (shared by all threads), op(A) in blocks of MC × KC (per thread),
- * with vector copies that absorb the transposes ({@link SgemmPack}), and a register-blocked
- * micro-kernel ({@link SgemmLoops}, one copy per vector width) sweeps MR × NR tiles of C. Small
- * products (few rows or columns, as in attention) read an operand in place instead of packing
- * it. The work is a grid of (depth block, block of C) tasks handed out in order with no barrier
- * between packing and computing ({@link SgemmPlan}); block boundaries depend only on the sizes
- * and every element of C sums its k blocks in the same order, so 1 and N threads give identical
- * bits. Not for F64 (the reference serves F64) and not for device tensors.
+ * panels of KC × NC (shared by all threads), op(A) in blocks of MC × KC (per thread), with vector
+ * copies that absorb the transposes ({@link SgemmPack}), and a register-blocked micro-kernel
+ * ({@link SgemmLoops}, one copy per vector width) sweeps MR × NR tiles of C. Small products
+ * (few rows or columns, as in attention) read an operand in place instead of packing it. Threads
+ * split C into tiles whose boundaries depend only on the sizes, and every element of C sums its
+ * k blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the
+ * reference serves F64) and not for device tensors.
  */
 public final class SimdGemm {
     /** Products smaller than this many multiply-adds run on the calling thread. */
@@ -27,12 +26,15 @@ public final class SimdGemm {
     /** Batched products whose entries are below this many multiply-adds run one entry per chunk. */
     private static final long BATCH_SPLIT_WORK = 1L << 22;
     /**
-     * C is cut into at least this many blocks per depth step when the sizes allow, so that the
-     * workers stay balanced when another process takes a core.
+     * C is cut into at least this many tiles per (jc, pc) step when the sizes allow: many small
+     * tiles let the pool rebalance when another process takes a core (24 beat 8 by up to 1.7×
+     * on two shared cores, at no cost on one thread).
      */
     private static final int MIN_TILES = 24;
-    /** Below this many rows of C (for B) or columns of a task (for A), operands are not packed. */
-    static final int IN_PLACE = 256;
+    /** B slivers packed per parallel chunk. */
+    private static final int PACK_SLIVERS = 4;
+    /** Below this many rows of C (for B) or columns of a tile chunk (for A), operands are not packed. */
+    private static final int IN_PLACE = 256;
     /** Largest row block of A packed at once (MC_MAX × KC floats stay in L2). */
     private static final int MC_MAX = 144;
     /**
@@ -117,22 +119,80 @@ public final class SimdGemm {
         }
         // Inside a pool task (a caller that is itself parallel) the product runs serially: a
         // nested fork could let this thread pick up another task that reuses its buffers.
-        Parallel par = parallel && (long) m * n * k >= SERIAL_WORK && !ForkJoinTask.inForkJoinPool()
-                && sc.parallel().threads() > 1 ? sc.parallel() : null;
+        boolean fork = parallel && (long) m * n * k >= SERIAL_WORK && !ForkJoinTask.inForkJoinPool();
+        Parallel par = fork ? sc.parallel() : null;
         Blocking bl = Blocking.of(sc.lanes(), m, n, k, par != null);
         VectorSpecies<Float> s = sc.species();
-        float[] bp = SCRATCH.get().panel(SgemmPlan.panelFloats(bl, k));
+        Scratch own = SCRATCH.get();
+        float[] bp = own.panel(bl.kc * bl.ncPad());
         for (int jc = 0; jc < n; jc += bl.nc) {
-            SgemmPlan plan = new SgemmPlan(s, bl, transA, transB, m, n, k, jc, Math.min(bl.nc, n - jc), alpha,
-                    a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bp, par == null ? 1 : MIN_TILES);
-            if (par == null) {
-                Scratch own = SCRATCH.get();
-                plan.work(own.block(bl.mcPad() * bl.kc), own.tmp);
-            } else {
-                par.forEach(par.threads(), w -> {
+            int nc = Math.min(bl.nc, n - jc);
+            int slivers = (nc + bl.nr - 1) / bl.nr, full = nc / bl.nr;
+            for (int pc = 0; pc < k; pc += bl.kc) {
+                int kc = Math.min(bl.kc, k - pc), j0 = jc, p0 = pc;
+                float betaNow = pc == 0 ? beta : 1f;
+                // Few rows of C: packing B would cost more than it saves, so full slivers of an
+                // untransposed B are read in place and only a ragged last sliver is packed.
+                boolean bInPlace = !transB && m < IN_PLACE;
+                if (bInPlace) {
+                    SgemmPack.packB(s, false, b, bOff, ldb, j0, nc, p0, kc, bl.nr, full, slivers, bp, 0);
+                } else {
+                    run(par, (slivers + PACK_SLIVERS - 1) / PACK_SLIVERS, t -> SgemmPack.packB(s, transB, b, bOff, ldb,
+                            j0, nc, p0, kc, bl.nr, t * PACK_SLIVERS, Math.min(slivers, (t + 1) * PACK_SLIVERS), bp, 0));
+                }
+                Operand bOp = bInPlace ? new Operand(b, bOff + p0 * ldb + j0, bl.nr, 1, ldb) : null;
+                int mBlocks = (m + bl.mc - 1) / bl.mc;
+                int parts = par == null ? 1 : Math.min(slivers, Math.max(1, (MIN_TILES + mBlocks - 1) / mBlocks));
+                int perPart = (slivers + parts - 1) / parts;
+                int nParts = (slivers + perPart - 1) / perPart;
+                run(par, mBlocks * nParts, t -> {
+                    int ib = t / nParts, jp = t % nParts;
+                    int i0 = ib * bl.mc, mc = Math.min(bl.mc, m - i0);
+                    int s0 = jp * perPart, s1 = Math.min(slivers, s0 + perPart);
                     Scratch mine = SCRATCH.get();
-                    plan.work(mine.block(bl.mcPad() * bl.kc), mine.tmp);
+                    Operand aOp;
+                    if ((s1 - s0) * bl.nr < IN_PLACE) { // few columns: A is read where it lies
+                        aOp = transA ? new Operand(a, aOff + p0 * lda + i0, 1, 1, lda)
+                                : new Operand(a, aOff + i0 * lda + p0, lda, lda, 1);
+                    } else {
+                        float[] ap = mine.block(bl.mcPad() * kc);
+                        SgemmPack.packA(s, transA, a, aOff, lda, i0, mc, p0, kc, bl.mr, ap);
+                        aOp = new Operand(ap, 0, kc, 1, bl.mr);
+                    }
+                    macro(s, bl, kc, mc, nc, s0, s1, full, aOp, bOp, bp, c, cOff + i0 * ldc + j0, ldc, alpha, betaNow,
+                            mine.tmp);
                 });
+            }
+        }
+    }
+
+    /**
+     * Where the micro-kernel reads an operand: element (r, p) of the sliver that starts at
+     * offset i of the block (i a multiple of MR for A, of NR for B) lies at
+     * data[base + i·step + r·rs + p·ps].
+     */
+    private record Operand(float[] data, int base, int step, int rs, int ps) {
+    }
+
+    /**
+     * Sweeps slivers [s0, s1) of B against every row sliver of the A block. B slivers below
+     * {@code full} come from {@code bOp} when it is given (in place), the others from the packed
+     * panel {@code bp}.
+     */
+    private static void macro(VectorSpecies<Float> s, Blocking bl, int kc, int mc, int nc, int s0, int s1, int full,
+                              Operand aOp, Operand bOp, float[] bp, float[] c, int cOff, int ldc, float alpha,
+                              float beta, float[] tmp) {
+        int mr = bl.mr, nr = bl.nr;
+        float[] a = aOp.data();
+        for (int js = s0; js < s1; js++) {
+            int j = js * nr, cols = Math.min(nr, nc - j);
+            boolean inPlace = bOp != null && js < full;
+            float[] b = inPlace ? bOp.data() : bp;
+            int bi = inPlace ? bOp.base() + j : js * nr * kc, bs = inPlace ? bOp.ps() : nr;
+            for (int i = 0; i < mc; i += mr) {
+                int rows = Math.min(mr, mc - i), ci = cOff + i * ldc + j;
+                int ai = aOp.base() + i * aOp.step();
+                tile(s, kc, a, ai, aOp.rs(), aOp.ps(), b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
         }
     }
@@ -141,7 +201,7 @@ public final class SimdGemm {
     private static final SgemmTiles[] TILES = WidthCopies.all(SgemmTiles.class, "SgemmLoops", SgemmTiles[]::new);
 
     /** One micro-tile through the kernel copy for the species' width (packed, strided or edge). */
-    static void tile(VectorSpecies<Float> s, int kc, float[] a, int ai, int rs, int ps, float[] b, int bi,
+    private static void tile(VectorSpecies<Float> s, int kc, float[] a, int ai, int rs, int ps, float[] b, int bi,
                              int bs, float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta,
                              float[] tmp) {
         int nr = SgemmTiles.VN * s.length();
@@ -151,6 +211,14 @@ public final class SimdGemm {
         if (packed) k.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
         else if (whole) k.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
         else k.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
+    }
+
+    private static void run(Parallel par, int chunks, IntConsumer body) {
+        if (par == null) {
+            for (int i = 0; i < chunks; i++) body.accept(i);
+        } else {
+            par.forEach(chunks, body);
+        }
     }
 
     /** c = beta · c over an m × n block (beta = 0 writes zeros without reading). */

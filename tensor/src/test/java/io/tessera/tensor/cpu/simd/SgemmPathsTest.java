@@ -1,10 +1,10 @@
 package io.tessera.tensor.cpu.simd;
 
-// The SGEMM's packing copies and its barrier-free task plan, at every vector width: each packing
-// copy against its element-by-element definition (ragged slivers, depth 1, reads that end at the
-// array's last element), and whole products on the transposed paths against a double-precision
-// sum, with several depth stages (the B panels taking turns), several column panels, in-place
-// operands and size-1 dimensions; 1, 2 and 3 threads give the same bits.
+// The SGEMM's vectorised packing copies at every vector width, each against its element-by-element
+// definition (ragged slivers, depth 1, reads that end at the array's last element), and whole
+// products on the transposed paths against a double-precision sum, with several depth blocks,
+// several column panels, in-place operands and size-1 dimensions; 1, 2 and 3 threads give the
+// same bits.
 
 import io.tessera.tensor.cpu.Parallel;
 import org.junit.jupiter.api.AfterAll;
