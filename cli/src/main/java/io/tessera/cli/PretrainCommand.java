@@ -48,7 +48,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--method", converter = MethodConverter.class, description = "Method: mae (default), rcmae, lut, simmim, lut-simmim, supervised.")
     Method method;
 
-    @Option(names = "--model", description = "Model: a preset micro16, mini (default), tiny32, tiny, small, base, large, huge (image size and channels follow the data), "
+    @Option(names = "--model", description = "Model: a preset micro16, micro28, mini (default), tiny32, tiny, small, base, large, huge (image size and channels follow the data), "
             + "or an official MAE name: mae_vit_base_patch16, mae_vit_large_patch16, mae_vit_huge_patch14.")
     String model;
 

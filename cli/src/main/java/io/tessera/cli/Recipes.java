@@ -92,10 +92,10 @@ final class Recipes {
                 Transform.compose(SimpleResizedCrop.deit3(size), HorizontalFlip.half(), ColorJitter.lut(), new ThreeAugment(), n));
     }
 
-    /** True for the small presets meant for 28×28 / 32×32 images on a CPU (micro16, mini, tiny32). */
+    /** True for the small presets meant for 28×28 / 32×32 images on a CPU (micro16, micro28, mini, tiny32). */
     static boolean isSmallPreset(String preset) {
         return switch (preset) {
-            case "micro16", "mini", "tiny32" -> true;
+            case "micro16", "micro28", "mini", "tiny32" -> true;
             default -> false;
         };
     }
