@@ -37,9 +37,11 @@ import java.util.Map;
  * @param cell       SimMIM: side of a mask cell in pixels
  * @param maskRatio  SimMIM's own mask ratio (the MAE family's is in {@code model})
  * @param numClasses supervised: V
+ * @param teacherMask RC-MAE: the teacher on the student's mask (SAME, RC-MAE-S) or on its own
+ *                    (INDEPENDENT, RC-MAE-D); SAME for every other method
  */
 public record MethodSpec(Method method, MaeConfig model, double gamma, double lambda, int headHidden, int cell, double maskRatio,
-                         double labelSmoothing, int numClasses) {
+                         double labelSmoothing, int numClasses, RcMae.TeacherMask teacherMask) {
 
     /** The pre-training methods, by their command-line names. */
     public enum Method {
@@ -79,6 +81,16 @@ public record MethodSpec(Method method, MaeConfig model, double gamma, double la
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new IllegalArgumentException("label smoothing (--label-smoothing) must be in [0, 1), got " + labelSmoothing);
         if (numClasses < 0 || numClasses > VitConfig.MAX_CLASSES) throw new IllegalArgumentException("classes must be from 0 to " + VitConfig.MAX_CLASSES + ", got " + numClasses);
         if (method == Method.SUPERVISED && numClasses < 2) throw new IllegalArgumentException("the supervised ViT needs at least 2 classes, got " + numClasses);
+        if (teacherMask == null) throw new IllegalArgumentException("a method spec needs a teacher mask (same or independent)");
+        if (method != Method.RCMAE && teacherMask != RcMae.TeacherMask.SAME) {
+            throw new IllegalArgumentException("--teacher-mask applies to RC-MAE only, not to " + method);
+        }
+    }
+
+    /** A spec whose RC-MAE teacher sees the student's mask. */
+    public MethodSpec(Method method, MaeConfig model, double gamma, double lambda, int headHidden, int cell, double maskRatio,
+                      double labelSmoothing, int numClasses) {
+        this(method, model, gamma, lambda, headHidden, cell, maskRatio, labelSmoothing, numClasses, RcMae.TeacherMask.SAME);
     }
 
     /**
@@ -108,7 +120,7 @@ public record MethodSpec(Method method, MaeConfig model, double gamma, double la
         var encoder = model.encoder();
         return switch (method) {
             case MAE -> new MaeMethod(MaskedAutoencoder.create(ctx, model, DType.F32));
-            case RCMAE -> new RcMaeMethod(RcMae.create(ctx, model, DType.F32, gamma), teacherMomentum);
+            case RCMAE -> new RcMaeMethod(RcMae.create(ctx, model, DType.F32, gamma, teacherMask), teacherMomentum);
             case LUT -> new LutMethod(Lut.create(ctx, new LutConfig(model, headHidden, 1.0, lambda), DType.F32), teacherMomentum);
             case SIMMIM -> new SimMimMethod(SimMim.create(ctx, new SimMimConfig(encoder, cell, maskRatio), DType.F32));
             case LUT_SIMMIM -> new LutSimMimMethod(LutSimMim.create(ctx, new LutSimMimConfig(new SimMimConfig(encoder, cell, maskRatio), headHidden, 1.0, lambda),
@@ -129,6 +141,7 @@ public record MethodSpec(Method method, MaeConfig model, double gamma, double la
         m.put("simmim_mask_ratio", maskRatio);
         m.put("label_smoothing", labelSmoothing);
         m.put("num_classes", (long) numClasses);
+        m.put("teacher_mask", JsonFields.choiceName(teacherMask));
         return m;
     }
 
@@ -156,7 +169,7 @@ public record MethodSpec(Method method, MaeConfig model, double gamma, double la
         return new MethodSpec(method, cfg, 1.0, 0.25, Recipes.defaultHeadHidden(preset, cfg.encoder().width()), cell, 0.6, 0.1, numClassesOfData);
     }
 
-    /** Reads {@link #toMap()}'s form, typed and bounded. */
+    /** Reads {@link #toMap()}'s form, typed and bounded; a form without {@code teacher_mask} (an older Tessera's) reads as "same". */
     public static MethodSpec fromJson(JsonFields c) {
         String name = c.string("method");
         Method method;
@@ -168,7 +181,7 @@ public record MethodSpec(Method method, MaeConfig model, double gamma, double la
         return new MethodSpec(method, MaeConfig.fromJson(c.object("model")), c.real("gamma", 0, Double.MAX_VALUE), c.real("lambda", 0, Double.MAX_VALUE),
                 c.integer("head_hidden", 1, VitConfig.MAX_WIDTH), c.integer("mask_cell", 1, VitConfig.MAX_IMAGE_SIZE),
                 c.real("simmim_mask_ratio", Double.MIN_VALUE, Math.nextDown(1.0)), c.real("label_smoothing", 0, Math.nextDown(1.0)),
-                c.integer("num_classes", 0, VitConfig.MAX_CLASSES));
+                c.integer("num_classes", 0, VitConfig.MAX_CLASSES), c.has("teacher_mask") ? c.choice("teacher_mask", RcMae.TeacherMask.class) : RcMae.TeacherMask.SAME);
     }
 
     /** "lut (ViT 128×6, λ 0.25, heads 512)"-style summary for run headers. */

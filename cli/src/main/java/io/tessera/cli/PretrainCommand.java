@@ -13,6 +13,7 @@ import io.tessera.ssl.data.Normalize;
 import io.tessera.ssl.data.Split;
 import io.tessera.ssl.mae.MaeConfig;
 import io.tessera.ssl.method.PretrainMethod;
+import io.tessera.ssl.rcmae.RcMae;
 import io.tessera.ssl.train.LoaderSource;
 import io.tessera.ssl.train.Trainer;
 import io.tessera.ssl.train.TrainerConfig;
@@ -116,6 +117,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--momentum-schedule", description = "Teacher momentum: constant or cosine (to 1 over all data iterations). Default: constant for RC-MAE (its released code), cosine for LUT.")
     MomentumKind momentumSchedule;
 
+    @Option(names = "--teacher-mask", description = "RC-MAE: the teacher's mask, same (the student's, RC-MAE-S, default) or independent (its own draw, RC-MAE-D).")
+    RcMae.TeacherMask teacherMask;
+
     @Option(names = "--seed", description = "Seed of every random stream (default 0).")
     Long seed;
 
@@ -129,6 +133,10 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Option(names = "--keep-last", description = "Keep only the newest K checkpoints of the output directory (default 0: keep all).")
     Integer keepLast;
+
+    @Option(names = "--log-grad-cosines", negatable = true, description = "RC-MAE: log cos(∇L_c, ∇L_r), cos(∇L_c, θ_S − θ_T) and the three norms in every step's "
+            + "metrics record (an extra forward and two backward passes per step; training is unchanged). A resumed run keeps the checkpoint's choice unless given.")
+    Boolean logGradCosines;
 
     // ---- this invocation only
 
@@ -196,7 +204,7 @@ public final class PretrainCommand implements Callable<Integer> {
      * What one invocation will do: the recipe, the data, how it saves, where it writes, and the
      * checkpoint it resumes (null for a new run) with a note for the console (null for none).
      */
-    record Plan(PretrainRecipe recipe, Dataset dataset, Saving saving, Path out, Path resumeFrom, String note) {
+    record Plan(PretrainRecipe recipe, Dataset dataset, Saving saving, Path out, Path resumeFrom, String note, boolean gradCosines) {
     }
 
     /** What a finished pre-training run leaves for callers (the demo builds on it). */
@@ -227,7 +235,15 @@ public final class PretrainCommand implements Callable<Integer> {
         if (maxSteps < 0) throw new IllegalArgumentException("--max-steps must be ≥ 0 (0: all epochs), got " + maxSteps);
         if (workers < 0 || workers > 256) throw new IllegalArgumentException("--workers must be from 0 to 256 data-loading threads, got " + workers);
         if (reschedule && resume == null) throw new IllegalArgumentException("--reschedule applies to --resume only (a new run takes --epochs as it is)");
-        return resume == null ? newRun() : resumed();
+        Plan p = resume == null ? newRun() : resumed();
+        Method m = p.recipe().method().method();
+        if (m != Method.RCMAE && teacherMask != null) {
+            throw new IllegalArgumentException("--teacher-mask applies to --method rcmae only (the teacher of RC-MAE), not to " + m);
+        }
+        if (m != Method.RCMAE && Boolean.TRUE.equals(logGradCosines)) {
+            throw new IllegalArgumentException("--log-grad-cosines applies to --method rcmae only (the gradients of its L_r and L_c), not to " + m);
+        }
+        return p;
     }
 
     private Plan newRun() {
@@ -246,8 +262,11 @@ public final class PretrainCommand implements Callable<Integer> {
         int p = cfg.encoder().patchSize();
         int cell = maskPatch != null ? maskPatch : size % (2 * p) == 0 ? 2 * p : p;
         int hidden = headHidden != null ? headHidden : Recipes.defaultHeadHidden(preset, cfg.encoder().width());
+        if (m != Method.RCMAE && teacherMask != null) {
+            throw new IllegalArgumentException("--teacher-mask applies to --method rcmae only (the teacher of RC-MAE), not to " + m);
+        }
         MethodSpec spec0 = new MethodSpec(m, cfg, or(gamma, 1.0), or(lambda, 0.25), hidden, cell, simmim ? ratio : 0.6, or(labelSmoothing, 0.1),
-                m == Method.SUPERVISED ? ds.numClasses() : 0);
+                m == Method.SUPERVISED ? ds.numClasses() : 0, or(teacherMask, RcMae.TeacherMask.SAME));
         if (lr != null && !(lr > 0 && lr < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("--lr must be a finite number > 0 (e.g. 2.4e-3), got " + lr);
         int e = or(epochs, 20);
         double base = blr != null ? blr : lr != null ? 0 : Recipes.defaultBlr(preset);
@@ -257,7 +276,7 @@ public final class PretrainCommand implements Callable<Integer> {
         PretrainRecipe recipe = new PretrainRecipe(spec0, preset, DataIdentity.of(spec, ds), o, teacher, or(seed, 0L), java.util.List.of());
         requireFits(recipe, ds);
         Saving saving = new Saving(0, 0, 0).with(checkpointEvery, saveEvery, keepLast);
-        return new Plan(recipe, ds, saving, out != null ? out : Path.of("runs", "pretrain-" + m), null, null);
+        return new Plan(recipe, ds, saving, out != null ? out : Path.of("runs", "pretrain-" + m), null, null, Boolean.TRUE.equals(logGradCosines));
     }
 
     private int inputSize(Dataset ds) {
@@ -308,7 +327,9 @@ public final class PretrainCommand implements Callable<Integer> {
             }
         }
         Path dir = base.toAbsolutePath().getParent();
-        return new Plan(recipe, ds, saving, out != null ? out : dir, base, note);
+        JsonFields tc = JsonFields.of(side, sidecar);
+        boolean recordedCosines = tc.has("trainer_config") && tc.object("trainer_config").has("grad_cosines") && tc.object("trainer_config").bool("grad_cosines");
+        return new Plan(recipe, ds, saving, out != null ? out : dir, base, note, logGradCosines != null ? logGradCosines : recordedCosines);
     }
 
     /** The recipe options typed on the command line, by flag, in the form of {@link PretrainRecipe#flags()}. */
@@ -337,6 +358,7 @@ public final class PretrainCommand implements Callable<Integer> {
         put(g, "--label-smoothing", labelSmoothing);
         put(g, "--momentum", momentum);
         put(g, "--momentum-schedule", momentumSchedule == null ? null : JsonFields.choiceName(momentumSchedule));
+        put(g, "--teacher-mask", teacherMask == null ? null : JsonFields.choiceName(teacherMask));
         put(g, "--seed", seed);
         return g;
     }
@@ -362,7 +384,7 @@ public final class PretrainCommand implements Callable<Integer> {
         Normalize norm = Recipes.normalizeFor(r.data().spec(), ds);
         Saving s = plan.saving();
         TrainerConfig tc = new TrainerConfig(o.epochs(), o.warmup(), o.blr(), r.lrRule(), o.minLr(), o.weightDecay(), 0.95, o.accum(), o.clip(),
-                s.checkpointEvery(), maxSteps, dir, r.seed(), s.keepLast(), o.lr(), s.saveEveryEpochs());
+                s.checkpointEvery(), maxSteps, dir, r.seed(), s.keepLast(), o.lr(), s.saveEveryEpochs(), plan.gradCosines());
         Map<String, Object> info = new LinkedHashMap<>();
         MaeConfig cfg = spec.model();
         if (spec.method() == Method.MAE || spec.method() == Method.RCMAE || spec.method() == Method.LUT) info.put("model", cfg.toMap());

@@ -221,6 +221,7 @@ public record PretrainRecipe(MethodSpec method, String preset, DataIdentity data
         m.put("--label-smoothing", method.labelSmoothing());
         m.put("--momentum", teacher.momentum());
         m.put("--momentum-schedule", JsonFields.choiceName(teacher.schedule()));
+        m.put("--teacher-mask", JsonFields.choiceName(method.teacherMask()));
         m.put("--seed", seed);
         return m;
     }

@@ -4,6 +4,7 @@ import io.tessera.nn.ParameterStore;
 import io.tessera.nn.optim.MomentumSchedule;
 import io.tessera.ssl.mask.MaskPlan;
 import io.tessera.ssl.method.Batch;
+import io.tessera.ssl.method.ConsistencyObjective;
 import io.tessera.ssl.method.PretrainMethod;
 import io.tessera.ssl.method.StepLosses;
 import io.tessera.tensor.Ops;
@@ -13,11 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * RC-MAE as a pre-training method: one mask per step shared by student and teacher, the
+ * RC-MAE as a pre-training method: one mask per step shared by student and teacher (or, for
+ * RC-MAE-D, a second independent one for the teacher), the
  * teacher updated after every optimizer step with the momentum schedule (constant 0.996 as the
  * released code, or cosine to 1 as stated). Downstream evaluation uses the teacher.
  */
-public final class RcMaeMethod implements PretrainMethod {
+public final class RcMaeMethod implements PretrainMethod, ConsistencyObjective {
     private final RcMae rc;
     private final MomentumSchedule momentum;
 
@@ -55,12 +57,33 @@ public final class RcMaeMethod implements PretrainMethod {
 
     @Override
     public StepLosses forward(Ops ops, Batch batch, Rng rng) {
-        MaskPlan plan = rc.student().mask(ops, rng.split("mask"), batch.size());
-        RcMae.Losses l = rc.forward(ops, batch.images(), plan);
+        RcMae.Losses l = losses(ops, batch, rng);
         Map<String, io.tessera.tensor.Tensor> parts = new LinkedHashMap<>();
         parts.put("loss_r", l.reconstruction());
         parts.put("loss_c", l.consistency());
         return new StepLosses(l.total(), parts);
+    }
+
+    @Override
+    public Parts consistencyParts(Ops ops, Batch batch, Rng rng) {
+        RcMae.Losses l = losses(ops, batch, rng);
+        return new Parts(l.reconstruction(), l.consistency());
+    }
+
+    @Override
+    public ParameterStore teacherStore() {
+        return rc.teacher().store();
+    }
+
+    /**
+     * The loss parts of one batch: the student's mask from {@code rng.split("mask")}; the teacher's
+     * is the same plan, or with {@link RcMae.TeacherMask#INDEPENDENT} its own from
+     * {@code rng.split("teacher-mask")}.
+     */
+    private RcMae.Losses losses(Ops ops, Batch batch, Rng rng) {
+        MaskPlan plan = rc.student().mask(ops, rng.split("mask"), batch.size());
+        MaskPlan teacherPlan = rc.teacherMask() == RcMae.TeacherMask.SAME ? plan : rc.teacher().mask(ops, rng.split("teacher-mask"), batch.size());
+        return rc.forward(ops, batch.images(), plan, teacherPlan);
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.tessera.nn.optim.AdamW;
 import io.tessera.nn.optim.LrSchedule;
 import io.tessera.nn.optim.ParamGroups;
 import io.tessera.ssl.method.Batch;
+import io.tessera.ssl.method.ConsistencyObjective;
 import io.tessera.ssl.method.PretrainMethod;
 import io.tessera.ssl.method.StepLosses;
 import io.tessera.tensor.ExecutionContext;
@@ -45,7 +46,11 @@ import java.util.regex.Pattern;
  * configuration ({@code trainer_config}), the batch size and the batches per epoch, and a resume
  * refuses a checkpoint trained with other settings (see {@link #resume(Path, boolean)}). A resumed
  * run cuts metrics.jsonl back to the checkpoint's step and removes the temporary files of an
- * interrupted checkpoint save; with {@code keepLast} only the newest checkpoints are kept.
+ * interrupted checkpoint save; with {@code keepLast} only the newest checkpoints are kept. With
+ * {@link TrainerConfig#gradCosines()} a method that is a {@link ConsistencyObjective} also gets the
+ * {@link GradientCosines} of each optimizer step logged, measured before the step on the window's
+ * first micro-batch with that micro-batch's stream; the measurement leaves the trajectory bit for bit
+ * as it is without it (its time is part of {@code step_ms}).
  */
 public final class Trainer {
     /** What a finished run reports. */
@@ -72,6 +77,7 @@ public final class Trainer {
     private final Map<String, Object> runInfo;
     private final PrintStream console;
     private final boolean interactive;
+    private final ConsistencyObjective cosines; // null unless gradient cosines are logged
     private long microStep;   // global micro-batch counter
     private int startEpoch;
     private int startBatch;
@@ -97,6 +103,10 @@ public final class Trainer {
         this.optimizer = new AdamW(store, ParamGroups.pretrain(), 0.9, cfg.beta2(), 1e-8, cfg.weightDecay());
         int effectiveBatch = data.batchSize() * cfg.accumulation();
         this.schedule = new LrSchedule(cfg.peakLr(effectiveBatch), cfg.minLr(), cfg.warmupEpochs(), cfg.epochs());
+        if (cfg.gradCosines() && !(method instanceof ConsistencyObjective)) {
+            throw new IllegalArgumentException("gradient cosines need a method with a reconstruction and a consistency term (RC-MAE); " + method.name() + " has none");
+        }
+        this.cosines = cfg.gradCosines() ? (ConsistencyObjective) method : null;
         if (data.batchesPerEpoch() < cfg.accumulation()) {
             throw new IllegalArgumentException("an epoch has " + data.batchesPerEpoch() + " batches, fewer than the " + cfg.accumulation() + " accumulation steps");
         }
@@ -177,9 +187,11 @@ public final class Trainer {
                     double lr = schedule.at(epoch, b / accum, perEpoch);
                     double loss = 0;
                     Map<String, Double> parts = new LinkedHashMap<>();
+                    Map<String, Object> cos = Map.of();
                     method.trainable().zeroGrad();
                     for (int micro = 0; micro < accum; micro++) {
                         Batch batch = it.next();
+                        if (micro == 0 && cosines != null) cos = GradientCosines.measure(ctx, method.trainable(), cosines, batch, root.split(microStep));
                         try (Scope step = ctx.openScope(); Tape tape = ctx.record()) {
                             StepLosses l = method.forward(ops, batch, root.split(microStep));
                             double value = l.total().item();
@@ -210,6 +222,7 @@ public final class Trainer {
                     rec.put("loss", loss);
                     parts.forEach(rec::put);
                     rec.put("grad_norm", gradNorm);
+                    rec.putAll(cos);
                     rec.put("step_ms", nanos / 1e6);
                     log.write(rec);
                     progress.update(optimizer.steps(), images, String.format(Locale.ROOT, "epoch %d  loss %.4f  lr %.2e", epoch + 1, loss, lr));

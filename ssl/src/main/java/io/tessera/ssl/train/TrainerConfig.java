@@ -35,11 +35,14 @@ import java.util.Map;
  * @param lr              the peak learning rate itself (MAE's {@code --lr}), 0 when it comes from
  *                        {@code baseLr}; exactly one of the two is positive
  * @param saveEveryEpochs also checkpoint at the end of every this many epochs, 0 for none
+ * @param gradCosines     log the gradient cosines of a method with a consistency term
+ *                        ({@link GradientCosines}) in every step's metrics record; a diagnostic that
+ *                        does not change what a step computes
  */
 public record TrainerConfig(int epochs, double warmupEpochs, double baseLr, LrRule lrRule, double minLr,
                             double weightDecay, double beta2, int accumulation, double clipNorm,
                             int checkpointEvery, long maxSteps, Path outDir, long seed, int keepLast,
-                            double lr, int saveEveryEpochs) {
+                            double lr, int saveEveryEpochs, boolean gradCosines) {
     /** The schema of {@link #toMap()}. */
     public static final String SCHEMA = "tessera.trainer/1";
     /** Most epochs accepted. */
@@ -69,11 +72,19 @@ public record TrainerConfig(int epochs, double warmupEpochs, double baseLr, LrRu
         return v >= 0 && v < Double.POSITIVE_INFINITY;
     }
 
+    /** A configuration without gradient cosines. */
+    public TrainerConfig(int epochs, double warmupEpochs, double baseLr, LrRule lrRule, double minLr,
+                         double weightDecay, double beta2, int accumulation, double clipNorm,
+                         int checkpointEvery, long maxSteps, Path outDir, long seed, int keepLast,
+                         double lr, int saveEveryEpochs) {
+        this(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs, false);
+    }
+
     /** A configuration with the peak learning rate from {@code baseLr}, no epoch checkpoints. */
     public TrainerConfig(int epochs, double warmupEpochs, double baseLr, LrRule lrRule, double minLr,
                          double weightDecay, double beta2, int accumulation, double clipNorm,
                          int checkpointEvery, long maxSteps, Path outDir, long seed, int keepLast) {
-        this(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, 0, 0);
+        this(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, 0, 0, false);
     }
 
     /** A configuration that keeps every checkpoint. */
@@ -94,49 +105,53 @@ public record TrainerConfig(int epochs, double warmupEpochs, double baseLr, LrRu
     }
 
     public TrainerConfig withSeed(long s) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, s, keepLast, lr, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, s, keepLast, lr, saveEveryEpochs, gradCosines);
     }
 
     /** The peak from a base rate and rule (clears an absolute rate). */
     public TrainerConfig withBaseLr(double blr, LrRule rule) {
-        return new TrainerConfig(epochs, warmupEpochs, blr, rule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, 0, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, blr, rule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, 0, saveEveryEpochs, gradCosines);
     }
 
     /** The peak learning rate given directly (clears the base rate). */
     public TrainerConfig withLr(double peak) {
-        return new TrainerConfig(epochs, warmupEpochs, 0, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, peak, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, 0, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, peak, saveEveryEpochs, gradCosines);
     }
 
     public TrainerConfig withMinLr(double m) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, m, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, m, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs, gradCosines);
     }
 
     public TrainerConfig withEpochs(int e) {
-        return new TrainerConfig(e, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs);
+        return new TrainerConfig(e, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs, gradCosines);
     }
 
     public TrainerConfig withCheckpointEvery(int n) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, n, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, n, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs, gradCosines);
     }
 
     public TrainerConfig withSaveEveryEpochs(int n) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, n);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, n, gradCosines);
     }
 
     public TrainerConfig withMaxSteps(long n) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, n, outDir, seed, keepLast, lr, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, n, outDir, seed, keepLast, lr, saveEveryEpochs, gradCosines);
     }
 
     public TrainerConfig withAccumulation(int n) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, n, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, n, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs, gradCosines);
     }
 
     public TrainerConfig withClipNorm(double c) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, c, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, c, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs, gradCosines);
+    }
+
+    public TrainerConfig withGradCosines(boolean on) {
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, keepLast, lr, saveEveryEpochs, on);
     }
 
     public TrainerConfig withKeepLast(int k) {
-        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, k, lr, saveEveryEpochs);
+        return new TrainerConfig(epochs, warmupEpochs, baseLr, lrRule, minLr, weightDecay, beta2, accumulation, clipNorm, checkpointEvery, maxSteps, outDir, seed, k, lr, saveEveryEpochs, gradCosines);
     }
 
     /** The sidecar form: every field but the output directory, under {@link #SCHEMA}; an unused learning rate is null. */
@@ -158,6 +173,7 @@ public record TrainerConfig(int epochs, double warmupEpochs, double baseLr, LrRu
         m.put("save_every_epochs", (long) saveEveryEpochs);
         m.put("max_steps", maxSteps);
         m.put("keep_last", (long) keepLast);
+        m.put("grad_cosines", gradCosines);
         return m;
     }
 
@@ -170,15 +186,16 @@ public record TrainerConfig(int epochs, double warmupEpochs, double baseLr, LrRu
         return new TrainerConfig(epochs, f.real("warmup_epochs", 0, epochs), blr, f.choice("lr_rule", LrRule.class), f.real("min_lr", 0, Double.MAX_VALUE),
                 f.real("weight_decay", 0, Double.MAX_VALUE), f.real("beta2", Double.MIN_VALUE, Math.nextDown(1.0)), f.integer("accumulation", 1, Integer.MAX_VALUE),
                 f.real("clip_norm", 0, Double.MAX_VALUE), f.integer("checkpoint_every", 0, Integer.MAX_VALUE), f.longInteger("max_steps", 0, Long.MAX_VALUE), outDir,
-                f.longInteger("seed", Long.MIN_VALUE, Long.MAX_VALUE), f.integer("keep_last", 0, Integer.MAX_VALUE), lr, f.integer("save_every_epochs", 0, Integer.MAX_VALUE));
+                f.longInteger("seed", Long.MIN_VALUE, Long.MAX_VALUE), f.integer("keep_last", 0, Integer.MAX_VALUE), lr, f.integer("save_every_epochs", 0, Integer.MAX_VALUE),
+                f.has("grad_cosines") && f.bool("grad_cosines"));
     }
 
     /**
      * The settings that decide what the run's steps compute and in which this config differs from
      * {@code recorded}, as "seed 0 → 1": epochs, warm-up, learning rates and rule, weight decay,
      * β₂, accumulation, clipping and seed (with {@code epochsMayDiffer}, epochs are left out).
-     * Checkpointing, stopping and the output directory may differ: they decide when the run saves
-     * and stops, not what a step computes.
+     * Checkpointing, stopping, the output directory and gradient-cosine logging may differ: they
+     * decide when the run saves and stops and what it logs, not what a step computes.
      */
     public List<String> recipeDifferences(TrainerConfig recorded, boolean epochsMayDiffer) {
         List<String> d = new ArrayList<>();
