@@ -344,11 +344,13 @@ final class RunReport {
             t.put("checkpoint", newest.getFileName().toString().replace(".json", ""));
             t.put("method", s.string("method"));
             String preset = s.has("model_preset") ? s.string("model_preset") : null;
-            if (s.has("model")) {
-                JsonFields m = s.object("model");
+            if (s.has("model") || s.has("encoder")) {
+                // "model" for the methods with a decoder (MAE, RC-MAE, LUT), "encoder" for the others: its decoder fields do not apply
+                boolean decoder = s.has("model");
+                JsonFields m = s.object(decoder ? "model" : "encoder");
                 t.put("model", (preset == null ? "" : preset + ": ") + "ViT width " + m.integer("embed_dim", 1, 1 << 20) + ", " + m.integer("depth", 1, 1 << 20) + " blocks, "
                         + m.integer("num_heads", 1, 1 << 20) + " heads, patch " + m.integer("patch_size", 1, 1 << 20) + " on " + m.integer("image_size", 1, 1 << 20) + " × "
-                        + m.integer("image_size", 1, 1 << 20) + (m.has("decoder_depth") ? "; decoder " + m.integer("decoder_embed_dim", 1, 1 << 20) + " × "
+                        + m.integer("image_size", 1, 1 << 20) + (decoder && m.has("decoder_depth") ? "; decoder " + m.integer("decoder_embed_dim", 1, 1 << 20) + " × "
                         + m.integer("decoder_depth", 0, 1 << 20) : ""));
             } else if (preset != null) {
                 t.put("model", preset);
@@ -450,6 +452,11 @@ final class RunReport {
         if (cols.containsKey("step_ms")) t.put("median step time", num(median(cols.get("step_ms"))) + " ms");
         page.table(t);
 
+        if (rows.size() < 2) {
+            page.paragraph("One step logged: no curve to draw.");
+            links(page, file.getParent(), List.of(file));
+            return;
+        }
         List<HtmlReport.Figure> f = new ArrayList<>();
         List<LineCharts.Series> loss = new ArrayList<>();
         for (Map.Entry<String, double[]> e : cols.entrySet()) {
@@ -787,10 +794,14 @@ final class RunReport {
         List<List<?>> rows = new ArrayList<>();
         for (AttentionAnalysis.GradCams g : a.gradCams()) {
             int hits = 0;
-            for (GradCam.Cam c : g.cams()) if (c.target() == c.top1()) hits++;
-            rows.add(List.of(g.label(), g.head(), g.cams().size(), hits + " of " + g.cams().size()));
+            double score = 0;
+            for (GradCam.Cam c : g.cams()) {
+                if (c.target() == c.top1()) hits++;
+                score += c.score();
+            }
+            rows.add(List.of(g.label(), g.head(), g.cams().size(), num(score / g.cams().size()), hits + " of " + g.cams().size()));
         }
-        if (!rows.isEmpty()) page.table(List.of("encoder", "head", "images", "target class is the prediction"), rows);
+        if (!rows.isEmpty()) page.table(List.of("encoder", "head", "images", "mean logit of the target class", "target is the predicted class"), rows);
     }
 
     // ---- numbers ------------------------------------------------------------------------------

@@ -185,7 +185,7 @@ public final class HtmlReport {
                 + "h2{border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:1.8em}h3{margin-bottom:0.4em}"
                 + ".fig{margin:1em 0}.fig svg,.fig img{max-width:100%;height:auto}.fig img{image-rendering:pixelated}"
                 + ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:18px;margin:1em 0}"
-                + ".figs figure{margin:0}.figs figure.wide{grid-column:1/-1}.figs img{max-width:100%;height:auto;display:block}"
+                + ".figs figure{margin:0}.figs figure.wide{grid-column:1/-1}.figs img{max-width:min(100%,760px);height:auto;display:block}"
                 + "img.pixels{image-rendering:pixelated}figcaption{font-size:85%;color:#666;margin-top:2px}"
                 + ".warn{background:#fff4e0;border-left:4px solid #e0a030;padding:4px 8px;margin:4px 0}</style></head>\n<body>\n<h1>" + escape(title) + "</h1>\n"
                 + body + "</body></html>\n";

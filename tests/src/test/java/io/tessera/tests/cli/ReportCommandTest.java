@@ -41,6 +41,7 @@ class ReportCommandTest {
         assertThat(Main.execute("reconstruct", ckpt.toString(), "--images", "2", "--threads", "2", "--out", run.resolve("pretrain/reconstructions.png").toString())).isZero();
         assertThat(Main.execute("probe", "linear", "--checkpoint", ckpt.toString(), "--epochs", "2", "--warmup", "1", "--blr", "10", "--threads", "2",
                 "--out", run.resolve("probe").toString())).isZero();
+        assertThat(Main.execute("probe", "knn", "--checkpoint", ckpt.toString(), "--k", "5,20", "--threads", "2", "--out", run.resolve("knn").toString())).isZero();
         assertThat(OcclusionCommand.execute("--checkpoint", run.resolve("probe/probe.json").toString(), "--mode", "patches", "--ratios", "0,0.5",
                 "--threads", "2", "--out", run.resolve("occlusion").toString())).isZero();
         assertThat(Main.execute("hessian", "--checkpoint", ckpt.toString(), "--batch", "4", "--top-k", "1", "--ratio", "--density", "--lanczos-steps", "8",
@@ -51,6 +52,10 @@ class ReportCommandTest {
                 "--threads", "2", "--out", run.resolve("spectrum").toString())).isZero();
         assertThat(Main.execute("analyze", "attention", "--checkpoint", ckpt.toString(), "--images", "4", "--batch", "4", "--show", "2",
                 "--threads", "2", "--out", run.resolve("attention").toString())).isZero();
+        Path sup = run.resolve("sup/checkpoint-1");
+        assertThat(Main.execute("pretrain", "--method", "supervised", "--model", "micro16", "--epochs", "1", "--max-steps", "1", "--batch", "8",
+                "--threads", "2", "--workers", "1", "--out", run.resolve("sup").toString())).isZero();
+        assertThat(Main.execute("analyze", "gradcam", "--checkpoint", sup.toString(), "--images", "3", "--threads", "2", "--out", run.resolve("gradcam").toString())).isZero();
         report = CliRun.of("report", run.toString());
         assertThat(report.rc()).as("stderr: %s", report.err()).isZero();
         page = Files.readString(run.resolve("report.html"));
@@ -88,9 +93,10 @@ class ReportCommandTest {
 
     @Test
     void everySectionIsThereInOrder() {
-        List<String> headings = List.of("Run summary: pretrain/", "Training curves: pretrain/metrics.jsonl", "Reconstructions", "Linear probe: probe/eval.json",
-                "Hessian spectrum: hessian/hessian.json", "Loss landscape: landscape/landscape.json", "Feature spectrum: spectrum/spectrum.json",
-                "Attention: attention/attention.json", "Occlusion robustness: occlusion/occlusion.json");
+        List<String> headings = List.of("Run summary: pretrain/", "Run summary: sup/", "Training curves: pretrain/metrics.jsonl", "Training curves: sup/metrics.jsonl",
+                "Reconstructions", "Linear probe: probe/eval.json", "k-NN classification: knn/eval.json", "Hessian spectrum: hessian/hessian.json",
+                "Loss landscape: landscape/landscape.json", "Feature spectrum: spectrum/spectrum.json", "Attention: attention/attention.json",
+                "Grad-CAM: gradcam/gradcam.json", "Occlusion robustness: occlusion/occlusion.json");
         int at = -1;
         for (String h : headings) {
             int i = page.indexOf("<h2>" + h + "</h2>");
@@ -128,6 +134,23 @@ class ReportCommandTest {
         assertThat(section("Linear probe: probe/eval.json")).contains(row("top-1 at the last epoch (2)", pct(probe.number("epochs.1.top1"))),
                 row("top-5 at the last epoch (2)", pct(probe.number("epochs.1.top5"))), row("optimizer steps", String.valueOf(probe.at("results.optimizer_steps"))));
 
+        JsonFieldsView k = json(run.resolve("knn/eval.json"));
+        for (int i = 0; i < 2; i++) {
+            assertThat(section("k-NN classification: knn/eval.json")).contains("<tr><td>" + k.at("results.by_k." + i + ".k") + "</td><td>"
+                    + pct(k.number("results.by_k." + i + ".top1")) + "</td><td>" + pct(k.number("results.by_k." + i + ".top5")) + "</td></tr>");
+        }
+
+        JsonFieldsView g = json(run.resolve("gradcam/gradcam.json"));
+        int hits = 0;
+        double score = 0;
+        for (int i = 0; i < 3; i++) {
+            if (g.at("gradcam.0.maps." + i + ".target").equals(g.at("gradcam.0.maps." + i + ".top1"))) hits++;
+            score += g.number("gradcam.0.maps." + i + ".score");
+        }
+        assertThat(section("Grad-CAM: gradcam/gradcam.json")).contains("<td>" + g.at("gradcam.0.label") + "</td><td>" + g.at("gradcam.0.head") + "</td><td>3</td><td>"
+                + sig4(score / 3) + "</td><td>" + hits + " of 3</td>", "href=\"gradcam/gradcam.html\"");
+        assertThat(section("Training curves: sup/metrics.jsonl")).contains("One step logged: no curve to draw.").doesNotContain("data:image");
+
         JsonFieldsView h = json(run.resolve("hessian/hessian.json"));
         assertThat(section("Hessian spectrum: hessian/hessian.json")).contains(row("λmax", sig4(h.number("extremes.ratio_lanczos.lambda_max"))),
                 row("λmin", sig4(h.number("extremes.ratio_lanczos.lambda_min"))),
@@ -162,7 +185,7 @@ class ReportCommandTest {
 
     @Test
     void figuresAreEmbeddedAndLinksAreRelative() throws Exception {
-        for (String f : List.of("pretrain/reconstructions.png", "attention/attention-maps-1.png", "probe/accuracy.svg", "occlusion/occlusion.svg",
+        for (String f : List.of("pretrain/reconstructions.png", "attention/attention-maps-1.png", "gradcam/gradcam.png", "knn/knn.svg", "probe/accuracy.svg", "occlusion/occlusion.svg",
                 "hessian/density.svg", "spectrum/rankme-by-layer.svg", "landscape/loss_2dcontour.svg")) {
             assertThat(page).as(f).contains(Base64.getEncoder().encodeToString(Files.readAllBytes(run.resolve(f))));
         }
