@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 "pre-training and the analyses behind it, on CPUs (Vector API) and GPUs.",
                 ""},
         subcommands = {DemoCommand.class, PretrainCommand.class, ReconstructCommand.class, HessianCommand.class, LandscapeCommand.class, AnalyzeCommand.class,
-                ProbeCommand.class, FinetuneCommand.class, StudyCommand.class, BenchCommand.class, ConvertCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+                ProbeCommand.class, FinetuneCommand.class, ReportCommand.class, StudyCommand.class, BenchCommand.class, ConvertCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -19,6 +19,7 @@ import java.util.Map;
 public final class HtmlReport {
     private final StringBuilder body = new StringBuilder();
     private final String title;
+    private String generator;
 
     public HtmlReport(String title) {
         this.title = title;
@@ -27,6 +28,69 @@ public final class HtmlReport {
     public HtmlReport heading(String text) {
         body.append("<h2>").append(escape(text)).append("</h2>\n");
         return this;
+    }
+
+    /** A heading one level below {@link #heading}. */
+    public HtmlReport subheading(String text) {
+        body.append("<h3>").append(escape(text)).append("</h3>\n");
+        return this;
+    }
+
+    /** One line set off as a warning (a file that could not be read, a value that is missing). */
+    public HtmlReport warning(String text) {
+        body.append("<p class=\"warn\">").append(escape(text)).append("</p>\n");
+        return this;
+    }
+
+    /** Names the program that made the page in a {@code <meta name="generator">} element. */
+    public HtmlReport generator(String name) {
+        this.generator = name;
+        return this;
+    }
+
+    /**
+     * A figure file to embed: PNG or SVG bytes, the caption shown under it (none when blank; it is
+     * also the image's alt text), and whether it is a grid of images whose pixels are shown as
+     * squares across the whole width of the page rather than a chart.
+     */
+    public record Figure(byte[] bytes, String caption, boolean wide) {
+        public Figure {
+            if (!isPng(bytes) && !isSvg(bytes)) throw new IllegalArgumentException("report: figure '" + caption + "' is neither a PNG nor an SVG document");
+        }
+
+        /** The media type of the data URI: image/png or image/svg+xml. */
+        public String mediaType() {
+            return isPng(bytes) ? "image/png" : "image/svg+xml";
+        }
+    }
+
+    /**
+     * Figures as images with data URIs, side by side where the page is wide enough: an SVG document stays an image of its own, so
+     * the ids inside files written by different runs never clash on the page.
+     */
+    public HtmlReport figures(List<Figure> figures) {
+        if (figures.isEmpty()) return this;
+        body.append("<div class=\"figs\">\n");
+        for (Figure f : figures) {
+            boolean png = isPng(f.bytes());
+            body.append("<figure").append(f.wide() ? " class=\"wide\"" : "").append("><img").append(png && f.wide() ? " class=\"pixels\"" : "")
+                    .append(" alt=\"").append(escape(f.caption())).append("\" src=\"data:").append(f.mediaType()).append(";base64,")
+                    .append(Base64.getEncoder().encodeToString(f.bytes())).append("\"/>");
+            if (!f.caption().isBlank()) body.append("<figcaption>").append(escape(f.caption())).append("</figcaption>");
+            body.append("</figure>\n");
+        }
+        body.append("</div>\n");
+        return this;
+    }
+
+    static boolean isPng(byte[] b) {
+        return b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G';
+    }
+
+    static boolean isSvg(byte[] b) {
+        String head = new String(b, 0, Math.min(b.length, 512), java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (head.startsWith("\uFEFF")) head = head.substring(1);
+        return (head.startsWith("<?xml") || head.startsWith("<svg") || head.startsWith("<!DOCTYPE svg")) && head.contains("<svg");
     }
 
     public HtmlReport paragraph(String text) {
@@ -73,7 +137,7 @@ public final class HtmlReport {
 
     /** PNG bytes (e.g. a figure file) embedded as a data URI. */
     public HtmlReport png(byte[] png, String alt) {
-        if (png.length < 8 || (png[0] & 0xff) != 0x89 || png[1] != 'P' || png[2] != 'N' || png[3] != 'G') {
+        if (!isPng(png)) {
             throw new IllegalArgumentException("report: image '" + alt + "' is not a PNG (" + png.length + " bytes)");
         }
         body.append("<div class=\"fig\"><img alt=\"").append(escape(alt)).append("\" src=\"data:image/png;base64,")
@@ -115,9 +179,15 @@ public final class HtmlReport {
 
     public String html() {
         return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(title) + "</title>\n"
-                + "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
-                + "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-                + ".fig{margin:1em 0}.fig svg,.fig img{max-width:100%;height:auto}img{image-rendering:pixelated}</style></head>\n<body>\n<h1>" + escape(title) + "</h1>\n"
+                + (generator == null ? "" : "<meta name=\"generator\" content=\"" + escape(generator) + "\">\n")
+                + "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"
+                + "table{border-collapse:collapse;margin:0.5em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+                + "h2{border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:1.8em}h3{margin-bottom:0.4em}"
+                + ".fig{margin:1em 0}.fig svg,.fig img{max-width:100%;height:auto}.fig img{image-rendering:pixelated}"
+                + ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:18px;margin:1em 0}"
+                + ".figs figure{margin:0}.figs figure.wide{grid-column:1/-1}.figs img{max-width:min(100%,760px);height:auto;display:block}"
+                + "img.pixels{image-rendering:pixelated}figcaption{font-size:85%;color:#666;margin-top:2px}"
+                + ".warn{background:#fff4e0;border-left:4px solid #e0a030;padding:4px 8px;margin:4px 0}</style></head>\n<body>\n<h1>" + escape(title) + "</h1>\n"
                 + body + "</body></html>\n";
     }
 

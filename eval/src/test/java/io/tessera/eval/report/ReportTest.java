@@ -81,4 +81,21 @@ class ReportTest {
         }
         assertThatThrownBy(() -> r.svg("<div>not svg</div>")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("<svg");
     }
+
+    @Test
+    void figuresAreDataUrisOfTheirOwnTypeWithCaptionsAndWarningsAreMarked() throws Exception {
+        var chart = LineCharts.chart("c", "x", "y", List.of(new LineCharts.Series("s", new double[] {1, 2}, new double[] {3, 4})));
+        byte[] svg = ChartFiles.svg(chart, 300, 200).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] png = ChartFiles.png(chart, 30, 20);
+        String html = new HtmlReport("t").generator("tool <1>").warning("a & b").figures(List.of(new HtmlReport.Figure(svg, "chart.svg", false),
+                new HtmlReport.Figure(png, "", true))).html();
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        assertThat(html).contains("<meta name=\"generator\" content=\"tool &lt;1&gt;\">", "<p class=\"warn\">a &amp; b</p>",
+                "<img alt=\"chart.svg\" src=\"data:image/svg+xml;base64," + b64.encodeToString(svg) + "\"/><figcaption>chart.svg</figcaption>",
+                "<figure class=\"wide\"><img class=\"pixels\" alt=\"\" src=\"data:image/png;base64," + b64.encodeToString(png) + "\"/></figure>");
+        assertSelfContained(html);
+        assertThat(new HtmlReport("t").figures(List.of()).html()).doesNotContain("class=\"figs\"");
+        assertThatThrownBy(() -> new HtmlReport.Figure("<html></html>".getBytes(java.nio.charset.StandardCharsets.UTF_8), "page", false))
+                .hasMessageContaining("figure 'page' is neither a PNG nor an SVG document");
+    }
 }

@@ -5,6 +5,8 @@
 package io.tessera.nn.checkpoint;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -50,6 +52,17 @@ public final class JsonFields {
     public JsonFields object(String key) {
         if (!(map.get(key) instanceof Map<?, ?> m)) throw error(key, "must be a JSON object", map.get(key));
         return new JsonFields(m, file, name(key));
+    }
+
+    /** The array {@code key} of JSON objects, each read with the path {@code key[i]}. */
+    public List<JsonFields> objects(String key) {
+        if (!(map.get(key) instanceof List<?> l)) throw error(key, "must be a JSON array of objects", map.get(key));
+        List<JsonFields> out = new ArrayList<>(l.size());
+        for (int i = 0; i < l.size(); i++) {
+            if (!(l.get(i) instanceof Map<?, ?> m)) throw error(key + "[" + i + "]", "must be a JSON object", l.get(i));
+            out.add(new JsonFields(m, file, name(key + "[" + i + "]")));
+        }
+        return out;
     }
 
     /** An integer field n with min ≤ n ≤ max; an integral JSON number such as 32 or 32.0, nothing else. */

@@ -53,4 +53,15 @@ class JsonFieldsTest {
                 .hasMessageContaining(file.toString()).hasMessageContaining("field model.embed_dim must be an integer from 4 to 16384, found 32.5")
                 .hasMessageContaining("restore the file");
     }
+
+    @Test
+    void arraysOfObjectsAreReadWithTheirIndexInThePath() {
+        JsonFields f = parse("{\"e\":[{\"top1\":0.5},{\"top1\":0.75}],\"bad\":[{\"a\":1},3],\"x\":2}", null);
+        assertThat(f.objects("e")).hasSize(2);
+        assertThat(f.objects("e").get(1).real("top1", 0, 1)).isEqualTo(0.75);
+        assertThatThrownBy(() -> f.objects("e").get(0).real("top5", 0, 1)).hasMessageContaining("field e[0].top5 must be a number");
+        assertThatThrownBy(() -> f.objects("bad")).hasMessageContaining("field bad[1] must be a JSON object, found 3");
+        assertThatThrownBy(() -> f.objects("x")).hasMessageContaining("field x must be a JSON array of objects, found 2");
+        assertThat(parse("{\"e\":[]}", null).objects("e")).isEmpty();
+    }
 }
