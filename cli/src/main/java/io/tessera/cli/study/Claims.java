@@ -107,7 +107,7 @@ final class Claims {
             cosRS[s] = r.prop.get(Mask.S)[s].meanCosR();
             cosRD[s] = r.prop.get(Mask.D)[s].meanCosR();
         }
-        String over = "mean over the logged steps 2–" + r.settings.propSteps();
+        String over = "mean over steps " + StudyResults.FIRST_STEP + "–" + r.settings.propSteps() + " (step 1 has θ_S = θ_T; step 2 follows the warm-up's lr-0 step)";
         parts.add(Claim.Part.of("ViT, same mask: the consistency gradient points along θ_S − θ_T", "cos(∇L_c, θ_S − θ_T), " + over,
                 Map.of("RC-MAE-S", gapS), gapS));
         parts.add(Claim.Part.of("ViT: more cleanly with the same mask than an independent one", "cos(∇L_c, θ_S − θ_T), " + over + "; the difference is S − D",

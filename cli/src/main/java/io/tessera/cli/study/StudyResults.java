@@ -29,13 +29,33 @@ final class StudyResults {
     /** One Proposition 4.1 run: per logged step, the two cosines (NaN where the log has null). */
     record PropRun(double[] step, double[] cosGap, double[] cosR) {
         double meanCosGap() {
-            return meanFinite(cosGap);
+            return meanFrom(cosGap);
         }
 
         double meanCosR() {
-            return meanFinite(cosR);
+            return meanFrom(cosR);
+        }
+
+        /** The mean from step {@link #FIRST_STEP} on, over the finite values. */
+        private double meanFrom(double[] v) {
+            double s = 0;
+            int n = 0;
+            for (int i = 0; i < v.length; i++) {
+                if (step[i] >= FIRST_STEP && Double.isFinite(v[i])) {
+                    s += v[i];
+                    n++;
+                }
+            }
+            if (n == 0) throw new IllegalStateException("a Proposition 4.1 run logged no finite cosine from step " + FIRST_STEP + " on");
+            return s / n;
         }
     }
+
+    /**
+     * The first step the Proposition 4.1 averages use: at step 1 θ_S = θ_T, and step 2 follows a step
+     * at learning rate 0 (the warm-up starts there), so its gap θ_S − θ_T is float32 rounding of the EMA.
+     */
+    static final int FIRST_STEP = 3;
 
     /** A landscape point counts towards the basin when its loss is within this factor of the centre's. */
     static final double BASIN_FACTOR = 1.5;
