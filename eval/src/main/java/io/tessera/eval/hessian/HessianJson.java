@@ -1,7 +1,7 @@
 package io.tessera.eval.hessian;
 
-import io.tessera.nn.io.AtomicFiles;
 import io.tessera.nn.checkpoint.Json;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
