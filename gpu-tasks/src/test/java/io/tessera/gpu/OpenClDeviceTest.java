@@ -103,7 +103,7 @@ class OpenClDeviceTest {
                 assertThat(files.filter(p -> p.toString().endsWith(".bin")).count()).isEqualTo(1);
             }
         } catch (GpuUnavailableException e) {
-            org.junit.jupiter.api.Assumptions.abort("no OpenCL device: " + e.getMessage());
+            OpenClRequirement.missing(e.getMessage());
         }
         try (OpenClDevice second = OpenClDevice.open(options)) {
             Kernel k = second.kernel(SCALE, "scale", Defines.none());
