@@ -1,5 +1,6 @@
 package io.tessera.cli;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -7,8 +8,9 @@ import java.util.Locale;
 
 /**
  * The options every {@code tessera analyze} subcommand shares (a picocli mixin): data, images, batch,
- * encoder role, device and output directory. The checkpoint option is each command's own, since some
- * compare several checkpoints and some take one.
+ * encoder role, and the {@link ComputeOptions} and {@link OutputOption} mixins that {@code hessian}
+ * and {@code landscape} use too. The checkpoint option is each command's own, since some compare
+ * several checkpoints and some take one.
  */
 final class AnalysisOptions {
     @Option(names = "--data", description = "Dataset (default: the one the (first) checkpoint was trained on).")
@@ -27,17 +29,11 @@ final class AnalysisOptions {
             + "RC-MAE's teacher, LUT's online encoder, SimMIM's encoder, the supervised ViT).")
     String role;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ComputeOptions compute;
 
-    @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to compute: " + DeviceSpec.HELP)
-    DeviceSpec device;
-
-    @Option(names = "--matmul", defaultValue = "tiled", description = DeviceSpec.MATMUL_HELP)
-    DeviceSpec.Matmul matmul;
-
-    @Option(names = "--out", description = "Output directory (default: a folder named after the analysis beside the (first) checkpoint).")
-    Path out;
+    @Mixin
+    OutputOption output;
 
     /** The image count, or {@code fallback} when none was given; checked positive. */
     int images(int fallback) {
@@ -49,16 +45,12 @@ final class AnalysisOptions {
     void validate() {
         if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
         if (!split.equals("train") && !split.equals("test")) throw new IllegalArgumentException("--split must be train or test, got " + split);
-        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
+        compute.threads();
         if (role != null) role = role.toLowerCase(Locale.ROOT);
     }
 
-    int threads() {
-        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    }
-
-    /** The output directory: --out, or {@code name} beside {@code checkpoint}. */
-    Path outDir(Path checkpoint, String name) {
-        return out != null ? out : RunCheckpoint.base(checkpoint).toAbsolutePath().getParent().resolve(name);
+    /** The output directory: --out, or a folder named after the command beside {@code checkpoint}. */
+    Path outDir(Path checkpoint) {
+        return output.dir(checkpoint);
     }
 }

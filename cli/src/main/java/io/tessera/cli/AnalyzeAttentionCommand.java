@@ -73,9 +73,9 @@ public final class AnalyzeAttentionCommand implements Callable<Integer> {
         if (show < 0) throw new IllegalArgumentException("--show must be ≥ 0, got " + show);
         if (threshold != null && !(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("--threshold must be in (0, 1], got " + threshold);
         if (cell < 8) throw new IllegalArgumentException("--cell must be ≥ 8 pixels, got " + cell);
-        Path dir = options.outDir(checkpoints.get(0), "attention");
+        Path dir = options.outDir(checkpoints.get(0));
         ConsoleProgress progress = new ConsoleProgress(System.err);
-        try (ExecutionContext ctx = options.device.open(options.threads(), 0, options.matmul)) {
+        try (ExecutionContext ctx = options.compute.open(0)) {
             List<AnalysisInputs.Subject> subjects = AnalysisInputs.open(ctx, checkpoints, labels, options.role);
             AnalysisInputs.Images images = AnalysisInputs.Images.open(options.data, options.split.equals("train") ? Split.TRAIN : Split.TEST,
                     options.images(DEFAULT_IMAGES), subjects);
@@ -120,7 +120,7 @@ public final class AnalyzeAttentionCommand implements Callable<Integer> {
         c.put("distance rows", norm == RowNormalisation.RENORMALISED ? "cls dropped, rows renormalised (cl-vs-mim)" : "cls dropped, rows kept (probing-vits)");
         c.put("maps", shown == 0 ? "none" : shown + " images; last-block cls attention, rollout with " + fuse.label() + " head fusion"
                 + (threshold == null ? "" : ", mass threshold " + threshold));
-        c.put("device", options.device.toString());
+        c.put("device", options.compute.device.toString());
         return c;
     }
 

@@ -58,8 +58,8 @@ public final class AnalyzeGradCamCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         options.validate();
         if (cell < 8) throw new IllegalArgumentException("--cell must be ≥ 8 pixels, got " + cell);
-        Path dir = options.outDir(checkpoint, "gradcam");
-        try (ExecutionContext ctx = options.device.open(options.threads(), 0, options.matmul)) {
+        Path dir = options.outDir(checkpoint);
+        try (ExecutionContext ctx = options.compute.open(0)) {
             List<AnalysisInputs.Subject> subjects = AnalysisInputs.open(ctx, List.of(checkpoint), label == null ? null : List.of(label), options.role);
             AnalysisInputs.Subject s = subjects.get(0);
             VisionTransformer enc = s.encoder().encoder();
@@ -84,7 +84,7 @@ public final class AnalyzeGradCamCommand implements Callable<Integer> {
             context.put("target", target == null ? "top-1 class of each image" : "class " + target);
             context.put("data", images.describe(options.split));
             context.put("layer", "blocks." + (enc.config().depth() - 1) + ".norm1 output, cls token dropped");
-            context.put("device", options.device.toString());
+            context.put("device", options.compute.device.toString());
             AttentionAnalysis.GradCams g = new AttentionAnalysis.GradCams(s.label(), h.describe(), PatchGrid.of(enc.config()),
                     AnalysisInputs.Images.indices(cams.size()), cams);
             AttentionAnalysis a = new AttentionAnalysis("Grad-CAM", context, List.of(), List.of(), List.of(), List.of(g));

@@ -61,9 +61,9 @@ public final class AnalyzeSpectrumCommand implements Callable<Integer> {
         options.validate();
         TokenPooling pool = TokenPooling.parse(pooling);
         FeatureSpectrum.Settings settings = new FeatureSpectrum.Settings(epsilon, AlphaFit.Window.parse(window));
-        Path dir = options.outDir(checkpoints.get(0), "spectrum");
+        Path dir = options.outDir(checkpoints.get(0));
         ConsoleProgress progress = new ConsoleProgress(System.err);
-        try (ExecutionContext ctx = options.device.open(options.threads(), 0, options.matmul)) {
+        try (ExecutionContext ctx = options.compute.open(0)) {
             List<AnalysisInputs.Subject> subjects = AnalysisInputs.open(ctx, checkpoints, labels, options.role);
             List<List<FeatureLayer>> layers = new ArrayList<>();
             for (AnalysisInputs.Subject s : subjects) layers.add(FeatureLayer.parseList(layer, s.config().depth()));
@@ -98,7 +98,7 @@ public final class AnalyzeSpectrumCommand implements Callable<Integer> {
         c.put("pooling", pool == TokenPooling.CLS ? "cls token" : "mean of the patch tokens");
         c.put("rankme_epsilon", String.valueOf(st.epsilon()));
         c.put("alpha_window", st.window().from() + ".." + st.window().to());
-        c.put("device", options.device.toString());
+        c.put("device", options.compute.device.toString());
         return c;
     }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-// The options every downstream command shares (probe linear, probe knn, finetune, occlusion), mixed
+// The options every downstream command shares (probe linear, probe knn, finetune), mixed
 // into each with picocli's @Mixin: where the model comes from, which data, which device, where the
 // results go, and the evaluation geometry.
 

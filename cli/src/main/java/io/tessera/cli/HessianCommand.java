@@ -18,6 +18,7 @@ import io.tessera.ssl.data.Split;
 import io.tessera.ssl.method.Batch;
 import io.tessera.tensor.ExecutionContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -98,24 +99,17 @@ public final class HessianCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the masks, the augmentation draw and every random vector (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ComputeOptions compute;
 
-    @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to compute: " + DeviceSpec.HELP)
-    DeviceSpec device;
-
-    @Option(names = "--matmul", defaultValue = "tiled", description = DeviceSpec.MATMUL_HELP)
-    DeviceSpec.Matmul matmul;
-
-    @Option(names = "--out", description = "Output directory (default: hessian/ beside the checkpoint).")
-    Path out;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() throws Exception {
         validate();
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Path dir = out != null ? out : RunCheckpoint.base(checkpoint).toAbsolutePath().getParent().resolve("hessian");
-        try (ExecutionContext ctx = device.open(t, seed, matmul)) {
+        Path dir = output.dir(checkpoint);
+        try (ExecutionContext ctx = compute.open(seed)) {
             RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
             String spec = data != null ? data : run.data();
             io.tessera.ssl.method.PretrainMethod method = probe == null ? run.method() : probeLoss(ctx, run, probe);
@@ -185,7 +179,7 @@ public final class HessianCommand implements Callable<Integer> {
         c.put("parameters", sel.rule().label() + ", " + sel.dimension());
         c.put("batches", batches + " × " + batch);
         c.put("seed", String.valueOf(seed));
-        c.put("device", device.toString());
+        c.put("device", compute.device.toString());
         return c;
     }
 

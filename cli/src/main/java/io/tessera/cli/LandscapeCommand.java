@@ -20,6 +20,7 @@ import io.tessera.ssl.data.Split;
 import io.tessera.ssl.method.Batch;
 import io.tessera.tensor.ExecutionContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -116,17 +117,11 @@ public final class LandscapeCommand implements Callable<Integer> {
     @Option(names = "--shard", description = "Compute share i of N (0-based, i/N) into DIR/shards/; default from RANK/WORLD_SIZE, SLURM_PROCID/SLURM_NTASKS or OMPI_COMM_WORLD_RANK/SIZE, else the whole grid.")
     String shard;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ComputeOptions compute;
 
-    @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to compute: " + DeviceSpec.HELP)
-    DeviceSpec device;
-
-    @Option(names = "--matmul", defaultValue = "tiled", description = DeviceSpec.MATMUL_HELP)
-    DeviceSpec.Matmul matmul;
-
-    @Option(names = "--out", description = "Output directory (default: landscape/ beside the checkpoint).")
-    Path out;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() throws Exception {
@@ -134,9 +129,8 @@ public final class LandscapeCommand implements Callable<Integer> {
         Axis ax = Axis.parse(x), ay = y == null ? null : Axis.parse(y);
         validate();
         SurfaceGrid.Shard sh = shard != null ? SurfaceGrid.Shard.parse(shard) : LauncherRank.fromEnvironment(System.getenv());
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Path dir = out != null ? out : RunCheckpoint.base(checkpoint).toAbsolutePath().getParent().resolve("landscape");
-        try (ExecutionContext ctx = device.open(t, seed, matmul)) {
+        Path dir = output.dir(checkpoint);
+        try (ExecutionContext ctx = compute.open(seed)) {
             RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
             String spec = data != null ? data : run.data();
             io.tessera.ssl.method.PretrainMethod method = probe == null ? run.method() : probeLoss(ctx, run, probe);

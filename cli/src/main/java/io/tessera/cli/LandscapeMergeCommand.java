@@ -2,7 +2,7 @@ package io.tessera.cli;
 
 import io.tessera.eval.landscape.ShardMerge;
 import io.tessera.eval.landscape.SurfaceGrid;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

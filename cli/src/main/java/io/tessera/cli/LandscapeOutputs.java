@@ -6,7 +6,7 @@ import io.tessera.eval.landscape.LandscapePage;
 import io.tessera.eval.landscape.Vtk;
 import io.tessera.eval.landscape.SurfaceGrid;
 import io.tessera.nn.checkpoint.Json;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -17,6 +17,7 @@ import io.tessera.ssl.data.Transform;
 import io.tessera.tensor.ExecutionContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -63,17 +64,11 @@ public final class OcclusionCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random patches (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ComputeOptions compute;
 
-    @Option(names = "--device", defaultValue = "cpu", converter = DeviceSpec.Converter.class, description = "Where to compute: " + DeviceSpec.HELP)
-    DeviceSpec device;
-
-    @Option(names = "--matmul", defaultValue = "tiled", description = DeviceSpec.MATMUL_HELP)
-    DeviceSpec.Matmul matmul;
-
-    @Option(names = "--out", description = "Output directory (default: occlusion/ beside the checkpoint).")
-    Path out;
+    @Mixin
+    OutputOption output;
 
     /** Runs this command on its own (not mounted under a parent) with one-line errors; returns the exit code. */
     public static int execute(String... args) {
@@ -97,8 +92,8 @@ public final class OcclusionCommand implements Callable<Integer> {
         Occlusion.Mode m = Occlusion.Mode.parse(mode);
         OcclusionSweep.Fill f = OcclusionSweep.Fill.parse(fill);
         double[] r = ratios.stream().mapToDouble(Double::doubleValue).toArray();
-        Path dir = out != null ? out : base.toAbsolutePath().getParent().resolve("occlusion");
-        try (ExecutionContext ctx = device.open(threads != null ? threads : Runtime.getRuntime().availableProcessors(), seed, matmul)) {
+        Path dir = output.dir(checkpoint);
+        try (ExecutionContext ctx = compute.open(seed)) {
             Map<String, Object> side = TrainingCheckpoint.readSidecar(base);
             Classifier c = load(ctx, base, side);
             String spec = data != null ? data : dataOf(side);

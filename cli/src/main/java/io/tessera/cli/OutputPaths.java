@@ -4,7 +4,7 @@
 // general file API (AtomicFiles does the writing).
 package io.tessera.cli;
 
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

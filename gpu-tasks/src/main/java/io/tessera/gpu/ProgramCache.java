@@ -3,20 +3,21 @@
  * one file per key, where the key is the SHA-256 of the dialect, the assembled source, the
  * compiler options (defines included) and the device's identity. Each file holds a magic
  * word, the payload's SHA-256 and the payload, so a truncated or damaged file is a miss and
- * never reaches a driver. Writes are atomic (a temporary file moved into place), so concurrent
- * builders never see half a binary. The in-memory half (built programs per device) lives with
- * the device.
+ * never reaches a driver; the device then rebuilds from source. Writes go through the code
+ * base's one atomic write ({@link AtomicFiles}: temporary file, fsync, rename), so concurrent
+ * builders and readers never see half a binary. The in-memory half (built programs per device)
+ * lives with the device.
  */
 package io.tessera.gpu;
+
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -107,22 +108,14 @@ public final class ProgramCache {
         }
     }
 
-    /** Stores {@code binary} under {@code key} atomically; an empty binary is not stored. */
+    /**
+     * Stores {@code binary} under {@code key} atomically ({@link AtomicFiles#write(Path, byte[])}):
+     * a reader sees the previous entry or the new one, never part of it. An empty binary is not stored.
+     */
     public void store(String key, byte[] binary) {
         if (directory == null || binary.length == 0) return;
         try {
-            Files.createDirectories(directory);
-            Path tmp = Files.createTempFile(directory, key, ".tmp");
-            try {
-                Files.write(tmp, wrap(binary));
-                try {
-                    Files.move(tmp, file(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file(key), StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(file(key), wrap(binary));
         } catch (IOException e) {
             throw new UncheckedIOException("writing cached kernel binary " + file(key), e);
         }

@@ -104,6 +104,35 @@ class KernelSourceTest {
     }
 
     @Test
+    void aConcurrentReaderSeesTheOldOrTheNewBinaryNeverPartOfOne(@TempDir Path dir) throws Exception {
+        ProgramCache cache = ProgramCache.onDisk(dir);
+        byte[] a = new byte[1 << 18], b = new byte[1 << 18];
+        java.util.Arrays.fill(a, (byte) 1);
+        java.util.Arrays.fill(b, (byte) 2);
+        cache.store("k", a);
+        var writer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var writes = writer.submit(() -> {
+                for (int i = 0; i < 40; i++) cache.store("k", i % 2 == 0 ? b : a);
+                return null;
+            });
+            int reads = 0;
+            while (!writes.isDone() || reads < 40) {
+                java.util.Optional<byte[]> got = cache.load("k");
+                assertThat(got).as("read " + reads).isPresent();
+                assertThat(got.get()).as("read " + reads).satisfiesAnyOf(x -> assertThat(x).isEqualTo(a), x -> assertThat(x).isEqualTo(b));
+                reads++;
+            }
+            writes.get();
+        } finally {
+            writer.shutdownNow();
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).as("no temporary file left").containsExactly("k.bin");
+        }
+    }
+
+    @Test
     void broadcastStridesFollowNumpyRules() {
         assertThat(Kernels.broadcastStrides(new int[]{3, 4, 5}, new int[]{3, 4, 5})).containsExactly(0, 20, 5, 1);
         assertThat(Kernels.broadcastStrides(new int[]{3, 4, 5}, new int[]{4, 1})).containsExactly(0, 0, 1, 0);

@@ -1,7 +1,7 @@
 package io.tessera.cli.study;
 
 import io.tessera.nn.checkpoint.Json;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 import io.tessera.ssl.rcmae.theory.LinearConsistencyModel;
 import io.tessera.ssl.rcmae.theory.LinearConsistencyModel.TeacherInput;
 import io.tessera.ssl.rcmae.theory.PropositionSummary;

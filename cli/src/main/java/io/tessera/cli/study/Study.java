@@ -3,7 +3,7 @@ package io.tessera.cli.study;
 import io.tessera.cli.Main;
 import io.tessera.nn.checkpoint.Json;
 import io.tessera.nn.checkpoint.JsonFields;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -7,7 +7,7 @@ import io.tessera.eval.plot.LineCharts;
 import io.tessera.eval.report.HtmlReport;
 import io.tessera.eval.study.Stats;
 import io.tessera.nn.checkpoint.Json;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 import org.jfree.chart.JFreeChart;
 
 import javax.imageio.ImageIO;

@@ -149,7 +149,7 @@ public final class AttentionImages {
     public static void writePng(BufferedImage img, java.nio.file.Path file) throws java.io.IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         if (!javax.imageio.ImageIO.write(img, "png", bytes)) throw new java.io.IOException("no PNG writer for " + file);
-        io.tessera.nn.io.AtomicFiles.write(file, bytes.toByteArray());
+        io.tessera.tensor.io.AtomicFiles.write(file, bytes.toByteArray());
     }
 
     private static BufferedImage toImage(double[] rgb, int h, int w) {

@@ -4,7 +4,7 @@
 package io.tessera.eval.downstream;
 
 import io.tessera.nn.checkpoint.Json;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;

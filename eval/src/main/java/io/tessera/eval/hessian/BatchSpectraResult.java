@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,15 +64,12 @@ public record BatchSpectraResult(BatchSpectra.Settings settings, List<PowerItera
         return m;
     }
 
-    static BatchSpectraResult fromJson(Map<?, ?> m) {
-        Map<?, ?> s = JsonFields.object(m, "settings");
-        BatchSpectra.Settings settings = new BatchSpectra.Settings(PowerIterationResult.settingsFromJson(JsonFields.object(s, "power")),
-                JsonFields.int32(s, "bins"));
+    static BatchSpectraResult fromJson(JsonFields m) {
+        JsonFields s = m.object("settings");
+        BatchSpectra.Settings settings = new BatchSpectra.Settings(PowerIterationResult.settingsFromJson(s.object("power")),
+                s.integer("bins", 0, Integer.MAX_VALUE));
         List<PowerIterationResult> pb = new ArrayList<>();
-        for (Object o : JsonFields.array(m, "per_batch")) {
-            if (!(o instanceof Map<?, ?> r)) throw new IllegalArgumentException("Hessian JSON: each of \"per_batch\" should be an object, found " + o);
-            pb.add(PowerIterationResult.fromJson(r));
-        }
-        return new BatchSpectraResult(settings, pb, Histogram.fromJson(JsonFields.object(m, "histogram")), JsonFields.number(m, "wall_seconds"));
+        for (JsonFields r : m.objects("per_batch")) pb.add(PowerIterationResult.fromJson(r));
+        return new BatchSpectraResult(settings, pb, Histogram.fromJson(m.object("histogram")), m.real("wall_seconds"));
     }
 }

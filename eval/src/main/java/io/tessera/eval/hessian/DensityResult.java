@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,8 +52,8 @@ public record DensityResult(SpectralDensity.Settings settings, int dimension, Li
         List<Object> rs = new ArrayList<>();
         for (SpectralDensity.Run r : runs) {
             Map<String, Object> rm = new LinkedHashMap<>();
-            rm.put("nodes", JsonFields.list(r.nodes()));
-            rm.put("weights", JsonFields.list(r.weights()));
+            rm.put("nodes", r.nodes());
+            rm.put("weights", r.weights());
             rm.put("restarts", r.restarts());
             rs.add(rm);
         }
@@ -62,7 +64,7 @@ public record DensityResult(SpectralDensity.Settings settings, int dimension, Li
         g.put("bins", density.length);
         g.put("sigma_squared_used", sigmaSquared);
         m.put("grid", g);
-        m.put("density", JsonFields.list(density));
+        m.put("density", density);
         m.put("operator_applications", operatorApplications);
         m.put("wall_seconds", wallSeconds);
         return m;
@@ -81,19 +83,18 @@ public record DensityResult(SpectralDensity.Settings settings, int dimension, Li
         return m;
     }
 
-    static DensityResult fromJson(Map<?, ?> m) {
-        Map<?, ?> s = JsonFields.object(m, "settings");
-        SpectralDensity.Settings settings = new SpectralDensity.Settings(JsonFields.int32(s, "steps"), JsonFields.int32(s, "runs"),
-                JsonFields.int32(s, "bins"), JsonFields.number(s, "sigma_squared"), JsonFields.number(s, "overhead"),
-                JsonFields.enumValue(s, "storage", BasisStorage.class), JsonFields.integer(s, "seed"));
+    static DensityResult fromJson(JsonFields m) {
+        JsonFields s = m.object("settings");
+        SpectralDensity.Settings settings = new SpectralDensity.Settings(s.integer("steps", 0, Integer.MAX_VALUE), s.integer("runs", 0, Integer.MAX_VALUE),
+                s.integer("bins", 0, Integer.MAX_VALUE), s.real("sigma_squared"), s.real("overhead"),
+                s.constant("storage", BasisStorage.class), s.longInteger("seed"));
         List<SpectralDensity.Run> runs = new ArrayList<>();
-        for (Object o : JsonFields.array(m, "runs")) {
-            if (!(o instanceof Map<?, ?> r)) throw new IllegalArgumentException("Hessian JSON: each of \"runs\" should be an object, found " + o);
-            runs.add(new SpectralDensity.Run(JsonFields.doubles(r, "nodes"), JsonFields.doubles(r, "weights"), JsonFields.int32(r, "restarts")));
+        for (JsonFields r : m.objects("runs")) {
+            runs.add(new SpectralDensity.Run(r.doubles("nodes"), r.doubles("weights"), r.integer("restarts", 0, Integer.MAX_VALUE)));
         }
-        Map<?, ?> g = JsonFields.object(m, "grid");
-        return new DensityResult(settings, JsonFields.int32(m, "dimension"), runs, JsonFields.number(g, "min"), JsonFields.number(g, "max"),
-                JsonFields.number(g, "sigma_squared_used"), JsonFields.doubles(m, "density"), JsonFields.integer(m, "operator_applications"),
-                JsonFields.number(m, "wall_seconds"));
+        JsonFields g = m.object("grid");
+        return new DensityResult(settings, m.integer("dimension", 0, Integer.MAX_VALUE), runs, g.real("min"), g.real("max"),
+                g.real("sigma_squared_used"), m.doubles("density"), m.longInteger("operator_applications", 0, Long.MAX_VALUE),
+                m.real("wall_seconds"));
     }
 }

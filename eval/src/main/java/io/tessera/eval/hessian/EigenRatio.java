@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -57,8 +59,8 @@ public record EigenRatio(double lambdaMax, double lambdaMin, double ratio, boole
         return m;
     }
 
-    static EigenRatio fromJson(Map<?, ?> m) {
-        return new EigenRatio(JsonFields.number(m, "lambda_max"), JsonFields.number(m, "lambda_min"), JsonFields.number(m, "ratio"),
-                JsonFields.bool(m, "swapped"), JsonFields.enumValue(m, "route", Route.class));
+    static EigenRatio fromJson(JsonFields m) {
+        return new EigenRatio(m.real("lambda_max"), m.real("lambda_min"), m.real("ratio"),
+                m.bool("swapped"), m.constant("route", Route.class));
     }
 }

@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,18 +53,18 @@ public record ExtremesResult(ExtremeEigenvalues.Settings settings, LanczosResult
         return m;
     }
 
-    static ExtremesResult fromJson(Map<?, ?> m) {
-        Map<?, ?> s = JsonFields.object(m, "settings");
+    static ExtremesResult fromJson(JsonFields m) {
+        JsonFields s = m.object("settings");
         ExtremeEigenvalues.Settings settings = new ExtremeEigenvalues.Settings(
-                JsonFields.enumValue(s, "routes", ExtremeEigenvalues.Routes.class),
-                LanczosResult.settingsFromJson(JsonFields.object(s, "lanczos")),
-                PowerIterationResult.settingsFromJson(JsonFields.object(s, "power")), JsonFields.number(s, "shift_factor"));
-        Map<?, ?> l = JsonFields.optionalObject(m, "lanczos"), sh = JsonFields.optionalObject(m, "shift");
+                s.constant("routes", ExtremeEigenvalues.Routes.class),
+                LanczosResult.settingsFromJson(s.object("lanczos")),
+                PowerIterationResult.settingsFromJson(s.object("power")), s.real("shift_factor"));
+        JsonFields l = m.has("lanczos") ? m.object("lanczos") : null, sh = m.has("shift") ? m.object("shift") : null;
         return new ExtremesResult(settings,
                 l == null ? null : LanczosResult.fromJson(l),
-                l == null ? null : EigenRatio.fromJson(JsonFields.object(m, "ratio_lanczos")),
-                sh == null ? null : PowerIterationResult.fromJson(JsonFields.object(m, "power_lambda_max")),
+                l == null ? null : EigenRatio.fromJson(m.object("ratio_lanczos")),
+                sh == null ? null : PowerIterationResult.fromJson(m.object("power_lambda_max")),
                 sh == null ? null : ShiftResult.fromJson(sh),
-                sh == null ? null : EigenRatio.fromJson(JsonFields.object(m, "ratio_shifted_power")));
+                sh == null ? null : EigenRatio.fromJson(m.object("ratio_shifted_power")));
     }
 }

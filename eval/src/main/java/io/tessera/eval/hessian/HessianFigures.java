@@ -2,10 +2,9 @@ package io.tessera.eval.hessian;
 
 import io.tessera.eval.plot.ChartFiles;
 import io.tessera.eval.plot.ChartStyle;
+import io.tessera.eval.plot.DecadeAxis;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -15,8 +14,6 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.text.DecimalFormat;
-import java.text.DecimalFormatSymbols;
 import java.util.Locale;
 
 // The figures of a Hessian analysis: the SLQ spectral density on a log-y axis as PyHessian's
@@ -44,10 +41,7 @@ public final class HessianFigures {
         }
         xAxis.setRange(lo - 1, hi + 1);
         xAxis.setAutoRangeIncludesZero(false);
-        LogAxis yAxis = new LogAxis("Density (log scale)");
-        yAxis.setBase(10);
-        yAxis.setSmallestValue(LOG_FLOOR / 10);
-        yAxis.setTickUnit(new NumberTickUnit(1, new DecimalFormat("0", DecimalFormatSymbols.getInstance(Locale.ROOT)))); // one tick a decade: 10⁻⁷, 10⁻⁶, …
+        DecadeAxis yAxis = new DecadeAxis("Density (log scale)"); // a labelled tick each decade, as text in SVG: 1e-07, …, 0.1, 1
         XYLineAndShapeRenderer line = new XYLineAndShapeRenderer(true, false);
         line.setDrawSeriesLineAsPath(true);
         XYPlot plot = new XYPlot(new XYSeriesCollection(s), xAxis, yAxis, line);

@@ -1,7 +1,8 @@
 package io.tessera.eval.hessian;
 
-import io.tessera.nn.io.AtomicFiles;
 import io.tessera.nn.checkpoint.Json;
+import io.tessera.nn.checkpoint.JsonFields;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ public final class HessianJson {
     private HessianJson() {
     }
 
-    /** The analysis as a JSON tree of maps, lists, numbers, strings and booleans. */
+    /** The analysis as a JSON tree of maps, lists, primitive arrays, numbers, strings and booleans ({@link Json#write}). */
     public static Map<String, Object> toTree(HessianAnalysis a) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schema", SCHEMA);
@@ -61,21 +62,20 @@ public final class HessianJson {
      * @throws IllegalArgumentException on malformed JSON, another schema, or a missing or mistyped field (named)
      */
     public static HessianAnalysis parse(String text) {
-        if (!(Json.parse(text) instanceof Map<?, ?> m)) throw new IllegalArgumentException("Hessian JSON: the document is not an object");
-        Object schema = m.get("schema");
+        if (!(Json.parse(text) instanceof Map<?, ?> tree)) throw new IllegalArgumentException("Hessian JSON: the document is not an object");
+        Object schema = tree.get("schema");
         if (!SCHEMA.equals(schema)) throw new IllegalArgumentException("Hessian JSON: schema is " + schema + ", expected " + SCHEMA);
-        Map<String, String> context = new LinkedHashMap<>();
-        JsonFields.object(m, "context").forEach((k, v) -> {
-            if (!(v instanceof String s)) throw new IllegalArgumentException("Hessian JSON: context \"" + k + "\" should be a string, found " + v);
-            context.put(String.valueOf(k), s);
-        });
-        Map<?, ?> top = JsonFields.optionalObject(m, "top_eigenvalues"), ext = JsonFields.optionalObject(m, "extremes"),
-                tr = JsonFields.optionalObject(m, "trace"), d = JsonFields.optionalObject(m, "density"),
-                b = JsonFields.optionalObject(m, "batches");
-        return new HessianAnalysis(JsonFields.string(m, "title"), JsonFields.int32(m, "dimension"), context,
-                top == null ? null : PowerIterationResult.fromJson(top), ext == null ? null : ExtremesResult.fromJson(ext),
-                tr == null ? null : TraceResult.fromJson(tr), d == null ? null : DensityResult.fromJson(d),
-                b == null ? null : BatchSpectraResult.fromJson(b));
+        JsonFields m = JsonFields.of(tree, null);
+        try {
+            return new HessianAnalysis(m.string("title"), m.integer("dimension", 0, Integer.MAX_VALUE), m.stringMap("context"),
+                    m.has("top_eigenvalues") ? PowerIterationResult.fromJson(m.object("top_eigenvalues")) : null,
+                    m.has("extremes") ? ExtremesResult.fromJson(m.object("extremes")) : null,
+                    m.has("trace") ? TraceResult.fromJson(m.object("trace")) : null,
+                    m.has("density") ? DensityResult.fromJson(m.object("density")) : null,
+                    m.has("batches") ? BatchSpectraResult.fromJson(m.object("batches")) : null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Hessian JSON: " + e.getMessage(), e);
+        }
     }
 
     /** Reads a document from a file (UTF-8); errors name the file. */

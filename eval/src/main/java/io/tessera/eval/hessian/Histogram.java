@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -65,11 +67,11 @@ public record Histogram(double lo, double hi, int[] counts) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("lo", lo);
         m.put("hi", hi);
-        m.put("counts", JsonFields.list(counts));
+        m.put("counts", counts);
         return m;
     }
 
-    static Histogram fromJson(Map<?, ?> m) {
-        return new Histogram(JsonFields.number(m, "lo"), JsonFields.number(m, "hi"), JsonFields.ints(m, "counts"));
+    static Histogram fromJson(JsonFields m) {
+        return new Histogram(m.real("lo"), m.real("hi"), m.ints("counts", 0, Integer.MAX_VALUE));
     }
 }

@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -68,18 +70,18 @@ public record LanczosResult(Lanczos.Settings settings, int dimension, double[] r
         m.put("dimension", dimension);
         m.put("lambda_max", lambdaMax());
         m.put("lambda_min", lambdaMin());
-        m.put("ritz_values", JsonFields.list(ritzValues));
-        m.put("residuals", JsonFields.list(residuals));
+        m.put("ritz_values", ritzValues);
+        m.put("residuals", residuals);
         m.put("restarts", restarts);
         m.put("operator_applications", operatorApplications);
         m.put("wall_seconds", wallSeconds);
         return m;
     }
 
-    static LanczosResult fromJson(Map<?, ?> m) {
-        return new LanczosResult(settingsFromJson(JsonFields.object(m, "settings")), JsonFields.int32(m, "dimension"),
-                JsonFields.doubles(m, "ritz_values"), JsonFields.doubles(m, "residuals"), JsonFields.int32(m, "restarts"),
-                JsonFields.integer(m, "operator_applications"), JsonFields.number(m, "wall_seconds"), new double[0][]);
+    static LanczosResult fromJson(JsonFields m) {
+        return new LanczosResult(settingsFromJson(m.object("settings")), m.integer("dimension", 0, Integer.MAX_VALUE),
+                m.doubles("ritz_values"), m.doubles("residuals"), m.integer("restarts", 0, Integer.MAX_VALUE),
+                m.longInteger("operator_applications", 0, Long.MAX_VALUE), m.real("wall_seconds"), new double[0][]);
     }
 
     static Map<String, Object> settingsJson(Lanczos.Settings s) {
@@ -92,8 +94,8 @@ public record LanczosResult(Lanczos.Settings settings, int dimension, double[] r
         return m;
     }
 
-    static Lanczos.Settings settingsFromJson(Map<?, ?> m) {
-        return new Lanczos.Settings(JsonFields.int32(m, "steps"), JsonFields.int32(m, "top_k"), JsonFields.bool(m, "ritz_vectors"),
-                JsonFields.enumValue(m, "storage", BasisStorage.class), JsonFields.integer(m, "seed"));
+    static Lanczos.Settings settingsFromJson(JsonFields m) {
+        return new Lanczos.Settings(m.integer("steps", 0, Integer.MAX_VALUE), m.integer("top_k", 0, Integer.MAX_VALUE), m.bool("ritz_vectors"),
+                m.constant("storage", BasisStorage.class), m.longInteger("seed"));
     }
 }

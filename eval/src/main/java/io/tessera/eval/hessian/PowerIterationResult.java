@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -52,20 +54,20 @@ public record PowerIterationResult(PowerIteration.Settings settings, int dimensi
         m.put("algorithm", "power iteration with deflation");
         m.put("settings", settingsJson(settings));
         m.put("dimension", dimension);
-        m.put("eigenvalues", JsonFields.list(eigenvalues));
-        m.put("iterations", JsonFields.list(iterations));
-        m.put("converged", JsonFields.list(converged));
-        m.put("relative_changes", JsonFields.list(relativeChanges));
+        m.put("eigenvalues", eigenvalues);
+        m.put("iterations", iterations);
+        m.put("converged", converged);
+        m.put("relative_changes", relativeChanges);
         m.put("operator_applications", operatorApplications);
         m.put("wall_seconds", wallSeconds);
         return m;
     }
 
-    static PowerIterationResult fromJson(Map<?, ?> m) {
-        return new PowerIterationResult(settingsFromJson(JsonFields.object(m, "settings")), JsonFields.int32(m, "dimension"),
-                JsonFields.doubles(m, "eigenvalues"), JsonFields.ints(m, "iterations"), JsonFields.booleans(m, "converged"),
-                JsonFields.doubles(m, "relative_changes"), JsonFields.integer(m, "operator_applications"),
-                JsonFields.number(m, "wall_seconds"), new double[0][]);
+    static PowerIterationResult fromJson(JsonFields m) {
+        return new PowerIterationResult(settingsFromJson(m.object("settings")), m.integer("dimension", 0, Integer.MAX_VALUE),
+                m.doubles("eigenvalues"), m.ints("iterations", 0, Integer.MAX_VALUE), m.booleans("converged"),
+                m.doubles("relative_changes"), m.longInteger("operator_applications", 0, Long.MAX_VALUE),
+                m.real("wall_seconds"), new double[0][]);
     }
 
     static Map<String, Object> settingsJson(PowerIteration.Settings s) {
@@ -74,14 +76,13 @@ public record PowerIterationResult(PowerIteration.Settings settings, int dimensi
         m.put("max_iter", s.maxIter());
         m.put("tol", s.tol());
         m.put("seed", s.seed());
-        m.put("stop", s.stop().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("stop", JsonFields.choiceName(s.stop()));
         return m;
     }
 
-    static PowerIteration.Settings settingsFromJson(Map<?, ?> m) {
-        PowerIteration.Stop stop = m.get("stop") == null ? PowerIteration.Stop.RELATIVE_CHANGE
-                : PowerIteration.Stop.valueOf(String.valueOf(m.get("stop")).toUpperCase(java.util.Locale.ROOT));
-        return new PowerIteration.Settings(JsonFields.int32(m, "top_k"), JsonFields.int32(m, "max_iter"),
-                JsonFields.number(m, "tol"), JsonFields.integer(m, "seed"), stop);
+    static PowerIteration.Settings settingsFromJson(JsonFields m) {
+        PowerIteration.Stop stop = m.has("stop") ? m.choice("stop", PowerIteration.Stop.class) : PowerIteration.Stop.RELATIVE_CHANGE;
+        return new PowerIteration.Settings(m.integer("top_k", 0, Integer.MAX_VALUE), m.integer("max_iter", 0, Integer.MAX_VALUE),
+                m.real("tol"), m.longInteger("seed"), stop);
     }
 }

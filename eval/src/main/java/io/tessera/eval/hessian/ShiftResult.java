@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,8 +53,8 @@ public record ShiftResult(double lambdaMax, double factor, double shift, double 
         return m;
     }
 
-    static ShiftResult fromJson(Map<?, ?> m) {
-        return new ShiftResult(JsonFields.number(m, "lambda_max"), JsonFields.number(m, "factor"), JsonFields.number(m, "shift"),
-                JsonFields.number(m, "lambda_min"), PowerIterationResult.fromJson(JsonFields.object(m, "power")));
+    static ShiftResult fromJson(JsonFields m) {
+        return new ShiftResult(m.real("lambda_max"), m.real("factor"), m.real("shift"),
+                m.real("lambda_min"), PowerIterationResult.fromJson(m.object("power")));
     }
 }

@@ -1,5 +1,7 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.nn.checkpoint.JsonFields;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,18 +52,18 @@ public record TraceResult(HutchinsonTrace.Settings settings, int dimension, doub
         m.put("standard_error", standardError);
         m.put("samples_used", samples.length);
         m.put("converged", converged);
-        m.put("samples", JsonFields.list(samples));
+        m.put("samples", samples);
         m.put("operator_applications", operatorApplications);
         m.put("wall_seconds", wallSeconds);
         return m;
     }
 
-    static TraceResult fromJson(Map<?, ?> m) {
-        Map<?, ?> s = JsonFields.object(m, "settings");
-        HutchinsonTrace.Settings settings = new HutchinsonTrace.Settings(JsonFields.int32(s, "max_iter"), JsonFields.number(s, "tol"),
-                JsonFields.int32(s, "min_samples"), JsonFields.integer(s, "seed"));
-        return new TraceResult(settings, JsonFields.int32(m, "dimension"), JsonFields.doubles(m, "samples"), JsonFields.number(m, "trace"),
-                JsonFields.number(m, "standard_error"), JsonFields.bool(m, "converged"), JsonFields.integer(m, "operator_applications"),
-                JsonFields.number(m, "wall_seconds"));
+    static TraceResult fromJson(JsonFields m) {
+        JsonFields s = m.object("settings");
+        HutchinsonTrace.Settings settings = new HutchinsonTrace.Settings(s.integer("max_iter", 0, Integer.MAX_VALUE), s.real("tol"),
+                s.integer("min_samples", 0, Integer.MAX_VALUE), s.longInteger("seed"));
+        return new TraceResult(settings, m.integer("dimension", 0, Integer.MAX_VALUE), m.doubles("samples"), m.real("trace"),
+                m.real("standard_error"), m.bool("converged"), m.longInteger("operator_applications", 0, Long.MAX_VALUE),
+                m.real("wall_seconds"));
     }
 }

@@ -4,7 +4,7 @@
 package io.tessera.eval.landscape;
 
 import io.tessera.eval.hessian.ProgressListener;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

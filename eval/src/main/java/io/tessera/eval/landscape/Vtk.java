@@ -7,7 +7,7 @@
 // connectivity maximum). h52vtp's cubic re-gridding (--interp) is not offered.
 package io.tessera.eval.landscape;
 
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;

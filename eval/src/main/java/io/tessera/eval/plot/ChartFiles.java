@@ -1,6 +1,6 @@
 package io.tessera.eval.plot;
 
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.text.TextUtils;

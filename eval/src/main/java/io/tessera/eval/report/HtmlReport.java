@@ -1,6 +1,6 @@
 package io.tessera.eval.report;
 
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

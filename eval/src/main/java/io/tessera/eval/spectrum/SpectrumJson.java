@@ -6,7 +6,7 @@ package io.tessera.eval.spectrum;
 
 import io.tessera.eval.report.JsonReader;
 import io.tessera.nn.checkpoint.Json;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.tessera.eval.hessian;
 
+import io.tessera.eval.plot.DecadeAxis;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,9 @@ class HessianFiguresTest {
         assertThat(distinctColours(png)).isGreaterThan(10);
         String svg = Files.readString(fig.svg());
         assertThat(svg).startsWith("<?xml").contains("<svg", "Eigenvalue", "Density (log scale)", "SLQ");
+        // the plotting library's decade axis: its labels are text, from the 1e-7 floor to the peaks above 1
+        assertThat(HessianFigures.density(analysis.density()).getXYPlot().getRangeAxis()).isInstanceOf(DecadeAxis.class);
+        assertThat(svg).contains(">1e-07<", ">0.001<", ">1<");
         copyForViewing(fig.png(), "density.png");
     }
 

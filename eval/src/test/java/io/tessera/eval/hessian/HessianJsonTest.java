@@ -65,7 +65,14 @@ class HessianJsonTest {
     void wrongSchemaOrMissingFieldIsNamed() throws Exception {
         assertThatThrownBy(() -> HessianJson.parse("{\"schema\":\"tessera.hessian/2\"}")).hasMessageContaining("tessera.hessian/2");
         String text = HessianJson.write(HessianFixture.complete()).replace("\"standard_error\"", "\"stderr\"");
-        assertThatThrownBy(() -> HessianJson.parse(text)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("standard_error");
+        assertThatThrownBy(() -> HessianJson.parse(text)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Hessian JSON: field trace.standard_error must be a number, found nothing");
+        String badRoute = HessianJson.write(HessianFixture.complete()).replace("\"route\":\"LANCZOS\"", "\"route\":\"lanczos\"");
+        assertThatThrownBy(() -> HessianJson.parse(badRoute)).hasMessageContaining("field extremes.ratio_lanczos.route must be one of [")
+                .hasMessageContaining("found \"lanczos\"");
+        String badIteration = HessianJson.write(HessianFixture.complete()).replaceFirst("\"iterations\":\\[", "\"iterations\":[2.5,");
+        assertThatThrownBy(() -> HessianJson.parse(badIteration)).hasMessageContaining("field top_eigenvalues.iterations[0] must be an integer")
+                .hasMessageContaining("found 2.5");
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"schema\":\"tessera.hessian/1\",\"title\":\"x\",\"dimension\":\"ten\",\"context\":{}}");
         assertThatThrownBy(() -> HessianJson.read(bad)).hasMessageContaining("bad.json").hasMessageContaining("dimension");

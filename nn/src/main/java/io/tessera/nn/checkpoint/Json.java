@@ -209,7 +209,10 @@ public final class Json {
 
     // ---- writing ------------------------------------------------------------------------
 
-    /** Compact JSON for maps, lists, strings, numbers, booleans and null. */
+    /**
+     * Compact JSON for maps, lists, strings, numbers, booleans and null; {@code int[]},
+     * {@code long[]}, {@code double[]} and {@code boolean[]} are written as arrays.
+     */
     public static String write(Object v) {
         StringBuilder sb = new StringBuilder();
         write(sb, v);
@@ -253,6 +256,19 @@ public final class Json {
                 sb.append(']');
             }
             case int[] a -> {
+                sb.append('[');
+                for (int i = 0; i < a.length; i++) sb.append(i > 0 ? "," : "").append(a[i]);
+                sb.append(']');
+            }
+            case double[] a -> {
+                sb.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    if (i > 0) sb.append(',');
+                    write(sb, a[i]);
+                }
+                sb.append(']');
+            }
+            case boolean[] a -> {
                 sb.append('[');
                 for (int i = 0; i < a.length; i++) sb.append(i > 0 ? "," : "").append(a[i]);
                 sb.append(']');

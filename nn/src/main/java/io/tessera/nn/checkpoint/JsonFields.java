@@ -6,6 +6,8 @@ package io.tessera.nn.checkpoint;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,6 +87,17 @@ public final class JsonFields {
         return n;
     }
 
+    /** A long field of any value (see {@link #integer}), such as a seed. */
+    public long longInteger(String key) {
+        return longInteger(key, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** A number field of any (finite) value; {@link Json} holds no other. */
+    public double real(String key) {
+        if (!(map.get(key) instanceof Number num) || !Double.isFinite(num.doubleValue())) throw error(key, "must be a number", map.get(key));
+        return num.doubleValue();
+    }
+
     /** A finite number x with min ≤ x ≤ max. */
     public double real(String key, double min, double max) {
         Object v = map.get(key);
@@ -113,6 +126,69 @@ public final class JsonFields {
         StringBuilder names = new StringBuilder();
         for (E e : type.getEnumConstants()) names.append(names.isEmpty() ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
         throw error(key, "must be one of " + names, s);
+    }
+
+    /**
+     * A string field holding the exact {@link Enum#name()} of a constant of {@code type}, for
+     * documents that store Java constant names (upper case) rather than {@link #choice}'s lower case.
+     */
+    public <E extends Enum<E>> E constant(String key, Class<E> type) {
+        String s = string(key);
+        for (E e : type.getEnumConstants()) if (e.name().equals(s)) return e;
+        throw error(key, "must be one of " + Arrays.toString(type.getEnumConstants()), s);
+    }
+
+    /** An array field of numbers. */
+    public double[] doubles(String key) {
+        List<?> l = array(key);
+        double[] a = new double[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            if (!(l.get(i) instanceof Number n)) throw error(key + "[" + i + "]", "must be a number", l.get(i));
+            a[i] = n.doubleValue();
+        }
+        return a;
+    }
+
+    /** An array field of integers n with min ≤ n ≤ max (integral JSON numbers, as {@link #integer} reads). */
+    public int[] ints(String key, int min, int max) {
+        List<?> l = array(key);
+        int[] a = new int[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            Object v = l.get(i);
+            boolean integral = v instanceof Long || v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 0x1p53;
+            long n = integral ? ((Number) v).longValue() : 0;
+            if (!integral || n < min || n > max) throw error(key + "[" + i + "]", "must be an integer from " + min + " to " + max, v);
+            a[i] = (int) n;
+        }
+        return a;
+    }
+
+    /** An array field of booleans. */
+    public boolean[] booleans(String key) {
+        List<?> l = array(key);
+        boolean[] a = new boolean[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            if (!(l.get(i) instanceof Boolean b)) throw error(key + "[" + i + "]", "must be true or false", l.get(i));
+            a[i] = b;
+        }
+        return a;
+    }
+
+    /** An object field whose every value is a string, in the document's order. */
+    public Map<String, String> stringMap(String key) {
+        JsonFields o = object(key);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : o.map.entrySet()) {
+            String k = String.valueOf(e.getKey());
+            if (!(e.getValue() instanceof String v)) throw o.error(k, "must be a string", e.getValue());
+            out.put(k, v);
+        }
+        return out;
+    }
+
+    private List<?> array(String key) {
+        if (!(map.get(key) instanceof List<?> l)) throw error(key, "must be a JSON array", map.get(key));
+        return l;
     }
 
     /** The lower-case name {@link #choice} reads. */

@@ -2,8 +2,8 @@ package io.tessera.nn.checkpoint;
 
 import io.tessera.nn.Parameter;
 import io.tessera.nn.ParameterStore;
-import io.tessera.nn.io.AtomicFiles;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

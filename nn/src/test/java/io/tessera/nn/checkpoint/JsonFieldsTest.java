@@ -3,6 +3,7 @@ package io.tessera.nn.checkpoint;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,6 +44,41 @@ class JsonFieldsTest {
         assertThat(f.choice("s", Kind.class)).isEqualTo(Kind.COSINE);
         assertThatThrownBy(() -> f.choice("k", Kind.class)).hasMessageContaining("must be one of constant, cosine, found \"nope\"");
         assertThatThrownBy(() -> f.object("x")).hasMessageContaining("x must be a JSON object");
+    }
+
+    @Test
+    void unboundedNumbersAndExactConstantNames() {
+        JsonFields f = parse("{\"seed\":-9223372036854775808,\"x\":-1.5e300,\"r\":\"LANCZOS\",\"l\":\"lanczos\",\"s\":\"2\"}", null);
+        assertThat(f.longInteger("seed")).isEqualTo(Long.MIN_VALUE);
+        assertThat(f.real("x")).isEqualTo(-1.5e300);
+        assertThatThrownBy(() -> f.real("s")).hasMessage("field s must be a number, found \"2\"");
+        assertThatThrownBy(() -> f.longInteger("x")).hasMessageContaining("field x must be an integer");
+        enum Route { LANCZOS, SHIFTED_POWER }
+        assertThat(f.constant("r", Route.class)).isEqualTo(Route.LANCZOS);
+        assertThatThrownBy(() -> f.constant("l", Route.class)).hasMessage("field l must be one of [LANCZOS, SHIFTED_POWER], found \"lanczos\"");
+    }
+
+    @Test
+    void arraysAreReadWholeAndABadElementIsNamedByIndex() {
+        JsonFields f = parse("{\"r\":{\"d\":[1,2.5,-3e-5],\"i\":[0,4,4.0],\"b\":[true,false],\"bad\":[1,\"x\"],"
+                + "\"big\":[1,99],\"half\":[1.5],\"o\":[{\"k\":1},{\"k\":\"two\"}],\"no\":[{}, 3],"
+                + "\"ctx\":{\"b\":\"y\",\"a\":\"x\"},\"ctxbad\":{\"a\":1}}}", null).object("r");
+        assertThat(f.doubles("d")).containsExactly(1, 2.5, -3e-5);
+        assertThat(f.ints("i", 0, 9)).containsExactly(0, 4, 4);
+        assertThat(f.booleans("b")).containsExactly(true, false);
+        assertThatThrownBy(() -> f.doubles("bad")).hasMessage("field r.bad[1] must be a number, found \"x\"");
+        assertThatThrownBy(() -> f.ints("big", 0, 9)).hasMessage("field r.big[1] must be an integer from 0 to 9, found 99");
+        assertThatThrownBy(() -> f.ints("half", 0, 9)).hasMessageContaining("r.half[0]").hasMessageContaining("found 1.5");
+        assertThatThrownBy(() -> f.booleans("d")).hasMessage("field r.d[0] must be true or false, found 1");
+        assertThatThrownBy(() -> f.doubles("missing")).hasMessage("field r.missing must be a JSON array, found nothing");
+        assertThatThrownBy(() -> f.doubles("ctx")).hasMessageContaining("r.ctx must be a JSON array");
+        List<JsonFields> o = f.objects("o");
+        assertThat(o).hasSize(2);
+        assertThat(o.get(0).integer("k", 0, 9)).isEqualTo(1);
+        assertThatThrownBy(() -> o.get(1).integer("k", 0, 9)).hasMessageContaining("field r.o[1].k must be an integer");
+        assertThatThrownBy(() -> f.objects("no")).hasMessage("field r.no[1] must be a JSON object, found 3");
+        assertThat(f.stringMap("ctx")).containsExactly(Map.entry("b", "y"), Map.entry("a", "x"));
+        assertThatThrownBy(() -> f.stringMap("ctxbad")).hasMessage("field r.ctxbad.a must be a string, found 1");
     }
 
     @Test

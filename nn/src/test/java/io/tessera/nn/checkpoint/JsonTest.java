@@ -30,5 +30,17 @@ class JsonTest {
     @Test
     void refusesNonFiniteNumbers() {
         assertThatThrownBy(() -> Json.write(Map.of("x", Double.NaN))).hasMessageContaining("NaN");
+        assertThatThrownBy(() -> Json.write(Map.of("x", new double[]{1, Double.POSITIVE_INFINITY}))).hasMessageContaining("Infinity");
+    }
+
+    @Test
+    void writesPrimitiveArraysAsArraysThatReadBackBitExactly() {
+        double[] d = {0.1, -2.5e-300, 1.0 / 3, 0};
+        String text = Json.write(Map.of("d", d, "b", new boolean[]{true, false}, "i", new int[]{-1, 7}, "e", new double[0]));
+        Map<?, ?> m = (Map<?, ?>) Json.parse(text);
+        assertThat((List<?>) m.get("d")).isEqualTo(List.of(0.1, -2.5e-300, 1.0 / 3, 0.0));
+        assertThat((List<?>) m.get("b")).isEqualTo(List.of(true, false));
+        assertThat((List<?>) m.get("i")).isEqualTo(List.of(-1L, 7L));
+        assertThat((List<?>) m.get("e")).isEmpty();
     }
 }

@@ -9,12 +9,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Round trips and every header check of the safetensors reader. */
 class SafeTensorsTest {
@@ -81,6 +84,15 @@ class SafeTensorsTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(f -> f.getFileName().toString())).containsExactly("d.safetensors");
         }
+    }
+
+    @Test
+    void checkpointsAreCreatedLikeAnyOtherFileNotPrivate() throws IOException {
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Set<PosixFilePermission> expected = Files.getPosixFilePermissions(Files.createFile(dir.resolve("ordinary")));
+        Path p = dir.resolve("w.safetensors");
+        SafeTensors.write(p, List.of(StTensor.ofFloats("x", StDType.F32, new long[]{1}, new float[]{1})), Map.of());
+        assertThat(Files.getPosixFilePermissions(p)).isEqualTo(expected);
     }
 
     @Test

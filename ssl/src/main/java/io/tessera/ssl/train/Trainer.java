@@ -3,7 +3,7 @@ package io.tessera.ssl.train;
 import io.tessera.nn.ParameterStore;
 import io.tessera.nn.checkpoint.JsonFields;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 import io.tessera.nn.optim.AdamW;
 import io.tessera.nn.optim.LrSchedule;
 import io.tessera.nn.optim.ParamGroups;

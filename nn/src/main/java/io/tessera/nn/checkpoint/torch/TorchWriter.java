@@ -6,7 +6,7 @@
 package io.tessera.nn.checkpoint.torch;
 
 import io.tessera.nn.checkpoint.StTensor;
-import io.tessera.nn.io.AtomicFiles;
+import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,7 +2,7 @@
 // to disk, rename it over the target, then force the directory so the rename itself survives a
 // crash. Readers see the old file or the new one, never a mixture. Not a lock: two writers of
 // the same target simply race, and the last rename wins.
-package io.tessera.nn.io;
+package io.tessera.tensor.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,10 +1,7 @@
 // The atomic write: contents replaced whole, failures leave the target and no temporary file,
 // new files get the permissions of any other new file (not 0600), stale temporaries removed by prefix.
-package io.tessera.nn.io;
+package io.tessera.tensor.io;
 
-import io.tessera.nn.checkpoint.SafeTensors;
-import io.tessera.nn.checkpoint.StDType;
-import io.tessera.nn.checkpoint.StTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -60,13 +56,13 @@ class AtomicFilesTest {
         assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
         Path ordinary = Files.createFile(dir.resolve("ordinary"));
         Set<PosixFilePermission> expected = Files.getPosixFilePermissions(ordinary);
-        Path st = dir.resolve("w.safetensors");
-        SafeTensors.write(st, List.of(StTensor.ofFloats("x", StDType.F32, new long[] {1}, new float[] {1})), Map.of());
+        Path bin = dir.resolve("w.bin");
+        AtomicFiles.write(bin, new byte[] {1});
         AtomicFiles.writeString(dir.resolve("s.json"), "{}");
-        assertThat(Files.getPosixFilePermissions(st)).isEqualTo(expected);
+        assertThat(Files.getPosixFilePermissions(bin)).isEqualTo(expected);
         assertThat(Files.getPosixFilePermissions(dir.resolve("s.json"))).isEqualTo(expected);
         if (expected.contains(PosixFilePermission.GROUP_READ)) {
-            assertThat(Files.getPosixFilePermissions(st)).contains(PosixFilePermission.GROUP_READ);
+            assertThat(Files.getPosixFilePermissions(bin)).contains(PosixFilePermission.GROUP_READ);
         }
     }
 
