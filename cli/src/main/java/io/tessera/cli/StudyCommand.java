@@ -31,7 +31,7 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--seeds", description = "Seeds 0 … N−1, one run per method each (default 3; --quick 2).")
     Integer seeds;
 
-    @Option(names = "--epochs", description = "Pre-training epochs of every method (default 4; --quick 2).")
+    @Option(names = "--epochs", description = "Pre-training epochs of every method (default 3; --quick 2).")
     Integer epochs;
 
     @Option(names = "--model", description = "Model preset of every method (default micro28; --quick micro16).")
@@ -55,7 +55,7 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--landscape-images", description = "Images of the fixed landscape and Hessian subset (default 512; --quick 64).")
     Integer landscapeImages;
 
-    @Option(names = "--ratio-grid", description = "Points per axis of the eigen-ratio maps, seed 0 only (odd; 0: none; default 5; --quick 3).")
+    @Option(names = "--ratio-grid", description = "Points per axis of the eigen-ratio maps, seed 0 only, on the Hessian's images (odd; 0: none; default 3).")
     Integer ratioGrid;
 
     @Option(names = "--hessian-batches", description = "Batches of 64 images for the Hessian at the minimum (default 4; --quick 1).")
@@ -67,7 +67,7 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--analysis-images", description = "Test images for attention distance and feature spectra (default 1000; --quick 128).")
     Integer analysisImages;
 
-    @Option(names = "--prop-steps", description = "Optimizer steps of each Proposition 4.1 run (default 300; --quick 12).")
+    @Option(names = "--prop-steps", description = "Optimizer steps of each Proposition 4.1 run (default 200; --quick 12).")
     Integer propSteps;
 
     @Option(names = "--out", defaultValue = "runs/study", description = "Study directory (default ${DEFAULT-VALUE}); run again with the same options to continue.")

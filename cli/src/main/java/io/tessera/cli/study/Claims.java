@@ -80,7 +80,9 @@ final class Claims {
                 "MAE's pre-training-loss landscape is smoother and wider than the supervised ViT's, and RC-MAE's EMA teacher widens the region of convexity, "
                         + "in the pre-training loss and in the linear-probe loss.",
                 "MAE − supervised of the locally convex share and of the basin share of the pre-training-loss landscape; RC-MAE − MAE of the convex share and "
-                        + "MAE − RC-MAE of the eigen-ratio at the minimum, for both losses; all six must be reproduced.", parts);
+                        + "MAE − RC-MAE of the eigen-ratio at the minimum, for both losses; all six must be reproduced. Each landscape and Hessian is of the model's own "
+                        + "training objective around its trained weights (MAE: L_r; RC-MAE: L_r + L_c over the student with its stored teacher fixed; supervised: "
+                        + "cross-entropy), and of the linear-probe cross-entropy over the evaluation encoder with the probe's head fixed.", parts);
     }
 
     private static Claim claim4(StudyResults r) {

@@ -222,9 +222,9 @@ public final class Study {
         for (Method m : Method.values()) {
             for (int e : m == Method.SUPERVISED ? List.of(settings.epochs()) : epochs) {
                 tasks.add(new Task("probe/" + m.cli + "-s" + s + "-e" + e, "linear probe of " + m.label + " (seed " + s + ", epoch " + e + ")",
-                        probeArgs(m, seed, e), () -> runCommand("probe", resolved(probeArgs(m, seed, e), m, seed, e))));
+                        probeArgs(m, seed, e), () -> runCommand("probe", resolved(probeArgs(m, seed, e), seed))));
                 tasks.add(new Task("knn/" + m.cli + "-s" + s + "-e" + e, "k-NN of " + m.label + " (seed " + s + ", epoch " + e + ")",
-                        knnArgs(m, seed, e), () -> runCommand("knn", resolved(knnArgs(m, seed, e), m, seed, e))));
+                        knnArgs(m, seed, e), () -> runCommand("knn", resolved(knnArgs(m, seed, e), seed))));
             }
         }
         int last = settings.epochs();
@@ -235,7 +235,7 @@ public final class Study {
                         "--images", String.valueOf(settings.landscapeImages()), "--batch", String.valueOf(batch), "--out", landscapeDir(loss, m, seed).toString()));
                 if (loss.equals("probe")) a.addAll(List.of("--probe", probeDir(m, seed, last).resolve("probe").toString()));
                 tasks.add(new Task("landscape/" + loss + "/" + m.cli + "-s" + s, (loss.equals("probe") ? "linear-probe" : "pre-training") + "-loss landscape of " + m.label + " (seed " + s + ")",
-                        a, () -> runCommand("landscape", resolved(a, m, seed, last))));
+                        a, () -> runCommand("landscape", resolved(a, seed))));
             }
         }
         for (String loss : List.of("pretrain", "probe")) {
@@ -244,7 +244,7 @@ public final class Study {
                         "--top-k", "0", "--ratio", "--iters", String.valueOf(2 * settings.lanczosSteps()), "--lanczos-steps", String.valueOf(settings.lanczosSteps()), "--seed", s, "--out", hessianDir(loss, m, seed).toString()));
                 if (loss.equals("probe")) a.addAll(List.of("--probe", probeDir(m, seed, last).resolve("probe").toString()));
                 tasks.add(new Task("hessian/" + loss + "/" + m.cli + "-s" + s, "Hessian eigen-ratio of the " + (loss.equals("probe") ? "linear-probe" : "pre-training") + " loss, " + m.label + " (seed " + s + ")",
-                        a, () -> runCommand("hessian", resolved(a, m, seed, last))));
+                        a, () -> runCommand("hessian", resolved(a, seed))));
             }
         }
         for (String kind : List.of("attention", "spectrum")) {
@@ -253,7 +253,7 @@ public final class Study {
             for (Method m : Method.values()) a.addAll(List.of("--label", m.label));
             a.addAll(List.of("--images", String.valueOf(settings.analysisImages()), "--out", (kind.equals("attention") ? attentionDir(seed) : spectrumDir(seed)).toString()));
             tasks.add(new Task(kind + "/s" + s, (kind.equals("attention") ? "attention distance and maps" : "feature spectra") + " (seed " + s + ")", a,
-                    () -> runCommand(kind, resolvedAll(a, seed, last))));
+                    () -> runCommand(kind, resolved(a, seed))));
         }
         for (Mask mask : Mask.values()) tasks.add(propTask(mask, seed));
         return tasks;
@@ -266,11 +266,12 @@ public final class Study {
         if (settings.ratioGrid() > 0) {
             int last = settings.epochs();
             for (Method m : LANDSCAPE) {
+                // the eigen-ratio at every point costs two Lanczos runs: on the Hessian's images (hessian batches × 64), not the landscape's
                 List<String> a = List.of("landscape", "--checkpoint", "@" + m.cli + ":" + last, "--x", axis(settings.ratioGrid()), "--y", axis(settings.ratioGrid()),
-                        "--images", String.valueOf(settings.landscapeImages()), "--batch", String.valueOf(landscapeBatch()), "--ratio",
+                        "--images", String.valueOf(64 * settings.hessianBatches()), "--batch", "64", "--ratio",
                         "--lanczos-steps", String.valueOf(settings.lanczosSteps()), "--out", ratioMapDir(m).toString());
                 tasks.add(new Task("landscape/ratio-map/" + m.cli, "eigen-ratio map of the pre-training loss, " + m.label + " (seed 0)", a,
-                        () -> runCommand("ratio map", resolved(a, m, 0, last))));
+                        () -> runCommand("ratio map", resolved(a, 0))));
             }
         }
         return tasks;
@@ -366,12 +367,8 @@ public final class Study {
         return c;
     }
 
-    /** {@code args} with "@method:epoch" replaced by that checkpoint of {@code seed}. */
-    private List<String> resolved(List<String> args, Method m, int seed, int epoch) throws IOException {
-        return resolvedAll(args, seed, epoch);
-    }
-
-    private List<String> resolvedAll(List<String> args, int seed, int epoch) throws IOException {
+    /** {@code args} with each "@method:epoch" replaced by that checkpoint of {@code seed}. */
+    private List<String> resolved(List<String> args, int seed) throws IOException {
         List<String> out = new ArrayList<>(args.size());
         for (String a : args) {
             if (a.startsWith("@")) {

@@ -70,8 +70,8 @@ final class StudyReport {
             List<List<?>> pr = new ArrayList<>();
             for (Claim.Part p : c.parts()) {
                 StringBuilder by = new StringBuilder();
-                p.byMethod().forEach((k, v) -> by.append(by.isEmpty() ? "" : "; ").append(k).append(" ").append(v.format(digits(v))));
-                pr.add(List.of(p.name(), p.metric(), by.toString(), p.difference().format(digits(p.difference())), p.verdict().label()));
+                p.byMethod().forEach((k, v) -> by.append(by.isEmpty() ? "" : "; ").append(k).append(" ").append(format(v)));
+                pr.add(List.of(p.name(), p.metric(), by.toString(), format(p.difference()), p.verdict().label()));
             }
             page.table(List.of("part", "metric", "per method (mean ± 95 % CI over seeds)", "difference (claimed direction +)", "verdict"), pr);
             page.paragraph("Verdict: " + c.verdict().label() + ".");
@@ -89,9 +89,22 @@ final class StudyReport {
         return page;
     }
 
-    private static int digits(Stats.Summary v) {
-        double a = Math.abs(v.mean());
-        return a >= 10 ? 1 : a >= 0.1 ? 3 : 4;
+    /** "12.3 ± 4.5", "0.712 ± 0.031", or "3.1e-05 ± 2.0e-05" for small magnitudes. */
+    static String format(Stats.Summary v) {
+        double a = Math.max(Math.abs(v.mean()), v.hasInterval() ? Math.abs(v.halfWidth()) : 0);
+        if (a != 0 && a < 1e-3) {
+            String m = String.format(Locale.ROOT, "%.2e", v.mean());
+            return v.hasInterval() ? m + " ± " + String.format(Locale.ROOT, "%.2e", v.halfWidth()) : m;
+        }
+        return v.format(a >= 10 ? 1 : a >= 0.1 ? 3 : 4);
+    }
+
+    /** The x axis with integer ticks (epochs, blocks). */
+    private static JFreeChart integerX(JFreeChart chart) {
+        if (chart.getXYPlot().getDomainAxis() instanceof org.jfree.chart.axis.NumberAxis axis) {
+            axis.setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
+        }
+        return chart;
     }
 
     private static void figures(int claim, Study study, StudyResults r, HtmlReport page) throws IOException {
@@ -146,10 +159,10 @@ final class StudyReport {
                     }
                     series.add(new LineCharts.Series(m.label, x, y));
                 }
-                page.svg(ChartFiles.svgElement(LineCharts.chart("mean attention distance per block (mean over seeds and heads)", "block", "attention distance (pixels)", series), W, H));
+                page.svg(ChartFiles.svgElement(integerX(LineCharts.chart("mean attention distance per block (mean over seeds and heads)", "block", "attention distance (pixels)", series)), W, H));
                 Path spec = study.spectrumDir(0).resolve("spectrum-final-loglog.png");
                 if (Files.exists(spec)) {
-                    page.paragraph("Singular values of the final cls features, seed 0:");
+                    page.paragraph("Spectrum of the final cls features, seed 0 (covariance eigenvalues: the squared singular values of the centred features over N), with the α-ReQ fits:");
                     page.png(Files.readAllBytes(spec), "feature spectra");
                 }
             }
@@ -196,7 +209,7 @@ final class StudyReport {
             }
             series.add(new LineCharts.Series(m.label, x, y));
         }
-        return LineCharts.chart(title, "pre-training epoch", "top-1 (%)", series);
+        return integerX(LineCharts.chart(title, "pre-training epoch", "top-1 (%)", series));
     }
 
     private static Path firstPng(Path dir, String contains) throws IOException {

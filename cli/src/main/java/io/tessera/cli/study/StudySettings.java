@@ -23,7 +23,7 @@ import java.util.Map;
  * @param probeBlr       the probe's base learning rate (lr = blr·256/256 at batch 256)
  * @param grid           points per axis of the 2-D landscapes over [−1, 1]²
  * @param landscapeImages images of the fixed landscape subset
- * @param ratioGrid      points per axis of the eigen-ratio map (first seed only; 0: none)
+ * @param ratioGrid      points per axis of the eigen-ratio map (first seed only, on the Hessian's images; 0: none)
  * @param hessianBatches batches of 64 images for the Hessian at the minimum
  * @param lanczosSteps   Lanczos steps of each eigen-ratio
  * @param analysisImages test images for attention distance and feature spectra
@@ -54,7 +54,7 @@ public record StudySettings(String data, int seeds, int epochs, String model, in
 
     /** The full study: full Fashion-MNIST, three seeds. */
     public static StudySettings full() {
-        return new StudySettings("fashion-mnist", 3, 4, "micro28", 128, 1, 20, 2.0, 11, 512, 5, 4, 16, 1000, 300);
+        return new StudySettings("fashion-mnist", 3, 3, "micro28", 128, 1, 20, 2.0, 11, 512, 3, 4, 16, 1000, 200);
     }
 
     /** The minutes-long smoke version on the embedded subset. */
