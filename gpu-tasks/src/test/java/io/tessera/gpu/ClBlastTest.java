@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 
-import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.gpu.GpuFixture.randn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

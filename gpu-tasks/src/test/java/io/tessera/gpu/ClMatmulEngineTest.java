@@ -3,6 +3,7 @@ package io.tessera.gpu;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Shape;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.Tolerance;
 import io.tessera.tensor.cpu.ReferenceBackend;
 import io.tessera.tensor.spi.Backend;
 import org.junit.jupiter.api.Assumptions;
@@ -54,7 +55,7 @@ class ClMatmulEngineTest {
                 Tensor ra = put(ref, a, 0, ad), rb = put(ref, b, 0, bd), rc = put(ref, c0, 0, bc, c.m(), c.n());
                 be.matmul(gc, ga, gb, c.ta(), c.tb(), 1.25, c.beta());
                 ref.matmul(rc, ra, rb, c.ta(), c.tb(), 1.25, c.beta());
-                GpuFixture.assertClose(c.toString(), be.readF32(gc), ref.readF64(rc), 1e-4, 1e-4);
+                Tolerance.assertClose(c.toString(), be.readF32(gc), ref.readF64(rc), 1e-4, 1e-4);
             }
             List<String> kernels = be.kernelProfile().stream().map(GpuBackend.KernelTime::kernel).toList();
             assertThat(kernels).contains("CLBlastSgemm", "CLBlastSgemmStridedBatched").noneMatch(k -> k.startsWith("sgemm"));

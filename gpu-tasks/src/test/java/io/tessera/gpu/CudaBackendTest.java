@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.Optional;
 
-import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.gpu.GpuFixture.randn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
-import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.gpu.GpuFixture.randn;
 
 @Tag("gpu")

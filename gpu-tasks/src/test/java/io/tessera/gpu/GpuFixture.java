@@ -3,7 +3,8 @@
  * program cache under target/, and the assumption that skips @Tag("gpu") tests when no
  * platform exists (a failure under CI=true, see OpenClRequirement). The backend-level parity tests run on the runtime the system property
  * tessera.test.gpu names: "opencl" (the default) or "cuda" (the first CUDA device, skipped when
- * none is present). Also seeded random data and the tolerance check the kernel tests share.
+ * none is present). Also the seeded random data the kernel tests share (their tolerance is
+ * io.tessera.tensor.Tolerance, from the tensor test-jar).
  */
 package io.tessera.gpu;
 
@@ -11,8 +12,6 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 final class GpuFixture {
     private GpuFixture() {
@@ -87,16 +86,5 @@ final class GpuFixture {
             v[i] = (float) (scale * Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
         }
         return v;
-    }
-
-    /** |got − want| ≤ atol + rtol·|want| elementwise, naming the first bad index and the case. */
-    static void assertClose(String what, float[] got, double[] want, double atol, double rtol) {
-        assertThat(got).as(what + ": length").hasSize(want.length);
-        for (int i = 0; i < want.length; i++) {
-            double tol = atol + rtol * Math.abs(want[i]);
-            if (!(Math.abs(got[i] - want[i]) <= tol) && !(Double.isNaN(want[i]) && Float.isNaN(got[i]))) {
-                throw new AssertionError(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + " ± " + tol);
-            }
-        }
     }
 }

@@ -24,7 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

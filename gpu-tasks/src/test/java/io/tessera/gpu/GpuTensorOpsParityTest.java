@@ -25,7 +25,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
-import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.gpu.GpuFixture.randn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

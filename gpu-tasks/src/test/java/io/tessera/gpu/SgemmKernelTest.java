@@ -8,7 +8,7 @@ package io.tessera.gpu;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import static io.tessera.gpu.GpuFixture.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.gpu.GpuFixture.randn;
 
 @Tag("gpu")

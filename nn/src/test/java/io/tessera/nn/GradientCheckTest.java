@@ -2,8 +2,12 @@ package io.tessera.nn;
 
 import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.GradCheck;
 import io.tessera.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +15,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GradientCheckTest {
     private static final VitConfig MICRO = new VitConfig(8, 4, 2, 8, 2, 2, 2.0, true, 1e-6,
             VitConfig.Pooling.CLS, VitConfig.PosEmbed.LEARNABLE, 3, 0.0);
+
+    /** The spans a directional check moves: every trainable parameter in the flat store, then each input. */
+    static List<GradCheck.Span> spans(ParameterStore store, Tensor... inputs) {
+        List<GradCheck.Span> spans = new ArrayList<>();
+        for (Parameter p : store.parameters()) {
+            if (p.trainable()) spans.add(new GradCheck.Span(store.values(), store.gradients(), p.offset(), p.offset() + p.size()));
+        }
+        for (Tensor x : inputs) spans.add(GradCheck.Span.leaf(x));
+        return spans;
+    }
 
     @Test
     void linearAndMlp() {
@@ -20,9 +34,9 @@ class GradientCheckTest {
             Mlp mlp = new Mlp(s, "mlp", 4, 7);
             s.allocate(ctx, DType.F64);
             Init.normal(s.values(), ctx.rng("w"), 0.7);
-            Tensor x = NnGradCheck.randn(ctx, 3, 2, 3, 6);
+            Tensor x = GradCheck.randn(ctx, 3, 2, 3, 6);
             for (long seed = 1; seed <= 3; seed++) {
-                NnGradCheck.directional(ctx, s, ops -> mlp.forward(ops, lin.forward(ops, x)), seed, 1e-6, x);
+                GradCheck.directional(ctx, ops -> mlp.forward(ops, lin.forward(ops, x)), seed, 1e-6, spans(s, x));
             }
         }
     }
@@ -35,10 +49,10 @@ class GradientCheckTest {
             Mlp mlp = new Mlp(s, "mlp", 4, 7);
             s.allocate(ctx, DType.F64);
             Init.normal(s.values(), ctx.rng("w"), 0.7);
-            Tensor x = NnGradCheck.randn(ctx, 3, 2, 3, 6);
+            Tensor x = GradCheck.randn(ctx, 3, 2, 3, 6);
             // detach cuts the gradient into proj and x: the analytic derivative must disagree
-            assertThatThrownBy(() -> NnGradCheck.directional(ctx, s,
-                    ops -> mlp.forward(ops, ops.detach(lin.forward(ops, x))), 1, 1e-6, x))
+            assertThatThrownBy(() -> GradCheck.directional(ctx,
+                    ops -> mlp.forward(ops, ops.detach(lin.forward(ops, x))), 1, 1e-6, spans(s, x)))
                     .isInstanceOf(AssertionError.class).hasMessageContaining("analytic");
         }
     }
@@ -55,9 +69,9 @@ class GradientCheckTest {
             // move LayerNorm away from 1/0 so its parameter gradients are exercised generically
             Init.normal(ln.weight().tensor(), ctx.rng("w"), 1.0);
             Init.normal(ln.bias().tensor(), ctx.rng("b"), 1.0);
-            Tensor x = NnGradCheck.randn(ctx, 3, 2, 3, 6);
+            Tensor x = GradCheck.randn(ctx, 3, 2, 3, 6);
             for (long seed = 1; seed <= 3; seed++) {
-                NnGradCheck.directional(ctx, s, ops -> mlp.forward(ops, ln.forward(ops, x)), seed, 1e-5, x);
+                GradCheck.directional(ctx, ops -> mlp.forward(ops, ln.forward(ops, x)), seed, 1e-5, spans(s, x));
             }
         }
     }
@@ -70,10 +84,10 @@ class GradientCheckTest {
             s.allocate(ctx, DType.F64);
             block.init(ctx.rng("init"));
             Init.normal(s.values(), ctx.rng("spread"), 0.5); // generic values, nonzero biases
-            Tensor x = NnGradCheck.randn(ctx, 5, 2, 5, 8);
+            Tensor x = GradCheck.randn(ctx, 5, 2, 5, 8);
             for (long seed = 1; seed <= 3; seed++) {
-                NnGradCheck.directional(ctx, s, ops -> block.forward(ops, x), seed, 1e-5, x);
-                NnGradCheck.directional(ctx, s, ops -> block.attn().forward(ops, x), seed + 10, 1e-5, x);
+                GradCheck.directional(ctx, ops -> block.forward(ops, x), seed, 1e-5, spans(s, x));
+                GradCheck.directional(ctx, ops -> block.attn().forward(ops, x), seed + 10, 1e-5, spans(s, x));
             }
         }
     }
@@ -86,12 +100,12 @@ class GradientCheckTest {
             s.allocate(ctx, DType.F64);
             bn.init(ctx.rng("init"));
             Init.normal(s.values(), ctx.rng("w"), 1.0);
-            Tensor x = NnGradCheck.randn(ctx, 6, 7, 5);
-            NnGradCheck.directional(ctx, s, ops -> bn.forward(ops, x), 1, 1e-6, x);
+            Tensor x = GradCheck.randn(ctx, 6, 7, 5);
+            GradCheck.directional(ctx, ops -> bn.forward(ops, x), 1, 1e-6, spans(s, x));
             Init.uniform(bn.runningMean().tensor(), ctx.rng("rm"), 0.5);
             Init.constant(bn.runningVar().tensor(), 1.3);
             bn.eval();
-            NnGradCheck.directional(ctx, s, ops -> bn.forward(ops, x), 2, 1e-6, x);
+            GradCheck.directional(ctx, ops -> bn.forward(ops, x), 2, 1e-6, spans(s, x));
         }
     }
 
@@ -110,9 +124,9 @@ class GradientCheckTest {
             VisionTransformer vit = VisionTransformer.create(ctx, cfg, DType.F64);
             Init.normal(vit.store().values(), ctx.rng("spread"), 0.3);
             vit.eval();
-            Tensor imgs = NnGradCheck.randn(ctx, 9, 2, cfg.inChannels(), cfg.imageSize(), cfg.imageSize());
+            Tensor imgs = GradCheck.randn(ctx, 9, 2, cfg.inChannels(), cfg.imageSize(), cfg.imageSize());
             for (long seed = 1; seed <= 2; seed++) {
-                NnGradCheck.directional(ctx, vit.store(), ops -> vit.forward(ops, imgs), seed, 1e-5, imgs);
+                GradCheck.directional(ctx, ops -> vit.forward(ops, imgs), seed, 1e-5, spans(vit.store(), imgs));
             }
         }
     }

@@ -2,6 +2,7 @@ package io.tessera.nn;
 
 import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.GradCheck;
 import io.tessera.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class LayerReferenceTest {
             Attention attn = new Attention(s, "attn", d, h, true);
             s.allocate(ctx, DType.F64);
             Init.normal(s.values(), ctx.rng("w"), 0.4);
-            Tensor x = NnGradCheck.randn(ctx, 11, b, t, d);
+            Tensor x = GradCheck.randn(ctx, 11, b, t, d);
             Attention.Output got = attn.forwardWithProbs(ctx.ops(), x);
 
             double[] xs = x.toDoubleArray();
@@ -76,7 +77,7 @@ class LayerReferenceTest {
             PatchEmbed pe = new PatchEmbed(s, "patch_embed", img, p, c, d);
             s.allocate(ctx, DType.F64);
             pe.init(ctx.rng("init"));
-            Tensor x = NnGradCheck.randn(ctx, 12, b, c, img, img);
+            Tensor x = GradCheck.randn(ctx, 12, b, c, img, img);
             double[] got = pe.forward(ctx.ops(), x).toDoubleArray();
             assertThat(got).hasSize(b * g * g * d);
             double[] xs = x.toDoubleArray(), w = pe.weight().tensor().toDoubleArray(), bias = pe.bias().tensor().toDoubleArray();
@@ -103,7 +104,7 @@ class LayerReferenceTest {
             s.allocate(ctx, DType.F64);
             bn.init(ctx.rng("init"));
             assertThat(s.bufferCount()).isEqualTo(2 * ch + 1);
-            Tensor x = NnGradCheck.randn(ctx, 13, n, ch);
+            Tensor x = GradCheck.randn(ctx, 13, n, ch);
             double[] xs = x.toDoubleArray();
             double[] y = bn.forward(ctx.ops(), x).toDoubleArray();
             double[] rm = bn.runningMean().tensor().toDoubleArray(), rv = bn.runningVar().tensor().toDoubleArray();

@@ -15,7 +15,7 @@ import java.util.function.DoubleUnaryOperator;
 
 import static io.tessera.tensor.ElementwiseTestSupport.REF;
 import static io.tessera.tensor.ElementwiseTestSupport.SIMD;
-import static io.tessera.tensor.ElementwiseTestSupport.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.tensor.ElementwiseTestSupport.data;
 import static io.tessera.tensor.ElementwiseTestSupport.on;
 import static io.tessera.tensor.ElementwiseTestSupport.randn;

@@ -7,8 +7,6 @@ import io.tessera.tensor.spi.Backend;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 
-import static org.assertj.core.api.Assertions.fail;
-
 /**
  * Shared pieces of the CPU parity tests: the backends under test (1 thread, 2 threads, a fixed
  * 128-bit width), persistent tensors filled from seeded data on any backend, and an
@@ -61,18 +59,5 @@ final class ElementwiseTestSupport {
         float[] d = new float[Shape.of(dims).size()];
         java.util.Arrays.fill(d, v);
         return on(be, d, dims);
-    }
-
-    /** Asserts |actual − expected| ≤ atol + rtol·|expected| everywhere (NaN must match NaN). */
-    static void assertClose(String what, float[] actual, float[] expected, double atol, double rtol) {
-        if (actual.length != expected.length) fail("%s: %d values, expected %d", what, actual.length, expected.length);
-        for (int i = 0; i < actual.length; i++) {
-            double a = actual[i], e = expected[i];
-            if (Double.isNaN(e) && Double.isNaN(a)) continue;
-            if (a == e) continue;
-            if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-                fail("%s: element %d is %.9g, expected %.9g (atol %.1g, rtol %.1g)", what, i, a, e, atol, rtol);
-            }
-        }
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 
 import static io.tessera.tensor.ElementwiseTestSupport.REF;
 import static io.tessera.tensor.ElementwiseTestSupport.SIMD;
-import static io.tessera.tensor.ElementwiseTestSupport.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.tensor.ElementwiseTestSupport.ints;
 import static io.tessera.tensor.ElementwiseTestSupport.on;
 import static io.tessera.tensor.ElementwiseTestSupport.randn;

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static io.tessera.tensor.ElementwiseTestSupport.REF;
 import static io.tessera.tensor.ElementwiseTestSupport.SIMD;
-import static io.tessera.tensor.ElementwiseTestSupport.assertClose;
+import static io.tessera.tensor.Tolerance.assertClose;
 import static io.tessera.tensor.ElementwiseTestSupport.on;
 import static io.tessera.tensor.ElementwiseTestSupport.randn;
 import static org.assertj.core.api.Assertions.assertThat;
