@@ -1,6 +1,7 @@
 /*
  * Row ops (softmax, LayerNorm), BatchNorm, L2 normalisation, attention, losses and optimizer
- * updates of the GPU backends: argument checks, the choice of kernel variant and launch grid,
+ * updates of the GPU backends: argument checks (the shared ones of spi.OpChecks, then the F32
+ * requirement of the kernels), the choice of kernel variant and launch grid,
  * and the scratch buffers some methods need. The kernels live in softmax.kc, layernorm.kc,
  * batchnorm.kc, l2norm.kc, losses.kc and optim.kc; attention composes batched matrix products
  * with the softmax. Every reduction has a fixed
@@ -12,7 +13,7 @@ package io.tessera.gpu;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Shape;
 import io.tessera.tensor.Tensor;
-import io.tessera.tensor.cpu.RefLoss;
+import io.tessera.tensor.spi.OpChecks;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -51,23 +52,20 @@ final class GpuRowOps {
     // ---- softmax ---------------------------------------------------------------------------
 
     void softmax(Tensor y, Tensor x) {
-        int d = rowLength("softmax", x);
+        OpChecks.Sizes z = OpChecks.softmax(y, x);
         GpuBackend.requireF32("softmax", y, x);
-        sameSize("softmax", y, "y", x, "x");
         if (x.size() == 0) return;
-        int n = x.size() / d;
+        int n = z.rows(), d = z.cols();
         Variant k = rows(Kernels.SOFTMAX_FORWARD, Defines.none());
         launcher.launch(k.fn(), Grid.rows(n, k.group()), y, x, n, d);
     }
 
     void softmaxBackward(Tensor dx, Tensor dy, Tensor y) {
+        OpChecks.Sizes z = OpChecks.softmaxBackward(dx, dy, y);
         if (dx == null) return;
-        int d = rowLength("softmaxBackward", y);
         GpuBackend.requireF32("softmaxBackward", dx, dy, y);
-        sameSize("softmaxBackward", dy, "dy", y, "y");
-        sameSize("softmaxBackward", dx, "dx", y, "y");
         if (y.size() == 0) return;
-        int n = y.size() / d;
+        int n = z.rows(), d = z.cols();
         Variant k = rows(Kernels.SOFTMAX_BACKWARD, Defines.none());
         launcher.launch(k.fn(), Grid.rows(n, k.group()), dx, dy, y, n, d);
     }
@@ -79,12 +77,10 @@ final class GpuRowOps {
      * given, the other is a scratch of ones or zeros (the kernel's affine form needs both).
      */
     void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps) {
-        int d = rowLength("layerNorm", x);
+        OpChecks.Sizes z = OpChecks.layerNorm(y, mean, rstd, x, w, b, eps);
         GpuBackend.requireF32("layerNorm", y, mean, rstd, x, w, b);
-        sameSize("layerNorm", y, "y", x, "x");
         if (x.size() == 0) return;
-        int n = x.size() / d;
-        checkRows("layerNorm", x, n, d, w, b, mean, rstd);
+        int n = z.rows(), d = z.cols();
         boolean affine = w != null || b != null;
         Tensor meanT = mean != null ? mean : scratch(n);
         Tensor rstdT = rstd != null ? rstd : scratch(n);
@@ -111,14 +107,10 @@ final class GpuRowOps {
      * scratch (2, blocks, D), then summed over the blocks in order (blocks depend on N only).
      */
     void layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
-        int d = rowLength("layerNormBackward", x);
+        OpChecks.Sizes z = OpChecks.layerNormBackward(dx, dw, db, dy, x, w, mean, rstd);
         GpuBackend.requireF32("layerNormBackward", dx, dw, db, dy, x, w, mean, rstd);
-        sameSize("layerNormBackward", dy, "dy", x, "x");
-        sameSize("layerNormBackward", dx, "dx", x, "x");
         if (x.size() == 0) return;
-        int n = x.size() / d;
-        checkRows("layerNormBackward", x, n, d, w, null, mean, rstd);
-        checkRows("layerNormBackward", x, n, d, dw, db, null, null);
+        int n = z.rows(), d = z.cols();
         Variant dxk = rows(Kernels.LAYERNORM_BACKWARD_DX, Defines.of("AFFINE", w != null ? 1 : 0));
         if (dx != null) {
             if (w != null) launcher.launch(dxk.fn(), Grid.rows(n, dxk.group()), dx, dy, x, w, mean, rstd, n, d);
@@ -142,11 +134,9 @@ final class GpuRowOps {
 
     void batchNormTrain(Tensor y, Tensor mean, Tensor rstd, Tensor runningMean, Tensor runningVar, Tensor x, Tensor w, Tensor b,
                         double momentum, double eps) {
-        int[] nc = nc("batchNormTrain", x);
-        int n = nc[0], c = nc[1];
+        OpChecks.Sizes z = OpChecks.batchNormTrain(y, mean, rstd, runningMean, runningVar, x, w, b, momentum, eps);
+        int n = z.rows(), c = z.cols();
         GpuBackend.requireF32("batchNormTrain", y, mean, rstd, runningMean, runningVar, x, w, b);
-        sameSize("batchNormTrain", y, "y", x, "x");
-        channels("batchNormTrain", x, c, mean, rstd, runningMean, runningVar, w, b);
         if (x.size() == 0) return;
         double unbias = n > 1 ? (double) n / (n - 1) : 1.0;
         Variant k = columns(Kernels.BATCHNORM_TRAIN_FORWARD, Defines.none());
@@ -154,28 +144,19 @@ final class GpuRowOps {
     }
 
     void batchNormEval(Tensor y, Tensor x, Tensor runningMean, Tensor runningVar, Tensor w, Tensor b, double eps) {
-        int[] nc = nc("batchNormEval", x);
-        int n = nc[0], c = nc[1];
-        require("batchNormEval", runningMean, "runningMean");
-        require("batchNormEval", runningVar, "runningVar");
+        OpChecks.Sizes z = OpChecks.batchNormEval(y, x, runningMean, runningVar, w, b, eps);
+        int n = z.rows(), c = z.cols();
         GpuBackend.requireF32("batchNormEval", y, x, runningMean, runningVar, w, b);
-        sameSize("batchNormEval", y, "y", x, "x");
-        channels("batchNormEval", x, c, runningMean, runningVar, w, b);
         if (x.size() == 0) return;
         Variant k = flat(Kernels.BATCHNORM_EVAL_FORWARD, Defines.none());
         launcher.launch(k.fn(), Grid.cover(n * c, k.group()), y, x, runningMean, runningVar, w, b, n, c, eps);
     }
 
     void batchNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
+        OpChecks.Sizes z = OpChecks.batchNormBackward(dx, dw, db, dy, x, w, mean, rstd);
+        int n = z.rows(), c = z.cols();
         if (dx == null && dw == null && db == null) return;
-        int[] nc = nc("batchNormBackward", x);
-        int n = nc[0], c = nc[1];
-        require("batchNormBackward", mean, "mean");
-        require("batchNormBackward", rstd, "rstd");
         GpuBackend.requireF32("batchNormBackward", dx, dw, db, dy, x, w, mean, rstd);
-        sameSize("batchNormBackward", dy, "dy", x, "x");
-        sameSize("batchNormBackward", dx, "dx", x, "x");
-        channels("batchNormBackward", x, c, dw, db, w, mean, rstd);
         if (x.size() == 0) return;
         Variant k = columns(Kernels.BATCHNORM_TRAIN_BACKWARD, Defines.none());
         launcher.launch(k.fn(), columnGrid(c, k), dx, dw, db, dy, x, w, mean, rstd, n, c);
@@ -183,15 +164,10 @@ final class GpuRowOps {
 
     void batchNormEvalBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor runningMean, Tensor runningVar, Tensor w,
                                double eps) {
+        OpChecks.Sizes z = OpChecks.batchNormEvalBackward(dx, dw, db, dy, x, runningMean, runningVar, w, eps);
+        int n = z.rows(), c = z.cols();
         if (dx == null && dw == null && db == null) return;
-        int[] nc = nc("batchNormEvalBackward", x);
-        int n = nc[0], c = nc[1];
-        require("batchNormEvalBackward", runningMean, "runningMean");
-        require("batchNormEvalBackward", runningVar, "runningVar");
         GpuBackend.requireF32("batchNormEvalBackward", dx, dw, db, dy, x, runningMean, runningVar, w);
-        sameSize("batchNormEvalBackward", dy, "dy", x, "x");
-        sameSize("batchNormEvalBackward", dx, "dx", x, "x");
-        channels("batchNormEvalBackward", x, c, dw, db, runningMean, runningVar, w);
         if (x.size() == 0) return;
         Variant k = columns(Kernels.BATCHNORM_EVAL_BACKWARD, Defines.none());
         launcher.launch(k.fn(), columnGrid(c, k), dx, dw, db, dy, x, runningMean, runningVar, w, n, c, eps);
@@ -200,31 +176,20 @@ final class GpuRowOps {
     // ---- L2 normalisation ------------------------------------------------------------------
 
     void l2Normalize(Tensor y, Tensor norm, Tensor x, double eps) {
-        int d = rowLength("l2Normalize", x);
+        OpChecks.Sizes z = OpChecks.l2Normalize(y, norm, x, eps);
         GpuBackend.requireF32("l2Normalize", y, norm, x);
-        sameSize("l2Normalize", y, "y", x, "x");
         if (x.size() == 0) return;
-        int n = x.size() / d;
-        if (norm != null && norm.size() != n) {
-            throw new IllegalArgumentException("l2Normalize: norm " + norm.describe() + " must have " + n + " elements for x " + x.describe());
-        }
+        int n = z.rows(), d = z.cols();
         Variant k = rows(Kernels.L2NORM_FORWARD, Defines.none());
         launcher.launch(k.fn(), Grid.rows(n, k.group()), y, norm, x, n, d, eps);
     }
 
     void l2NormalizeBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, Tensor norm, double eps) {
+        OpChecks.Sizes z = OpChecks.l2NormalizeBackward(dx, dy, x, y, norm, eps);
         if (dx == null) return;
-        int d = rowLength("l2NormalizeBackward", x);
-        require("l2NormalizeBackward", norm, "norm");
         GpuBackend.requireF32("l2NormalizeBackward", dx, dy, x, y, norm);
-        sameSize("l2NormalizeBackward", dy, "dy", x, "x");
-        sameSize("l2NormalizeBackward", y, "y", x, "x");
-        sameSize("l2NormalizeBackward", dx, "dx", x, "x");
         if (x.size() == 0) return;
-        int n = x.size() / d;
-        if (norm.size() != n) {
-            throw new IllegalArgumentException("l2NormalizeBackward: norm " + norm.describe() + " must have " + n + " elements for x " + x.describe());
-        }
+        int n = z.rows(), d = z.cols();
         Variant k = rows(Kernels.L2NORM_BACKWARD, Defines.none());
         launcher.launch(k.fn(), Grid.rows(n, k.group()), dx, dy, y, norm, n, d, eps);
     }
@@ -237,15 +202,10 @@ final class GpuRowOps {
      * products run on the backend's matrix-product engine (the tiled kernel or the vendor BLAS).
      */
     void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, double scale) {
-        require("attention", probs, "probs");
-        int[] z = attentionSizes("attention", q, k, v, probs);
-        int heads = z[0], t = z[1], s = z[2], dh = z[3];
+        OpChecks.AttentionSizes z = OpChecks.attention(out, probs, q, k, v, scale);
+        int heads = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
         GpuBackend.requireF32("attention", out, probs, q, k, v);
-        sameSize("attention", out, "out", q, "q");
         if (heads * t == 0) return;
-        if (s == 0) {
-            throw new IllegalArgumentException("attention: no keys (S = 0) for q " + q.describe() + "; the softmax is undefined");
-        }
         Tensor p = matrices(probs, heads, t, s);
         backend.matmul(p, matrices(q, heads, t, dh), matrices(k, heads, s, dh), false, true, scale, 0);
         softmax(p, p);
@@ -258,15 +218,10 @@ final class GpuRowOps {
      * dS live in (B, H, T, S) scratch buffers released before returning.
      */
     void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor probs, double scale) {
+        OpChecks.AttentionSizes z = OpChecks.attentionBackward(dq, dk, dv, dout, q, k, v, probs, scale);
+        int heads = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
         if (dq == null && dk == null && dv == null) return;
-        require("attentionBackward", probs, "probs");
-        int[] z = attentionSizes("attentionBackward", q, k, v, probs);
-        int heads = z[0], t = z[1], s = z[2], dh = z[3];
         GpuBackend.requireF32("attentionBackward", dq, dk, dv, dout, q, k, v, probs);
-        sameSize("attentionBackward", dout, "dout", q, "q");
-        sameSize("attentionBackward", dq, "dq", q, "q");
-        sameSize("attentionBackward", dk, "dk", k, "k");
-        sameSize("attentionBackward", dv, "dv", v, "v");
         if (heads == 0 || t == 0 || s == 0 || dh == 0) return;
         Tensor p = matrices(probs, heads, t, s), g = matrices(dout, heads, t, dh);
         if (dv != null) backend.matmul(matrices(dv, heads, s, dh), p, g, true, false, 1, 1);
@@ -284,10 +239,10 @@ final class GpuRowOps {
         }
     }
 
-    /** Throws the reference's error when a label lies outside [0, classes). */
+    /** Throws the CPU backends' error (from {@link OpChecks}) for the first label outside [0, classes). */
     private void checkLabels(String op, Tensor labels, int classes) {
         int[] bad = backend.firstOutOfRange(labels, classes);
-        if (bad != null) RefLoss.checkLabel(op, bad[0], bad[1], classes);
+        if (bad != null) throw OpChecks.labelOutOfRange(op, bad[0], bad[1], classes);
     }
 
     /** {@code t} (B, H, R, C) viewed as B·H row-major (R, C) matrices, for the batched products. */
@@ -302,34 +257,24 @@ final class GpuRowOps {
      * wait for the queue per call); a label outside [0, V) throws as on the CPU backends.
      */
     void crossEntropy(Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing) {
-        int[] z = crossEntropySizes("crossEntropy", logits, labels);
-        int n = z[0], v = z[1];
+        OpChecks.Sizes z = OpChecks.crossEntropy(losses, probs, logits, labels, smoothing);
+        int n = z.rows(), v = z.cols();
         GpuBackend.requireF32("crossEntropy", losses, probs, logits);
-        require("crossEntropy", losses, "losses");
-        if (losses.size() != n) {
-            throw new IllegalArgumentException("crossEntropy: losses " + losses.describe() + " must have " + n + " elements for logits " + logits.describe());
-        }
-        sameSize("crossEntropy", probs, "probs", logits, "logits");
         if (n == 0) return;
-        if (v == 0) throw new IllegalArgumentException("crossEntropy: logits " + logits.describe() + " have no classes");
         Variant k = rows(Kernels.CROSS_ENTROPY_FORWARD, Defines.none());
         checkLabels("crossEntropy", labels, v);
         launcher.launch(k.fn(), Grid.rows(n, k.group()), losses, probs, logits, labels, n, v, smoothing);
     }
 
-    /** Cross-entropy backward; a label outside [0, V) makes its row's gradient NaN (see {@link #crossEntropy}). */
+    /** Cross-entropy backward; labels are checked on the device first, as in {@link #crossEntropy}. */
     void crossEntropyBackward(Tensor dlogits, Tensor dlosses, Tensor probs, Tensor labels, double smoothing) {
-        if (dlogits == null) return;
-        int[] z = crossEntropySizes("crossEntropyBackward", probs, labels);
-        int n = z[0], v = z[1];
-        GpuBackend.requireF32("crossEntropyBackward", dlogits, dlosses, probs);
-        sameSize("crossEntropyBackward", dlogits, "dlogits", probs, "probs");
-        if (dlosses.size() != n) {
-            throw new IllegalArgumentException("crossEntropyBackward: dlosses " + dlosses.describe() + " must have " + n + " elements for probs " + probs.describe());
-        }
-        if (n * v == 0) return;
-        Variant k = flat(Kernels.CROSS_ENTROPY_BACKWARD, rows(Kernels.CROSS_ENTROPY_FORWARD, Defines.none()).defines());
+        OpChecks.Sizes z = OpChecks.crossEntropyBackward(dlogits, dlosses, probs, labels, smoothing);
+        int n = z.rows(), v = z.cols();
+        if (n == 0) return;
         checkLabels("crossEntropyBackward", labels, v);
+        if (dlogits == null) return;
+        GpuBackend.requireF32("crossEntropyBackward", dlogits, dlosses, probs);
+        Variant k = flat(Kernels.CROSS_ENTROPY_BACKWARD, rows(Kernels.CROSS_ENTROPY_FORWARD, Defines.none()).defines());
         launcher.launch(k.fn(), Grid.cover(n * v, k.group()), dlogits, dlosses, probs, labels, n, v, smoothing);
     }
 
@@ -340,21 +285,15 @@ final class GpuRowOps {
      * throws, {@code loss} has already been written with a non-finite value.
      */
     void maskedMse(Tensor loss, Tensor pred, Tensor target, Tensor mask) {
-        int[] z = maskedMseSizes("maskedMse", pred, target, mask);
-        int rows = z[0], p = z[1];
-        require("maskedMse", loss, "loss");
+        OpChecks.Sizes z = OpChecks.maskedMse(loss, pred, target, mask);
+        int rows = z.rows(), p = z.cols();
         GpuBackend.requireF32("maskedMse", loss, pred, target, mask);
-        if (loss.size() != 1) throw new IllegalArgumentException("maskedMse: loss " + loss.describe() + " must have one element");
-        Tensor err = scratch(Math.max(rows, 1));
+        Tensor err = scratch(rows);
         Tensor den = scratch(1);
         float maskSum;
         try {
-            if (rows > 0 && p > 0) {
-                Variant rk = rows(Kernels.MASKED_MSE_ROWS, Defines.none());
-                launcher.launch(rk.fn(), Grid.rows(rows, rk.group()), err, pred, target, mask, rows, p);
-            } else if (rows > 0) {
-                backend.fill(view(err, 0, rows), 0.0);
-            }
+            Variant rk = rows(Kernels.MASKED_MSE_ROWS, Defines.none());
+            launcher.launch(rk.fn(), Grid.rows(rows, rk.group()), err, pred, target, mask, rows, p);
             Variant red = rows(Kernels.MASKED_MSE_REDUCE, Defines.none());
             launcher.launch(red.fn(), Grid.rows(1, red.group()), loss, den, err, mask, rows);
             maskSum = backend.readF32(den)[0];
@@ -362,9 +301,7 @@ final class GpuRowOps {
             backend.release(err.storage());
             backend.release(den.storage());
         }
-        if (maskSum == 0) {
-            throw new IllegalArgumentException("maskedMse: mask " + mask.describe() + " marks no patch as masked (Σ mask = 0); the loss is undefined");
-        }
+        OpChecks.maskSum("maskedMse", maskSum, mask);
     }
 
     /**
@@ -373,15 +310,10 @@ final class GpuRowOps {
      * {@link #maskedMse}) is not checked again: the gradients then become non-finite.
      */
     void maskedMseBackward(Tensor dpred, Tensor dtarget, Tensor dloss, Tensor pred, Tensor target, Tensor mask) {
+        OpChecks.Sizes z = OpChecks.maskedMseBackward(dpred, dtarget, dloss, pred, target, mask);
+        int rows = z.rows(), p = z.cols();
         if (dpred == null && dtarget == null) return;
-        int[] z = maskedMseSizes("maskedMseBackward", pred, target, mask);
-        int rows = z[0], p = z[1];
-        require("maskedMseBackward", dloss, "dloss");
         GpuBackend.requireF32("maskedMseBackward", dpred, dtarget, dloss, pred, target, mask);
-        if (dloss.size() != 1) throw new IllegalArgumentException("maskedMseBackward: dloss " + dloss.describe() + " must have one element");
-        sameSize("maskedMseBackward", dpred, "dpred", pred, "pred");
-        sameSize("maskedMseBackward", dtarget, "dtarget", target, "target");
-        if (rows * p == 0) return;
         Tensor den = scratch(1);
         Variant red = rows(Kernels.MASKED_MSE_REDUCE, Defines.none());
         launcher.launch(red.fn(), Grid.rows(1, red.group()), null, den, null, mask, rows);
@@ -478,77 +410,6 @@ final class GpuRowOps {
 
 
     // ---- argument checks -------------------------------------------------------------------
-
-    private static void require(String op, Tensor t, String name) {
-        if (t == null) throw new IllegalArgumentException(op + ": " + name + " must not be null");
-    }
-
-    private static int rowLength(String op, Tensor x) {
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs rank ≥ 1, got " + x.describe());
-        int d = x.dim(-1);
-        if (d == 0 && x.size() == 0) return 1; // no rows: nothing to launch
-        return d;
-    }
-
-    private static void sameSize(String op, Tensor a, String an, Tensor b, String bn) {
-        if (a != null && b != null && a.size() != b.size()) {
-            throw new IllegalArgumentException(op + ": " + an + " " + a.describe() + " and " + bn + " " + b.describe() + " must have the same size");
-        }
-    }
-
-    private static void checkRows(String op, Tensor x, int n, int d, Tensor w, Tensor b, Tensor mean, Tensor rstd) {
-        if (w != null && w.size() != d) throw new IllegalArgumentException(op + ": " + w.describe() + " must have " + d + " elements for x " + x.describe());
-        if (b != null && b.size() != d) throw new IllegalArgumentException(op + ": " + b.describe() + " must have " + d + " elements for x " + x.describe());
-        if (mean != null && mean.size() != n) throw new IllegalArgumentException(op + ": mean " + mean.describe() + " must have " + n + " elements for x " + x.describe());
-        if (rstd != null && rstd.size() != n) throw new IllegalArgumentException(op + ": rstd " + rstd.describe() + " must have " + n + " elements for x " + x.describe());
-    }
-
-    private static int[] nc(String op, Tensor x) {
-        if (x.rank() != 2) throw new IllegalArgumentException(op + " expects x (N, C), got " + x.describe());
-        return new int[]{x.dim(0), x.dim(1)};
-    }
-
-    /** Each given tensor must hold one value per channel. */
-    private static void channels(String op, Tensor x, int c, Tensor... perChannel) {
-        for (Tensor t : perChannel) {
-            if (t != null && t.size() != c) {
-                throw new IllegalArgumentException(op + ": " + t.describe() + " must have " + c + " elements (one per channel of x " + x.describe() + ")");
-            }
-        }
-    }
-
-    /** Sizes {B·H, T, S, Dh}. */
-    private static int[] attentionSizes(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || !k.shape().equals(v.shape())
-                || q.dim(0) != k.dim(0) || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)) {
-            throw new IllegalArgumentException(op + " expects q (B, H, T, Dh), k and v (B, H, S, Dh); got q "
-                    + q.describe() + ", k " + k.describe() + ", v " + v.describe());
-        }
-        int heads = q.dim(0) * q.dim(1), t = q.dim(2), s = k.dim(2), dh = q.dim(3);
-        if (probs.size() != heads * t * s) {
-            throw new IllegalArgumentException(op + ": probs " + probs.describe() + " must be (B, H, T, S) = ("
-                    + q.dim(0) + ", " + q.dim(1) + ", " + t + ", " + s + ")");
-        }
-        return new int[]{heads, t, s, dh};
-    }
-
-    /** Sizes {N, V}; labels must be an I32 (N). */
-    private static int[] crossEntropySizes(String op, Tensor logits, Tensor labels) {
-        if (logits.rank() != 2 || labels.size() != logits.dim(0)) {
-            throw new IllegalArgumentException(op + " expects logits (N, V) and labels (N); got " + logits.describe() + ", " + labels.describe());
-        }
-        if (labels.dtype() != DType.I32) throw new IllegalArgumentException(op + ": labels must be I32, got " + labels.describe());
-        return new int[]{logits.dim(0), logits.dim(1)};
-    }
-
-    /** Sizes {B·L, P} after checking pred, target (B, L, P) and mask (B, L). */
-    private static int[] maskedMseSizes(String op, Tensor pred, Tensor target, Tensor mask) {
-        if (pred.rank() != 3 || !pred.shape().equals(target.shape()) || mask.size() != pred.dim(0) * pred.dim(1)) {
-            throw new IllegalArgumentException(op + " expects pred and target (B, L, P) and mask (B, L); got "
-                    + pred.describe() + ", " + target.describe() + ", " + mask.describe());
-        }
-        return new int[]{pred.dim(0) * pred.dim(1), pred.dim(2)};
-    }
 
     private static void matchParam(String op, Tensor param, Tensor... others) {
         for (Tensor t : others) {

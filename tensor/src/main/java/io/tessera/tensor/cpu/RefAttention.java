@@ -1,6 +1,7 @@
 package io.tessera.tensor.cpu;
 
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.spi.OpChecks;
 
 /**
  * Scalar reference for fused scaled dot-product attention (Vaswani et al., eq. 1), forward
@@ -11,28 +12,13 @@ public final class RefAttention {
     private RefAttention() {
     }
 
-    /** Sizes {B·H, T, S, Dh} after checking the operands. */
-    static int[] sizes(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || !k.shape().equals(v.shape())
-                || q.dim(0) != k.dim(0) || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)) {
-            throw new IllegalArgumentException(op + " expects q (B, H, T, Dh), k and v (B, H, S, Dh); got q "
-                    + q.describe() + ", k " + k.describe() + ", v " + v.describe());
-        }
-        int bh = q.dim(0) * q.dim(1), t = q.dim(2), s = k.dim(2), dh = q.dim(3);
-        if (probs != null && probs.size() != bh * t * s) {
-            throw new IllegalArgumentException(op + ": probs " + probs.describe() + " must be (B, H, T, S) = ("
-                    + q.dim(0) + ", " + q.dim(1) + ", " + t + ", " + s + ")");
-        }
-        return new int[] {bh, t, s, dh};
-    }
-
     /**
      * probs = softmax_S(q·kᵀ·scale) (B, H, T, S), written; out = probs·v (B, H, T, Dh).
      * q: (B, H, T, Dh); k, v: (B, H, S, Dh).
      */
     public static void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, double scale) {
-        int[] z = sizes("attention", q, k, v, probs);
-        int bh = z[0], t = z[1], s = z[2], dh = z[3];
+        OpChecks.AttentionSizes z = OpChecks.attention(out, probs, q, k, v, scale);
+        int bh = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
         double[] qv = Elements.read(q), kv = Elements.read(k), vv = Elements.read(v);
         double[] p = new double[bh * t * s], o = new double[bh * t * dh];
         for (int g = 0; g < bh; g++) {
@@ -65,8 +51,8 @@ public final class RefAttention {
      * dZ = P ⊙ (dP − Σ_S dP ⊙ P); dq += scale·dZ·k; dk += scale·dZᵀ·q. Any gradient may be null.
      */
     public static void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor probs, double scale) {
-        int[] z = sizes("attentionBackward", q, k, v, probs);
-        int bh = z[0], t = z[1], s = z[2], dh = z[3];
+        OpChecks.AttentionSizes z = OpChecks.attentionBackward(dq, dk, dv, dout, q, k, v, probs, scale);
+        int bh = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
         double[] qv = Elements.read(q), kv = Elements.read(k), vv = Elements.read(v), p = Elements.read(probs), go = Elements.read(dout);
         double[] gq = new double[qv.length], gk = new double[kv.length], gv = new double[vv.length];
         double[] dz = new double[s];

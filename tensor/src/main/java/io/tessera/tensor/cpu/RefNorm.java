@@ -1,33 +1,22 @@
 package io.tessera.tensor.cpu;
 
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.spi.OpChecks;
 
 /**
  * Scalar reference kernels for the fused row ops: softmax, LayerNorm, BatchNorm1d and L2
  * normalisation, forward and backward, computed in double and rounded on store. They define
  * the semantics the Vector API and GPU kernels are tested against; they are not fast.
  * Normalisation follows Ba et al. (LayerNorm) and Ioffe &amp; Szegedy (BatchNorm) as PyTorch does.
+ * Arguments are checked by {@link OpChecks}, as on every backend.
  */
 public final class RefNorm {
     private RefNorm() {
     }
 
-    /** Row length (last axis) of a tensor viewed as (N, D). */
-    private static int rowLength(String op, Tensor x) {
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs rank ≥ 1, got " + x.describe());
-        return x.dim(-1);
-    }
-
-    private static void sameSize(String op, Tensor a, String an, Tensor b, String bn) {
-        if (a != null && b != null && a.size() != b.size()) {
-            throw new IllegalArgumentException(op + ": " + an + " " + a.describe() + " and " + bn + " " + b.describe() + " must have the same size");
-        }
-    }
-
     /** y = exp(x − max_row x) / Σ_row exp(x − max_row x) along the last axis; x, y: (N, D). */
     public static void softmax(Tensor y, Tensor x) {
-        sameSize("softmax", y, "y", x, "x");
-        int d = rowLength("softmax", x), n = x.size() / Math.max(d, 1);
+        int d = OpChecks.softmax(y, x).cols(), n = x.size() / Math.max(d, 1);
         double[] v = Elements.read(x);
         for (int r = 0; r < n; r++) {
             int o = r * d;
@@ -45,10 +34,8 @@ public final class RefNorm {
 
     /** dx += y ⊙ (dy − Σ_row dy ⊙ y); dy, y, dx: (N, D). */
     public static void softmaxBackward(Tensor dx, Tensor dy, Tensor y) {
+        int d = OpChecks.softmaxBackward(dx, dy, y).cols(), n = y.size() / Math.max(d, 1);
         if (dx == null) return;
-        sameSize("softmaxBackward", dy, "dy", y, "y");
-        sameSize("softmaxBackward", dx, "dx", y, "y");
-        int d = rowLength("softmaxBackward", y), n = y.size() / Math.max(d, 1);
         double[] g = Elements.read(dy), yv = Elements.read(y), out = new double[g.length];
         for (int r = 0; r < n; r++) {
             int o = r * d;
@@ -64,8 +51,8 @@ public final class RefNorm {
      * y = (x − μ)·rstd·w + b. x, y: (N, D); w, b: (D) or null; mean, rstd: (N), written.
      */
     public static void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps) {
-        int d = rowLength("layerNorm", x), n = x.size() / d;
-        checkRows("layerNorm", x, n, d, w, b, mean, rstd);
+        OpChecks.Sizes z = OpChecks.layerNorm(y, mean, rstd, x, w, b, eps);
+        int d = z.cols(), n = z.rows();
         double[] v = Elements.read(x), wv = w == null ? null : Elements.read(w), bv = b == null ? null : Elements.read(b);
         double[] mu = new double[n], rs = new double[n];
         for (int r = 0; r < n; r++) {
@@ -92,9 +79,8 @@ public final class RefNorm {
      * db += Σ_N dy. Uses the saved mean and rstd (N).
      */
     public static void layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
-        int d = rowLength("layerNormBackward", x), n = x.size() / d;
-        checkRows("layerNormBackward", x, n, d, w, null, mean, rstd);
-        sameSize("layerNormBackward", dy, "dy", x, "x");
+        OpChecks.Sizes z = OpChecks.layerNormBackward(dx, dw, db, dy, x, w, mean, rstd);
+        int d = z.cols(), n = z.rows();
         double[] v = Elements.read(x), g = Elements.read(dy), wv = w == null ? null : Elements.read(w);
         double[] mu = Elements.read(mean), rs = Elements.read(rstd);
         double[] gx = new double[v.length], gw = new double[d], gb = new double[d];
@@ -119,19 +105,7 @@ public final class RefNorm {
         Elements.add(db, gb);
     }
 
-    private static void checkRows(String op, Tensor x, int n, int d, Tensor w, Tensor b, Tensor mean, Tensor rstd) {
-        if (w != null && w.size() != d) throw new IllegalArgumentException(op + ": weight " + w.describe() + " must have " + d + " elements for x " + x.describe());
-        if (b != null && b.size() != d) throw new IllegalArgumentException(op + ": bias " + b.describe() + " must have " + d + " elements for x " + x.describe());
-        if (mean != null && mean.size() != n) throw new IllegalArgumentException(op + ": mean " + mean.describe() + " must have " + n + " elements for x " + x.describe());
-        if (rstd != null && rstd.size() != n) throw new IllegalArgumentException(op + ": rstd " + rstd.describe() + " must have " + n + " elements for x " + x.describe());
-    }
-
     // ---- BatchNorm1d ----------------------------------------------------------------------
-
-    private static int[] nc(String op, Tensor x) {
-        if (x.rank() != 2) throw new IllegalArgumentException(op + " expects x (N, C), got " + x.describe());
-        return new int[] {x.dim(0), x.dim(1)};
-    }
 
     /**
      * Training-mode BatchNorm1d on x (N, C): μ_c = mean_N x, σ²_c = mean_N (x − μ_c)²,
@@ -139,8 +113,8 @@ public final class RefNorm {
      * become (1 − momentum)·run + momentum·stat with the unbiased variance σ²_c·N/(N − 1).
      */
     public static void batchNormTrain(Tensor y, Tensor mean, Tensor rstd, Tensor runningMean, Tensor runningVar, Tensor x, Tensor w, Tensor b, double momentum, double eps) {
-        int[] s = nc("batchNormTrain", x);
-        int n = s[0], c = s[1];
+        OpChecks.Sizes s = OpChecks.batchNormTrain(y, mean, rstd, runningMean, runningVar, x, w, b, momentum, eps);
+        int n = s.rows(), c = s.cols();
         double[] v = Elements.read(x), wv = w == null ? null : Elements.read(w), bv = b == null ? null : Elements.read(b);
         double[] mu = new double[c], var = new double[c], rs = new double[c];
         for (int i = 0; i < n; i++) for (int j = 0; j < c; j++) mu[j] += v[i * c + j];
@@ -174,8 +148,8 @@ public final class RefNorm {
 
     /** Eval-mode BatchNorm1d: y = (x − runningMean)/√(runningVar + eps)·w + b; x, y: (N, C). */
     public static void batchNormEval(Tensor y, Tensor x, Tensor runningMean, Tensor runningVar, Tensor w, Tensor b, double eps) {
-        int[] s = nc("batchNormEval", x);
-        int n = s[0], c = s[1];
+        OpChecks.Sizes s = OpChecks.batchNormEval(y, x, runningMean, runningVar, w, b, eps);
+        int n = s.rows(), c = s.cols();
         double[] v = Elements.read(x), rm = Elements.read(runningMean), rv = Elements.read(runningVar);
         double[] wv = w == null ? null : Elements.read(w), bv = b == null ? null : Elements.read(b);
         for (int i = 0; i < n; i++) {
@@ -192,8 +166,8 @@ public final class RefNorm {
      * dx += rstd_c·(g − mean_N g − x̂·mean_N(g·x̂)), dw += Σ_N dy·x̂, db += Σ_N dy.
      */
     public static void batchNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
-        int[] s = nc("batchNormBackward", x);
-        int n = s[0], c = s[1];
+        OpChecks.Sizes s = OpChecks.batchNormBackward(dx, dw, db, dy, x, w, mean, rstd);
+        int n = s.rows(), c = s.cols();
         double[] v = Elements.read(x), g = Elements.read(dy), mu = Elements.read(mean), rs = Elements.read(rstd);
         double[] wv = w == null ? null : Elements.read(w);
         double[] sg = new double[c], sgh = new double[c];
@@ -224,8 +198,8 @@ public final class RefNorm {
      * dw += Σ_N dy·(x − runningMean_c)·s_c, db += Σ_N dy.
      */
     public static void batchNormEvalBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor runningMean, Tensor runningVar, Tensor w, double eps) {
-        int[] s = nc("batchNormEvalBackward", x);
-        int n = s[0], c = s[1];
+        OpChecks.Sizes s = OpChecks.batchNormEvalBackward(dx, dw, db, dy, x, runningMean, runningVar, w, eps);
+        int n = s.rows(), c = s.cols();
         double[] v = Elements.read(x), g = Elements.read(dy), rm = Elements.read(runningMean), rv = Elements.read(runningVar);
         double[] wv = w == null ? null : Elements.read(w);
         double[] gx = new double[v.length], gw = new double[c], gb = new double[c];
@@ -246,8 +220,8 @@ public final class RefNorm {
 
     /** y = x / max(‖x‖₂, eps) along the last axis (torch F.normalize); norm (N) = ‖x‖₂. */
     public static void l2Normalize(Tensor y, Tensor norm, Tensor x, double eps) {
-        int d = rowLength("l2Normalize", x), n = x.size() / d;
-        if (norm != null && norm.size() != n) throw new IllegalArgumentException("l2Normalize: norm " + norm.describe() + " must have " + n + " elements for x " + x.describe());
+        OpChecks.Sizes z = OpChecks.l2Normalize(y, norm, x, eps);
+        int d = z.cols(), n = z.rows();
         double[] v = Elements.read(x), nv = new double[n];
         for (int r = 0; r < n; r++) {
             double s = 0;
@@ -265,8 +239,9 @@ public final class RefNorm {
      * denominator is the constant eps and dx += dy / eps.
      */
     public static void l2NormalizeBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, Tensor norm, double eps) {
+        OpChecks.Sizes z = OpChecks.l2NormalizeBackward(dx, dy, x, y, norm, eps);
         if (dx == null) return;
-        int d = rowLength("l2NormalizeBackward", x), n = x.size() / d;
+        int d = z.cols(), n = z.rows();
         double[] g = Elements.read(dy), yv = Elements.read(y), nv = Elements.read(norm), out = new double[g.length];
         for (int r = 0; r < n; r++) {
             int o = r * d;

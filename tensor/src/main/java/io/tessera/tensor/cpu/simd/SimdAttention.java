@@ -1,6 +1,7 @@
 package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.spi.OpChecks;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,22 +26,13 @@ public final class SimdAttention {
         return s;
     }
 
-    private static void check(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
-        if (q.rank() != 4 || k.rank() != 4 || !k.shape().equals(v.shape()) || q.dim(0) != k.dim(0)
-                || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)
-                || probs.size() != q.dim(0) * q.dim(1) * q.dim(2) * k.dim(2)) {
-            throw new IllegalArgumentException(op + " expects q (B, H, T, Dh), k and v (B, H, S, Dh), probs (B, H, T, S); got q "
-                    + q.describe() + ", k " + k.describe() + ", v " + v.describe() + ", probs " + probs.describe());
-        }
-    }
-
     /**
      * probs = softmax_S(q·kᵀ·scale) (B, H, T, S), written; out = probs·v (B, H, T, Dh), written.
      * q: (B, H, T, Dh); k, v: (B, H, S, Dh).
      */
     public static void attention(SimdContext sc, Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, double scale) {
-        check("attention", q, k, v, probs);
-        int bh = q.dim(0) * q.dim(1), t = q.dim(2), s = k.dim(2), dh = q.dim(3);
+        OpChecks.AttentionSizes z = OpChecks.attention(out, probs, q, k, v, scale);
+        int bh = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
         float[] qa = q.f32(), ka = k.f32(), va = v.f32(), pa = probs.f32(), oa = out.f32();
         int qo = q.offset(), ko = k.offset(), vo = v.offset(), po = probs.offset(), oo = out.offset();
         VectorSpecies<Float> sp = sc.species();
@@ -66,8 +58,8 @@ public final class SimdAttention {
      */
     public static void attentionBackward(SimdContext sc, Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                                          Tensor probs, double scale) {
-        check("attentionBackward", q, k, v, probs);
-        int bh = q.dim(0) * q.dim(1), t = q.dim(2), s = k.dim(2), dh = q.dim(3);
+        OpChecks.AttentionSizes z = OpChecks.attentionBackward(dq, dk, dv, dout, q, k, v, probs, scale);
+        int bh = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
         float[] qa = q.f32(), ka = k.f32(), va = v.f32(), pa = probs.f32(), ga = dout.f32();
         int qo = q.offset(), ko = k.offset(), vo = v.offset(), po = probs.offset(), go = dout.offset();
         VectorSpecies<Float> sp = sc.species();

@@ -2,7 +2,7 @@ package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Parallel;
-import io.tessera.tensor.cpu.RefLoss;
+import io.tessera.tensor.spi.OpChecks;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -33,26 +33,25 @@ public final class SimdLoss {
         return LOOPS[WidthCopies.index(sc.species())];
     }
 
-    private static int[] labels(String op, Tensor logits, Tensor labels) {
-        if (logits.rank() != 2 || labels.size() != logits.dim(0)) {
-            throw new IllegalArgumentException(op + " expects logits (N, V) and labels (N); got " + logits.describe() + ", " + labels.describe());
-        }
-        int n = logits.dim(0), v = logits.dim(1);
+    /** The labels (N) as a fresh array, after checking each lies in [0, V). */
+    private static int[] labels(String op, OpChecks.Sizes z, Tensor labels) {
+        int n = z.rows();
         int[] y = new int[n];
         System.arraycopy(labels.i32(), labels.offset(), y, 0, n);
-        for (int r = 0; r < n; r++) RefLoss.checkLabel(op, r, y[r], v);
+        OpChecks.labelsInRange(op, y, 0, n, z.cols());
         return y;
     }
 
     /**
-     * probs = softmax(logits) (N, V); with lse = log Σ exp(logits):
+     * probs = softmax(logits) (N, V), or null when not kept; with lse = log Σ exp(logits):
      * losses[n] = (1 − ε)·(lse − logits[n, y_n]) + ε·(lse − mean_V logits[n, ·]).
      */
     public static void crossEntropy(SimdContext sc, Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing) {
-        int[] y = labels("crossEntropy", logits, labels);
+        int[] y = labels("crossEntropy", OpChecks.crossEntropy(losses, probs, logits, labels, smoothing), labels);
         int n = logits.dim(0), v = logits.dim(1), per = RowMath.rowsPerChunk(v);
-        float[] xa = logits.f32(), pa = probs.f32(), la = losses.f32();
-        int xo = logits.offset(), po = probs.offset(), lo = losses.offset();
+        // without probs the softmax goes to a scratch of (N, V)
+        float[] xa = logits.f32(), pa = probs == null ? new float[n * v] : probs.f32(), la = losses.f32();
+        int xo = logits.offset(), po = probs == null ? 0 : probs.offset(), lo = losses.offset();
         VectorSpecies<Float> sp = sc.species();
         sc.parallel().forEach(Parallel.chunks(n, per), ch -> {
             for (int r = ch * per, end = Math.min(n, r + per); r < end; r++) {
@@ -69,8 +68,8 @@ public final class SimdLoss {
 
     /** dlogits[n, v] += dlosses[n]·(probs[n, v] − ε/V − (1 − ε)·[v = y_n]). */
     public static void crossEntropyBackward(SimdContext sc, Tensor dlogits, Tensor dlosses, Tensor probs, Tensor labels, double smoothing) {
+        int[] y = labels("crossEntropyBackward", OpChecks.crossEntropyBackward(dlogits, dlosses, probs, labels, smoothing), labels);
         if (dlogits == null) return;
-        int[] y = labels("crossEntropyBackward", probs, labels);
         int n = probs.dim(0), v = probs.dim(1), per = RowMath.rowsPerChunk(v);
         float[] pa = probs.f32(), ga = dlosses.f32(), da = dlogits.f32();
         int po = probs.offset(), go = dlosses.offset(), dOff = dlogits.offset();
@@ -86,24 +85,17 @@ public final class SimdLoss {
         });
     }
 
-    private static void checkMse(String op, Tensor pred, Tensor target, Tensor mask) {
-        if (pred.rank() != 3 || !pred.shape().equals(target.shape()) || mask.size() != pred.dim(0) * pred.dim(1)) {
-            throw new IllegalArgumentException(op + " expects pred and target (B, L, P) and mask (B, L); got "
-                    + pred.describe() + ", " + target.describe() + ", " + mask.describe());
-        }
-    }
-
     /** Σ mask in double, in index order; throws when it is zero. */
     private static double maskSum(String op, Tensor mask) {
         double s = 0;
         float[] m = mask.f32();
         for (int i = 0, o = mask.offset(); i < mask.size(); i++) s += m[o + i];
-        return RefLoss.maskSum(op, s, mask);
+        return OpChecks.maskSum(op, s, mask);
     }
 
     /** loss = Σ_{b,l} mask·mean_P (pred − target)² / Σ mask; pred, target (B, L, P), mask (B, L). */
     public static void maskedMse(SimdContext sc, Tensor loss, Tensor pred, Tensor target, Tensor mask) {
-        checkMse("maskedMse", pred, target, mask);
+        OpChecks.maskedMse(loss, pred, target, mask);
         double den = maskSum("maskedMse", mask);
         int rows = pred.dim(0) * pred.dim(1), p = pred.dim(2), per = RowMath.rowsPerChunk(p), chunks = Parallel.chunks(rows, per);
         float[] a = pred.f32(), b = target.f32(), m = mask.f32();
@@ -127,7 +119,7 @@ public final class SimdLoss {
 
     /** dpred += dloss·mask·2(pred − target)/(P·Σ mask); dtarget −= the same. */
     public static void maskedMseBackward(SimdContext sc, Tensor dpred, Tensor dtarget, Tensor dloss, Tensor pred, Tensor target, Tensor mask) {
-        checkMse("maskedMseBackward", pred, target, mask);
+        OpChecks.maskedMseBackward(dpred, dtarget, dloss, pred, target, mask);
         if (dpred == null && dtarget == null) return;
         double den = maskSum("maskedMseBackward", mask);
         int rows = pred.dim(0) * pred.dim(1), p = pred.dim(2), per = RowMath.rowsPerChunk(p);

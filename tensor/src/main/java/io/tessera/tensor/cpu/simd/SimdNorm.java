@@ -2,6 +2,7 @@ package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.Parallel;
+import io.tessera.tensor.spi.OpChecks;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,6 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * semantics of {@link io.tessera.tensor.cpu.RefNorm}. Row ops run over fixed chunks of rows;
  * LayerNorm's dw/db sum per-chunk partials in chunk order; BatchNorm works on fixed blocks of
  * channels. Chunking depends only on the sizes, so any thread count gives the same bits.
+ * Arguments are checked by {@link OpChecks}, as on every backend.
  */
 public final class SimdNorm {
     /** Channels per BatchNorm work block (fixed, independent of the thread count). */
@@ -70,30 +72,9 @@ public final class SimdNorm {
         return x.size() / Math.max(1, x.dim(-1));
     }
 
-    /** Throws unless every non-null tensor has the expected element count. */
-    private static void sizes(String op, int expected, String what, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t != null && t.size() != expected) {
-                throw new IllegalArgumentException(op + ": " + what + " " + t.describe() + " must have " + expected + " elements");
-            }
-        }
-    }
-
-    private static void rowsOf(String op, Tensor x, Tensor w, Tensor b, Tensor mean, Tensor rstd) {
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs x (N, D), got " + x.describe());
-        sizes(op, x.dim(-1), "weight/bias for x " + x.shape(), w, b);
-        sizes(op, rows(x), "row statistic for x " + x.shape(), mean, rstd);
-    }
-
-    private static void channels(String op, Tensor x, Tensor... perChannel) {
-        if (x.rank() != 2) throw new IllegalArgumentException(op + " expects x (N, C), got " + x.describe());
-        sizes(op, x.dim(1), "per-channel tensor for x " + x.shape(), perChannel);
-    }
-
     /** y = exp(x − max) / Σ exp(x − max) along the last axis; x, y: (N, D). */
     public static void softmax(SimdContext sc, Tensor y, Tensor x) {
-        rowsOf("softmax", x, null, null, null, null);
-        sizes("softmax", x.size(), "y for x " + x.shape(), y);
+        OpChecks.softmax(y, x);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d);
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
@@ -109,9 +90,8 @@ public final class SimdNorm {
 
     /** dx += y ⊙ (dy − Σ dy ⊙ y) along the last axis. */
     public static void softmaxBackward(SimdContext sc, Tensor dx, Tensor dy, Tensor y) {
+        OpChecks.softmaxBackward(dx, dy, y);
         if (dx == null) return;
-        rowsOf("softmaxBackward", y, null, null, null, null);
-        sizes("softmaxBackward", y.size(), "dx/dy for y " + y.shape(), dx, dy);
         int d = y.dim(-1), n = rows(y), per = RowMath.rowsPerChunk(d);
         float[] ga = dy.f32(), ya = y.f32(), xa = dx.f32();
         int go = dy.offset(), yo = y.offset(), xo = dx.offset();
@@ -130,8 +110,7 @@ public final class SimdNorm {
      * variance, two passes). x, y: (N, D); w, b: (D) or null; mean, rstd: (N), written.
      */
     public static void layerNorm(SimdContext sc, Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps) {
-        rowsOf("layerNorm", x, w, b, mean, rstd);
-        sizes("layerNorm", x.size(), "y for x " + x.shape(), y);
+        OpChecks.layerNorm(y, mean, rstd, x, w, b, eps);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d);
         float[] xa = x.f32(), ya = y.f32();
         float[] wa = w == null ? null : w.f32(), ba = b == null ? null : b.f32();
@@ -156,9 +135,7 @@ public final class SimdNorm {
      * db += Σ_N dy, each chunk of rows summing into its own partial, partials added in chunk order.
      */
     public static void layerNormBackward(SimdContext sc, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
-        rowsOf("layerNormBackward", x, w, null, mean, rstd);
-        sizes("layerNormBackward", x.dim(-1), "dw/db for x " + x.shape(), dw, db);
-        sizes("layerNormBackward", x.size(), "dx/dy for x " + x.shape(), dx, dy);
+        OpChecks.layerNormBackward(dx, dw, db, dy, x, w, mean, rstd);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d), chunks = Parallel.chunks(n, per);
         float[] xa = x.f32(), ga = dy.f32(), ma = mean.f32(), ra = rstd.f32();
         float[] wa = w == null ? null : w.f32(), dxa = dx == null ? null : dx.f32();
@@ -215,7 +192,7 @@ public final class SimdNorm {
      */
     public static void batchNormTrain(SimdContext sc, Tensor y, Tensor mean, Tensor rstd, Tensor runningMean, Tensor runningVar,
                                       Tensor x, Tensor w, Tensor b, double momentum, double eps) {
-        channels("batchNormTrain", x, mean, rstd, runningMean, runningVar, w, b);
+        OpChecks.batchNormTrain(y, mean, rstd, runningMean, runningVar, x, w, b, momentum, eps);
         int n = x.dim(0), c = x.dim(1);
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
@@ -253,7 +230,7 @@ public final class SimdNorm {
 
     /** Eval-mode BatchNorm1d: y = x·a + c with a = w/√(runningVar + eps), c = b − runningMean·a. */
     public static void batchNormEval(SimdContext sc, Tensor y, Tensor x, Tensor runningMean, Tensor runningVar, Tensor w, Tensor b, double eps) {
-        channels("batchNormEval", x, runningMean, runningVar, w, b);
+        OpChecks.batchNormEval(y, x, runningMean, runningVar, w, b, eps);
         int n = x.dim(0), c = x.dim(1);
         float[] scale = new float[c], shift = new float[c];
         evalAffine(scale, shift, runningMean, runningVar, w, b, eps);
@@ -279,7 +256,7 @@ public final class SimdNorm {
      * dx += rstd·w·(dy − mean_N dy − x̂·mean_N(dy·x̂)), dw += Σ_N dy·x̂, db += Σ_N dy.
      */
     public static void batchNormBackward(SimdContext sc, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
-        channels("batchNormBackward", x, dw, db, w, mean, rstd);
+        OpChecks.batchNormBackward(dx, dw, db, dy, x, w, mean, rstd);
         int n = x.dim(0), c = x.dim(1);
         float[] xa = x.f32(), ga = dy.f32();
         int xo = x.offset(), go = dy.offset();
@@ -316,7 +293,7 @@ public final class SimdNorm {
      */
     public static void batchNormEvalBackward(SimdContext sc, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor runningMean,
                                              Tensor runningVar, Tensor w, double eps) {
-        channels("batchNormEvalBackward", x, dw, db, runningMean, runningVar, w);
+        OpChecks.batchNormEvalBackward(dx, dw, db, dy, x, runningMean, runningVar, w, eps);
         int n = x.dim(0), c = x.dim(1);
         float[] s = new float[c], ws = new float[c], rm = new float[c];
         for (int j = 0; j < c; j++) {
@@ -347,7 +324,7 @@ public final class SimdNorm {
 
     /** y = x / max(‖x‖₂, eps) along the last axis; norm (N) = ‖x‖₂. */
     public static void l2Normalize(SimdContext sc, Tensor y, Tensor norm, Tensor x, double eps) {
-        rowsOf("l2Normalize", x, null, null, norm, null);
+        OpChecks.l2Normalize(y, norm, x, eps);
         int d = x.dim(-1), n = rows(x), per = RowMath.rowsPerChunk(d);
         float[] xa = x.f32(), ya = y.f32();
         int xo = x.offset(), yo = y.offset();
@@ -369,6 +346,7 @@ public final class SimdNorm {
      * dx += dy / eps.
      */
     public static void l2NormalizeBackward(SimdContext sc, Tensor dx, Tensor dy, Tensor x, Tensor y, Tensor norm, double eps) {
+        OpChecks.l2NormalizeBackward(dx, dy, x, y, norm, eps);
         if (dx == null) return;
         int d = y.dim(-1), n = rows(y), per = RowMath.rowsPerChunk(d);
         float[] ga = dy.f32(), ya = y.f32(), xa = dx.f32(), na = norm.f32();
