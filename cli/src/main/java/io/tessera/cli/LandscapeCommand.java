@@ -19,6 +19,7 @@ import io.tessera.eval.objective.ParameterSelection;
 import io.tessera.ssl.data.Split;
 import io.tessera.ssl.method.Batch;
 import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.dist.LaunchEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -128,7 +129,7 @@ public final class LandscapeCommand implements Callable<Integer> {
         if (checkpoint == null) throw new IllegalArgumentException("--checkpoint is required (see tessera landscape --help)");
         Axis ax = Axis.parse(x), ay = y == null ? null : Axis.parse(y);
         validate();
-        SurfaceGrid.Shard sh = shard != null ? SurfaceGrid.Shard.parse(shard) : LauncherRank.fromEnvironment(System.getenv());
+        SurfaceGrid.Shard sh = shard != null ? SurfaceGrid.Shard.parse(shard) : launcherShard(System.getenv());
         Path dir = output.dir(checkpoint);
         try (ExecutionContext ctx = compute.open(seed)) {
             RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
@@ -170,6 +171,16 @@ public final class LandscapeCommand implements Callable<Integer> {
             LandscapeOutputs.summarize(grid, dir, ratio ? ratioThreshold : Double.NaN);
         }
         return 0;
+    }
+
+    /** The share of a worker that a launcher started: its rank of the world size (the whole grid for a single process). */
+    static SurfaceGrid.Shard launcherShard(Map<String, String> environment) {
+        try {
+            LaunchEnvironment env = LaunchEnvironment.fromEnvironment(environment);
+            return new SurfaceGrid.Shard(env.rank(), env.worldSize());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (or give --shard i/N)", e);
+        }
     }
 
     private void validate() {
