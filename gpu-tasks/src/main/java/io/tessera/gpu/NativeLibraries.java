@@ -2,17 +2,25 @@
  * Finds a runtime's shared library at run time: by soname through the system loader first,
  * then in the places vendors usually install it, or only at an explicit path when one is given.
  * The override comes from the caller's options; the one environment variable read is CUDA_HOME,
- * as one of the places a CUDA toolkit usually is.
+ * as one of the places a CUDA toolkit usually is. A library whose own plugins resolve symbols
+ * in it (Open MPI's MCA components do not link libmpi) is opened globally, through dlopen.
  */
 package io.tessera.gpu;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /** Locates and opens native libraries for the GPU runtimes. */
 public final class NativeLibraries {
@@ -36,6 +44,15 @@ public final class NativeLibraries {
     /** Sonames of NVRTC and cuBLAS, newest major version first. */
     public static final List<String> NVRTC_NAMES = List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so");
     public static final List<String> CUBLAS_NAMES = List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so");
+
+    /** Sonames and usual install places of Open MPI's libmpi (4.x and 5.x share soname 40). */
+    public static final List<String> MPI_NAMES = List.of("libmpi.so.40", "libmpi.so");
+    public static final List<Path> MPI_PLACES = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libmpi.so.40"),
+            Path.of("/usr/lib/aarch64-linux-gnu/libmpi.so.40"), Path.of("/usr/lib64/openmpi/lib/libmpi.so.40"),
+            Path.of("/usr/local/lib/libmpi.so.40"), Path.of("/opt/openmpi/lib/libmpi.so.40"));
+
+    /** dlopen's flags on Linux (glibc's dlfcn.h): resolve every symbol now, and make them visible to libraries loaded later. */
+    static final int RTLD_NOW = 0x2, RTLD_GLOBAL = 0x100;
 
     /**
      * The usual places of a CUDA toolkit library named one of {@code names}: $CUDA_HOME/lib64,
@@ -115,5 +132,103 @@ public final class NativeLibraries {
             }
         }
         throw new GpuUnavailableException(runtime, "library " + names.getFirst() + " not found (tried " + String.join(", ", tried) + ")");
+    }
+
+    /**
+     * Opens a library as {@link #open} does, but through {@code dlopen(RTLD_NOW | RTLD_GLOBAL)}:
+     * its symbols become visible to the plugins it loads itself. The JDK's
+     * {@link SymbolLookup#libraryLookup} loads with local visibility, so a runtime whose plugins
+     * do not link it (Open MPI) would fail inside its own initialisation. The library stays
+     * loaded for the life of the process.
+     *
+     * @throws GpuUnavailableException listing everything tried (and dlerror's last words) when nothing opens
+     */
+    public static SymbolLookup openGlobal(String runtime, Optional<Path> override, List<String> names, List<Path> places) {
+        Dl dl = Dl.get(runtime);
+        if (override.isPresent()) {
+            Path p = override.get();
+            if (!Files.exists(p)) {
+                throw new GpuUnavailableException(runtime, "library " + p + " (given explicitly) does not exist");
+            }
+            MemorySegment h = dl.open(p.toString());
+            if (h.equals(MemorySegment.NULL)) {
+                throw new GpuUnavailableException(runtime, "library " + p + " (given explicitly) cannot be loaded: " + dl.error());
+            }
+            return dl.lookup(h);
+        }
+        List<String> tried = new ArrayList<>();
+        String lastError = "";
+        List<String> candidates = new ArrayList<>(names);
+        for (Path p : places) {
+            if (Files.exists(p)) candidates.add(p.toString());
+        }
+        for (String name : candidates) {
+            tried.add(name);
+            MemorySegment h = dl.open(name);
+            if (!h.equals(MemorySegment.NULL)) return dl.lookup(h);
+            lastError = dl.error();
+        }
+        throw new GpuUnavailableException(runtime, "library " + names.getFirst() + " not found (tried " + String.join(", ", tried) + ")"
+                + (lastError.isEmpty() ? "" : "; last error: " + lastError));
+    }
+
+    /** dlopen, dlsym and dlerror, from the C library (glibc 2.34 and newer) or libdl.so.2 (older). */
+    private record Dl(MethodHandle dlopen, MethodHandle dlsym, MethodHandle dlerror) {
+        private static volatile Dl instance;
+
+        @SuppressWarnings("restricted") // binding the dynamic loader is what this record is for
+        static Dl get(String runtime) {
+            Dl d = instance;
+            if (d != null) return d;
+            Linker linker = Linker.nativeLinker();
+            SymbolLookup libc = linker.defaultLookup();
+            SymbolLookup lib = libc.find("dlopen").isPresent() ? libc : libdl(runtime);
+            MemorySegment open = lib.find("dlopen").orElseThrow(), sym = lib.find("dlsym").orElseThrow(), err = lib.find("dlerror").orElseThrow();
+            d = new Dl(linker.downcallHandle(open, FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT)),
+                    linker.downcallHandle(sym, FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS)),
+                    linker.downcallHandle(err, FunctionDescriptor.of(ADDRESS)));
+            instance = d;
+            return d;
+        }
+
+        @SuppressWarnings("restricted") // the loader's own library, on C libraries older than glibc 2.34
+        private static SymbolLookup libdl(String runtime) {
+            try {
+                return SymbolLookup.libraryLookup("libdl.so.2", Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new GpuUnavailableException(runtime, "this system's C library has no dlopen and there is no libdl.so.2", e);
+            }
+        }
+
+        MemorySegment open(String name) {
+            try (Arena a = Arena.ofConfined()) {
+                return (MemorySegment) dlopen.invokeExact(a.allocateFrom(name), RTLD_NOW | RTLD_GLOBAL);
+            } catch (Throwable t) {
+                throw Cuda.rethrow(t);
+            }
+        }
+
+        @SuppressWarnings("restricted") // dlerror returns a C string owned by the loader
+        String error() {
+            try {
+                MemorySegment s = (MemorySegment) dlerror.invokeExact();
+                return s.equals(MemorySegment.NULL) ? "" : s.reinterpret(4096).getString(0);
+            } catch (Throwable t) {
+                throw Cuda.rethrow(t);
+            }
+        }
+
+        /** The symbols of an opened library, found with dlsym. */
+        @SuppressWarnings("restricted") // a symbol's address, sized 0 as SymbolLookup's are
+        SymbolLookup lookup(MemorySegment handle) {
+            return name -> {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment p = (MemorySegment) dlsym.invokeExact(handle, a.allocateFrom(name));
+                    return p.equals(MemorySegment.NULL) ? Optional.empty() : Optional.of(p);
+                } catch (Throwable t) {
+                    throw Cuda.rethrow(t);
+                }
+            };
+        }
     }
 }
