@@ -19,10 +19,14 @@ import io.tessera.ssl.train.Trainer;
 import io.tessera.ssl.train.TrainerConfig;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Rng;
+import io.tessera.tensor.dist.Collective;
+import io.tessera.tensor.dist.LaunchEnvironment;
+import io.tessera.gpu.mpi.MpiCollective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +47,9 @@ import java.util.concurrent.Callable;
                 "Example: tessera pretrain --method rcmae --model mini --data fashion-mnist --epochs 50"})
 public final class PretrainCommand implements Callable<Integer> {
     enum MomentumKind { CONSTANT, COSINE }
+
+    /** {@code --distributed}: how the processes of a run find each other. */
+    enum Distributed { AUTO, MPI, NONE }
 
     // ---- the recipe: with --resume from the checkpoint, otherwise these defaults
 
@@ -164,6 +171,10 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "Data-loading threads (default 2).")
     int workers = 2;
 
+    @Option(names = "--distributed", description = "Data-parallel training on the CPU: mpi (Open MPI; start with mpirun -np W), none, or auto (default: mpi when mpirun or srun "
+            + "started this process, else none). --batch is per process: the global batch is W × --batch; rank 0 writes the metrics and checkpoints.")
+    Distributed distributed = Distributed.AUTO;
+
     static final class MethodConverter implements picocli.CommandLine.ITypeConverter<MethodSpec.Method> {
         @Override
         public MethodSpec.Method convert(String value) {
@@ -214,8 +225,13 @@ public final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Plan plan = plan();
-        try (ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul)) {
-            Run run = run(ctx, System.err, plan);
+        try (Collective group = openGroup(); ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul)) {
+            if (group.worldSize() > 1 && device.kind() != DeviceSpec.Kind.CPU) {
+                throw new IllegalArgumentException("--distributed trains on the CPU only (its collectives reduce host memory); drop --device " + device);
+            }
+            boolean writer = group.rank() == 0;
+            Run run = run(ctx, writer ? System.err : new PrintStream(OutputStream.nullOutputStream()), plan, group);
+            if (!writer) return 0;
             Trainer.Result r = run.result();
             String loss = r.losses().isEmpty() ? "no steps trained" : String.format(Locale.ROOT, "final loss %.4f", r.losses().getLast());
             System.out.printf(Locale.ROOT, "%s: %d steps, %s, %.1f images/s%n", run.method().name(), r.optimizerSteps(), loss, r.imagesPerSecond());
@@ -223,6 +239,21 @@ public final class PretrainCommand implements Callable<Integer> {
             System.out.println("checkpoint: " + r.lastCheckpoint());
         }
         return 0;
+    }
+
+    /** The process group {@code --distributed} asks for; a single process for none. */
+    private Collective openGroup() {
+        LaunchEnvironment env = LaunchEnvironment.fromEnvironment(System.getenv());
+        Distributed d = distributed;
+        if (d == Distributed.AUTO) {
+            if (env.launcher() == LaunchEnvironment.Launcher.TORCHRUN && env.distributed()) {
+                throw new IllegalArgumentException("torchrun started this process (RANK/WORLD_SIZE), but pre-training joins processes through MPI only: start it with mpirun -np "
+                        + env.worldSize() + ", or give --distributed none to train each process alone");
+            }
+            boolean launched = env.launcher() == LaunchEnvironment.Launcher.MPIRUN || env.launcher() == LaunchEnvironment.Launcher.SLURM;
+            d = launched && env.distributed() ? Distributed.MPI : Distributed.NONE;
+        }
+        return d == Distributed.MPI ? MpiCollective.open() : Collective.single();
     }
 
     private int threadCount() {
@@ -373,13 +404,19 @@ public final class PretrainCommand implements Callable<Integer> {
 
     /** Trains the plan on {@code ctx}; the console gets the run's header and progress. */
     Run run(ExecutionContext ctx, PrintStream console, Plan plan) throws IOException {
+        return run(ctx, console, plan, Collective.single());
+    }
+
+    /** Trains the plan on {@code ctx} as one rank of {@code group} (its shard of every global batch). */
+    Run run(ExecutionContext ctx, PrintStream console, Plan plan, Collective group) throws IOException {
+        int world = group.worldSize();
         PretrainRecipe r = plan.recipe();
         Dataset ds = plan.dataset();
         MethodSpec spec = r.method();
         Optimisation o = r.optim();
         if (device.kind() == DeviceSpec.Kind.CPU) HeapBudget.require(HeapBudget.trainingBytes(spec), spec.parameterLowerBound(), "the " + spec.describe(), true);
         Path dir = OutputPaths.requireWritableDirectory(plan.out(), "--out");
-        long iterations = (long) o.epochs() * (ds.size() / o.batch()); // data iterations: what LUT's momentum cosine runs over
+        long iterations = (long) o.epochs() * (ds.size() / ((long) o.batch() * world)); // data iterations: what LUT's momentum cosine runs over
         PretrainMethod m = spec.build(ctx, r.teacher().over(iterations));
         Normalize norm = Recipes.normalizeFor(r.data().spec(), ds);
         Saving s = plan.saving();
@@ -399,18 +436,19 @@ public final class PretrainCommand implements Callable<Integer> {
         exec.put("matmul", JsonFields.choiceName(matmul));
         exec.put("threads", (long) threadCount());
         exec.put("workers", (long) workers);
+        exec.put("processes", (long) world);
         exec.put("max_steps", maxSteps);
         pre.put("execution", exec);
         info.put("pretrain", pre);
         int size = cfg.encoder().imageSize();
         var views = spec.method().twoViews() ? Recipes.lutViews(size, norm) : Recipes.maeViews(size, norm);
-        try (LoaderSource src = new LoaderSource(ds, views, new Rng(r.seed()).split("data"), o.batch(), workers, ctx.ops())) {
-            Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null);
+        try (LoaderSource src = new LoaderSource(ds, views, new Rng(r.seed()).split("data"), o.batch(), workers, ctx.ops(), group.rank(), world)) {
+            Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null, group);
             if (plan.resumeFrom() != null) trainer.resume(plan.resumeFrom(), reschedule);
             if (plan.note() != null) console.println(plan.note());
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
                     r.preset(), m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
-                    + matmulName(ctx.backend()));
+                    + matmulName(ctx.backend()) + (world > 1 ? ", " + world + " processes × batch " + o.batch() : ""));
             Trainer.Result result = trainer.run();
             return new Run(m, cfg, result, ds, norm, dir);
         }

@@ -86,6 +86,7 @@ public final class Loader implements AutoCloseable {
     private final List<Transform> views;
     private final Rng rng;
     private final Options options;
+    private final int rank, worldSize;
     private final Ops ops;
     private final ExecutorService pool;
     private Epoch active;
@@ -106,6 +107,23 @@ public final class Loader implements AutoCloseable {
      * {@code sampleRng(e, i)} itself.
      */
     public Loader(Dataset dataset, List<Transform> views, Rng rng, Options options, Ops ops) {
+        this(dataset, views, rng, options, ops, 0, 1);
+    }
+
+    /**
+     * One rank's shard of a data-parallel loader over {@code worldSize} processes. Every rank
+     * draws the same epoch order; the epoch's k-th global batch is the {@code worldSize ·
+     * options.batchSize()} images {@code order[k·W·b, (k+1)·W·b)}, and rank r takes its contiguous
+     * slice {@code [k·W·b + r·b, k·W·b + (r+1)·b)}. Augmentations are keyed by (epoch, dataset
+     * index) as on one process, so the W shards of batch k are, concatenated in rank order, the
+     * batch k of one process at batch W·b. Batches per epoch count global batches.
+     */
+    public Loader(Dataset dataset, List<Transform> views, Rng rng, Options options, Ops ops, int rank, int worldSize) {
+        if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("Loader: rank " + rank + " of " + worldSize + " processes is not a rank of the group");
+        }
+        this.rank = rank;
+        this.worldSize = worldSize;
         if (views.isEmpty()) throw new IllegalArgumentException("Loader: at least one view transform is needed");
         this.dataset = dataset;
         this.views = List.copyOf(views);
@@ -133,9 +151,19 @@ public final class Loader implements AutoCloseable {
         return options;
     }
 
-    /** Batches per epoch: floor(N/B) with drop-last, else ceil(N/B). */
+    /** This loader's rank in its data-parallel group (0 on one process). */
+    public int rank() {
+        return rank;
+    }
+
+    /** The number of data-parallel shards (1 on one process). */
+    public int worldSize() {
+        return worldSize;
+    }
+
+    /** Batches per epoch: floor(N/B) with drop-last, else ceil(N/B), with B the global batch (world size × batch size). */
     public int batchesPerEpoch() {
-        int n = dataset.size(), b = options.batchSize();
+        int n = dataset.size(), b = globalBatch();
         return options.dropLast() ? n / b : (n + b - 1) / b;
     }
 
@@ -188,10 +216,18 @@ public final class Loader implements AutoCloseable {
         if (pool != null) pool.shutdownNow();
     }
 
-    /** Builds host batch {@code step} of an epoch from its order: reads each sample once, augments each view. */
+    private int globalBatch() {
+        if ((long) options.batchSize() * worldSize > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Loader: batch " + options.batchSize() + " on " + worldSize + " processes exceeds " + Integer.MAX_VALUE + " images");
+        }
+        return options.batchSize() * worldSize;
+    }
+
+    /** Builds this rank's host batch {@code step} of an epoch from its order: reads each sample once, augments each view. */
     private HostBatch build(int epoch, int step, int[] order) {
         int b = options.batchSize();
-        int from = step * b, to = Math.min(order.length, from + b);
+        int global = (int) Math.min(order.length, (long) step * globalBatch());
+        int from = Math.min(order.length, global + rank * b), to = Math.min(order.length, from + b);
         int n = to - from, nv = views.size();
         int[] idx = new int[n], labels = new int[n];
         float[][] data = new float[nv][];
@@ -329,7 +365,7 @@ public final class Loader implements AutoCloseable {
         }
 
         private LoaderException failure(int k, Throwable cause) {
-            int from = k * options.batchSize();
+            int from = Math.min(order.length, k * globalBatch() + rank * options.batchSize());
             int to = Math.min(order.length, from + options.batchSize());
             return new LoaderException("Loader: batch " + k + " of epoch " + epoch + " (samples " + from + ".." + (to - 1)
                     + " of the epoch order) of " + dataset.name() + " failed: " + cause, cause);

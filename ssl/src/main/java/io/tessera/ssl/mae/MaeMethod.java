@@ -43,7 +43,7 @@ public final class MaeMethod implements PretrainMethod {
 
     @Override
     public StepLosses forward(Ops ops, Batch batch, Rng rng) {
-        MaskedAutoencoder.Output out = model.forward(ops, batch.images(), rng.split("mask"));
+        MaskedAutoencoder.Output out = model.forward(ops, batch.images(), model.mask(ops, rng.split("mask"), batch.size(), batch.firstSample()));
         return new StepLosses(out.loss(), Map.of("loss_r", out.loss()));
     }
 

@@ -116,6 +116,19 @@ public final class MaskedAutoencoder extends Module {
         return RandomMasking.sample(ops, rng, batch, config.encoder().numPatches(), config.maskRatio());
     }
 
+    /**
+     * The rows {@code [firstSample, firstSample + batch)} of the mask {@link #mask(Ops, Rng, int)}
+     * draws for a larger batch from the same stream: the noise is drawn row by row from a
+     * counter-based stream, so the slice starts at draw {@code firstSample · L}. A data-parallel
+     * rank holding that slice of the global batch masks its images as one process would.
+     */
+    public MaskPlan mask(Ops ops, Rng rng, int batch, int firstSample) {
+        if (firstSample < 0) throw new IllegalArgumentException("first sample must be ≥ 0, got " + firstSample);
+        int tokens = config.encoder().numPatches();
+        Rng from = firstSample == 0 ? rng : Rng.restore(rng.key(), rng.counter() + (long) firstSample * tokens);
+        return RandomMasking.sample(ops, from, batch, tokens, config.maskRatio());
+    }
+
     /** imgs (B, C, H, W) and a mask → latent (B, 1 + K, D) after the final norm. */
     public Tensor encode(Ops ops, Tensor imgs, MaskPlan plan) {
         Tensor all = encoder.embedPatches(ops, imgs);                // (B, L, D)

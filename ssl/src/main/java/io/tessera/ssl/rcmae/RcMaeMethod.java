@@ -81,8 +81,8 @@ public final class RcMaeMethod implements PretrainMethod, ConsistencyObjective {
      * {@code rng.split("teacher-mask")}.
      */
     private RcMae.Losses losses(Ops ops, Batch batch, Rng rng) {
-        MaskPlan plan = rc.student().mask(ops, rng.split("mask"), batch.size());
-        MaskPlan teacherPlan = rc.teacherMask() == RcMae.TeacherMask.SAME ? plan : rc.teacher().mask(ops, rng.split("teacher-mask"), batch.size());
+        MaskPlan plan = rc.student().mask(ops, rng.split("mask"), batch.size(), batch.firstSample());
+        MaskPlan teacherPlan = rc.teacherMask() == RcMae.TeacherMask.SAME ? plan : rc.teacher().mask(ops, rng.split("teacher-mask"), batch.size(), batch.firstSample());
         return rc.forward(ops, batch.images(), plan, teacherPlan);
     }
 

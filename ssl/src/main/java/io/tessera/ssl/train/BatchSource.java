@@ -14,8 +14,17 @@ public interface BatchSource extends AutoCloseable {
     /** Batches per epoch (incomplete last batches are dropped). */
     int batchesPerEpoch();
 
-    /** Images per batch. */
+    /** Images per batch (on each rank, for a data-parallel source). */
     int batchSize();
+
+    /**
+     * The data-parallel shards this source is one of (1: it gives whole batches). A sharded
+     * source's {@link #batchesPerEpoch()} counts global batches of {@code worldSize() · batchSize()}
+     * images, and each {@link Batch#firstSample()} says where its slice starts in its global batch.
+     */
+    default int worldSize() {
+        return 1;
+    }
 
     /** The batches of {@code epoch} from index {@code first} on. */
     Iterator<Batch> epoch(int epoch, int first);

@@ -22,11 +22,23 @@ public final class LoaderSource implements BatchSource {
     private final Loader loader;
 
     public LoaderSource(Dataset dataset, List<Transform> viewTransforms, Rng rng, int batchSize, int workers, Ops ops) {
+        this(dataset, viewTransforms, rng, batchSize, workers, ops, 0, 1);
+    }
+
+    /**
+     * Rank {@code rank}'s shard of a data-parallel source over {@code worldSize} processes: the
+     * same epoch order on every rank, {@code batchSize} images per rank, rank r taking the r-th
+     * contiguous slice of each global batch of {@code worldSize · batchSize} images (see
+     * {@link Loader#Loader(Dataset, List, Rng, Loader.Options, Ops, int, int)}).
+     */
+    public LoaderSource(Dataset dataset, List<Transform> viewTransforms, Rng rng, int batchSize, int workers, Ops ops, int rank, int worldSize) {
         if (viewTransforms.isEmpty()) throw new IllegalArgumentException("at least one view transform is needed");
-        if (batchSize > dataset.size()) {
-            throw new IllegalArgumentException("batch size " + batchSize + " exceeds the " + dataset.size() + " images of " + dataset.name());
+        if ((long) batchSize * Math.max(1, worldSize) > dataset.size()) {
+            throw new IllegalArgumentException(worldSize > 1
+                    ? "batch size " + batchSize + " on " + worldSize + " processes (" + (long) batchSize * worldSize + " images per step) exceeds the " + dataset.size() + " images of " + dataset.name()
+                    : "batch size " + batchSize + " exceeds the " + dataset.size() + " images of " + dataset.name());
         }
-        this.loader = new Loader(dataset, viewTransforms, rng, Loader.Options.train(batchSize, workers), ops);
+        this.loader = new Loader(dataset, viewTransforms, rng, Loader.Options.train(batchSize, workers), ops, rank, worldSize);
     }
 
     @Override
@@ -37,6 +49,11 @@ public final class LoaderSource implements BatchSource {
     @Override
     public int batchSize() {
         return loader.options().batchSize();
+    }
+
+    @Override
+    public int worldSize() {
+        return loader.worldSize();
     }
 
     @Override
@@ -54,7 +71,7 @@ public final class LoaderSource implements BatchSource {
                 if (!e.hasNext()) throw new NoSuchElementException();
                 Loader.Batch b = e.next();
                 List<Tensor> v = b.views();
-                return new Batch(v.get(0), b.labels(), v.subList(1, v.size()));
+                return new Batch(v.get(0), b.labels(), v.subList(1, v.size()), loader.rank() * batchSize());
             }
         };
     }

@@ -17,6 +17,7 @@ import io.tessera.tensor.Rng;
 import io.tessera.tensor.Scope;
 import io.tessera.tensor.Tape;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.dist.Collective;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -51,6 +52,15 @@ import java.util.regex.Pattern;
  * {@link GradientCosines} of each optimizer step logged, measured before the step on the window's
  * first micro-batch with that micro-batch's stream; the measurement leaves the trajectory bit for bit
  * as it is without it (its time is part of {@code step_ms}).
+ *
+ * <p>Data-parallel on the CPU: given a {@link Collective} of W processes and a {@link BatchSource}
+ * sharded the same way, every rank starts from rank 0's parameters and buffers (broadcast), takes
+ * its slice of each global batch, and all-reduces the mean of the flat gradient before the norm,
+ * clipping and AdamW, so every rank takes the same step and updates its EMA teachers alike. The
+ * logged loss is the mean over ranks; only rank 0 writes metrics and checkpoints, whose sidecar
+ * records {@code world_size}; the batch-size rule of the learning rate sees the global batch. A
+ * resume on another world size is refused (the recorded per-rank batch and shard layout would
+ * no longer describe the run).
  */
 public final class Trainer {
     /** What a finished run reports. */
@@ -78,6 +88,7 @@ public final class Trainer {
     private final PrintStream console;
     private final boolean interactive;
     private final ConsistencyObjective cosines; // null unless gradient cosines are logged
+    private final Collective group;
     private long microStep;   // global micro-batch counter
     private int startEpoch;
     private int startBatch;
@@ -92,6 +103,22 @@ public final class Trainer {
      */
     public Trainer(ExecutionContext ctx, PretrainMethod method, BatchSource data, TrainerConfig cfg,
                    Map<String, Object> runInfo, PrintStream console, boolean interactive) {
+        this(ctx, method, data, cfg, runInfo, console, interactive, Collective.single());
+    }
+
+    /**
+     * A data-parallel trainer: {@code group} is the process group, {@code data} this rank's shard
+     * ({@link BatchSource#worldSize()} must be the group's size). The trainer does not close the group.
+     */
+    public Trainer(ExecutionContext ctx, PretrainMethod method, BatchSource data, TrainerConfig cfg,
+                   Map<String, Object> runInfo, PrintStream console, boolean interactive, Collective group) {
+        if (data.worldSize() != group.worldSize()) {
+            throw new IllegalArgumentException("the data is sharded over " + data.worldSize() + " process(es) but the group has " + group.worldSize());
+        }
+        if (group.worldSize() > 1 && cfg.gradCosines()) {
+            throw new IllegalArgumentException("gradient cosines are measured on one process only; drop them or train on one process");
+        }
+        this.group = group;
         this.ctx = ctx;
         this.method = method;
         this.data = data;
@@ -101,7 +128,7 @@ public final class Trainer {
         this.interactive = interactive;
         ParameterStore store = method.trainable();
         this.optimizer = new AdamW(store, ParamGroups.pretrain(), 0.9, cfg.beta2(), 1e-8, cfg.weightDecay());
-        int effectiveBatch = data.batchSize() * cfg.accumulation();
+        int effectiveBatch = data.batchSize() * group.worldSize() * cfg.accumulation();
         this.schedule = new LrSchedule(cfg.peakLr(effectiveBatch), cfg.minLr(), cfg.warmupEpochs(), cfg.epochs());
         if (cfg.gradCosines() && !(method instanceof ConsistencyObjective)) {
             throw new IllegalArgumentException("gradient cosines need a method with a reconstruction and a consistency term (RC-MAE); " + method.name() + " has none");
@@ -156,6 +183,8 @@ public final class Trainer {
         String was = f.has("method") ? f.string("method") : "?";
         if (!was.equals(method.name())) d.addFirst("method " + was + " → " + method.name());
         long batch = f.longInteger("batch_size", 1, Integer.MAX_VALUE), per = f.longInteger("batches_per_epoch", 1, Integer.MAX_VALUE);
+        long world = f.has("world_size") ? f.longInteger("world_size", 1, Integer.MAX_VALUE) : 1;
+        if (world != group.worldSize()) d.add("processes " + world + " → " + group.worldSize());
         if (batch != data.batchSize()) d.add("batch size " + batch + " → " + data.batchSize());
         if (per != data.batchesPerEpoch()) d.add("batches per epoch " + per + " → " + data.batchesPerEpoch());
         if (!d.isEmpty()) {
@@ -176,9 +205,14 @@ public final class Trainer {
         Progress progress = new Progress(console, "img", totalSteps, interactive);
         long images = 0, startNanos = System.nanoTime();
         method.train(true);
-        int stale = AtomicFiles.removeTemporaries(cfg.outDir(), CHECKPOINT_PREFIX);
-        if (stale > 0) console.println("removed " + stale + " temporary file(s) of an interrupted checkpoint save in " + cfg.outDir());
-        try (MetricsLog log = MetricsLog.continueAfter(cfg.outDir().resolve("metrics.jsonl"), optimizer.steps())) {
+        boolean writer = group.rank() == 0;
+        synchronizeStores();
+        if (writer) {
+            int stale = AtomicFiles.removeTemporaries(cfg.outDir(), CHECKPOINT_PREFIX);
+            if (stale > 0) console.println("removed " + stale + " temporary file(s) of an interrupted checkpoint save in " + cfg.outDir());
+        }
+        int world = group.worldSize();
+        try (MetricsLog log = writer ? MetricsLog.continueAfter(cfg.outDir().resolve("metrics.jsonl"), optimizer.steps()) : null) {
             for (int epoch = startEpoch; epoch < cfg.epochs() && optimizer.steps() < totalSteps; epoch++) {
                 int first = epoch == startEpoch ? startBatch : 0;
                 Iterator<Batch> it = data.epoch(epoch, first);
@@ -201,7 +235,18 @@ public final class Trainer {
                             for (Map.Entry<String, Tensor> e : l.parts().entrySet()) parts.merge(e.getKey(), e.getValue().item() / accum, Double::sum);
                         }
                         microStep++;
-                        images += batch.size();
+                        images += (long) batch.size() * world;
+                    }
+                    if (world > 1) {
+                        group.allReduceMean(method.trainable().gradients());
+                        double[] reported = new double[1 + parts.size()];
+                        reported[0] = loss;
+                        int k = 1;
+                        for (double v : parts.values()) reported[k++] = v;
+                        group.allReduceMean(reported);
+                        loss = reported[0];
+                        k = 1;
+                        for (Map.Entry<String, Double> e : parts.entrySet()) e.setValue(reported[k++]);
                     }
                     double gradNorm = gradNorm();
                     if (!Double.isFinite(gradNorm)) throw nonFinite("gradient norm is " + gradNorm, lr);
@@ -224,8 +269,8 @@ public final class Trainer {
                     rec.put("grad_norm", gradNorm);
                     rec.putAll(cos);
                     rec.put("step_ms", nanos / 1e6);
-                    log.write(rec);
-                    progress.update(optimizer.steps(), images, String.format(Locale.ROOT, "epoch %d  loss %.4f  lr %.2e", epoch + 1, loss, lr));
+                    if (writer) log.write(rec);
+                    if (writer) progress.update(optimizer.steps(), images, String.format(Locale.ROOT, "epoch %d  loss %.4f  lr %.2e", epoch + 1, loss, lr));
                     int nextBatch = b + accum;
                     boolean epochEnd = nextBatch + accum > perEpoch * accum;
                     posEpoch = epochEnd ? epoch + 1 : epoch;
@@ -237,8 +282,18 @@ public final class Trainer {
             }
         }
         if (lastCheckpointStep != optimizer.steps()) checkpoint();
+        if (world > 1) group.barrier(); // no rank leaves before rank 0's last checkpoint is written
         double secs = (System.nanoTime() - startNanos) / 1e9;
         return new Result(optimizer.steps(), losses, images / Math.max(secs, 1e-9), hist, lastCheckpoint);
+    }
+
+    /** Every store's parameters and buffers from rank 0, so that all ranks start from one model. */
+    private void synchronizeStores() {
+        if (group.worldSize() == 1) return;
+        for (ParameterStore store : method.stores().values()) {
+            group.broadcast(store.values(), 0);
+            if (store.bufferCount() > 0) group.broadcast(store.bufferValues(), 0);
+        }
     }
 
     private double gradNorm() {
@@ -253,11 +308,17 @@ public final class Trainer {
     }
 
     private void checkpoint() throws IOException {
+        if (group.rank() != 0) {
+            lastCheckpointStep = optimizer.steps(); // rank 0 writes it; this rank keeps the same bookkeeping
+            lastCheckpoint = cfg.outDir().resolve(CHECKPOINT_PREFIX + optimizer.steps());
+            return;
+        }
         Path base = cfg.outDir().resolve(CHECKPOINT_PREFIX + optimizer.steps());
         Map<String, Object> side = new LinkedHashMap<>(runInfo);
         side.put("method", method.name());
         side.put("trainer_config", cfg.toMap());
         side.put("batch_size", (long) data.batchSize());
+        side.put("world_size", (long) group.worldSize());
         side.put("batches_per_epoch", (long) data.batchesPerEpoch());
         side.put("optimizer_steps", optimizer.steps());
         side.put("micro_step", microStep);
