@@ -36,6 +36,12 @@ public final class MaeMethod implements PretrainMethod {
         return Map.of("student", model.store());
     }
 
+    /** The masking noise is drawn row by row: a slice of the global batch skips to its rows. */
+    @Override
+    public boolean drawsRowsFromFirstSample() {
+        return true;
+    }
+
     @Override
     public String evaluationRole() {
         return "student";

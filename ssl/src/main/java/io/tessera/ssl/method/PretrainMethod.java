@@ -32,6 +32,17 @@ public interface PretrainMethod {
     StepLosses forward(Ops ops, Batch batch, Rng rng);
 
     /**
+     * True when {@link #forward} draws each image's randomness as its rows of the step stream from
+     * {@link Batch#firstSample()} on, so that a data-parallel rank holding a slice of the global
+     * batch draws what one process would for those images (MAE, RC-MAE). Otherwise every rank
+     * draws a whole batch's worth for its slice, and the trainer gives each rank its own child of
+     * the step stream, so the ranks' draws are independent rather than copies of each other.
+     */
+    default boolean drawsRowsFromFirstSample() {
+        return false;
+    }
+
+    /**
      * Called after every optimizer step (EMA teachers update here) with k, the 0-based global data
      * iteration of the step's last micro-batch: k = epoch·(micro-batches per epoch) + its index in
      * the epoch. This is the index LUT's code gives its momentum schedule (engine_lut.py:

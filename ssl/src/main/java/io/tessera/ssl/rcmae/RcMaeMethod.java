@@ -50,6 +50,12 @@ public final class RcMaeMethod implements PretrainMethod, ConsistencyObjective {
         return m;
     }
 
+    /** The masking noise is drawn row by row: a slice of the global batch skips to its rows. */
+    @Override
+    public boolean drawsRowsFromFirstSample() {
+        return true;
+    }
+
     @Override
     public String evaluationRole() {
         return "teacher";

@@ -58,7 +58,11 @@ import java.util.regex.Pattern;
  * its slice of each global batch, and all-reduces the mean of the flat gradient before the norm,
  * clipping and AdamW, so every rank takes the same step and updates its EMA teachers alike. The
  * logged loss is the mean over ranks; only rank 0 writes metrics and checkpoints, whose sidecar
- * records {@code world_size}; the batch-size rule of the learning rate sees the global batch. A
+ * records {@code world_size}; the batch-size rule of the learning rate sees the global batch.
+ * MAE and RC-MAE mask a slice as one process masks those images of the global batch; the other
+ * methods draw per batch, so each rank gets its own child of the step stream (see
+ * {@link PretrainMethod#drawsRowsFromFirstSample()}) and LUT's BatchNorm sees per-rank statistics:
+ * for those a W-rank run is the same recipe, not the same numbers as one process. A
  * resume on another world size is refused (the recorded per-rank batch and shard layout would
  * no longer describe the run).
  */
@@ -227,7 +231,7 @@ public final class Trainer {
                         Batch batch = it.next();
                         if (micro == 0 && cosines != null) cos = GradientCosines.measure(ctx, method.trainable(), cosines, batch, root.split(microStep));
                         try (Scope step = ctx.openScope(); Tape tape = ctx.record()) {
-                            StepLosses l = method.forward(ops, batch, root.split(microStep));
+                            StepLosses l = method.forward(ops, batch, stepStream(root));
                             double value = l.total().item();
                             if (!Double.isFinite(value)) throw nonFinite("loss is " + value, lr);
                             tape.backward(accum == 1 ? l.total() : ops.scale(l.total(), 1.0 / accum));
@@ -285,6 +289,15 @@ public final class Trainer {
         if (world > 1) group.barrier(); // no rank leaves before rank 0's last checkpoint is written
         double secs = (System.nanoTime() - startNanos) / 1e9;
         return new Result(optimizer.steps(), losses, images / Math.max(secs, 1e-9), hist, lastCheckpoint);
+    }
+
+    /**
+     * The stream of the current micro-step: the same on every rank for a method that skips to its
+     * slice's rows, else a child per rank (see {@link PretrainMethod#drawsRowsFromFirstSample()}).
+     */
+    private Rng stepStream(Rng root) {
+        Rng s = root.split(microStep);
+        return group.worldSize() == 1 || method.drawsRowsFromFirstSample() ? s : s.split("rank-" + group.rank());
     }
 
     /** Every store's parameters and buffers from rank 0, so that all ranks start from one model. */
