@@ -347,7 +347,11 @@ public final class PretrainCommand implements Callable<Integer> {
         recipe.data().requireSame(ds, base.toString());
         JsonFields pre = JsonFields.of(side, sidecar).object("pretrain");
         Saving saving = (pre.has("saving") ? Saving.fromJson(pre.object("saving")) : new Saving(0, 0, 0)).with(checkpointEvery, saveEvery, keepLast);
-        long perEpoch = (ds.size() / recipe.optim().batch()) / recipe.optim().accum();
+        // steps per epoch at the global batch: a run of W processes (recorded in the sidecar; the trainer
+        // refuses to continue it on another number) takes W·batch images per micro-step
+        JsonFields top = JsonFields.of(side, sidecar);
+        long world = top.has("world_size") ? top.longInteger("world_size", 1, Integer.MAX_VALUE) : 1;
+        long perEpoch = (ds.size() / (recipe.optim().batch() * world)) / recipe.optim().accum();
         ResumeRules.requireStepsLeft(recipe, done, perEpoch, maxSteps, base.toString());
         String note = null;
         if (pre.has("execution") && pre.object("execution").has("device")) {
