@@ -16,11 +16,11 @@ import java.util.concurrent.Callable;
                 "every analysis the seed papers' claims rest on: linear probe and k-NN over epochs, pre-training- and probe-loss",
                 "landscapes, Hessian eigen-ratios, attention distance, feature spectra, and Proposition 4.1 (RC-MAE's gradient",
                 "cosines with the same and with an independent teacher mask, and the linear toy model). Writes DIR/report.html",
-                "(per claim: criterion, numbers as mean ± 95 % CI over seeds, verdict, figures, settings) and DIR/study.json.",
+                "(per claim: criterion, numbers as mean ± 95 %% CI over seeds, verdict, figures, settings) and DIR/study.json.",
                 "Resumable: run the same command again and finished tasks are skipped, a killed pre-training continues from",
                 "its newest checkpoint. --quick is a minutes-long smoke version on the embedded subset.",
                 "Defaults are the full study (full Fashion-MNIST, 3 seeds); any option overrides --quick's or the full defaults.",
-                "Example: tessera study --out runs/study        tessera study --quick --out runs/study-quick"})
+                "Examples: tessera study --out runs/study", "          tessera study --quick --out runs/study-quick"})
 public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "The smoke version: embedded Fashion-MNIST subset, micro16 model, 2 seeds, 2 epochs, coarse grids.")
     boolean quick;
@@ -52,7 +52,7 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--grid", description = "Points per axis of the 2-D landscapes over [-1, 1]² (odd; default 11; --quick 5).")
     Integer grid;
 
-    @Option(names = "--landscape-images", description = "Images of the fixed landscape and Hessian subset (default 512; --quick 64).")
+    @Option(names = "--landscape-images", description = "Images of the fixed landscape subset (default 512; --quick 64).")
     Integer landscapeImages;
 
     @Option(names = "--ratio-grid", description = "Points per axis of the eigen-ratio maps, seed 0 only, on the Hessian's images (odd; 0: none; default 3).")
