@@ -14,9 +14,9 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class LoaderTest {
-    /** N images of (1, 8, 8) whose pixels encode the index; label = index % 5. */
-    static Dataset synthetic(int n) {
+public class LoaderTest {
+    /** N images of (1, 8, 8) whose pixels encode the index; label = index % 5 (also used by the data-parallel shard test). */
+    public static Dataset synthetic(int n) {
         return new Dataset() {
             public int size() { return n; }
             public int channels() { return 1; }

@@ -2,10 +2,9 @@ package io.tessera.ssl.train;
 
 import io.tessera.ssl.data.Dataset;
 import io.tessera.ssl.data.HorizontalFlip;
-import io.tessera.ssl.data.Image;
+import io.tessera.ssl.data.LoaderTest;
 import io.tessera.ssl.data.Normalize;
 import io.tessera.ssl.data.RandomResizedCrop;
-import io.tessera.ssl.data.Sample;
 import io.tessera.ssl.data.Transform;
 import io.tessera.ssl.mae.MaeConfig;
 import io.tessera.ssl.mae.MaskedAutoencoder;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,23 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * shard's MAE mask is its rows of the mask of the whole global batch.
  */
 class DataParallelShardTest {
-    /** N images of (1, 8, 8) whose pixels encode the index; label = index % 5. */
     private static Dataset synthetic(int n) {
-        return new Dataset() {
-            public int size() { return n; }
-            public int channels() { return 1; }
-            public int height() { return 8; }
-            public int width() { return 8; }
-            public int numClasses() { return 5; }
-            public Optional<List<String>> classNames() { return Optional.empty(); }
-            public String name() { return "synthetic"; }
-            public Sample get(int i) {
-                checkIndex(i);
-                float[] d = new float[64];
-                for (int k = 0; k < 64; k++) d[k] = ((i * 64 + k) % 251) / 251f;
-                return new Sample(new Image(1, 8, 8, d), i % 5);
-            }
-        };
+        return LoaderTest.synthetic(n);
     }
 
     private static final List<Transform> AUG = List.of(Transform.compose(RandomResizedCrop.maePretrain(6), HorizontalFlip.half(), Normalize.fashionMnist()));
