@@ -48,12 +48,13 @@ final class StudyReport {
         List<Object> cs = new ArrayList<>();
         for (Claim c : claims) cs.add(c.toMap());
         json.put("claims", cs);
-        json.put("task_seconds", taskSeconds(study, ledger));
+        Map<String, Double> seconds = ledger.secondsByKind();
+        json.put("task_seconds", new LinkedHashMap<String, Object>(seconds));
         AtomicFiles.writeString(study.dir().resolve("study.json"), Json.write(json));
-        page(study, r, claims, ledger).write(study.dir().resolve("report.html"));
+        page(study, r, claims, seconds).write(study.dir().resolve("report.html"));
     }
 
-    private static HtmlReport page(Study study, StudyResults r, List<Claim> claims, TaskLedger ledger) throws IOException {
+    private static HtmlReport page(Study study, StudyResults r, List<Claim> claims, Map<String, Double> seconds) throws IOException {
         StudySettings s = r.settings;
         HtmlReport page = new HtmlReport("Tessera study: the seed papers' claims at small scale");
         page.paragraph(String.format(Locale.ROOT, "MAE, RC-MAE, LUT and a supervised ViT with the same encoder (%s), %d epochs each on %s, %d seed%s (seed k: the same data order and "
@@ -81,9 +82,8 @@ final class StudyReport {
         Map<String, Object> settings = new LinkedHashMap<>(s.toMap());
         settings.remove("schema");
         page.table(settings);
-        Map<String, Object> secs = taskSeconds(study, ledger);
         Map<String, Object> shown = new LinkedHashMap<>();
-        secs.forEach((k, v) -> shown.put(k, String.format(Locale.ROOT, "%.1f min", ((Number) v).doubleValue() / 60)));
+        seconds.forEach((k, v) -> shown.put(k, String.format(Locale.ROOT, "%.1f min", v / 60)));
         page.heading("Time per kind of task (as recorded when each finished)").table(shown);
         page.links("Files", Map.of("study.json", "study.json", "settings", "study.settings.json"));
         return page;
@@ -246,21 +246,5 @@ final class StudyReport {
         }
         g.dispose();
         return out;
-    }
-
-    /** Seconds of the finished tasks, summed by kind (the first part of the task id). */
-    private static Map<String, Object> taskSeconds(Study study, TaskLedger ledger) throws IOException {
-        Map<String, Double> by = new TreeMap<>();
-        Path tasks = study.dir().resolve("tasks");
-        if (Files.isDirectory(tasks)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(tasks, "*.json")) {
-                for (Path p : ds) {
-                    String id = p.getFileName().toString().replaceFirst("\\.json$", "");
-                    String kind = id.contains("_") ? id.substring(0, id.indexOf('_')) : id;
-                    by.merge(kind, ledger.seconds(id.replace('_', '/')), Double::sum);
-                }
-            }
-        }
-        return new LinkedHashMap<>(by);
     }
 }

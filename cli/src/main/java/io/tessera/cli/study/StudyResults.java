@@ -211,19 +211,6 @@ final class StudyResults {
         return v instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
-    static double meanFinite(double[] v) {
-        double s = 0;
-        int n = 0;
-        for (double x : v) {
-            if (Double.isFinite(x)) {
-                s += x;
-                n++;
-            }
-        }
-        if (n == 0) throw new IllegalStateException("no finite value to average");
-        return s / n;
-    }
-
     static double number(Map<?, ?> m, String... path) {
         Object o = m;
         for (String k : path) {

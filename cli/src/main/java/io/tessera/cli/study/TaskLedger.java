@@ -5,11 +5,13 @@ import io.tessera.nn.checkpoint.JsonFields;
 import io.tessera.tensor.io.AtomicFiles;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a study directory has finished: one small JSON file per finished task under
@@ -56,19 +58,27 @@ final class TaskLedger {
         AtomicFiles.writeString(file(id), Json.write(m));
     }
 
-    /** The seconds a finished task took (0 when unknown). */
-    double seconds(String id) {
-        try {
-            Object tree = Json.parse(Files.readString(file(id)));
-            return tree instanceof Map<?, ?> m && m.get("seconds") instanceof Number n ? n.doubleValue() : 0;
-        } catch (IOException | RuntimeException e) {
-            return 0;
+    /** Seconds of the finished tasks, summed by kind (the first part of the task id, e.g. "pretrain"). */
+    Map<String, Double> secondsByKind() throws IOException {
+        Map<String, Double> by = new TreeMap<>();
+        if (!Files.isDirectory(dir)) return by;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path p : ds) {
+                Map<?, ?> m;
+                try {
+                    m = Study.readObject(p);
+                } catch (RuntimeException e) {
+                    continue; // an unreadable entry counts as unfinished (see isDone), so it has no time either
+                }
+                if (!(m.get("id") instanceof String id)) continue;
+                double secs = m.get("seconds") instanceof Number n ? n.doubleValue() : 0;
+                by.merge(id.contains("/") ? id.substring(0, id.indexOf('/')) : id, secs, Double::sum);
+            }
         }
+        return by;
     }
 
     static JsonFields read(Path file) throws IOException {
-        Object tree = Json.parse(Files.readString(file));
-        if (!(tree instanceof Map<?, ?> m)) throw new IllegalArgumentException(file + " does not hold a JSON object");
-        return JsonFields.of(m, file);
+        return JsonFields.of(Study.readObject(file), file);
     }
 }
