@@ -54,7 +54,7 @@ public record StudySettings(String data, int seeds, int epochs, String model, in
 
     /** The full study: full Fashion-MNIST, three seeds. */
     public static StudySettings full() {
-        return new StudySettings("fashion-mnist", 3, 3, "micro28", 128, 1, 20, 2.0, 11, 512, 3, 4, 16, 1000, 200);
+        return new StudySettings("fashion-mnist", 3, 3, "micro28", 128, 1, 20, 2.0, 11, 512, 3, 2, 16, 1000, 200);
     }
 
     /** The minutes-long smoke version on the embedded subset. */
