@@ -10,8 +10,8 @@ import java.util.List;
  * self-supervised methods), and any further views of the same images (LUT's colour-augmented
  * second view), each (B, C, H, W). In data-parallel training a rank's batch is a slice of the
  * step's global batch of {@code globalSize} images and {@code firstSample} is the position of its
- * first image there (0 and B on one process), so that a method drawing per-sample randomness in
- * sample order from the step's stream can skip to the draws of its slice
+ * first image there (on one process 0, and globalSize = B), so that a method drawing per-sample
+ * randomness in sample order from the step's stream can skip to the draws of its slice
  * ({@link #rowStream(Rng, long)}) and give each image the draw it gets on one process.
  */
 public record Batch(Tensor images, Tensor labels, List<Tensor> extraViews, int firstSample, int globalSize) {
