@@ -6,8 +6,11 @@ import io.tessera.nn.checkpoint.StTensor;
 import io.tessera.nn.checkpoint.StDType;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
 import java.io.IOException;
@@ -24,15 +27,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Data-parallel pre-training: {@code mpirun -np 2 tessera pretrain --batch 8} of a micro16 MAE
- * against one process at {@code --batch 16} on the same seed. Every rank takes a contiguous half of
- * each global batch, masks its images with the rows of the global batch's mask noise, and averages
- * the gradient over the ranks, so the two runs compute the same steps; they differ only in the
- * order of the float32 sums (each rank reduces its half of the batch, then the halves are
- * averaged), so losses and weights agree to float32 rounding, not bit for bit: losses to 2e-5
- * relative, weights to 1e-6 absolute, except the attention key biases, whose gradient is zero
- * but for rounding and which AdamW's normalisation moves by up to a step either way. Without
- * mpirun the test skips, except under CI=true.
+ * Data-parallel pre-training of every method: {@code mpirun -np 2 tessera pretrain --batch 8} of a
+ * micro16 network against one process at {@code --batch 16} on the same seed, three steps. Every
+ * rank takes a contiguous half of each global batch (both of LUT's views), draws its images' masks
+ * (and drop paths) as their rows of the global batch's draws, takes LUT's BatchNorm statistics over
+ * both halves (SyncBatchNorm), and averages the gradient over the ranks, so the two runs compute
+ * the same steps. Not bit for bit: the float32 sums run in another order (each rank reduces its
+ * half, then the halves are averaged; SyncBatchNorm sums in double where the fused op sums in
+ * float), and SimMIM adds its 1e-5 to each rank's masked-pixel count, as the official DDP code
+ * does (a relative 3e-9 here). So losses agree to 2e-5 relative (float32 losses of about 1, a few
+ * units in the last place of the reductions), and weights, EMA teachers and BatchNorm buffers to a
+ * twentieth of the learning rate: AdamW divides each gradient by its own running magnitude, so a
+ * rounding difference moves an element by its relative size times lr, and an element whose
+ * gradient is a sum that nearly cancels moves by more (measured: MAE, RC-MAE and the supervised ViT
+ * below 0.001·lr, LUT 0.0004·lr, SimMIM's decoder bias 0.016·lr); a wrong mask, shard or statistic
+ * moves the first loss beyond its bound and elements by whole steps. The attention key biases,
+ * whose gradient is zero but for rounding, are held only to AdamW's step bound. The same runs in
+ * float64 agree to 1e-12 ({@code DataParallelMethodsTest}). MAE and LUT run by default (about
+ * 20 s each); RC-MAE, SimMIM and the supervised baseline are tagged slow. Without mpirun the test
+ * skips, except under CI=true.
  */
 class PretrainDataParallelTest {
     private static final int STEPS = 3;
@@ -44,12 +57,28 @@ class PretrainDataParallelTest {
     }
 
     @Test
-    void twoRanksAtBatch8TrainAsOneProcessAtBatch16() throws Exception {
+    void twoRanksAtBatch8TrainAMaeAsOneProcessAtBatch16() throws Exception {
+        twoRanksTrainAsOneProcess("mae");
+    }
+
+    @Test
+    void twoRanksAtBatch8TrainLutAsOneProcessAtBatch16() throws Exception {
+        twoRanksTrainAsOneProcess("lut");
+    }
+
+    @Tag("slow")
+    @ParameterizedTest
+    @ValueSource(strings = {"rcmae", "simmim", "supervised"})
+    void twoRanksAtBatch8TrainAsOneProcessAtBatch16(String method) throws Exception {
+        twoRanksTrainAsOneProcess(method);
+    }
+
+    private void twoRanksTrainAsOneProcess(String method) throws Exception {
         Path mpirun = mpirunOrSkip();
         Path one = dir.resolve("one"), two = dir.resolve("two");
-        Job single = launch(List.of(), one, 16, "none");
+        Job single = launch(List.of(), method, one, 16, "none");
         assertThat(single.exitCode()).as(single.output()).isZero();
-        Job pair = launch(List.of(mpirun.toString(), "--oversubscribe", "--bind-to", "none", "-np", "2"), two, 8, "auto");
+        Job pair = launch(List.of(mpirun.toString(), "--oversubscribe", "--bind-to", "none", "-np", "2"), method, two, 8, "auto");
         assertThat(pair.exitCode()).as(pair.output()).isZero();
         assertThat(pair.output()).contains("2 processes × batch 8");
         // rank 1 prints nothing: one header, one summary
@@ -62,8 +91,7 @@ class PretrainDataParallelTest {
         assertThat(a).hasSize(STEPS);
         for (int i = 0; i < STEPS; i++) {
             double la = ((Number) a.get(i).get("loss")).doubleValue(), lb = ((Number) b.get(i).get("loss")).doubleValue();
-            // float32 loss of about 1: a few units in the last place of the reduction
-            assertThat(lb).as("loss of step %d", i + 1).isCloseTo(la, within(2e-5 * Math.abs(la)));
+            assertThat(lb).as("%s loss of step %d", method, i + 1).isCloseTo(la, within(2e-5 * Math.abs(la)));
             assertThat(((Number) b.get(i).get("lr")).doubleValue()).isEqualTo(((Number) a.get(i).get("lr")).doubleValue());
         }
         // the first step's loss comes from identical weights and masks; a wrong shard or mask would move it by far more
@@ -79,7 +107,8 @@ class PretrainDataParallelTest {
         double worst = 0, keyBias = 0;
         String where = "";
         for (StTensor t : wa.tensors()) {
-            if (t.dtype() != StDType.F32 || !t.name().startsWith("student.")) continue;
+            // every store (student, teacher or target), parameters and buffers; not the optimizer's moments
+            if (t.dtype() != StDType.F32 || t.name().startsWith("optim.")) continue;
             float[] x = t.toFloats(), y = wb.get(t.name()).toFloats();
             boolean qkvBias = t.name().endsWith(".qkv.bias");
             for (int i = 0; i < x.length; i++) {
@@ -94,11 +123,10 @@ class PretrainDataParallelTest {
             compared++;
         }
         assertThat(compared).isGreaterThan(10);
-        // weights of order 0.01 to 1 after three AdamW steps: they agree to float32 rounding of the gradient sums
-        assertThat(worst).as("largest weight difference, at %s", where).isLessThan(1e-6);
+        double lr = ((Number) a.getLast().get("lr")).doubleValue();
+        assertThat(worst).as("%s: largest difference of a weight or buffer, at %s (lr %s)", method, where, lr).isLessThan(0.05 * lr);
         // the key bias has an identically zero gradient (softmax ignores a shift shared by all keys): what AdamW
         // normalises there is rounding noise, whose sign differs between the two sum orders, so only its step bound holds
-        double lr = ((Number) a.getFirst().get("lr")).doubleValue();
         assertThat(keyBias).isLessThanOrEqualTo(2 * STEPS * lr * 1.01);
     }
 
@@ -115,12 +143,12 @@ class PretrainDataParallelTest {
         return (Map<String, Object>) json;
     }
 
-    private Job launch(List<String> launcher, Path out, int batch, String distributed) throws IOException, InterruptedException {
+    private Job launch(List<String> launcher, String method, Path out, int batch, String distributed) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(launcher);
         cmd.addAll(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "pretrain",
-                "--method", "mae", "--model", "micro16", "--input-size", "16", "--data", "fashion-mnist-embedded",
+                "--method", method, "--model", "micro16", "--input-size", "16", "--data", "fashion-mnist-embedded",
                 "--batch", String.valueOf(batch), "--epochs", "1", "--warmup", "0", "--max-steps", String.valueOf(STEPS),
                 "--threads", "1", "--workers", "0", "--seed", "7", "--distributed", distributed, "--out", out.toString()));
         Path log = dir.resolve(out.getFileName() + ".log");

@@ -116,6 +116,15 @@ public final class VisionTransformer extends Module {
         for (int i = 0; i < blocks.size(); i++) blocks.get(i).dropPath().setRng(rng.split("blocks." + i));
     }
 
+    /**
+     * As {@link #setDropPathRng(Rng)} for a slice of a global batch: rows {@code [firstSample,
+     * firstSample + B)} of a batch of {@code globalBatch} samples, so each sample keeps or drops its
+     * branches as it does when the whole batch runs in one call (see {@link DropPath#setRng(Rng, int, int)}).
+     */
+    public void setDropPathRng(Rng rng, int firstSample, int globalBatch) {
+        for (int i = 0; i < blocks.size(); i++) blocks.get(i).dropPath().setRng(rng.split("blocks." + i), firstSample, globalBatch);
+    }
+
     // ---- stages ------------------------------------------------------------------------------
 
     /** imgs (B, C, H, W) → patch tokens with their positions added (B, L, D). */

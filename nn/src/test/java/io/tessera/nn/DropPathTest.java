@@ -47,6 +47,34 @@ class DropPathTest {
     }
 
     @Test
+    void aSliceOfTheGlobalBatchDropsWhatTheWholeBatchDropsAtItsRows() {
+        try (ExecutionContext ctx = ExecutionContext.reference(1)) {
+            Ops ops = ctx.ops();
+            int global = 40, t = 2, first = 24, b = 10;
+            DropPath whole = new DropPath("drop_path", 0.5), slice = new DropPath("drop_path", 0.5);
+            whole.setRng(new Rng(3));
+            slice.setRng(new Rng(3), first, global);
+            for (int call = 0; call < 2; call++) { // a block calls its DropPath twice per forward
+                float[] all = whole.forward(ops, ops.addScalar(ops.zeros(global, t), 1.0)).toFloatArray();
+                float[] part = slice.forward(ops, ops.addScalar(ops.zeros(b, t), 1.0)).toFloatArray();
+                assertThat(part).as("call %d", call).containsExactly(java.util.Arrays.copyOfRange(all, first * t, (first + b) * t));
+            }
+            // without the offset the slice would drop other samples
+            DropPath plain = new DropPath("drop_path", 0.5);
+            plain.setRng(new Rng(3));
+            DropPath again = new DropPath("drop_path", 0.5);
+            again.setRng(new Rng(3));
+            float[] all = again.forward(ops, ops.addScalar(ops.zeros(global, t), 1.0)).toFloatArray();
+            assertThat(plain.forward(ops, ops.addScalar(ops.zeros(b, t), 1.0)).toFloatArray())
+                    .isNotEqualTo(java.util.Arrays.copyOfRange(all, first * t, (first + b) * t));
+            DropPath over = new DropPath("blocks.1.drop_path", 0.5);
+            over.setRng(new Rng(3), 35, global);
+            assertThatThrownBy(() -> over.forward(ops, ops.zeros(b, t))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("DropPath blocks.1.drop_path: 10 samples from position 35 exceed the global batch of 40");
+        }
+    }
+
+    @Test
     void trainingWithoutStreamFails() {
         try (ExecutionContext ctx = ExecutionContext.reference(1)) {
             DropPath dp = new DropPath("blocks.3.drop_path", 0.1);

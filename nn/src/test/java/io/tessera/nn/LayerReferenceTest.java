@@ -4,7 +4,10 @@ import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.GradCheck;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.dist.InProcessGroup;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -92,6 +95,49 @@ class LayerReferenceTest {
                                         acc += w[((o * c + ch) * p + py) * p + px] * xs[((n * c + ch) * img + i * p + py) * img + j * p + px];
                             assertThat(got[((n * g * g) + i * g + j) * d + o]).isCloseTo(acc, within(1e-12));
                         }
+        }
+    }
+
+    @Test
+    void synchronizedBatchNormsTrainOnTheGroupsGlobalBatch() {
+        int n = 10, ch = 4, half = n / 2;
+        double[] xs;
+        double[] wholeY, wholeMean, wholeVar;
+        try (ExecutionContext ctx = ExecutionContext.reference(6)) {
+            ParameterStore s = new ParameterStore();
+            BatchNorm1d bn = new BatchNorm1d(s, "bn", ch);
+            s.allocate(ctx, DType.F64);
+            bn.init(ctx.rng("init"));
+            Tensor x = GradCheck.randn(ctx, 31, n, ch);
+            xs = x.toDoubleArray();
+            wholeY = bn.forward(ctx.ops(), x).toDoubleArray();
+            wholeMean = bn.runningMean().tensor().toDoubleArray();
+            wholeVar = bn.runningVar().tensor().toDoubleArray();
+        }
+        List<double[][]> ranks = InProcessGroup.run(2, g -> {
+            try (ExecutionContext ctx = ExecutionContext.reference(6)) {
+                ParameterStore s = new ParameterStore();
+                Module tree = new Module("") {
+                    final BatchNorm1d a = child(new BatchNorm1d(s, "head.1", ch));
+                    final Linear l = child(new Linear(s, "head.2", ch, ch, false));
+                };
+                s.allocate(ctx, DType.F64);
+                tree.init(ctx.rng("init"));
+                assertThat(BatchNorm1d.synchronizeAll(tree, g)).isEqualTo(1);
+                BatchNorm1d bn = (BatchNorm1d) tree.children().getFirst();
+                assertThat(bn.group()).isSameAs(g);
+                Tensor x = ctx.ops().tensor(java.util.Arrays.copyOfRange(xs, g.rank() * half * ch, (g.rank() + 1) * half * ch), half, ch);
+                double[] y = bn.forward(ctx.ops(), x).toDoubleArray();
+                return new double[][] {y, bn.runningMean().tensor().toDoubleArray(), bn.runningVar().tensor().toDoubleArray(),
+                        {bn.numBatchesTracked().tensor().item()}};
+            }
+        });
+        for (int r = 0; r < 2; r++) {
+            double[][] o = ranks.get(r);
+            assertThat(o[0]).containsExactly(java.util.Arrays.copyOfRange(wholeY, r * half * ch, (r + 1) * half * ch), within(1e-12));
+            assertThat(o[1]).containsExactly(wholeMean, within(1e-13));
+            assertThat(o[2]).containsExactly(wholeVar, within(1e-13));
+            assertThat(o[3]).containsExactly(1.0);
         }
     }
 

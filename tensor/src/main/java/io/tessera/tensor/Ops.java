@@ -1,5 +1,6 @@
 package io.tessera.tensor;
 
+import io.tessera.tensor.dist.Collective;
 import io.tessera.tensor.spi.Backend;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.UnaryOp;
@@ -623,6 +624,26 @@ public final class Ops {
                 record("batchNormEval", y, g -> be.batchNormEvalBackward(grad(x), grad(w), grad(b), g, x, runningMean, runningVar, w, eps),
                         Composites.batchNormEval(this, x, w, b, runningMean, runningVar, eps), x, runningMean, runningVar, w);
             }
+        }
+        return y;
+    }
+
+    /**
+     * Training-mode BatchNorm1d over the global batch of {@code group} (PyTorch's SyncBatchNorm): x
+     * (N_r, C) is this rank's part, the mean and biased variance are those of all ranks' rows, the
+     * running statistics move with them (unbiased with the global count), and the backward
+     * all-reduces the sums of dy and dy·x̂ (see {@code SyncBatchNorm}). Collective: every rank
+     * calls it, and later its backward, in the same order. A group of one runs
+     * {@link #batchNorm} in training mode, bit for bit; no double backward on more ranks.
+     */
+    public Tensor syncBatchNorm(Tensor x, Tensor w, Tensor b, Tensor runningMean, Tensor runningVar, double momentum, double eps,
+                                Collective group) {
+        if (group.worldSize() == 1) return batchNorm(x, w, b, runningMean, runningVar, true, momentum, eps);
+        if (x.rank() != 2) throw new IllegalArgumentException("syncBatchNorm expects (N, C), got " + x.describe());
+        Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
+        SyncBatchNorm.Statistics st = SyncBatchNorm.forward(be, group, y, runningMean, runningVar, x, w, b, momentum, eps);
+        if (recording(x, w, b)) {
+            record("syncBatchNorm", y, g -> SyncBatchNorm.backward(ctx, group, grad(x), grad(w), grad(b), g, x, w, st), null, x, w);
         }
         return y;
     }

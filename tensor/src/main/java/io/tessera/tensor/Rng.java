@@ -31,6 +31,17 @@ public final class Rng {
 
     public long counter() { return counter; }
 
+    /**
+     * This stream as it will be after {@code draws} more draws of {@link #nextLong()} (every
+     * {@code next*} method but {@link #nextGaussian()} takes one, that one two); does not advance
+     * this stream. A data-parallel rank that holds samples from position f of a batch whose
+     * samples draw d values each in order starts at {@code advanced(f·d)}.
+     */
+    public Rng advanced(long draws) {
+        if (draws < 0) throw new IllegalArgumentException("a stream advances by draws ≥ 0, got " + draws);
+        return new Rng(key, counter + draws);
+    }
+
     /** An independent child stream named {@code name}; does not advance this stream. */
     public Rng split(String name) {
         long h = key;

@@ -54,6 +54,21 @@ class RngTest {
     }
 
     @Test
+    void anAdvancedStreamIsTheStreamAfterThatManyDrawsAndLeavesItAsItIs() {
+        Rng a = new Rng(5).split("mask");
+        a.nextFloat();
+        Rng later = a.advanced(7);
+        assertThat(a.counter()).isEqualTo(1);
+        Rng walked = Rng.restore(a.key(), a.counter());
+        walked.nextInt(3);
+        walked.nextGaussian();
+        for (int i = 0; i < 4; i++) walked.nextDouble();
+        assertThat(later.nextLong()).isEqualTo(walked.nextLong());
+        assertThat(a.advanced(0).nextLong()).isEqualTo(a.nextLong());
+        assertThatThrownBy(() -> a.advanced(-1)).isInstanceOf(IllegalArgumentException.class).hasMessage("a stream advances by draws ≥ 0, got -1");
+    }
+
+    @Test
     void restoreContinuesExactly() {
         Rng a = new Rng(9).split("data");
         for (int i = 0; i < 123; i++) a.nextGaussian();

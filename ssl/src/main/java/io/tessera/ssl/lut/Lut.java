@@ -24,8 +24,8 @@ import io.tessera.tensor.Tensor;
  * After each optimizer step every target tensor, parameters and buffers, moves as
  * t ← m·t + (1 − m)·s (the BN batch counter is blended as a float; the official code keeps it
  * an integer, and nothing reads it). Fine-tuning uses the online weights. The official heads use
- * SyncBatchNorm over the global batch; here BatchNorm sees the batch of one forward call, which
- * is the same on a single device.
+ * SyncBatchNorm over the global batch; here BatchNorm sees the batch of one forward call, and in a
+ * data-parallel run the global batch of the group ({@link LutMethod#useProcessGroup}).
  */
 public final class Lut {
     /** The parts of one forward pass: total, L_mae, L_bc (scalars) and q₁, q₂, k₁, k₂ (B, D). */

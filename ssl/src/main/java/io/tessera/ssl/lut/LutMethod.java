@@ -3,6 +3,7 @@
 // with the cosine momentum schedule indexed by the 0-based global data iteration. Not the model (see Lut).
 package io.tessera.ssl.lut;
 
+import io.tessera.nn.BatchNorm1d;
 import io.tessera.nn.ParameterStore;
 import io.tessera.nn.optim.MomentumSchedule;
 import io.tessera.ssl.method.Batch;
@@ -11,6 +12,7 @@ import io.tessera.ssl.method.StepLosses;
 import io.tessera.tensor.Ops;
 import io.tessera.tensor.Rng;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.dist.Collective;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,11 +55,21 @@ public final class LutMethod implements PretrainMethod {
     @Override
     public String evaluationRole() { return "student"; }
 
-    /** Masks both views from the stream {@code rng.split("mask")} and returns L with parts loss_mae, loss_bc. */
+    /** The masking noise is drawn row by row: a slice of the global batch skips to its rows. */
+    @Override
+    public boolean drawsRowsFromFirstSample() {
+        return true;
+    }
+
+    /**
+     * Masks both views from this slice's rows of the stream {@code rng.split("mask")} (L draws per
+     * sample, {@link Batch#rowStream}) and returns L with parts loss_mae, loss_bc.
+     */
     @Override
     public StepLosses forward(Ops ops, Batch batch, Rng rng) {
         var mae = lut.config().mae();
-        LutMasking.Plans plans = LutMasking.sample(ops, rng.split("mask"), batch.size(), mae.encoder().numPatches(), mae.maskRatio());
+        int tokens = mae.encoder().numPatches();
+        LutMasking.Plans plans = LutMasking.sample(ops, batch.rowStream(rng.split("mask"), tokens), batch.size(), tokens, mae.maskRatio());
         Lut.Losses l = lut.forward(ops, batch.images(), batch.view(1), plans);
         Map<String, Tensor> parts = new LinkedHashMap<>();
         parts.put("loss_mae", l.mae());
@@ -69,6 +81,13 @@ public final class LutMethod implements PretrainMethod {
     @Override
     public void afterOptimizerStep(long iteration) {
         lut.updateTarget(momentum.at(iteration));
+    }
+
+    /** Every BatchNorm of the online and target networks takes the group's statistics (SyncBatchNorm, as the official code converts them). */
+    @Override
+    public void useProcessGroup(Collective group) {
+        BatchNorm1d.synchronizeAll(lut.online(), group);
+        BatchNorm1d.synchronizeAll(lut.target(), group);
     }
 
     @Override

@@ -125,8 +125,7 @@ public final class MaskedAutoencoder extends Module {
     public MaskPlan mask(Ops ops, Rng rng, int batch, int firstSample) {
         if (firstSample < 0) throw new IllegalArgumentException("first sample must be ≥ 0, got " + firstSample);
         int tokens = config.encoder().numPatches();
-        Rng from = firstSample == 0 ? rng : Rng.restore(rng.key(), rng.counter() + (long) firstSample * tokens);
-        return RandomMasking.sample(ops, from, batch, tokens, config.maskRatio());
+        return RandomMasking.sample(ops, rng.advanced((long) firstSample * tokens), batch, tokens, config.maskRatio());
     }
 
     /** imgs (B, C, H, W) and a mask → latent (B, 1 + K, D) after the final norm. */

@@ -3,6 +3,7 @@ package io.tessera.ssl.method;
 import io.tessera.nn.ParameterStore;
 import io.tessera.tensor.Ops;
 import io.tessera.tensor.Rng;
+import io.tessera.tensor.dist.Collective;
 
 import java.util.Map;
 
@@ -33,13 +34,23 @@ public interface PretrainMethod {
 
     /**
      * True when {@link #forward} draws each image's randomness as its rows of the step stream from
-     * {@link Batch#firstSample()} on, so that a data-parallel rank holding a slice of the global
-     * batch draws what one process would for those images (MAE, RC-MAE). Otherwise every rank
-     * draws a whole batch's worth for its slice, and the trainer gives each rank its own child of
-     * the step stream, so the ranks' draws are independent rather than copies of each other.
+     * {@link Batch#firstSample()} on ({@link Batch#rowStream}), so that a data-parallel rank holding
+     * a slice of the global batch draws what one process would for those images (every method of
+     * Tessera does). Otherwise every rank would draw a whole batch's worth for its slice, and the
+     * trainer gives each rank its own child of the step stream, so the ranks' draws are
+     * independent rather than copies of each other.
      */
     default boolean drawsRowsFromFirstSample() {
         return false;
+    }
+
+    /**
+     * The data-parallel group the trainer runs this method in, given once before the first step:
+     * a method whose training forward takes batch statistics (BatchNorm) takes them over the
+     * group's global batch, as LUT's official code does with SyncBatchNorm. A method without such
+     * layers ignores it.
+     */
+    default void useProcessGroup(Collective group) {
     }
 
     /**

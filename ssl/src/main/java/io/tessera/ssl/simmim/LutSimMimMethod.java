@@ -2,6 +2,7 @@
 // permutation per sample for both masks, target updated after every optimizer step.
 package io.tessera.ssl.simmim;
 
+import io.tessera.nn.BatchNorm1d;
 import io.tessera.nn.ParameterStore;
 import io.tessera.nn.optim.MomentumSchedule;
 import io.tessera.ssl.method.Batch;
@@ -10,6 +11,7 @@ import io.tessera.ssl.method.StepLosses;
 import io.tessera.tensor.Ops;
 import io.tessera.tensor.Rng;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.dist.Collective;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,10 +48,17 @@ public final class LutSimMimMethod implements PretrainMethod {
     @Override
     public String evaluationRole() { return "student"; }
 
-    /** Masks from {@code rng.split("mask")}; parts "loss_rec", "loss_bc". */
+    /** The permutations are drawn sample by sample: a slice of the global batch skips to its rows. */
+    @Override
+    public boolean drawsRowsFromFirstSample() {
+        return true;
+    }
+
+    /** Masks from this slice's rows of {@code rng.split("mask")} ({@link Batch#rowStream}); parts "loss_rec", "loss_bc". */
     @Override
     public StepLosses forward(Ops ops, Batch batch, Rng rng) {
-        SimMimMasking.Pair masks = SimMimMasking.samplePair(ops, rng.split("mask"), batch.size(), model.config().simmim());
+        var c = model.config().simmim();
+        SimMimMasking.Pair masks = SimMimMasking.samplePair(ops, batch.rowStream(rng.split("mask"), SimMimMasking.drawsPerSample(c.cells())), batch.size(), c);
         LutSimMim.Losses l = model.forward(ops, batch.images(), batch.view(1), masks);
         Map<String, Tensor> parts = new LinkedHashMap<>();
         parts.put("loss_rec", l.reconstruction());
@@ -61,6 +70,13 @@ public final class LutSimMimMethod implements PretrainMethod {
     @Override
     public void afterOptimizerStep(long iteration) {
         model.updateTarget(momentum.at(iteration));
+    }
+
+    /** Every BatchNorm of the online and target networks takes the group's statistics (SyncBatchNorm, as the official code converts them). */
+    @Override
+    public void useProcessGroup(Collective group) {
+        BatchNorm1d.synchronizeAll(model.online(), group);
+        BatchNorm1d.synchronizeAll(model.target(), group);
     }
 
     @Override

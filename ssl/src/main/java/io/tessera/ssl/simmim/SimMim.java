@@ -124,7 +124,10 @@ public final class SimMim extends Module {
 
     /**
      * L1 on masked pixels: Σ_{b,l} mask·Σ_v |pred − patchify(img)| / (Σ mask·P² + 1e-5) / C,
-     * composed from abs, a sum over the patch values, a masked sum and a constant scale.
+     * composed from abs, a sum over the patch values, a masked sum and a constant scale. In a
+     * data-parallel run each rank divides by its own masked-pixel count + 1e-5, as the official DDP
+     * code does, so the mean over W ranks differs from one process's loss by a relative
+     * ≈ 1e-5·(1 − 1/W)/(a rank's masked-pixel count).
      */
     public Tensor loss(Ops ops, Tensor imgs, Tensor pred, Tensor mask) {
         Tensor target = ops.patchify(imgs, config.encoder().patchSize());         // (B, L, P·P·C)

@@ -12,6 +12,14 @@ public final class SimMimMasking {
     private SimMimMasking() {
     }
 
+    /**
+     * The draws one sample's permutation takes from the stream: Fisher–Yates draws one integer for
+     * each of the positions cells − 1 … 1, so sample b's draws are those from b·(cells − 1) on.
+     */
+    public static long drawsPerSample(int cells) {
+        return cells - 1;
+    }
+
     /** B random permutations of {0 … cells − 1} (Fisher–Yates from {@code rng}), row-major (B·cells). */
     public static int[] permutations(Rng rng, int batch, int cells) {
         int[] perm = new int[batch * cells];

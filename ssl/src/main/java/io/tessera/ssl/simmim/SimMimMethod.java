@@ -33,10 +33,20 @@ public final class SimMimMethod implements PretrainMethod {
     @Override
     public String evaluationRole() { return "student"; }
 
-    /** Masks with {@code rng.split("mask")} ({@link SimMimMasking#sample}); part "loss_rec". */
+    /** The permutations are drawn sample by sample: a slice of the global batch skips to its rows. */
+    @Override
+    public boolean drawsRowsFromFirstSample() {
+        return true;
+    }
+
+    /**
+     * Masks with this slice's rows of {@code rng.split("mask")} ({@link SimMimMasking#sample},
+     * {@link Batch#rowStream}); part "loss_rec".
+     */
     @Override
     public StepLosses forward(Ops ops, Batch batch, Rng rng) {
-        var mask = SimMimMasking.sample(ops, rng.split("mask"), batch.size(), model.config());
+        var c = model.config();
+        var mask = SimMimMasking.sample(ops, batch.rowStream(rng.split("mask"), SimMimMasking.drawsPerSample(c.cells())), batch.size(), c);
         SimMim.Output out = model.forward(ops, batch.images(), mask);
         return new StepLosses(out.loss(), Map.of("loss_rec", out.loss()));
     }

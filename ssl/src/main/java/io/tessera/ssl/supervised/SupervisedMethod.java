@@ -53,14 +53,21 @@ public final class SupervisedMethod implements PretrainMethod {
     @Override
     public String evaluationRole() { return "student"; }
 
+    /** Drop path draws sample by sample of the global batch ({@link io.tessera.nn.DropPath#setRng(Rng, int, int)}). */
+    @Override
+    public boolean drawsRowsFromFirstSample() {
+        return true;
+    }
+
     /**
      * Logits (B, V) from batch.images(), cross-entropy against batch.labels() (I32 (B)); parts "loss_ce"
-     * and "accuracy" (top-1 fraction of the batch, not differentiable). Drop path draws from {@code rng.split("drop_path")}.
+     * and "accuracy" (top-1 fraction of the batch, not differentiable). Drop path draws from {@code rng.split("drop_path")},
+     * this slice's rows of the global batch's draws.
      */
     @Override
     public StepLosses forward(Ops ops, Batch batch, Rng rng) {
         if (batch.labels() == null) throw new IllegalArgumentException("the supervised baseline needs labels in the batch");
-        if (vit.config().dropPathRate() > 0) vit.setDropPathRng(rng.split("drop_path"));
+        if (vit.config().dropPathRate() > 0) vit.setDropPathRng(rng.split("drop_path"), batch.firstSample(), batch.globalSize());
         Tensor logits = vit.forward(ops, batch.images());
         Tensor loss = ops.crossEntropy(logits, batch.labels(), smoothing);
         Map<String, Tensor> parts = new java.util.LinkedHashMap<>();

@@ -71,7 +71,7 @@ public final class LoaderSource implements BatchSource {
                 if (!e.hasNext()) throw new NoSuchElementException();
                 Loader.Batch b = e.next();
                 List<Tensor> v = b.views();
-                return new Batch(v.get(0), b.labels(), v.subList(1, v.size()), loader.rank() * batchSize());
+                return new Batch(v.get(0), b.labels(), v.subList(1, v.size()), loader.rank() * batchSize(), loader.worldSize() * batchSize());
             }
         };
     }

@@ -59,12 +59,13 @@ import java.util.regex.Pattern;
  * clipping and AdamW, so every rank takes the same step and updates its EMA teachers alike. The
  * logged loss is the mean over ranks; only rank 0 writes metrics and checkpoints, whose sidecar
  * records {@code world_size}; the batch-size rule of the learning rate sees the global batch.
- * MAE and RC-MAE mask a slice as one process masks those images of the global batch; the other
- * methods draw per batch, so each rank gets its own child of the step stream (see
- * {@link PretrainMethod#drawsRowsFromFirstSample()}) and LUT's BatchNorm sees per-rank statistics:
- * for those a W-rank run is the same recipe, not the same numbers as one process. A
- * resume on another world size is refused (the recorded per-rank batch and shard layout would
- * no longer describe the run).
+ * Every method masks (and drops paths of) a slice as one process does those images of the global
+ * batch ({@link PretrainMethod#drawsRowsFromFirstSample()}; a method that does not gets its own
+ * child of the step stream per rank), and the method is given the group
+ * ({@link PretrainMethod#useProcessGroup}) so that LUT's BatchNorms take the global batch's
+ * statistics: a W-rank run takes one process's steps at the global batch, up to the order of
+ * float sums. A resume on another world size is refused (the recorded per-rank batch and shard
+ * layout would no longer describe the run).
  */
 public final class Trainer {
     /** What a finished run reports. */
@@ -210,6 +211,7 @@ public final class Trainer {
         long images = 0, startNanos = System.nanoTime();
         method.train(true);
         boolean writer = group.rank() == 0;
+        method.useProcessGroup(group);
         synchronizeStores();
         if (writer) {
             int stale = AtomicFiles.removeTemporaries(cfg.outDir(), CHECKPOINT_PREFIX);
