@@ -17,6 +17,10 @@ import io.tessera.ssl.lut.Lut;
 import io.tessera.ssl.lut.LutConfig;
 import io.tessera.ssl.lut.LutMethod;
 import io.tessera.ssl.mae.MaeConfig;
+import io.tessera.ssl.mae.MaeMethod;
+import io.tessera.ssl.mae.MaskedAutoencoder;
+import io.tessera.ssl.rcmae.RcMae;
+import io.tessera.ssl.rcmae.RcMaeMethod;
 import io.tessera.ssl.method.Batch;
 import io.tessera.ssl.method.PretrainMethod;
 import io.tessera.ssl.method.StepLosses;
@@ -50,10 +54,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * The methods that draw per-sample randomness or take batch statistics, trained by two ranks (two
- * threads of one JVM, {@link InProcessGroup}) at batch 8 against one process at batch 16 for three
- * steps: LUT and LUT-SimMIM (two augmented views, masks from the rows of the global noise,
- * SyncBatchNorm heads), SimMIM (cell permutations) and the supervised ViT with drop path. The
+ * Every method, trained by two ranks (two threads of one JVM, {@link InProcessGroup}) at batch 8
+ * against one process at batch 16 for three steps: MAE and RC-MAE (masks from the rows of the
+ * global noise; RC-MAE's EMA teacher with the student's mask and with an independent one), LUT and
+ * LUT-SimMIM (two augmented views, masks from the rows of the global noise, SyncBatchNorm heads), SimMIM (cell permutations) and the supervised ViT with drop path. The
  * networks run in float64 (images cast), so that what is compared is the algorithm, not float32
  * rounding that AdamW's normalisation amplifies: losses and weights agree to 1e-12, except the
  * attention key biases (their gradient is zero but for rounding, so AdamW moves them by up to a
@@ -70,7 +74,7 @@ class DataParallelMethodsTest {
     @TempDir
     Path dir;
 
-    enum Kind { LUT, LUT_SIMMIM, SIMMIM, SUPERVISED_DROP_PATH }
+    enum Kind { MAE, RC_MAE, RC_MAE_INDEPENDENT_MASK, LUT, LUT_SIMMIM, SIMMIM, SUPERVISED_DROP_PATH }
 
     private record Trained(List<Double> losses, double[] weights, double[] buffers, List<Parameter> parameters) {
     }
@@ -124,6 +128,9 @@ class DataParallelMethodsTest {
         MomentumSchedule momentum = MomentumSchedule.cosine(0.996, STEPS);
         var encoder = MODEL.encoder();
         return switch (kind) {
+            case MAE -> new MaeMethod(MaskedAutoencoder.create(ctx, MODEL, DType.F64));
+            case RC_MAE -> new RcMaeMethod(RcMae.create(ctx, MODEL, DType.F64, 1.0, RcMae.TeacherMask.SAME), momentum);
+            case RC_MAE_INDEPENDENT_MASK -> new RcMaeMethod(RcMae.create(ctx, MODEL, DType.F64, 1.0, RcMae.TeacherMask.INDEPENDENT), momentum);
             case LUT -> new LutMethod(Lut.create(ctx, new LutConfig(MODEL, 48, 1.0, 0.25), DType.F64), momentum);
             case LUT_SIMMIM -> new LutSimMimMethod(LutSimMim.create(ctx, new LutSimMimConfig(new SimMimConfig(encoder, 8, 0.6), 48, 1.0, 0.25), DType.F64), momentum);
             case SIMMIM -> new SimMimMethod(SimMim.create(ctx, new SimMimConfig(encoder, 8, 0.6), DType.F64));
