@@ -58,7 +58,7 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--ratio-grid", description = "Points per axis of the eigen-ratio maps, seed 0 only, on the Hessian's images (odd; 0: none; default 3).")
     Integer ratioGrid;
 
-    @Option(names = "--hessian-batches", description = "Batches of 64 images for the Hessian at the minimum (default 4; --quick 1).")
+    @Option(names = "--hessian-batches", description = "Batches of 64 images for the Hessian at the minimum (default 2; --quick 1).")
     Integer hessianBatches;
 
     @Option(names = "--lanczos-steps", description = "Lanczos steps of each eigen-ratio (default 16; --quick 6).")
@@ -79,6 +79,10 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--device", description = "Where every command computes: " + DeviceSpec.HELP)
     String device;
 
+    @Option(names = "--seed", description = "Run only seed K's tasks and stop without the report: processes that share --out, each with its own seeds, "
+            + "split a study between them (give each a share of --threads); a run without --seed does what is left and writes the report.")
+    Integer onlySeed;
+
     @Option(names = "--stop-after", hidden = true, description = "Stop after this many tasks (an interruption on purpose; the study continues when run again).")
     int stopAfter;
 
@@ -91,12 +95,15 @@ public final class StudyCommand implements Callable<Integer> {
                 or(lanczosSteps, d.lanczosSteps()), or(analysisImages, d.analysisImages()), or(propSteps, d.propSteps()));
         if (threads != null && (threads < 1 || threads > 4096)) throw new IllegalArgumentException("--threads must be from 1 to 4096, got " + threads);
         if (stopAfter < 0) throw new IllegalArgumentException("--stop-after must be ≥ 0");
+        if (onlySeed != null && (onlySeed < 0 || onlySeed >= s.seeds())) {
+            throw new IllegalArgumentException("--seed " + onlySeed + " is not one of the study's seeds 0 … " + (s.seeds() - 1));
+        }
         Recipes.canonicalPreset(s.model()); // an unknown preset fails here, not after the first task
         OutputPaths.requireWritableDirectory(out, "--out");
         List<String> deviceArgs = new ArrayList<>();
         if (device != null) deviceArgs.addAll(List.of("--device", device));
         if (threads != null) deviceArgs.addAll(List.of("--threads", String.valueOf(threads)));
-        return new Study(s, out, deviceArgs, System.err).run(stopAfter);
+        return new Study(s, out, deviceArgs, System.err).run(stopAfter, onlySeed != null ? onlySeed : -1);
     }
 
     private static int or(Integer v, int d) {

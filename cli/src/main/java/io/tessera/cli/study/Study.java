@@ -143,21 +143,35 @@ public final class Study {
 
     /**
      * Runs every unfinished task, then writes the report. With {@code stopAfter} > 0 it stops after
-     * that many tasks have run in this invocation (a deliberate interruption) and returns 3.
+     * that many tasks have run in this invocation (a deliberate interruption) and returns 3. With
+     * {@code onlySeed} ≥ 0 it runs that seed's unfinished tasks only and returns 0 without the
+     * report: processes sharing the directory with disjoint seeds split the study (each task writes
+     * its own folder and ledger entry), and a run for all seeds finishes it.
      *
-     * @return 0 when the report was written, 3 when stopped early
+     * @return 0 when the report was written (or the one seed finished), 3 when stopped early
      */
-    public int run(int stopAfter) throws Exception {
+    public int run(int stopAfter, int onlySeed) throws Exception {
+        if (onlySeed >= settings.seeds()) throw new IllegalArgumentException("seed " + onlySeed + " is not one of the study's seeds 0 … " + (settings.seeds() - 1));
         Files.createDirectories(dir);
         requireSameSettings();
         long start = System.nanoTime();
         int ran = 0, index = 0;
         for (int seed = 0; seed < settings.seeds(); seed++) {
-            for (Task t : seedTasks(seed)) {
+            List<Task> tasks = seedTasks(seed);
+            if (onlySeed >= 0 && seed != onlySeed) {
+                index += tasks.size();
+                continue;
+            }
+            for (Task t : tasks) {
                 index++;
                 if (execute(t, index)) ran++;
                 if (stopAfter > 0 && ran >= stopAfter) return stopped(ran);
             }
+        }
+        if (onlySeed >= 0) {
+            console.printf(Locale.ROOT, "study: seed %d finished, %d task(s) run now, %.1f min; run without --seed to finish the study and write the report%n",
+                    onlySeed, ran, (System.nanoTime() - start) / 6e10);
+            return 0;
         }
         for (Task t : finalTasks()) {
             index++;

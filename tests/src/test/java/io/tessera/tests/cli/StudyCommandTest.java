@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * {@code tessera study --quick} end to end: every claim's section and verdict in the report, the
  * verdicts computed from the numbers the run's own commands wrote, and a study interrupted between
- * tasks and inside a pre-training that, run again, gives the numbers of an uninterrupted one.
+ * tasks and inside a pre-training that, continued seed by seed ({@code --seed}) and then as a whole,
+ * gives the numbers of an uninterrupted one.
  */
 class StudyCommandTest {
     @TempDir
@@ -98,6 +99,13 @@ class StudyCommandTest {
         Files.delete(Path.of(last + ".json"));
         Files.delete(Path.of(last + ".safetensors"));
         Files.delete(cut.resolve("tasks/pretrain_lut-s0.json"));
+        // the rest of seed 0 alone (as one of several processes splitting a study by seed), then the remainder
+        String[] seed0 = java.util.Arrays.copyOf(args, args.length + 2);
+        seed0[args.length] = "--seed";
+        seed0[args.length + 1] = "0";
+        assertThat(Main.execute(seed0)).isZero();
+        assertThat(cut.resolve("report.html")).doesNotExist();
+        assertThat(cut.resolve("tasks/pretrain_lut-s0.json")).exists();
         assertThat(Main.execute(args)).isZero();
 
         Path whole = dir.resolve("whole");
@@ -122,6 +130,7 @@ class StudyCommandTest {
         }
         assertThat(rc).isEqualTo(1);
         assertThat(err.toString()).contains("other settings").contains("epochs 2 → 3");
+        assertThat(Main.execute("study", "--quick", "--seeds", "1", "--seed", "1", "--threads", "2", "--out", d.toString())).isEqualTo(1);
     }
 
     private static Path newest(Path run) throws Exception {
