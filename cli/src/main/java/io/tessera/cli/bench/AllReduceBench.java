@@ -241,17 +241,20 @@ public final class AllReduceBench implements Callable<Integer> {
     }
 
     /**
-     * What Open MPI was told to use: its point-to-point layer and byte transports as the
-     * environment (mpirun's {@code --mca pml …} arrives as {@code OMPI_MCA_pml}) names them, else
-     * its own choice; and whether every rank runs on one node.
+     * What Open MPI was told to use: every parameter of its point-to-point and collective layers
+     * (pml, btl, mtl, coll) that the environment sets (mpirun's {@code --mca btl self,vader} arrives
+     * as {@code OMPI_MCA_btl}), else its own choice; and whether every rank runs on one node.
      */
     static String transport(Map<String, String> env, int worldSize) {
         List<String> parts = new ArrayList<>();
-        for (String k : List.of("pml", "btl", "coll")) {
-            String v = env.get("OMPI_MCA_" + k);
-            if (v != null && !v.isBlank()) parts.add(k + " " + v.strip());
+        for (String k : new java.util.TreeSet<>(env.keySet())) {
+            if (!k.startsWith("OMPI_MCA_")) continue;
+            String name = k.substring("OMPI_MCA_".length()), v = env.get(k);
+            boolean layer = name.equals("pml") || name.equals("btl") || name.equals("mtl") || name.equals("coll")
+                    || name.startsWith("pml_") || name.startsWith("btl_") || name.startsWith("mtl_") || name.startsWith("coll_");
+            if (layer && v != null && !v.isBlank()) parts.add(name + "=" + v.strip());
         }
-        String chosen = parts.isEmpty() ? "Open MPI's own choice (no OMPI_MCA_pml, _btl or _coll set)" : String.join(", ", parts);
+        String chosen = parts.isEmpty() ? "Open MPI's own choice (no pml, btl, mtl or coll parameter set)" : "--mca " + String.join(", ", parts);
         String local = env.get("OMPI_COMM_WORLD_LOCAL_SIZE");
         if (local != null && local.strip().equals(String.valueOf(worldSize))) chosen += "; all " + worldSize + " ranks on one node";
         else if (local != null && !local.isBlank()) chosen += "; " + local.strip() + " of " + worldSize + " ranks on this node";

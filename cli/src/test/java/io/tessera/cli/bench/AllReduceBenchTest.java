@@ -89,6 +89,15 @@ class AllReduceBenchTest {
                         + "start it with mpirun -np 2 (or more) java … io.tessera.cli.Main bench allreduce");
     }
 
+    @Test
+    void theTransportIsWhatTheEnvironmentTellsOpenMpi() {
+        assertThat(AllReduceBench.transport(Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", "2", "OMPI_MCA_orte_app_num", "0"), 2))
+                .isEqualTo("Open MPI's own choice (no pml, btl, mtl or coll parameter set); all 2 ranks on one node");
+        assertThat(AllReduceBench.transport(Map.of("OMPI_MCA_pml", "ob1", "OMPI_MCA_btl", "self,vader", "OMPI_MCA_coll_tuned_allreduce_algorithm", "4",
+                "OMPI_MCA_ess", "^singleton", "OMPI_COMM_WORLD_LOCAL_SIZE", "2"), 4))
+                .isEqualTo("--mca btl=self,vader, coll_tuned_allreduce_algorithm=4, pml=ob1; 2 of 4 ranks on this node");
+    }
+
     private static double num(Map<?, ?> m, String key) {
         return ((Number) m.get(key)).doubleValue();
     }
