@@ -1,5 +1,6 @@
 package io.tessera.cli;
 
+import io.tessera.eval.hessian.AllReducedOperator;
 import io.tessera.eval.hessian.BatchSpectra;
 import io.tessera.eval.hessian.BatchSpectraResult;
 import io.tessera.eval.hessian.ExtremeEigenvalues;
@@ -17,10 +18,14 @@ import io.tessera.eval.objective.ParameterSelection;
 import io.tessera.ssl.data.Split;
 import io.tessera.ssl.method.Batch;
 import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.dist.Collective;
+import io.tessera.tensor.dist.LaunchEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +43,8 @@ import java.util.concurrent.Callable;
                 "and the distribution of per-batch top eigenvalues (Park & Kim). The loss is the method's own (MAE, RC-MAE with its teacher",
                 "frozen, LUT with BatchNorm in eval mode, SimMIM, supervised cross-entropy) on a fixed subset with fixed masks: the same",
                 "masking noise at every product. Writes hessian.json (every number with its settings and seeds), density and batch",
-                "figures (PNG + SVG) and hessian.html.",
+                "figures (PNG + SVG) and hessian.html. Under mpirun -np W each process takes a contiguous share of the --batches and",
+                "the products are summed over the processes, so every process runs the same iterations; process 0 writes the outputs.",
                 "Example: tessera hessian --checkpoint runs/pretrain-mae/checkpoint-620 --top-k 5 --trace --density --ratio"})
 public final class HessianCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A checkpoint of tessera pretrain (…/checkpoint-N, with or without .safetensors/.json).")
@@ -99,6 +105,11 @@ public final class HessianCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the masks, the augmentation draw and every random vector (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--distributed", description = "Share the --batches among processes: mpi (Open MPI; start with mpirun -np W, W ≤ --batches), none, or auto "
+            + "(default: mpi when mpirun or srun started this process, else none). Each process takes a contiguous share of whole batches; "
+            + "products, gradients and the loss are summed over the processes; process 0 prints and writes.")
+    Distributed distributed = Distributed.AUTO;
+
     @Mixin
     ComputeOptions compute;
 
@@ -109,33 +120,44 @@ public final class HessianCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         Path dir = output.dir(checkpoint);
-        try (ExecutionContext ctx = compute.open(seed)) {
+        try (Collective group = distributed.open(LaunchEnvironment.fromEnvironment(System.getenv()), "the Hessian analysis", "analyse in each process alone");
+             ExecutionContext ctx = compute.open(seed)) {
+            int world = group.worldSize(), rank = group.rank();
+            if (world > 1 && compute.device.kind() != DeviceSpec.Kind.CPU) {
+                throw new IllegalArgumentException("--distributed analyses on the CPU only (its collectives reduce host memory); drop --device " + compute.device);
+            }
+            if (world > batches) {
+                throw new IllegalArgumentException("--batches " + batches + " among " + world + " processes: each process takes whole batches; give --batches ≥ " + world + " or start fewer processes");
+            }
+            PrintStream console = rank == 0 ? System.err : new PrintStream(OutputStream.nullOutputStream());
+            // rank r's contiguous share of the batches: [⌊r·B/W⌋, ⌊(r+1)·B/W⌋)
+            int from = (int) ((long) rank * batches / world), to = (int) ((long) (rank + 1) * batches / world);
             RunCheckpoint run = RunCheckpoint.open(ctx, checkpoint);
             String spec = data != null ? data : run.data();
             io.tessera.ssl.method.PretrainMethod method = probe == null ? run.method() : probeLoss(ctx, run, probe);
             if (probe != null && augment != null && augment.equals("train")) throw new IllegalArgumentException("the linear-probe loss is evaluated without augmentation: drop --augment train");
             boolean aug = probe == null && (augment != null ? augment.equals("train") : run.spec().method().twoViews());
-            List<Batch> fixed = run.batches(ctx, spec, split.equals("test") ? Split.TEST : Split.TRAIN, batches, batch, aug, seed);
-            FrozenObjective objective = new FrozenObjective(method, fixed, seed, FrozenObjective.Terms.parse(loss), weightDecay);
+            List<Batch> fixed = run.batches(ctx, spec, split.equals("test") ? Split.TEST : Split.TRAIN, batches, batch, aug, seed, from, to);
+            FrozenObjective objective = FrozenObjective.share(method, fixed, from, batches, batches * batch, seed, FrozenObjective.Terms.parse(loss), weightDecay);
             ParameterSelection sel = ParameterSelection.of(method.trainable(), ParameterSelection.Rule.parse(params));
-            System.err.printf(Locale.ROOT, "hessian: %s of %s, %d parameters (%s), %d × %d images of %s (%s), loss %s, on %s%n", run.spec().describe(),
+            console.printf(Locale.ROOT, "hessian: %s of %s, %d parameters (%s), %d × %d images of %s (%s), loss %s, on %s%s%n", run.spec().describe(),
                     run.base().getFileName(), sel.dimension(), sel.rule().label(), batches, batch, spec, aug ? "augmented once" : "no augmentation",
-                    objective.terms().label(), ctx.backend().device());
-            Map<String, String> context = context(run, spec, aug, objective, sel);
+                    objective.terms().label(), ctx.backend().device(), world > 1 ? ", " + world + " processes" : "");
+            Map<String, String> context = context(run, spec, aug, objective, sel, world);
             long t0 = System.nanoTime();
             HessianAnalysis result;
-            ConsoleProgress progress = new ConsoleProgress(System.err);
+            ConsoleProgress progress = new ConsoleProgress(console);
             try (HessianVectorProduct hvp = new HessianVectorProduct(ctx, objective, sel)) {
-                context.put("loss_value", String.format(Locale.ROOT, "%.6g", objective.value(ctx)));
-                result = HessianAnalysis.run(method.name() + " " + run.base().getFileName(), hvp, plan(), context, progress);
+                context.put("loss_value", String.format(Locale.ROOT, "%.6g", AllReducedOperator.sum(group, () -> objective.value(ctx))));
+                result = HessianAnalysis.run(method.name() + " " + run.base().getFileName(), new AllReducedOperator(hvp, group), plan(), context, progress);
                 context.put("hessian_vector_products", String.valueOf(hvp.products()));
-                context.put("ms_per_product", String.format(Locale.ROOT, "%.1f", hvp.meanMillis()));
+                context.put("ms_per_product", String.format(Locale.ROOT, "%.1f", hvp.meanMillis()) + (world > 1 ? " (process 0's share)" : ""));
             }
-            if (batchSpectra) result = result.withBatches(perBatch(ctx, objective, sel, progress));
+            if (batchSpectra) result = result.withBatches(perBatch(ctx, objective, sel, group, progress));
             context.put("wall_seconds", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
             result = new HessianAnalysis(result.title(), result.dimension(), context, result.topEigenvalues(), result.extremes(), result.trace(),
                     result.density(), result.batches());
-            write(result, dir);
+            if (rank == 0) write(result, dir);
         }
         return 0;
     }
@@ -161,14 +183,14 @@ public final class HessianCommand implements Callable<Integer> {
         return new HessianAnalysis.Plan(topK > 0 ? power.withTopK(topK) : null, ratio ? ext : null, trace ? tr : null, density ? d : null);
     }
 
-    /** Top-k of each batch on its own (with the masks it has in the whole objective), for Park & Kim's distribution. */
-    private static BatchSpectraResult perBatch(ExecutionContext ctx, FrozenObjective all, ParameterSelection sel, ConsoleProgress progress) {
-        try (PerBatchOperators ops = new PerBatchOperators(ctx, all, sel)) {
-            return BatchSpectra.collect(ops, BatchSpectra.Settings.parkKim(), progress);
+    /** Top-k of each batch on its own (with the masks it has in the whole objective), for Park & Kim's distribution; each process its share. */
+    private static BatchSpectraResult perBatch(ExecutionContext ctx, FrozenObjective share, ParameterSelection sel, Collective group, ConsoleProgress progress) {
+        try (PerBatchOperators ops = new PerBatchOperators(ctx, share, sel)) {
+            return BatchSpectra.collect(ops, share.firstBatch(), share.totalBatches(), BatchSpectra.Settings.parkKim(), group, progress);
         }
     }
 
-    private Map<String, String> context(RunCheckpoint run, String spec, boolean aug, FrozenObjective obj, ParameterSelection sel) {
+    private Map<String, String> context(RunCheckpoint run, String spec, boolean aug, FrozenObjective obj, ParameterSelection sel, int world) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("checkpoint", run.base().toString());
         c.put("method", obj.method().name());
@@ -177,7 +199,7 @@ public final class HessianCommand implements Callable<Integer> {
         c.put("data", spec + " (" + split + ", first " + (batches * batch) + " images, " + (aug ? "training augmentation drawn once" : "no augmentation") + ")");
         c.put("loss", obj.terms().label() + (obj.terms() == FrozenObjective.Terms.TASK_L2 ? " (λ " + weightDecay + ")" : "") + ", eval mode, fixed masks");
         c.put("parameters", sel.rule().label() + ", " + sel.dimension());
-        c.put("batches", batches + " × " + batch);
+        c.put("batches", batches + " × " + batch + (world > 1 ? ", contiguous shares of " + world + " processes, products summed over them" : ""));
         c.put("seed", String.valueOf(seed));
         c.put("device", compute.device.toString());
         return c;

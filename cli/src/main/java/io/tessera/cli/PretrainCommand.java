@@ -21,7 +21,6 @@ import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Rng;
 import io.tessera.tensor.dist.Collective;
 import io.tessera.tensor.dist.LaunchEnvironment;
-import io.tessera.gpu.mpi.MpiCollective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,9 +46,6 @@ import java.util.concurrent.Callable;
                 "Example: tessera pretrain --method rcmae --model mini --data fashion-mnist --epochs 50"})
 public final class PretrainCommand implements Callable<Integer> {
     enum MomentumKind { CONSTANT, COSINE }
-
-    /** {@code --distributed}: how the processes of a run find each other. */
-    enum Distributed { AUTO, MPI, NONE }
 
     // ---- the recipe: with --resume from the checkpoint, otherwise these defaults
 
@@ -243,17 +239,7 @@ public final class PretrainCommand implements Callable<Integer> {
 
     /** The process group {@code --distributed} asks for; a single process for none. */
     private Collective openGroup() {
-        LaunchEnvironment env = LaunchEnvironment.fromEnvironment(System.getenv());
-        Distributed d = distributed;
-        if (d == Distributed.AUTO) {
-            if (env.launcher() == LaunchEnvironment.Launcher.TORCHRUN && env.distributed()) {
-                throw new IllegalArgumentException("torchrun started this process (RANK/WORLD_SIZE), but pre-training joins processes through MPI only: start it with mpirun -np "
-                        + env.worldSize() + ", or give --distributed none to train each process alone");
-            }
-            boolean launched = env.launcher() == LaunchEnvironment.Launcher.MPIRUN || env.launcher() == LaunchEnvironment.Launcher.SLURM;
-            d = launched && env.distributed() ? Distributed.MPI : Distributed.NONE;
-        }
-        return d == Distributed.MPI ? MpiCollective.open() : Collective.single();
+        return distributed.open(LaunchEnvironment.fromEnvironment(System.getenv()), "pre-training", "train each process alone");
     }
 
     private int threadCount() {

@@ -74,7 +74,17 @@ public record RunCheckpoint(Path base, MethodSpec spec, PretrainMethod method, M
      * none (normalisation only; for a two-view method both views are then the same image).
      */
     public List<Batch> batches(ExecutionContext ctx, String dataSpec, Split split, int count, int size, boolean augment, long seed) throws IOException {
+        return batches(ctx, dataSpec, split, count, size, augment, seed, 0, count);
+    }
+
+    /**
+     * Batches {@code from} … {@code to − 1} of those {@link #batches(ExecutionContext, String, Split, int, int, boolean, long)}
+     * makes, each exactly as it is there (the same images and augmentation draw); the earlier ones are
+     * read and dropped, no tensor made. One rank's share of an analysis that several processes split.
+     */
+    public List<Batch> batches(ExecutionContext ctx, String dataSpec, Split split, int count, int size, boolean augment, long seed, int from, int to) throws IOException {
         if (count < 1 || size < 1) throw new IllegalArgumentException("need at least one batch of at least one image, got " + count + " × " + size);
+        if (from < 0 || to > count || from >= to) throw new IllegalArgumentException("batches " + from + ".." + (to - 1) + " are not a share of " + count);
         Dataset ds = Datasets.open(dataSpec, split);
         if ((long) count * size > ds.size()) {
             throw new IllegalArgumentException(count + " batches of " + size + " images need " + (long) count * size + " images; " + ds.name() + " has " + ds.size());
@@ -89,7 +99,8 @@ public record RunCheckpoint(Path base, MethodSpec spec, PretrainMethod method, M
         List<Batch> out = new ArrayList<>();
         try (Loader l = new Loader(ds, views, new Rng(seed).split("analysis-data"), Loader.Options.eval(size, 0), ctx.ops())) {
             Loader.Epoch it = l.epoch(0);
-            for (int b = 0; b < count; b++) {
+            for (int b = 0; b < from; b++) it.nextHost();
+            for (int b = from; b < to; b++) {
                 Loader.Batch lb = it.next();
                 out.add(new Batch(lb.views().get(0), lb.labels(), lb.views().subList(1, lb.views().size())));
             }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks, each printing its figures next to a reference measured in the same run.",
-        subcommands = {GemmBench.class, OpsBench.class, PretrainBench.class, GpuBench.class, HessianBench.class, LandscapeBench.class})
+        subcommands = {GemmBench.class, OpsBench.class, PretrainBench.class, GpuBench.class, HessianBench.class, LandscapeBench.class, AllReduceBench.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -38,6 +38,13 @@
  * (PNG + SVG through {@code io.tessera.eval.plot}); {@link io.tessera.eval.hessian.HessianPage}
  * writes the self-contained HTML page.
  *
+ * <h2>Several processes</h2>
+ * An objective's batches can be shared among the ranks of a {@link io.tessera.tensor.dist.Collective}
+ * ({@code FrozenObjective.share}: each batch keeps its stream and its weight in the whole);
+ * {@link io.tessera.eval.hessian.AllReducedOperator} sums the ranks' products so that every rank runs
+ * the same algorithm on the same numbers, and {@code BatchSpectra.collect(share, first, total, …,
+ * group, …)} computes each batch's spectrum on the rank that holds it and gathers the table.
+ *
  * <h2>Cost and progress</h2>
  * Each operator application is one Hessian-vector product, usually the dominant cost; every
  * result records {@code operatorApplications} and {@code wallSeconds}. Long loops take a

@@ -42,8 +42,11 @@ public final class FrozenObjective {
     private final long seed;
     private final Terms terms;
     private final double weightDecay;
+    /** N: the samples the weights B_b/N divide by (of the whole objective, for a share). */
     private final int samples;
+    /** The whole objective's index of this one's first batch: its stream and its name in messages. */
     private final int firstStream;
+    private final int totalBatches;
 
     /**
      * @param batches     fixed batches (persistent tensors, not released between evaluations)
@@ -51,11 +54,10 @@ public final class FrozenObjective {
      * @param weightDecay λ of the L2 term (ignored for TASK)
      */
     public FrozenObjective(PretrainMethod method, List<Batch> batches, long seed, Terms terms, double weightDecay) {
-        this(method, batches, seed, terms, weightDecay, 0);
+        this(method, batches, seed, terms, weightDecay, 0, batches.size(), sizes(batches));
     }
 
-    private FrozenObjective(PretrainMethod method, List<Batch> batches, long seed, Terms terms, double weightDecay, int firstStream) {
-        this.firstStream = firstStream;
+    private FrozenObjective(PretrainMethod method, List<Batch> batches, long seed, Terms terms, double weightDecay, int firstStream, int totalBatches, int samples) {
         if (batches.isEmpty()) throw new IllegalArgumentException("an objective needs at least one batch");
         if (terms == Terms.TASK_L2 && !(weightDecay > 0 && Double.isFinite(weightDecay))) {
             throw new IllegalArgumentException("the task+l2 loss needs a positive, finite weight decay, got " + weightDecay);
@@ -65,9 +67,35 @@ public final class FrozenObjective {
         this.seed = seed;
         this.terms = terms;
         this.weightDecay = weightDecay;
-        int n = 0;
+        this.firstStream = firstStream;
+        this.totalBatches = totalBatches;
+        this.samples = samples;
+    }
+
+    /**
+     * Batches {@code first} … {@code first + batches.size() − 1} of an objective of {@code totalBatches}
+     * batches and {@code totalSamples} samples, as one rank of a group holds them. Each batch keeps the
+     * stream (masks, views) and the weight B_b/N it has in the whole, so the sums over the ranks of what
+     * the shares compute — the value, the gradient, H·v — are the whole objective's, up to the order
+     * of the additions.
+     *
+     * @throws IllegalArgumentException when the batches do not fit in the whole (index or sample count)
+     */
+    public static FrozenObjective share(PretrainMethod method, List<Batch> batches, int first, int totalBatches, int totalSamples,
+                                        long seed, Terms terms, double weightDecay) {
+        if (first < 0 || first + batches.size() > totalBatches) {
+            throw new IllegalArgumentException("a share of batches " + first + ".." + (first + batches.size() - 1) + " does not fit in an objective of " + totalBatches + " batches");
+        }
+        int own = sizes(batches);
+        if (own > totalSamples) throw new IllegalArgumentException("a share of " + own + " samples does not fit in an objective of " + totalSamples);
+        return new FrozenObjective(method, batches, seed, terms, weightDecay, first, totalBatches, totalSamples);
+    }
+
+    private static int sizes(List<Batch> batches) {
+        long n = 0;
         for (Batch b : batches) n += b.size();
-        this.samples = n;
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("an objective holds at most " + Integer.MAX_VALUE + " samples, got " + n);
+        return (int) n;
     }
 
     public PretrainMethod method() { return method; }
@@ -80,8 +108,14 @@ public final class FrozenObjective {
 
     public double weightDecay() { return weightDecay; }
 
-    /** N, the number of samples over all batches. */
+    /** N, the number of samples over all batches (of the whole objective, for a {@link #share}). */
     public int samples() { return samples; }
+
+    /** The whole objective's index of {@code batches().get(0)} (0 unless this is a {@link #share}). */
+    public int firstBatch() { return firstStream; }
+
+    /** The number of batches of the whole objective ({@code batches().size()} unless this is a {@link #share}). */
+    public int totalBatches() { return totalBatches; }
 
     /** B_b / N, the weight of batch b in the mean. */
     public double weight(int b) {
@@ -93,9 +127,10 @@ public final class FrozenObjective {
         return new Rng(seed).split("objective").split(firstStream + b);
     }
 
-    /** The objective of batch b alone, with the same masks as batch b has here. */
+    /** The objective of batch b alone (weight 1), with the same masks as batch b has here. */
     public FrozenObjective batch(int b) {
-        return new FrozenObjective(method, List.of(batches.get(b)), seed, terms, weightDecay, firstStream + b);
+        List<Batch> one = List.of(batches.get(b));
+        return new FrozenObjective(method, one, seed, terms, weightDecay, firstStream + b, totalBatches, sizes(one));
     }
 
     /**
@@ -164,7 +199,7 @@ public final class FrozenObjective {
     public void requireFinite(double loss, int b) {
         if (!Double.isFinite(loss)) {
             throw new IllegalStateException(String.format(Locale.ROOT, "the %s loss of batch %d (of %d) is %s at these weights; "
-                    + "no analysis of a non-finite loss is meaningful", method.name(), b, batches.size(), loss));
+                    + "no analysis of a non-finite loss is meaningful", method.name(), firstStream + b, totalBatches, loss));
         }
     }
 
@@ -174,7 +209,8 @@ public final class FrozenObjective {
         m.put("method", method.name());
         m.put("terms", terms.label());
         if (terms == Terms.TASK_L2) m.put("weight_decay", weightDecay);
-        m.put("batches", (long) batches.size());
+        m.put("batches", (long) totalBatches);
+        if (batches.size() != totalBatches) m.put("share", "batches " + firstStream + ".." + (firstStream + batches.size() - 1));
         m.put("samples", (long) samples);
         m.put("mask_seed", seed);
         m.put("mode", "eval (BatchNorm running statistics, no drop path; teachers frozen)");

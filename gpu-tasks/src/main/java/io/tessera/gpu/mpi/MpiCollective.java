@@ -3,7 +3,7 @@
  * MPI, called through FFM (Mpi). Every MPI call, MPI_Init_thread and MPI_Finalize included, runs on
  * one daemon thread (MPI_THREAD_FUNNELED), and the caller waits for it at most the group's timeout:
  * a peer that stopped or died cannot hang the caller forever. After a timeout the group is
- * unusable and the job should end. This is not wired into training.
+ * unusable and the job should end.
  */
 package io.tessera.gpu.mpi;
 
@@ -178,6 +178,39 @@ public final class MpiCollective implements Collective {
             reduce(s, n, dtype);
             data.copyFrom(s);
         }
+    }
+
+    /**
+     * The engine's own figure, for benchmarks: on the MPI thread, {@code warmup} untimed and then
+     * {@code iters} timed calls of {@code MPI_Allreduce(MPI_IN_PLACE, data, n, type, MPI_SUM,
+     * MPI_COMM_WORLD)} on {@code data} as it is, each after an untimed MPI_Barrier. Nothing is
+     * staged and no call crosses threads inside the timed span; the whole loop runs under the
+     * group's timeout. Collective: every rank calls it with the same length, dtype and counts.
+     *
+     * @param data read and written: a native F32 or F64 segment, aligned to its element
+     * @return the nanoseconds of each timed call on this rank, in order
+     * @throws IllegalArgumentException for a heap or misaligned segment, or negative counts
+     */
+    public synchronized long[] timeAllReduceSum(MemorySegment data, DType dtype, int warmup, int iters) {
+        usable("timeAllReduceSum");
+        long n = CollectiveChecks.elements("timeAllReduceSum", data, dtype);
+        if (warmup < 0 || iters < 1) throw new IllegalArgumentException("timeAllReduceSum: warmup ≥ 0 and iters ≥ 1, got " + warmup + " and " + iters);
+        if (!direct(data, dtype)) {
+            throw new IllegalArgumentException("timeAllReduceSum times MPI on a native segment aligned to " + dtype.byteSize() + " bytes and shared with the MPI thread");
+        }
+        String what = (warmup + iters) + " × " + n + " " + dtype + " elements";
+        return call("MPI_Allreduce", what, () -> {
+            MemorySegment type = mpi.datatype(dtype == DType.F64);
+            long[] nanos = new long[iters];
+            for (int i = -warmup; i < iters; i++) {
+                mpi.barrier();
+                long t0 = System.nanoTime();
+                forEachChunk(data, n, dtype, (chunk, c) -> mpi.allReduceSum(chunk, c, type, what));
+                long t = System.nanoTime() - t0;
+                if (i >= 0) nanos[i] = t;
+            }
+            return nanos;
+        });
     }
 
     @Override
