@@ -5,22 +5,18 @@ import io.tessera.nn.checkpoint.SafeTensors;
 import io.tessera.nn.checkpoint.StTensor;
 import io.tessera.nn.checkpoint.StDType;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,8 +49,6 @@ class PretrainDataParallelTest {
     @TempDir
     Path dir;
 
-    private record Job(int exitCode, String output) {
-    }
 
     @Test
     void twoRanksAtBatch8TrainAMaeAsOneProcessAtBatch16() throws Exception {
@@ -74,11 +68,11 @@ class PretrainDataParallelTest {
     }
 
     private void twoRanksTrainAsOneProcess(String method) throws Exception {
-        Path mpirun = mpirunOrSkip();
+        Path mpirun = MpiJobs.mpirunOrSkip();
         Path one = dir.resolve("one"), two = dir.resolve("two");
-        Job single = launch(List.of(), method, one, 16, "none");
+        MpiJobs.Job single = launch(0, mpirun, method, one, 16, "none");
         assertThat(single.exitCode()).as(single.output()).isZero();
-        Job pair = launch(List.of(mpirun.toString(), "--oversubscribe", "--bind-to", "none", "-np", "2"), method, two, 8, "auto");
+        MpiJobs.Job pair = launch(2, mpirun, method, two, 8, "auto");
         assertThat(pair.exitCode()).as(pair.output()).isZero();
         assertThat(pair.output()).contains("2 processes × batch 8");
         // rank 1 prints nothing: one header, one summary
@@ -143,43 +137,11 @@ class PretrainDataParallelTest {
         return (Map<String, Object>) json;
     }
 
-    private Job launch(List<String> launcher, String method, Path out, int batch, String distributed) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(launcher);
-        cmd.addAll(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "pretrain",
+    private MpiJobs.Job launch(int ranks, Path mpirun, String method, Path out, int batch, String distributed) throws IOException, InterruptedException {
+        return MpiJobs.run(mpirun, ranks, dir.resolve(out.getFileName() + ".log"), 240, List.of("pretrain",
                 "--method", method, "--model", "micro16", "--input-size", "16", "--data", "fashion-mnist-embedded",
                 "--batch", String.valueOf(batch), "--epochs", "1", "--warmup", "0", "--max-steps", String.valueOf(STEPS),
                 "--threads", "1", "--workers", "0", "--seed", "7", "--distributed", distributed, "--out", out.toString()));
-        Path log = dir.resolve(out.getFileName() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = pb.environment();
-        // Open MPI refuses to run as root unless told twice; containers often run tests as root
-        env.put("OMPI_ALLOW_RUN_AS_ROOT", "1");
-        env.put("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
-        for (String v : List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID")) env.remove(v);
-        Process p = pb.start();
-        if (!p.waitFor(240, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly().waitFor();
-            throw new AssertionError(String.join(" ", cmd) + " did not finish in 240 s:\n" + Files.readString(log));
-        }
-        return new Job(p.exitValue(), Files.readString(log));
     }
 
-    private static Path mpirunOrSkip() {
-        List<Path> dirs = new ArrayList<>();
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!d.isBlank()) dirs.add(Path.of(d));
-        }
-        dirs.add(Path.of("/usr/bin"));
-        Optional<Path> found = dirs.stream().map(d -> d.resolve("mpirun")).filter(Files::isExecutable).findFirst();
-        if (found.isEmpty()) {
-            if ("true".equalsIgnoreCase(System.getenv().getOrDefault("CI", "").strip())) {
-                throw new AssertionError("CI=true but mpirun was not found (CI installs openmpi-bin through .ci/run)");
-            }
-            Assumptions.abort("no mpirun on PATH or in /usr/bin: install Open MPI (openmpi-bin) to run the data-parallel test");
-        }
-        return found.get();
-    }
 }

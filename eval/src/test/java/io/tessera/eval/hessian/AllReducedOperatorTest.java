@@ -8,6 +8,7 @@ import io.tessera.ssl.method.PretrainMethod;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Rng;
+import io.tessera.tensor.dist.InProcessGroup;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -90,7 +91,7 @@ class AllReducedOperatorTest {
     @Test
     void twoRanksSharingTheBatchesComputeTheWholeObjectivesHessian() throws Exception {
         Whole one = whole();
-        List<Ranked> ranks = new ThreadWorld(2).runAll(AllReducedOperatorTest::rank);
+        List<Ranked> ranks = InProcessGroup.run(2, AllReducedOperatorTest::rank);
         Ranked r0 = ranks.get(0), r1 = ranks.get(1);
         // weights of the whole: B_b / N = 2/6 for every batch, not 2/2 or 2/4 of a share
         assertThat(r0.weights()).containsExactly(1.0 / 3);
@@ -124,15 +125,20 @@ class AllReducedOperatorTest {
 
     @Test
     void aRankWhoseShareFailsMakesEveryRankThrow() throws Exception {
-        List<Object> out = new ThreadWorld(2).run(group -> {
+        // each rank returns what it threw, so that both outcomes can be looked at
+        List<Object> out = InProcessGroup.run(2, group -> {
             SymmetricOperator share = group.rank() == 1
                     ? new SymmetricOperator() {
                         public int dimension() { return 3; }
                         public void apply(double[] v, double[] o) { throw new IllegalStateException("the loss of batch 2 (of 3) is NaN"); }
                     }
                     : DenseOperator.diagonal(1, 2, 3);
-            new AllReducedOperator(share, group).apply(new double[]{1, 1, 1}, new double[3]);
-            return "returned";
+            try {
+                new AllReducedOperator(share, group).apply(new double[]{1, 1, 1}, new double[3]);
+                return "returned";
+            } catch (IllegalStateException e) {
+                return e;
+            }
         });
         assertThat(out.get(1)).isInstanceOf(IllegalStateException.class).hasToString("java.lang.IllegalStateException: the loss of batch 2 (of 3) is NaN");
         assertThat((Throwable) out.get(0)).isInstanceOf(IllegalStateException.class)
