@@ -141,21 +141,25 @@ public final class AttentionFigures {
         return AttentionImages.grid(t, cols, rows, cells);
     }
 
-    /** Per image: the input and its Grad-CAM overlay (bilinear resize, JET, weight 0.5), titled with the target class. */
+    /**
+     * One column per image, headed by its index, target class and logit: the input above its
+     * Grad-CAM overlay (bilinear resize, JET, weight 0.5).
+     */
     public static BufferedImage gradCam(AttentionAnalysis.GradCams g, List<Image> images, List<String> classNames, int cell) {
         if (images.size() < g.cams().size()) throw new IllegalArgumentException("Grad-CAM of " + g.cams().size() + " images but " + images.size() + " images to draw on");
         int side = g.grid().side();
-        List<List<BufferedImage>> cells = new ArrayList<>();
-        List<String> rows = new ArrayList<>();
+        List<BufferedImage> inputs = new ArrayList<>(), overlays = new ArrayList<>();
+        List<String> cols = new ArrayList<>();
         for (int i = 0; i < g.cams().size(); i++) {
             Image img = images.get(i);
             GradCam.Cam c = g.cams().get(i);
             double[] heat = AttentionImages.resizeBilinear(c.cam(), side, side, img.height(), img.width());
-            cells.add(List.of(AttentionImages.fit(AttentionImages.picture(img), cell),
-                    AttentionImages.fit(AttentionImages.overlay(img, heat, AttentionImages.IMAGE_WEIGHT), cell)));
-            rows.add(String.format(Locale.ROOT, "#%d %s (logit %.2f)", g.images()[i], name(classNames, c.target()), c.score()));
+            inputs.add(AttentionImages.fit(AttentionImages.picture(img), cell));
+            overlays.add(AttentionImages.fit(AttentionImages.overlay(img, heat, AttentionImages.IMAGE_WEIGHT), cell));
+            cols.add(String.format(Locale.ROOT, "#%d %s %.2f", g.images()[i], name(classNames, c.target()), c.score()));
         }
-        return AttentionImages.grid(g.label() + ": Grad-CAM at the last block's norm1, " + g.head(), List.of("input", "Grad-CAM"), rows, cells);
+        return AttentionImages.grid(g.label() + ": Grad-CAM at the last block's norm1, " + g.head() + "; per column: image, target class, logit",
+                cols, List.of("input", "Grad-CAM"), List.of(inputs, overlays));
     }
 
     private static String name(List<String> names, int k) {

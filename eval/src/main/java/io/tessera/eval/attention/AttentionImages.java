@@ -163,7 +163,8 @@ public final class AttentionImages {
 
     /**
      * A labelled grid: a title, one header per column, one label per row, and the cells (all of one
-     * size) with a small gap, on white.
+     * size) with a small gap, on white. A column is as wide as its cells or its header, whichever is
+     * wider, with the cells centred in it.
      */
     public static BufferedImage grid(String title, List<String> columns, List<String> rows, List<List<BufferedImage>> cells) {
         if (cells.isEmpty() || cells.size() != rows.size()) throw new IllegalArgumentException("image grid: " + cells.size() + " rows of cells for " + rows.size() + " row labels");
@@ -178,8 +179,11 @@ public final class AttentionImages {
         int labelW = 0;
         for (String r : rows) labelW = Math.max(labelW, fm.stringWidth(r));
         labelW += 12;
+        int colW = cw;
+        for (String c : columns) colW = Math.max(colW, fm.stringWidth(c) + 8);
+        int inset = (colW - cw) / 2;
         int top = 30 + fm.getHeight() + 6;
-        int width = Math.max(labelW + columns.size() * (cw + gap) + gap, probe.createGraphics().getFontMetrics(bold).stringWidth(title) + 20);
+        int width = Math.max(labelW + columns.size() * (colW + gap) + gap, probe.createGraphics().getFontMetrics(bold).stringWidth(title) + 20);
         int height = top + rows.size() * (ch + gap) + gap;
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
@@ -192,13 +196,13 @@ public final class AttentionImages {
         g.setFont(font);
         for (int c = 0; c < columns.size(); c++) {
             String s = columns.get(c);
-            int x = labelW + c * (cw + gap) + (cw - fm.stringWidth(s)) / 2;
-            g.drawString(s, Math.max(labelW + c * (cw + gap), x), top - 8);
+            int x = labelW + c * (colW + gap) + (colW - fm.stringWidth(s)) / 2;
+            g.drawString(s, Math.max(labelW + c * (colW + gap), x), top - 8);
         }
         for (int r = 0; r < rows.size(); r++) {
             int y = top + r * (ch + gap);
             g.drawString(rows.get(r), 6, y + ch / 2 + fm.getAscent() / 2);
-            for (int c = 0; c < columns.size(); c++) g.drawImage(cells.get(r).get(c), labelW + c * (cw + gap), y, null);
+            for (int c = 0; c < columns.size(); c++) g.drawImage(cells.get(r).get(c), labelW + c * (colW + gap) + inset, y, null);
         }
         g.dispose();
         return out;

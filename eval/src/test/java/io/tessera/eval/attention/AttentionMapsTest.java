@@ -90,6 +90,10 @@ class AttentionMapsTest {
         assertThat(o.getRGB(1, 0) & 0xffffff).isEqualTo((Math.round(255 * 0.5f / 0.75f) << 16) | (Math.round(255 * 0.5f / 0.75f) << 8) | 255);
         BufferedImage grid = AttentionImages.grid("t", List.of("a", "b"), List.of("r"), List.of(List.of(AttentionImages.fit(o, 6), AttentionImages.fit(o, 6))));
         assertThat(grid.getWidth()).isGreaterThan(12);
+        // a column takes the width of a header wider than its cells
+        BufferedImage oneShort = AttentionImages.grid("", List.of("a"), List.of("r"), List.of(List.of(AttentionImages.fit(o, 6))));
+        BufferedImage oneLong = AttentionImages.grid("", List.of("a header far wider than the cell"), List.of("r"), List.of(List.of(AttentionImages.fit(o, 6))));
+        assertThat(oneLong.getWidth()).isGreaterThan(oneShort.getWidth() + 100);
         assertThatThrownBy(() -> AttentionImages.overlay(grey, new double[3], 0.5)).hasMessageContaining("3 values on a 2×2 image");
     }
 
