@@ -21,6 +21,9 @@ import java.util.Map;
 enum Distributed {
     AUTO, MPI, NCCL, NONE;
 
+    /** The system property that sets the NCCL group's timeout in seconds (default: NcclCollective's ten minutes). */
+    static final String TIMEOUT_PROPERTY = "tessera.collective.timeout";
+
     /**
      * The group this choice means where the launcher left {@code env}, for a command whose
      * collectives reduce host memory (MPI only, e.g. the Hessian analysis).
@@ -91,10 +94,23 @@ enum Distributed {
             case NONE -> Collective.single();
             case NCCL -> {
                 if (!(ctx.backend() instanceof CudaBackend cuda)) throw new IllegalArgumentException("--distributed nccl needs --device cuda");
-                yield NcclCollective.open(cuda, env.rank(), env.worldSize(), bootstrap(env, vars), NcclCollective.DEFAULT_TIMEOUT);
+                yield NcclCollective.open(cuda, env.rank(), env.worldSize(), bootstrap(env, vars), timeout());
             }
             case AUTO -> throw new IllegalStateException("resolve --distributed auto before opening a group");
         };
+    }
+
+    /** {@value #TIMEOUT_PROPERTY} seconds when set, else {@link NcclCollective#DEFAULT_TIMEOUT}. */
+    static java.time.Duration timeout() {
+        String v = System.getProperty(TIMEOUT_PROPERTY);
+        if (v == null || v.isBlank()) return NcclCollective.DEFAULT_TIMEOUT;
+        try {
+            long s = Long.parseLong(v.strip());
+            if (s >= 1) return java.time.Duration.ofSeconds(s);
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + TIMEOUT_PROPERTY + "=" + v + " is not a whole number of seconds ≥ 1");
     }
 
     /**
