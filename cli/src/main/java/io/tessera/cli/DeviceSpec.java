@@ -56,6 +56,22 @@ public record DeviceSpec(Kind kind, int platform, int device) {
         throw new IllegalArgumentException("device '" + text + "': expected cpu, opencl, opencl:PLATFORM, opencl:PLATFORM:DEVICE, cuda or cuda:DEVICE");
     }
 
+    /**
+     * The CUDA device of one rank of a multi-process job: {@code cuda} (or {@code cuda:0}) means the
+     * device of the rank's local rank, {@code LOCAL_RANK mod N} of the N devices this process sees
+     * (so with one visible device per rank, as srun --gpus-per-task=1 or CUDA_VISIBLE_DEVICES give,
+     * every rank takes its device 0); {@code cuda:D} for D &gt; 0 stays D. Other devices, and a
+     * launch that names no local rank, are returned as they are.
+     *
+     * @param visibleDevices asked only when needed: the number of CUDA devices this process sees
+     */
+    public DeviceSpec forLocalRank(java.util.OptionalInt localRank, java.util.function.IntSupplier visibleDevices) {
+        if (kind != Kind.CUDA || device != 0 || localRank.isEmpty()) return this;
+        int n = visibleDevices.getAsInt();
+        if (n < 1) throw new IllegalArgumentException("the CUDA driver reports no device for local rank " + localRank.getAsInt());
+        return new DeviceSpec(Kind.CUDA, 0, localRank.getAsInt() % n);
+    }
+
     /** An execution context on this device with matrix products on {@code matmul}; closing it releases the device. */
     public ExecutionContext open(int threads, long seed, Matmul matmul) {
         String engine = matmul.name().toLowerCase(java.util.Locale.ROOT);

@@ -167,8 +167,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "Data-loading threads (default 2).")
     int workers = 2;
 
-    @Option(names = "--distributed", description = "Data-parallel training on the CPU: mpi (Open MPI; start with mpirun -np W), none, or auto (default: mpi when mpirun or srun "
-            + "started this process, else none). --batch is per process: the global batch is W × --batch; rank 0 writes the metrics and checkpoints.")
+    @Option(names = "--distributed", description = "Data-parallel training: mpi (the CPU; Open MPI, start with mpirun -np W or srun), nccl (--device cuda, one GPU per process; "
+            + "start with torchrun --no-python, mpirun or srun), none, or auto (default: nccl on --device cuda and mpi on the CPU when a launcher started several processes, "
+            + "else none). --batch is per process: the global batch is W × --batch; rank 0 writes the metrics and checkpoints.")
     Distributed distributed = Distributed.AUTO;
 
     static final class MethodConverter implements picocli.CommandLine.ITypeConverter<MethodSpec.Method> {
@@ -221,10 +222,11 @@ public final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Plan plan = plan();
-        try (Collective group = openGroup(); ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul)) {
-            if (group.worldSize() > 1 && device.kind() != DeviceSpec.Kind.CPU) {
-                throw new IllegalArgumentException("--distributed trains on the CPU only (its collectives reduce host memory); drop --device " + device);
-            }
+        Map<String, String> vars = System.getenv();
+        LaunchEnvironment launch = LaunchEnvironment.fromEnvironment(vars);
+        Distributed mode = distributed.resolve(launch, device.kind(), "pre-training", "train each process alone");
+        if (mode == Distributed.NCCL) device = device.forLocalRank(launch.localRank(), PretrainCommand::visibleCudaDevices);
+        try (ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul); Collective group = mode.openOn(ctx, launch, vars)) {
             boolean writer = group.rank() == 0;
             Run run = run(ctx, writer ? System.err : new PrintStream(OutputStream.nullOutputStream()), plan, group);
             if (!writer) return 0;
@@ -237,9 +239,9 @@ public final class PretrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The process group {@code --distributed} asks for; a single process for none. */
-    private Collective openGroup() {
-        return distributed.open(LaunchEnvironment.fromEnvironment(System.getenv()), "pre-training", "train each process alone");
+    /** How many CUDA devices this process sees (the driver's count; CUDA_VISIBLE_DEVICES applies). */
+    private static int visibleCudaDevices() {
+        return io.tessera.gpu.Cuda.load(io.tessera.gpu.CudaDevice.Options.defaults().cudaLibrary()).deviceCount();
     }
 
     private int threadCount() {
@@ -438,10 +440,19 @@ public final class PretrainCommand implements Callable<Integer> {
             if (plan.note() != null) console.println(plan.note());
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
                     r.preset(), m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
-                    + matmulName(ctx.backend()) + (world > 1 ? ", " + world + " processes × batch " + o.batch() : ""));
+                    + matmulName(ctx.backend()) + (world > 1 ? ", " + world + " processes × batch " + o.batch() + transport(group) : ""));
             Trainer.Result result = trainer.run();
             return new Run(m, cfg, result, ds, norm, dir);
         }
+    }
+
+    /** " over NCCL X.Y.Z" or " over MPI" for the group's engine. */
+    private static String transport(Collective group) {
+        return switch (group) {
+            case io.tessera.gpu.nccl.NcclCollective n -> " over NCCL " + n.libraryVersion();
+            case io.tessera.gpu.mpi.MpiCollective m -> " over MPI";
+            default -> "";
+        };
     }
 
     /** ", matmul ENGINE" for a GPU backend, nothing on the CPU. */

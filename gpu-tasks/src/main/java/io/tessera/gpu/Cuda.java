@@ -44,12 +44,16 @@ public final class Cuda {
     private static final int CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
     /** CUDA_ERROR_NOT_READY: an event or stream query whose work has not finished (not an error). */
     public static final int CUDA_ERROR_NOT_READY = 600;
+    /** CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL (cuda.h's CUpointer_attribute). */
+    private static final int CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL = 9;
+    /** CU_MEMORYTYPE_DEVICE (cuda.h's CUmemorytype). */
+    private static final int CU_MEMORYTYPE_DEVICE = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
 
     private final MethodHandle init, driverGetVersion, deviceGetCount, deviceGet, deviceGetName, deviceTotalMem, deviceGetAttribute, getErrorName;
     private final MethodHandle primaryCtxRetain, primaryCtxRelease, ctxSetCurrent, ctxSynchronize, memGetInfo;
-    private final MethodHandle streamCreate, streamSynchronize, streamDestroy;
+    private final MethodHandle streamCreate, streamSynchronize, streamQuery, streamDestroy, pointerGetAttribute;
     private final MethodHandle memAlloc, memFree, memcpyHtoDAsync, memcpyDtoHAsync, memcpyDtoDAsync, memsetD32Async;
     private final MethodHandle moduleLoadDataEx, moduleGetFunction, moduleUnload, funcGetAttribute, launchKernel;
     private final MethodHandle eventCreate, eventRecord, eventSynchronize, eventElapsedTime, eventDestroy;
@@ -72,7 +76,9 @@ public final class Cuda {
         memGetInfo = bind(lib, "cuMemGetInfo_v2", ADDRESS, ADDRESS);
         streamCreate = bind(lib, "cuStreamCreate", ADDRESS, JAVA_INT);
         streamSynchronize = bind(lib, "cuStreamSynchronize", ADDRESS);
+        streamQuery = bind(lib, "cuStreamQuery", ADDRESS);
         streamDestroy = bind(lib, "cuStreamDestroy_v2", ADDRESS);
+        pointerGetAttribute = bind(lib, "cuPointerGetAttribute", ADDRESS, JAVA_INT, JAVA_LONG);
         memAlloc = bind(lib, "cuMemAlloc_v2", ADDRESS, JAVA_LONG);
         memFree = bind(lib, "cuMemFree_v2", JAVA_LONG);
         memcpyHtoDAsync = bind(lib, "cuMemcpyHtoDAsync_v2", JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS);
@@ -259,6 +265,40 @@ public final class Cuda {
     public void streamSynchronize(MemorySegment stream) {
         try {
             check((int) streamSynchronize.invokeExact(stream), "cuStreamSynchronize", "");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Whether all work enqueued on {@code stream} has finished (cuStreamQuery: CUDA_SUCCESS), without
+     * waiting; false while some runs (CUDA_ERROR_NOT_READY).
+     *
+     * @throws NativeException for any other status, e.g. a kernel fault reported by the stream
+     */
+    public boolean streamDone(MemorySegment stream) {
+        try {
+            int st = (int) streamQuery.invokeExact(stream);
+            if (st == CUDA_ERROR_NOT_READY) return false;
+            check(st, "cuStreamQuery", "");
+            return true;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The ordinal of the device whose memory {@code pointer} points into, when it is device memory
+     * allocated through CUDA (cuPointerGetAttribute: CU_POINTER_ATTRIBUTE_MEMORY_TYPE is
+     * CU_MEMORYTYPE_DEVICE); -1 for host memory and for addresses CUDA does not know.
+     */
+    public int deviceOrdinalOf(long pointer) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            int st = (int) pointerGetAttribute.invokeExact(v, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, pointer);
+            if (st != 0 || v.get(JAVA_INT, 0) != CU_MEMORYTYPE_DEVICE) return -1; // CUDA_ERROR_INVALID_VALUE: not CUDA memory
+            check((int) pointerGetAttribute.invokeExact(v, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL, pointer), "cuPointerGetAttribute", "device ordinal");
+            return v.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }

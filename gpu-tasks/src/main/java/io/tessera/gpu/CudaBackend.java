@@ -85,6 +85,36 @@ public final class CudaBackend extends GpuBackend {
         return new CudaBackend(device, owns, engine, blas);
     }
 
+    /**
+     * The native handles a library needs to enqueue work in order with this backend's kernels (NCCL):
+     * the driver binding, the device's primary context (make it current on the library's thread),
+     * the backend's one stream, and the device ordinal. They stay valid until the backend closes;
+     * whoever uses them closes their own resources first.
+     */
+    public record NativeStream(Cuda cuda, MemorySegment context, MemorySegment stream, int ordinal) {
+    }
+
+    /** This backend's {@link NativeStream}. */
+    public NativeStream nativeStream() {
+        device.checkOpen();
+        return new NativeStream(device.cuda(), device.context(), device.stream(), device.ordinal());
+    }
+
+    /**
+     * The device memory of a tensor of this backend, from its offset over its {@code size()}
+     * elements, as a segment whose address is the device pointer, for libraries that take device
+     * pointers (NCCL). It is not host memory: Java code must never read or write it.
+     *
+     * @throws IllegalArgumentException for a tensor of another backend or device
+     */
+    @SuppressWarnings("restricted") // a device address with its byte size; never dereferenced on the host
+    public MemorySegment deviceSegment(Tensor t) {
+        if (!(t.storage() instanceof GpuStorage g) || !g.device().equals(device())) {
+            throw new IllegalArgumentException("tensor " + t.describe() + " is not on " + device + "; its device memory cannot be handed out");
+        }
+        return MemorySegment.ofAddress(g.mem().address() + (long) t.dtype().byteSize() * t.offset()).reinterpret((long) t.dtype().byteSize() * t.size());
+    }
+
     /** The code that runs matrix products on this backend. */
     public MatmulEngine matmulEngine() {
         return matmulEngine;

@@ -165,6 +165,16 @@ public final class CudaDevice extends ComputeDevice {
         return stream;
     }
 
+    /** The device's primary context (the one the CUDA runtime, and so NCCL and cuBLAS, use too). */
+    MemorySegment context() {
+        return context;
+    }
+
+    /** The device ordinal it was opened with. */
+    public int ordinal() {
+        return ordinal;
+    }
+
     Optional<Path> cublasLibrary() {
         return cublasLibrary;
     }

@@ -51,13 +51,31 @@ public final class NativeLibraries {
             Path.of("/usr/lib/aarch64-linux-gnu/libmpi.so.40"), Path.of("/usr/lib64/openmpi/lib/libmpi.so.40"),
             Path.of("/usr/local/lib/libmpi.so.40"), Path.of("/opt/openmpi/lib/libmpi.so.40"));
 
+    /** The soname of NCCL 2 (the system's libnccl2 package, the CUDA toolkit's, the nvidia-nccl-cu* wheels'). */
+    public static final List<String> NCCL_NAMES = List.of("libnccl.so.2", "libnccl.so");
+
+    /**
+     * The usual places of libnccl.so.2: the system's library folders (NVIDIA's libnccl2 package
+     * installs there), then those of {@link #cudaLibraryPlaces} (the CUDA toolkit, and the
+     * site-packages/nvidia/nccl/lib folder of the nvidia-nccl-cu12 / -cu13 wheels).
+     */
+    public static List<Path> ncclPlaces() {
+        List<Path> out = new ArrayList<>();
+        for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/local/lib")) {
+            out.add(Path.of(dir, "libnccl.so.2"));
+        }
+        out.addAll(cudaLibraryPlaces(NCCL_NAMES));
+        return out;
+    }
+
     /** dlopen's flags on Linux (glibc's dlfcn.h): resolve every symbol now, and make them visible to libraries loaded later. */
     static final int RTLD_NOW = 0x2, RTLD_GLOBAL = 0x100;
 
     /**
      * The usual places of a CUDA toolkit library named one of {@code names}: $CUDA_HOME/lib64,
      * /usr/local/cuda/lib64 and /usr/local/cuda-X.Y/lib64, then the lib folders of the NVIDIA
-     * Python wheels (site-packages/nvidia/NAME/lib, nvidia/cuXY/lib) of the system's Pythons.
+     * Python wheels (site-packages/nvidia/NAME/lib, nvidia/cuXY/lib) of the system's Pythons and
+     * of the user's own (~/.local/lib/python3.X, where {@code pip install --user} puts them).
      */
     public static List<Path> cudaLibraryPlaces(List<String> names) {
         List<Path> dirs = new ArrayList<>();
@@ -65,7 +83,10 @@ public final class NativeLibraries {
         if (home != null && !home.isBlank()) dirs.add(Path.of(home, "lib64"));
         dirs.add(Path.of("/usr/local/cuda/lib64"));
         dirs.addAll(children(Path.of("/usr/local"), "cuda-", "lib64"));
-        for (Path root : List.of(Path.of("/usr/lib"), Path.of("/usr/local/lib"), Path.of("/opt"))) {
+        List<Path> roots = new ArrayList<>(List.of(Path.of("/usr/lib"), Path.of("/usr/local/lib"), Path.of("/opt")));
+        String user = System.getProperty("user.home");
+        if (user != null && !user.isBlank()) roots.add(Path.of(user, ".local", "lib"));
+        for (Path root : roots) {
             for (Path py : children(root, "python3", null)) {
                 for (String site : List.of("site-packages", "dist-packages")) {
                     dirs.addAll(children(py.resolve(site).resolve("nvidia"), "", "lib"));
@@ -131,7 +152,17 @@ public final class NativeLibraries {
                 // present but not loadable (wrong architecture); try the next one
             }
         }
-        throw new GpuUnavailableException(runtime, "library " + names.getFirst() + " not found (tried " + String.join(", ", tried) + ")");
+        throw new GpuUnavailableException(runtime, "library " + names.getFirst() + " not found (tried " + String.join(", ", tried) + ")" + lookedIn(places));
+    }
+
+    /** "; looked in DIR, DIR, …" over the distinct folders of {@code places}, or nothing when there are none. */
+    static String lookedIn(List<Path> places) {
+        java.util.LinkedHashSet<String> dirs = new java.util.LinkedHashSet<>();
+        for (Path p : places) {
+            Path d = p.getParent();
+            if (d != null) dirs.add(d.toString());
+        }
+        return dirs.isEmpty() ? "" : "; looked in " + String.join(", ", dirs);
     }
 
     /**
