@@ -164,6 +164,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--matmul", description = DeviceSpec.MATMUL_HELP)
     DeviceSpec.Matmul matmul = DeviceSpec.Matmul.TILED;
 
+    @Option(names = "--attention", description = DeviceSpec.ATTENTION_HELP)
+    DeviceSpec.Attention attention = DeviceSpec.Attention.COMPOSED;
+
     @Option(names = "--workers", description = "Data-loading threads (default 2).")
     int workers = 2;
 
@@ -221,7 +224,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Plan plan = plan();
-        try (Collective group = openGroup(); ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul)) {
+        try (Collective group = openGroup(); ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul, attention)) {
             if (group.worldSize() > 1 && device.kind() != DeviceSpec.Kind.CPU) {
                 throw new IllegalArgumentException("--distributed trains on the CPU only (its collectives reduce host memory); drop --device " + device);
             }
@@ -424,6 +427,7 @@ public final class PretrainCommand implements Callable<Integer> {
         Map<String, Object> exec = new LinkedHashMap<>();
         exec.put("device", device.toString());
         exec.put("matmul", JsonFields.choiceName(matmul));
+        exec.put("attention", JsonFields.choiceName(attention));
         exec.put("threads", (long) threadCount());
         exec.put("workers", (long) workers);
         exec.put("processes", (long) world);
@@ -444,11 +448,12 @@ public final class PretrainCommand implements Callable<Integer> {
         }
     }
 
-    /** ", matmul ENGINE" for a GPU backend, nothing on the CPU. */
+    /** ", matmul ENGINE" (and ", attention fused" with that engine) for a GPU backend, nothing on the CPU. */
     private static String matmulName(io.tessera.tensor.spi.Backend backend) {
+        String attention = backend.fusedAttention() ? ", attention fused" : "";
         return switch (backend) {
-            case io.tessera.gpu.ClBackend cl -> ", matmul " + cl.matmulEngine().name().toLowerCase(Locale.ROOT);
-            case io.tessera.gpu.CudaBackend cu -> ", matmul " + cu.matmulEngine().name().toLowerCase(Locale.ROOT);
+            case io.tessera.gpu.ClBackend cl -> ", matmul " + cl.matmulEngine().name().toLowerCase(Locale.ROOT) + attention;
+            case io.tessera.gpu.CudaBackend cu -> ", matmul " + cu.matmulEngine().name().toLowerCase(Locale.ROOT) + attention;
             default -> "";
         };
     }
