@@ -3,6 +3,7 @@ package io.tessera.cli;
 import io.tessera.gpu.ClBackend;
 import io.tessera.gpu.CudaBackend;
 import io.tessera.gpu.CudaDevice;
+import io.tessera.gpu.GpuBackend;
 import io.tessera.gpu.OpenClDevice;
 import io.tessera.tensor.ExecutionContext;
 import picocli.CommandLine.ITypeConverter;
@@ -28,6 +29,17 @@ public record DeviceSpec(Kind kind, int platform, int device) {
      * (any GPU), CLBlast (OpenCL), cuBLAS in FP32 or cuBLAS with TF32 tensor cores (CUDA).
      */
     public enum Matmul { TILED, CLBLAST, CUBLAS, CUBLAS_TF32 }
+
+    /**
+     * How a GPU runs attention on the training path, as given by {@code --attention}: composed
+     * (batched matrix products on the --matmul engine and the softmax kernel, keeping the
+     * probabilities; the default) or fused (the flash-attention kernels, keeping the row
+     * log-sum-exp). Analyses that read the probabilities get the composed path on either.
+     */
+    public enum Attention { COMPOSED, FUSED }
+
+    public static final String ATTENTION_HELP = "GPU attention: composed (matrix products and softmax, keeps the probabilities; default) "
+            + "or fused (flash-attention kernels, no (T, S) array).";
 
     public static final String HELP = "cpu (default), opencl[:PLATFORM[:DEVICE]] or cuda[:DEVICE] (see `tessera devices`).";
     public static final String MATMUL_HELP = "GPU matrix products: tiled (our kernel, default), clblast (OpenCL; needs libclblast1), "
@@ -74,10 +86,22 @@ public record DeviceSpec(Kind kind, int platform, int device) {
 
     /** An execution context on this device with matrix products on {@code matmul}; closing it releases the device. */
     public ExecutionContext open(int threads, long seed, Matmul matmul) {
+        return open(threads, seed, matmul, Attention.COMPOSED);
+    }
+
+    /**
+     * An execution context on this device with matrix products on {@code matmul} and attention on
+     * {@code attention}; closing it releases the device.
+     */
+    public ExecutionContext open(int threads, long seed, Matmul matmul, Attention attention) {
         String engine = matmul.name().toLowerCase(java.util.Locale.ROOT);
+        GpuBackend.AttentionEngine att = attention == Attention.FUSED ? GpuBackend.AttentionEngine.FUSED : GpuBackend.AttentionEngine.COMPOSED;
         return switch (kind) {
             case CPU -> {
                 if (matmul != Matmul.TILED) throw new IllegalArgumentException("--matmul " + engine + " applies to a GPU device; the CPU runs its own GEMM");
+                if (attention != Attention.COMPOSED) {
+                    throw new IllegalArgumentException("--attention fused applies to a GPU device; the CPU runs its own attention kernel");
+                }
                 yield ExecutionContext.cpu(threads, seed);
             }
             case OPENCL -> {
@@ -86,7 +110,7 @@ public record DeviceSpec(Kind kind, int platform, int device) {
                     case CLBLAST -> ClBackend.MatmulEngine.CLBLAST;
                     default -> throw new IllegalArgumentException("--matmul " + engine + " runs on CUDA devices; OpenCL takes tiled or clblast");
                 };
-                yield new ExecutionContext(ClBackend.open(OpenClDevice.Options.defaults().withDevice(platform, device), e), seed);
+                yield new ExecutionContext(ClBackend.open(OpenClDevice.Options.defaults().withDevice(platform, device), e, att), seed);
             }
             case CUDA -> {
                 CudaBackend.MatmulEngine e = switch (matmul) {
@@ -95,7 +119,7 @@ public record DeviceSpec(Kind kind, int platform, int device) {
                     case CUBLAS_TF32 -> CudaBackend.MatmulEngine.CUBLAS_TF32;
                     case CLBLAST -> throw new IllegalArgumentException("--matmul clblast runs on OpenCL devices; CUDA takes tiled, cublas or cublas_tf32");
                 };
-                yield new ExecutionContext(CudaBackend.open(CudaDevice.Options.defaults().withDevice(device), e), seed);
+                yield new ExecutionContext(CudaBackend.open(CudaDevice.Options.defaults().withDevice(device), e, att), seed);
             }
         };
     }

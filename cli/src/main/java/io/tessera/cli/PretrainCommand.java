@@ -164,6 +164,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--matmul", description = DeviceSpec.MATMUL_HELP)
     DeviceSpec.Matmul matmul = DeviceSpec.Matmul.TILED;
 
+    @Option(names = "--attention", description = DeviceSpec.ATTENTION_HELP)
+    DeviceSpec.Attention attention = DeviceSpec.Attention.COMPOSED;
+
     @Option(names = "--workers", description = "Data-loading threads (default 2).")
     int workers = 2;
 
@@ -226,7 +229,7 @@ public final class PretrainCommand implements Callable<Integer> {
         LaunchEnvironment launch = LaunchEnvironment.fromEnvironment(vars);
         Distributed mode = distributed.resolve(launch, device.kind(), "pre-training", "train each process alone");
         if (mode == Distributed.NCCL) device = device.forLocalRank(launch.localRank(), PretrainCommand::visibleCudaDevices);
-        try (ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul); Collective group = mode.openOn(ctx, launch, vars)) {
+        try (ExecutionContext ctx = device.open(threadCount(), plan.recipe().seed(), matmul, attention); Collective group = mode.openOn(ctx, launch, vars)) {
             boolean writer = group.rank() == 0;
             Run run = run(ctx, writer ? System.err : new PrintStream(OutputStream.nullOutputStream()), plan, group);
             if (!writer) return 0;
@@ -426,6 +429,7 @@ public final class PretrainCommand implements Callable<Integer> {
         Map<String, Object> exec = new LinkedHashMap<>();
         exec.put("device", device.toString());
         exec.put("matmul", JsonFields.choiceName(matmul));
+        exec.put("attention", JsonFields.choiceName(attention));
         exec.put("threads", (long) threadCount());
         exec.put("workers", (long) workers);
         exec.put("processes", (long) world);
@@ -455,11 +459,12 @@ public final class PretrainCommand implements Callable<Integer> {
         };
     }
 
-    /** ", matmul ENGINE" for a GPU backend, nothing on the CPU. */
+    /** ", matmul ENGINE" (and ", attention fused" with that engine) for a GPU backend, nothing on the CPU. */
     private static String matmulName(io.tessera.tensor.spi.Backend backend) {
+        String attention = backend.fusedAttention() ? ", attention fused" : "";
         return switch (backend) {
-            case io.tessera.gpu.ClBackend cl -> ", matmul " + cl.matmulEngine().name().toLowerCase(Locale.ROOT);
-            case io.tessera.gpu.CudaBackend cu -> ", matmul " + cu.matmulEngine().name().toLowerCase(Locale.ROOT);
+            case io.tessera.gpu.ClBackend cl -> ", matmul " + cl.matmulEngine().name().toLowerCase(Locale.ROOT) + attention;
+            case io.tessera.gpu.CudaBackend cu -> ", matmul " + cu.matmulEngine().name().toLowerCase(Locale.ROOT) + attention;
             default -> "";
         };
     }

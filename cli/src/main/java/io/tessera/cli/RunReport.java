@@ -375,6 +375,7 @@ final class RunReport {
                 JsonFields x = recipe.object("execution");
                 StringBuilder b = new StringBuilder(x.has("device") ? x.string("device") : "?");
                 if (x.has("matmul") && !"cpu".equals(x.has("device") ? x.string("device") : "")) b.append(", matmul ").append(x.string("matmul"));
+                if (x.has("attention") && "fused".equals(x.string("attention"))) b.append(", attention fused");
                 if (x.has("threads")) b.append(", ").append(x.integer("threads", 0, Integer.MAX_VALUE)).append(" threads");
                 t.put("backend", b.toString());
             }

@@ -27,11 +27,12 @@ public final class ClBackend extends GpuBackend {
     private final boolean ownsDevice;
     private final MatmulEngine matmulEngine;
 
-    private ClBackend(OpenClDevice device, boolean ownsDevice, MatmulEngine matmulEngine) {
+    private ClBackend(OpenClDevice device, boolean ownsDevice, MatmulEngine matmulEngine, AttentionEngine attentionEngine) {
         super(device.tensorDevice(),
                 new CachingAllocator(size -> device.cl().createBuffer(device.context(), OpenCl.CL_MEM_READ_WRITE, size, MemorySegment.NULL),
                         mem -> device.cl().releaseMemObject(mem)),
-                new ClLauncher(device), matmulEngine == MatmulEngine.CLBLAST ? clBlast(ClBlast.load(Optional.empty())) : null);
+                new ClLauncher(device), matmulEngine == MatmulEngine.CLBLAST ? clBlast(ClBlast.load(Optional.empty())) : null,
+                attentionEngine);
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.matmulEngine = matmulEngine;
@@ -69,9 +70,20 @@ public final class ClBackend extends GpuBackend {
      * @throws GpuUnavailableException when the device or, for CLBLAST, the CLBlast library is missing
      */
     public static ClBackend open(OpenClDevice.Options options, MatmulEngine engine) {
+        return open(options, engine, AttentionEngine.COMPOSED);
+    }
+
+    /**
+     * Opens the device {@code options} names and a backend on it whose matrix products run on
+     * {@code engine} and whose attention without probabilities runs on {@code attention};
+     * closing the backend closes the device.
+     *
+     * @throws GpuUnavailableException when the device or, for CLBLAST, the CLBlast library is missing
+     */
+    public static ClBackend open(OpenClDevice.Options options, MatmulEngine engine, AttentionEngine attention) {
         OpenClDevice device = OpenClDevice.open(options);
         try {
-            return new ClBackend(device, true, engine);
+            return new ClBackend(device, true, engine, attention);
         } catch (RuntimeException e) {
             device.close();
             throw e;
@@ -85,7 +97,12 @@ public final class ClBackend extends GpuBackend {
 
     /** A backend on an already open device whose matrix products run on {@code engine}. */
     public static ClBackend on(OpenClDevice device, MatmulEngine engine) {
-        return new ClBackend(device, false, engine);
+        return on(device, engine, AttentionEngine.COMPOSED);
+    }
+
+    /** A backend on an already open device with the given matmul and attention engines. */
+    public static ClBackend on(OpenClDevice device, MatmulEngine engine, AttentionEngine attention) {
+        return new ClBackend(device, false, engine, attention);
     }
 
     /** The code that runs matrix products on this backend. */
@@ -142,6 +159,6 @@ public final class ClBackend extends GpuBackend {
 
     @Override
     public String toString() {
-        return "opencl backend on " + device;
+        return "opencl backend on " + device + (fusedAttention() ? ", attention fused" : "");
     }
 }

@@ -22,7 +22,7 @@ public final class CudaBackend extends GpuBackend {
     private final MatmulEngine matmulEngine;
     private final CuBlas blas;
 
-    private CudaBackend(CudaDevice device, boolean ownsDevice, MatmulEngine matmulEngine, CuBlas blas) {
+    private CudaBackend(CudaDevice device, boolean ownsDevice, MatmulEngine matmulEngine, CuBlas blas, AttentionEngine attentionEngine) {
         super(device.tensorDevice(),
                 new CachingAllocator(size -> {
                     device.makeCurrent();
@@ -31,7 +31,7 @@ public final class CudaBackend extends GpuBackend {
                     device.makeCurrent();
                     device.cuda().memFree(mem.address());
                 }),
-                new CudaLauncher(device), blas == null ? null : cuBlas(blas));
+                new CudaLauncher(device), blas == null ? null : cuBlas(blas), attentionEngine);
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.matmulEngine = matmulEngine;
@@ -64,9 +64,20 @@ public final class CudaBackend extends GpuBackend {
      * @throws GpuUnavailableException when the driver, NVRTC, the device or (for the cuBLAS engines) cuBLAS is missing
      */
     public static CudaBackend open(CudaDevice.Options options, MatmulEngine engine) {
+        return open(options, engine, AttentionEngine.COMPOSED);
+    }
+
+    /**
+     * Opens the device {@code options} names and a backend on it whose matrix products run on
+     * {@code engine} and whose attention without probabilities runs on {@code attention};
+     * closing the backend closes the device.
+     *
+     * @throws GpuUnavailableException when the driver, NVRTC, the device or (for the cuBLAS engines) cuBLAS is missing
+     */
+    public static CudaBackend open(CudaDevice.Options options, MatmulEngine engine, AttentionEngine attention) {
         CudaDevice device = CudaDevice.open(options);
         try {
-            return on(device, engine, true);
+            return on(device, engine, attention, true);
         } catch (RuntimeException e) {
             device.close();
             throw e;
@@ -75,14 +86,19 @@ public final class CudaBackend extends GpuBackend {
 
     /** A backend on an already open device (the caller keeps ownership of the device). */
     public static CudaBackend on(CudaDevice device, MatmulEngine engine) {
-        return on(device, engine, false);
+        return on(device, engine, AttentionEngine.COMPOSED, false);
     }
 
-    private static CudaBackend on(CudaDevice device, MatmulEngine engine, boolean owns) {
+    /** A backend on an already open device with the given matmul and attention engines (the caller keeps the device). */
+    public static CudaBackend on(CudaDevice device, MatmulEngine engine, AttentionEngine attention) {
+        return on(device, engine, attention, false);
+    }
+
+    private static CudaBackend on(CudaDevice device, MatmulEngine engine, AttentionEngine attention, boolean owns) {
         device.makeCurrent();
         CuBlas blas = engine == MatmulEngine.TILED ? null
                 : CuBlas.create(device.cublasLibrary(), device.stream(), engine == MatmulEngine.CUBLAS_TF32);
-        return new CudaBackend(device, owns, engine, blas);
+        return new CudaBackend(device, owns, engine, blas, attention);
     }
 
     /**
@@ -182,6 +198,7 @@ public final class CudaBackend extends GpuBackend {
 
     @Override
     public String toString() {
-        return "cuda backend on " + device + ", matmul " + matmulEngine.name().toLowerCase();
+        return "cuda backend on " + device + ", matmul " + matmulEngine.name().toLowerCase(java.util.Locale.ROOT)
+                + (fusedAttention() ? ", attention fused" : "");
     }
 }

@@ -48,15 +48,27 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
                   int m, int n, int k, int lda, int ldb, long strideA, long strideB, int batch);
     }
 
+    /**
+     * How attention runs when its caller needs no probabilities ({@code Ops.attentionOutput}, the
+     * training path of the models): COMPOSED (the default) keeps the probabilities (B, H, T, S),
+     * from batched matrix products on the matmul engine and the softmax kernel; FUSED runs the
+     * flash-attention kernels of attention.kc and keeps the row log-sum-exp (B, H, T) instead.
+     * Callers that ask for the probabilities ({@code Ops.attention}) get the composed path on either.
+     * Chosen when the backend is opened, reported by {@link #attentionEngine()}, never switched silently.
+     */
+    public enum AttentionEngine { COMPOSED, FUSED }
+
     private final Device tensorDevice;
+    private final AttentionEngine attentionEngine;
     private final CachingAllocator allocator;
     private final Launcher launcher;
     private final GpuTensorOps tensorOps;
     private final GpuRowOps rowOps;
     private boolean closed;
 
-    GpuBackend(Device tensorDevice, CachingAllocator allocator, Launcher launcher, VendorGemm gemm) {
+    GpuBackend(Device tensorDevice, CachingAllocator allocator, Launcher launcher, VendorGemm gemm, AttentionEngine attentionEngine) {
         this.tensorDevice = tensorDevice;
+        this.attentionEngine = java.util.Objects.requireNonNull(attentionEngine, "attentionEngine");
         this.allocator = allocator;
         this.launcher = launcher;
         this.tensorOps = new GpuTensorOps(launcher, this, gemm);
@@ -87,6 +99,17 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     @Override
     public Device device() {
         return tensorDevice;
+    }
+
+    /** How attention without probabilities runs on this backend. */
+    public AttentionEngine attentionEngine() {
+        return attentionEngine;
+    }
+
+    /** True with the FUSED attention engine. */
+    @Override
+    public boolean fusedAttention() {
+        return attentionEngine == AttentionEngine.FUSED;
     }
 
     /** Allocator counters: bytes in live tensors, bytes cached for reuse, the peak, driver calls. */
@@ -385,6 +408,17 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor probs, double scale) {
         rowOps.attentionBackward(dq, dk, dv, dout, q, k, v, probs, scale);
+    }
+
+    @Override
+    public void attentionLse(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, double scale) {
+        rowOps.attentionLse(out, lse, q, k, v, scale);
+    }
+
+    @Override
+    public void attentionLseBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                                     double scale) {
+        rowOps.attentionLseBackward(dq, dk, dv, dout, q, k, v, out, lse, scale);
     }
 
     @Override

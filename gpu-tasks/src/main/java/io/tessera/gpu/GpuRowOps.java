@@ -4,7 +4,7 @@
  * requirement of the kernels), the choice of kernel variant and launch grid,
  * and the scratch buffers some methods need. The kernels live in softmax.kc, layernorm.kc,
  * batchnorm.kc, l2norm.kc, losses.kc and optim.kc; attention composes batched matrix products
- * with the softmax. Every reduction has a fixed
+ * with the softmax, and its log-sum-exp variant runs the fused kernels of attention.kc. Every reduction has a fixed
  * shape and order (row reductions by a tree over one work-group, column reductions by row lanes
  * and then row blocks in order), so results do not depend on scheduling.
  */
@@ -16,6 +16,7 @@ import io.tessera.tensor.Tensor;
 import io.tessera.tensor.spi.OpChecks;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Kernel launches for one family of Backend methods (same signatures and contracts as spi.Backend). */
@@ -236,6 +237,94 @@ final class GpuRowOps {
         } finally {
             backend.release(dp.storage());
             if (ds != null) backend.release(ds.storage());
+        }
+    }
+
+    /**
+     * Fused attention forward (attention.kc): out and lse (B, H, T) from one kernel over (head,
+     * query tile), key and value tiles staged in local memory, online softmax; no (T, S) array.
+     */
+    void attentionLse(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, double scale) {
+        OpChecks.AttentionSizes z = OpChecks.attentionLse(out, lse, q, k, v, scale);
+        int heads = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
+        GpuBackend.requireF32("attentionLse", out, lse, q, k, v);
+        if (heads * t == 0) return;
+        if (dh == 0) {
+            backend.fill(out, 0.0); // no columns: lse is still log S
+            backend.fill(lse, Math.log(s));
+            return;
+        }
+        Attn f = attentionKernel(Kernels.ATTENTION_FORWARD, dh, false);
+        launcher.launch(f.fn(), f.tiling().queryGrid(heads, t), out, lse, q, k, v, t, s, scale);
+    }
+
+    /**
+     * Fused attention backward, accumulating: D = rowsum(dout ⊙ out) (one pass over rows), then
+     * dk and dv per key tile and dq per query tile (two kernels, so every gradient element has
+     * one owner and the result is deterministic), each recomputing P = exp(scale·q·kᵀ − lse)
+     * tile by tile. Only D (B·H·T floats) is scratch.
+     */
+    void attentionLseBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                              double scale) {
+        OpChecks.AttentionSizes z = OpChecks.attentionLseBackward(dq, dk, dv, dout, q, k, v, out, lse, scale);
+        int heads = z.heads(), t = z.queries(), s = z.keys(), dh = z.width();
+        if (dq == null && dk == null && dv == null) return;
+        GpuBackend.requireF32("attentionLseBackward", dq, dk, dv, dout, q, k, v, out, lse);
+        if (heads == 0 || t == 0 || s == 0 || dh == 0) return;
+        Attn dkdv = attentionKernel(Kernels.ATTENTION_BACKWARD_DKDV, dh, true);
+        Tensor d = null;
+        try {
+            if (dq != null || dk != null) {
+                d = scratch(heads * t);
+                Attn delta = attentionKernel(Kernels.ATTENTION_BACKWARD_DELTA, dh, true);
+                launcher.launch(delta.fn(), Grid.cover(heads * t, Math.min(FLAT_GROUP, delta.tiling().nt())), d, dout, out, heads * t);
+            }
+            if (dk != null || dv != null) {
+                launcher.launch(dkdv.fn(), dkdv.tiling().keyGrid(heads, s), dk, dv, dout, q, k, v, lse, d, t, s, scale);
+            }
+            if (dq != null) {
+                Attn dqk = attentionKernel(Kernels.ATTENTION_BACKWARD_DQ, dh, true);
+                launcher.launch(dqk.fn(), dqk.tiling().queryGrid(heads, t), dq, dout, q, k, v, lse, d, t, s, scale);
+            }
+        } finally {
+            if (d != null) backend.release(d.storage());
+        }
+    }
+
+    /** A fused attention kernel and its tiling. */
+    private record Attn(Launcher.Fn fn, AttentionTiling tiling) {
+    }
+
+    private record AttnKey(Kernels kernel, int dh) {
+    }
+
+    private final Map<AttnKey, Attn> attention = new HashMap<>();
+
+    /**
+     * The kernel for head width {@code dh}. The tiling is chosen for the device's group size and
+     * lowered (fewer work-items, BQ at most that) while a built kernel allows fewer work-items;
+     * the three backward kernels share one tiling and one build.
+     */
+    private Attn attentionKernel(Kernels kernel, int dh, boolean backward) {
+        Attn have = attention.get(new AttnKey(kernel, dh));
+        if (have != null) return have;
+        List<Kernels> set = backward
+                ? List.of(Kernels.ATTENTION_BACKWARD_DKDV, Kernels.ATTENTION_BACKWARD_DQ, Kernels.ATTENTION_BACKWARD_DELTA)
+                : List.of(Kernels.ATTENTION_FORWARD);
+        AttentionTiling tl = AttentionTiling.choose(dh, backward, backend.maxWorkGroupSize());
+        while (true) {
+            Map<AttnKey, Attn> built = new HashMap<>();
+            boolean fits = true;
+            for (Kernels each : set) {
+                Launcher.Fn fn = launcher.fn(each, tl.defines());
+                fits &= launcher.maxGroupSize(fn) >= tl.nt();
+                built.put(new AttnKey(each, dh), new Attn(fn, tl));
+            }
+            if (fits || tl.nt() == 1) {
+                attention.putAll(built);
+                return built.get(new AttnKey(kernel, dh));
+            }
+            tl = tl.withGroup(tl.nt() / 2);
         }
     }
 

@@ -82,6 +82,14 @@ public enum Kernels {
     MASKED_MSE_REDUCE("losses.kc", "masked_mse_reduce"),
     /** Masked MSE gradients; args (dpred, dtarget, dloss, den, pred, target, mask, rows, p); defines WG. */
     MASKED_MSE_BACKWARD("losses.kc", "masked_mse_backward"),
+    /** Fused attention forward: out and the row log-sum-exp per (head, query tile); args (out, lse, q, k, v, t, s, scale); defines DH, BQ, BK, NT, BACKWARD=0; see {@link AttentionTiling}. */
+    ATTENTION_FORWARD("attention.kc", "attention_forward"),
+    /** D = Σ dout ⊙ out per row; args (d, dout, out, rows); defines as ATTENTION_BACKWARD_DKDV. */
+    ATTENTION_BACKWARD_DELTA("attention.kc", "attention_backward_delta"),
+    /** dk, dv accumulated per (head, key tile), probabilities recomputed; args (dk, dv, dout, q, k, v, lse, d, t, s, scale); defines DH, BQ, BK, NT, BACKWARD=1. */
+    ATTENTION_BACKWARD_DKDV("attention.kc", "attention_backward_dkdv"),
+    /** dq accumulated per (head, query tile), probabilities recomputed; args (dq, dout, q, k, v, lse, d, t, s, scale); defines as ATTENTION_BACKWARD_DKDV. */
+    ATTENTION_BACKWARD_DQ("attention.kc", "attention_backward_dq"),
     /** One AdamW step in place; args (param, m, v, grad, n, lr, beta1, beta2, eps, decay, bc1, bc2). */
     ADAMW_UPDATE("optim.kc", "adamw_update"),
     /** One heavy-ball momentum step in place; args (param, buf, grad, n, lr, momentum, wd, gradScale). */

@@ -2,7 +2,8 @@
  * The CUDA dialect of every kernel source, compiled for real: each .kc assembled with the CUDA
  * prelude (exactly the text NVRTC receives) is compiled to PTX by clang's CUDA front end, when
  * a clang is on the PATH (Debian's PoCL brings one). Skipped otherwise. This checks that the
- * sources are valid CUDA C; running them needs a CUDA device.
+ * sources are valid CUDA C; running them needs a CUDA device. The fused attention kernels are
+ * also checked to declare exactly the shared memory AttentionTiling counts, within its budget.
  */
 package io.tessera.gpu;
 
@@ -27,14 +28,58 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CudaDialectTest {
 
-    @Test
-    void everyKernelSourceCompilesAsCudaC(@TempDir Path dir) throws Exception {
+    /** The clang on the PATH and the shim header written to {@code dir}; skips the test without a clang. */
+    private Path[] clangAndShim(Path dir) throws IOException {
         Optional<Path> clang = findClang();
         Assumptions.assumeTrue(clang.isPresent(), "no clang on the PATH to compile the CUDA dialect");
         Path shim = dir.resolve("cuda_shim.h");
         try (InputStream in = getClass().getResourceAsStream("cuda_shim.h")) {
             Files.write(shim, in.readAllBytes());
         }
+        return new Path[]{clang.get(), shim};
+    }
+
+    /** The PTX of {@code kernel}'s file built as CUDA C with {@code defines} (the test fails with clang's log otherwise). */
+    private static String ptx(Path[] clangAndShim, Path dir, Kernels kernel, Defines defines, int run) throws Exception {
+        Path cu = dir.resolve(kernel.file() + "." + run + ".cu");
+        Files.writeString(cu, kernel.source().assemble(Dialect.CUDA));
+        Path ptx = dir.resolve(kernel.file() + "." + run + ".ptx");
+        List<String> cmd = new ArrayList<>(List.of(clangAndShim[0].toString(), "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib",
+                "--cuda-gpu-arch=sm_70", "-Wno-unknown-cuda-version", "-include", clangAndShim[1].toString(), "-S", "-o", ptx.toString()));
+        cmd.addAll(defines.flags());
+        cmd.add(cu.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("clang finished").isTrue();
+        assertThat(p.exitValue()).as(kernel.file() + " " + defines + " as CUDA C:\n" + log).isZero();
+        return Files.readString(ptx);
+    }
+
+    @Test
+    void attentionKernelsDeclareTheSharedMemoryTheirTilingCounts(@TempDir Path dir) throws Exception {
+        Path[] tools = clangAndShim(dir);
+        java.util.regex.Pattern shared = java.util.regex.Pattern.compile("\\.shared \\.align \\d+ \\.b8 _ZZ\\d+(\\w+?)E\\d+\\w+\\[(\\d+)]");
+        int run = 0;
+        for (int dh : new int[]{16, 64, 128, 1000}) {
+            for (boolean backward : new boolean[]{false, true}) {
+                AttentionTiling tl = AttentionTiling.choose(dh, backward, 1024);
+                Kernels kernel = backward ? Kernels.ATTENTION_BACKWARD_DKDV : Kernels.ATTENTION_FORWARD;
+                Map<String, Integer> bytes = new LinkedHashMap<>();
+                java.util.regex.Matcher m = shared.matcher(ptx(tools, dir, kernel, tl.defines(), run++));
+                while (m.find()) bytes.merge(m.group(1), Integer.parseInt(m.group(2)), Integer::sum);
+                assertThat(bytes).as("shared arrays of " + tl).containsKey(kernel.function());
+                assertThat(bytes.get(kernel.function())).as(kernel.function() + " with " + tl)
+                        .isEqualTo(4 * AttentionTiling.localFloats(dh, tl.bq(), tl.bk(), backward));
+                for (var e : bytes.entrySet()) {
+                    assertThat(e.getValue()).as(e.getKey() + " with " + tl + " fits the 30 KB budget").isLessThanOrEqualTo(4 * AttentionTiling.LOCAL_FLOATS);
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyKernelSourceCompilesAsCudaC(@TempDir Path dir) throws Exception {
+        Path[] tools = clangAndShim(dir);
         record Variant(Kernels kernel, Defines defines) {
         }
         List<Variant> variants = List.of(
@@ -60,6 +105,14 @@ class CudaDialectTest {
                 new Variant(Kernels.MASKED_MSE_ROWS, Defines.of("WG", 128)),
                 new Variant(Kernels.MASKED_MSE_REDUCE, Defines.of("WG", 128)),
                 new Variant(Kernels.MASKED_MSE_BACKWARD, Defines.of("WG", 128)),
+                new Variant(Kernels.ATTENTION_FORWARD, AttentionTiling.choose(64, false, 1024).defines()),
+                new Variant(Kernels.ATTENTION_FORWARD, AttentionTiling.choose(128, false, 1024).defines()),
+                new Variant(Kernels.ATTENTION_FORWARD, AttentionTiling.choose(17, false, 1024).defines()),
+                new Variant(Kernels.ATTENTION_BACKWARD_DELTA, AttentionTiling.choose(64, true, 1024).defines()),
+                new Variant(Kernels.ATTENTION_BACKWARD_DKDV, AttentionTiling.choose(64, true, 1024).defines()),
+                new Variant(Kernels.ATTENTION_BACKWARD_DQ, AttentionTiling.choose(64, true, 1024).defines()),
+                new Variant(Kernels.ATTENTION_BACKWARD_DKDV, AttentionTiling.choose(128, true, 1024).defines()),
+                new Variant(Kernels.ATTENTION_BACKWARD_DQ, AttentionTiling.choose(128, true, 1024).defines()),
                 new Variant(Kernels.ADAMW_UPDATE, Defines.none()),
                 new Variant(Kernels.MOMENTUM_UPDATE, Defines.none()),
                 new Variant(Kernels.SGEMM, SgemmTiling.standard(false, true).defines()),
@@ -91,18 +144,7 @@ class CudaDialectTest {
         int run = 0;
         for (List<Variant> group : builds.values()) {
             Variant v = group.getFirst();
-            Path cu = dir.resolve(v.kernel().file() + "." + run + ".cu");
-            Files.writeString(cu, v.kernel().source().assemble(Dialect.CUDA));
-            Path ptx = dir.resolve(v.kernel().file() + "." + run++ + ".ptx");
-            List<String> cmd = new ArrayList<>(List.of(clang.get().toString(), "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib",
-                    "--cuda-gpu-arch=sm_70", "-Wno-unknown-cuda-version", "-include", shim.toString(), "-S", "-o", ptx.toString()));
-            cmd.addAll(v.defines().flags());
-            cmd.add(cu.toString());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("clang finished").isTrue();
-            assertThat(p.exitValue()).as(v.kernel().file() + " " + v.defines() + " as CUDA C:\n" + log).isZero();
-            String code = Files.readString(ptx);
+            String code = ptx(tools, dir, v.kernel(), v.defines(), run++);
             for (Variant each : group) {
                 assertThat(code).as("PTX entry point of " + each.kernel() + " " + each.defines()).contains(".entry " + each.kernel().function());
             }

@@ -69,6 +69,32 @@ class KernelSourceTest {
     }
 
     @Test
+    void attentionTilingFitsItsBudgetAndRefusesWiderHeads() {
+        // the ViT head widths: forward tiles of 32 x 32 (64 x 32 for narrow heads), backward halved where four tiles must fit
+        assertThat(AttentionTiling.choose(64, false, 1024)).isEqualTo(new AttentionTiling(64, 32, 32, 128, false));
+        assertThat(AttentionTiling.choose(64, true, 1024)).isEqualTo(new AttentionTiling(64, 32, 16, 128, true));
+        assertThat(AttentionTiling.choose(16, false, 1024)).isEqualTo(new AttentionTiling(16, 64, 64, 128, false));
+        assertThat(AttentionTiling.choose(128, true, 1024)).isEqualTo(new AttentionTiling(128, 16, 8, 128, true));
+        assertThat(AttentionTiling.choose(64, false, 48)).isEqualTo(new AttentionTiling(64, 32, 32, 32, false));
+        int widest = AttentionTiling.maxWidth();
+        assertThat(widest).isGreaterThanOrEqualTo(1024);
+        for (int dh = 1; dh <= widest; dh++) {
+            for (boolean backward : new boolean[]{false, true}) {
+                AttentionTiling t = AttentionTiling.choose(dh, backward, 256);
+                assertThat(AttentionTiling.localFloats(dh, t.bq(), t.bk(), backward)).as("Dh = %d", dh).isLessThanOrEqualTo(AttentionTiling.LOCAL_FLOATS);
+                assertThat(t.nt()).isGreaterThanOrEqualTo(t.bq());
+            }
+        }
+        assertThatThrownBy(() -> AttentionTiling.choose(widest + 1, true, 1024))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Dh = " + (widest + 1)).hasMessageContaining("composed attention engine");
+        assertThat(AttentionTiling.choose(64, true, 1024).defines().flags())
+                .containsExactly("-DBACKWARD=1", "-DBK=16", "-DBQ=32", "-DDH=64", "-DNT=128");
+        Grid g = AttentionTiling.choose(64, false, 1024).queryGrid(6, 197);
+        assertThat(g.global()).containsExactly(6 * 128, 7);
+        assertThat(g.local()).containsExactly(128, 1);
+    }
+
+    @Test
     void cacheKeyDependsOnEverythingThatShapesTheBinary() {
         String k = ProgramCache.key(Dialect.OPENCL, "src", "-DWG=64", "dev");
         assertThat(k).hasSize(64).isEqualTo(ProgramCache.key(Dialect.OPENCL, "src", "-DWG=64", "dev"));

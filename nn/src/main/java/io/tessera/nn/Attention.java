@@ -39,13 +39,21 @@ public final class Attention extends Module {
 
     public Linear proj() { return proj; }
 
-    /** x (B, T, D) → (B, T, D). */
+    /**
+     * x (B, T, D) → (B, T, D), without the probabilities: a backend that fuses attention never
+     * forms them (see {@link Ops#attentionOutput}).
+     */
     public Tensor forward(Ops ops, Tensor x) {
-        return forwardWithProbs(ops, x).out();
+        return run(ops, x, false).out();
     }
 
     /** x (B, T, D) → output (B, T, D) and attention probabilities (B, H, T, T). */
     public Output forwardWithProbs(Ops ops, Tensor x) {
+        return run(ops, x, true);
+    }
+
+    /** The forward pass; {@code probs} is null unless {@code keepProbs}. */
+    private Output run(Ops ops, Tensor x, boolean keepProbs) {
         if (x.rank() != 3 || x.dim(2) != width) {
             throw new IllegalArgumentException("Attention " + prefix() + " expects x (B, T, " + width + "), got " + x.describe());
         }
@@ -58,8 +66,9 @@ public final class Attention extends Module {
         Tensor q = ops.reshape(ops.slice(y, 0, 0, 1), b, heads, t, dh);             // views of y
         Tensor k = ops.reshape(ops.slice(y, 0, 1, 1), b, heads, t, dh);
         Tensor v = ops.reshape(ops.slice(y, 0, 2, 1), b, heads, t, dh);
-        Ops.Attention a = ops.attention(q, k, v, 1.0 / Math.sqrt(dh));                 // out (B, H, T, Dh)
-        ops.drop(y);
+        double scale = 1.0 / Math.sqrt(dh);
+        Ops.Attention a = keepProbs ? ops.attention(q, k, v, scale) : new Ops.Attention(ops.attentionOutput(q, k, v, scale), null);
+        ops.drop(y);                                                                  // a.out(): (B, H, T, Dh)
         Tensor o = ops.reshape(ops.permute(a.out(), 0, 2, 1, 3), b, t, width);        // (B, T, D)
         ops.drop(a.out());
         Tensor out = proj.forward(ops, o);

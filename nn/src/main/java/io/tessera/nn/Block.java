@@ -39,11 +39,9 @@ public final class Block extends Module {
 
     public DropPath dropPath() { return dropPath; }
 
-    /** x (B, T, D) → (B, T, D). */
+    /** x (B, T, D) → (B, T, D), without the attention probabilities (see {@link Attention#forward}). */
     public Tensor forward(Ops ops, Tensor x) {
-        Output o = forwardWithProbs(ops, x);
-        ops.drop(o.probs());
-        return o.out();
+        return run(ops, x, null, false).out();
     }
 
     /** x (B, T, D) → output (B, T, D) and the attention probabilities (B, H, T, T). */
@@ -57,10 +55,15 @@ public final class Block extends Module {
      * tensor beyond this call retains it on the tape). A null tap does nothing.
      */
     public Output forwardWithProbs(Ops ops, Tensor x, java.util.function.Consumer<Tensor> norm1Tap) {
+        return run(ops, x, norm1Tap, true);
+    }
+
+    /** The forward pass; the probabilities are null unless {@code keepProbs}. */
+    private Output run(Ops ops, Tensor x, java.util.function.Consumer<Tensor> norm1Tap, boolean keepProbs) {
         // every intermediate is dropped once consumed (see Ops.drop); x belongs to the caller
         Tensor n1 = norm1.forward(ops, x);
         if (norm1Tap != null) norm1Tap.accept(n1);
-        Attention.Output a = attn.forwardWithProbs(ops, n1);
+        Attention.Output a = keepProbs ? attn.forwardWithProbs(ops, n1) : new Attention.Output(attn.forward(ops, n1), null);
         ops.drop(n1);
         Tensor d1 = dropPath.forward(ops, a.out());
         Tensor h = ops.add(x, d1);

@@ -4,12 +4,15 @@ import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.GradCheck;
 import io.tessera.tensor.Tensor;
+import io.tessera.tensor.cpu.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** float64 directional gradient checks of the layers and of a tiny ViT (all parameters and the input). */
 class GradientCheckTest {
@@ -89,6 +92,34 @@ class GradientCheckTest {
                 GradCheck.directional(ctx, ops -> block.forward(ops, x), seed, 1e-5, spans(s, x));
                 GradCheck.directional(ctx, ops -> block.attn().forward(ops, x), seed + 10, 1e-5, spans(s, x));
             }
+        }
+    }
+
+    /**
+     * The same checks on the reference backend reporting fused attention, so Block.forward and
+     * Attention.forward keep the row log-sum-exp (Ops.attentionOutput) instead of the
+     * probabilities; the output equals the one with probabilities.
+     */
+    @Test
+    void attentionAndBlockOnABackendThatFusesAttention() {
+        try (ExecutionContext ctx = new ExecutionContext(new ReferenceBackend() {
+            @Override
+            public boolean fusedAttention() {
+                return true;
+            }
+        }, 2)) {
+            ParameterStore s = new ParameterStore();
+            Block block = new Block(s, "blocks.0", 8, 2, 16, true, 1e-6, 0.0);
+            s.allocate(ctx, DType.F64);
+            block.init(ctx.rng("init"));
+            Init.normal(s.values(), ctx.rng("spread"), 0.5);
+            Tensor x = GradCheck.randn(ctx, 5, 2, 5, 8);
+            for (long seed = 1; seed <= 2; seed++) {
+                GradCheck.directional(ctx, ops -> block.forward(ops, x), seed, 1e-5, spans(s, x));
+                GradCheck.directional(ctx, ops -> block.attn().forward(ops, x), seed + 10, 1e-5, spans(s, x));
+            }
+            double[] withProbs = block.forwardWithProbs(ctx.ops(), x).out().toDoubleArray();
+            assertThat(block.forward(ctx.ops(), x).toDoubleArray()).containsExactly(withProbs, within(1e-13));
         }
     }
 

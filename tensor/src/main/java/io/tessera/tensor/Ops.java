@@ -684,12 +684,7 @@ public final class Ops {
      * softmax(q·kᵀ·scale)·v. The probabilities are kept for backward and returned.
      */
     public Attention attention(Tensor q, Tensor k, Tensor v, double scale) {
-        sameFloat("attention", q, k);
-        sameFloat("attention", q, v);
-        if (q.rank() != 4 || k.rank() != 4 || !k.shape().equals(v.shape()) || q.dim(0) != k.dim(0)
-                || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)) {
-            throw new IllegalArgumentException("attention expects q (B, H, T, Dh), k and v (B, H, S, Dh); got q " + q.shape() + ", k " + k.shape() + ", v " + v.shape());
-        }
+        attentionOperands(q, k, v);
         Tensor out = ctx.allocate(q.shape(), q.dtype(), false);
         Tensor probs = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), q.dtype(), false);
         be.attention(out, probs, q, k, v, scale);
@@ -698,6 +693,40 @@ public final class Ops {
                     Composites.attention(this, q, k, v, scale), q, k, v, probs);
         }
         return new Attention(out, probs);
+    }
+
+    /**
+     * The output of {@link #attention} without its probabilities: softmax(q·kᵀ·scale)·v,
+     * q (B, H, T, Dh), k, v (B, H, S, Dh) → (B, H, T, Dh). On a backend that fuses attention
+     * ({@link io.tessera.tensor.spi.Backend#fusedAttention}) the tape keeps the output and the
+     * row log-sum-exp (B, H, T) for backward, which recomputes the probabilities; elsewhere it
+     * keeps the probabilities, as {@link #attention} does.
+     */
+    public Tensor attentionOutput(Tensor q, Tensor k, Tensor v, double scale) {
+        if (!be.fusedAttention()) {
+            Attention a = attention(q, k, v, scale);
+            drop(a.probs());
+            return a.out();
+        }
+        attentionOperands(q, k, v);
+        Tensor out = ctx.allocate(q.shape(), q.dtype(), false);
+        Tensor lse = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2)), q.dtype(), false);
+        be.attentionLse(out, lse, q, k, v, scale);
+        if (recording(q, k, v)) {
+            record("attention", out, g -> be.attentionLseBackward(grad(q), grad(k), grad(v), g, q, k, v, out, lse, scale),
+                    Composites.attention(this, q, k, v, scale), q, k, v, out, lse);
+        }
+        drop(lse);
+        return out;
+    }
+
+    private static void attentionOperands(Tensor q, Tensor k, Tensor v) {
+        sameFloat("attention", q, k);
+        sameFloat("attention", q, v);
+        if (q.rank() != 4 || k.rank() != 4 || !k.shape().equals(v.shape()) || q.dim(0) != k.dim(0)
+                || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)) {
+            throw new IllegalArgumentException("attention expects q (B, H, T, Dh), k and v (B, H, S, Dh); got q " + q.shape() + ", k " + k.shape() + ", v " + v.shape());
+        }
     }
 
     /** Mean cross-entropy over rows of logits (N, V) with I32 labels (N) and label smoothing. */

@@ -226,6 +226,21 @@ class FusedParityTest {
         };
     }
 
+    private static Case attentionLse(int b, int h, int t, int s, int dh, long seed) {
+        return in -> {
+            Tensor q = in.randn(seed, b, h, t, dh), k = in.randn(seed + 1, b, h, s, dh), v = in.randn(seed + 2, b, h, s, dh);
+            Tensor out = in.empty(b, h, t, dh), lse = in.empty(b, h, t);
+            double scale = 1 / Math.sqrt(dh);
+            in.be().attentionLse(out, lse, q, k, v, scale);
+            Tensor dout = in.randn(seed + 3, b, h, t, dh);
+            Tensor dq = in.randn(seed + 4, b, h, t, dh), dk = in.randn(seed + 5, b, h, s, dh), dv = in.randn(seed + 6, b, h, s, dh);
+            in.be().attentionLseBackward(dq, dk, dv, dout, q, k, v, out, lse, scale);
+            Tensor dvOnly = in.randn(seed + 7, b, h, s, dh);
+            in.be().attentionLseBackward(null, null, dvOnly, dout, q, k, v, out, lse, scale);
+            return outs(out, lse, dq, dk, dv, dvOnly);
+        };
+    }
+
     private static Case crossEntropy(int n, int v, double eps, long seed) {
         return in -> {
             Tensor logits = in.randn(seed, 3.0, n, v), labels = in.labels(seed + 1, n, v);
@@ -298,6 +313,15 @@ class FusedParityTest {
     }
 
     @Test
+    void attentionLseMatchesReference() {
+        int[][] shapes = {{1, 1, 1, 1, 1}, {1, 2, 3, 5, 7}, {2, 1, 9, 4, 17}, {1, 3, 17, 9, 33}, {2, 2, 7, 33, 3}};
+        for (int[] z : shapes) {
+            compare("attentionLse " + Arrays.toString(z), attentionLse(z[0], z[1], z[2], z[3], z[4], 190 + z[2]), 2e-5, 1e-4);
+        }
+        compare("attentionLse large", attentionLse(2, 3, 65, 65, 64, 22), 2e-5, 1e-4);
+    }
+
+    @Test
     void crossEntropyMatchesReference() {
         for (int v : ROWS) {
             compare("crossEntropy n=5 v=" + v + " eps=0", crossEntropy(5, v, 0, 100 + v), 1e-5, 1e-5);
@@ -337,6 +361,7 @@ class FusedParityTest {
         bitwise("batchNorm train/eval and backward", batchNorm(300, 330, true, 16));
         bitwise("maskedMse", maskedMse(8, 196, 48, 17));
         bitwise("attention", attention(2, 3, 20, 20, 16, 18));
+        bitwise("attentionLse", attentionLse(2, 3, 20, 20, 16, 23));
         bitwise("softmax", softmax(2000, 33, 19));
     }
 }

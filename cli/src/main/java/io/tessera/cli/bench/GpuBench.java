@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  * {@code tessera bench gpu}: on a CUDA device, square FP32 matrix products at each size through
  * our tiled kernel (sgemm.kc compiled by NVRTC), cuBLAS through FFM (FP32, and TF32 tensor
  * cores), and PyTorch's torch.matmul with TF32 off and on; then attention forward + backward at
- * ViT-B sizes (B, 12 heads, 197 tokens, head size 64) through our kernels and PyTorch's (the same
- * algorithm, and its fused scaled_dot_product_attention). Every figure is the median over 5
+ * ViT-B sizes (B, 12 heads, 197 tokens, head size 64) through our kernels (composed on the tiled
+ * and cuBLAS products, and the fused attention.kc) and PyTorch's (the same composed algorithm, and
+ * its fused scaled_dot_product_attention). Every figure is the median over 5
  * trials of the mean time of back-to-back calls after a warm-up; PyTorch runs in a child process
  * on the same device, in the same run. Ends with the ratios the targets are read from.
  */
@@ -70,7 +71,7 @@ public final class GpuBench implements Callable<Integer> {
         int heads = 12, tokens = 197, headDim = 64;
         List<String> ratios = new ArrayList<>();
         double[][] ours = new double[sizes.length][3];
-        double[][] attention = new double[2][2];
+        double[][] attention = new double[3][2]; // tiled, cublas (composed), fused
         try (CudaDevice dev = CudaDevice.open(CudaDevice.Options.defaults().withDevice(device.device()));
              CudaBackend tiled = CudaBackend.on(dev, CudaBackend.MatmulEngine.TILED);
              CudaBackend cublas = CudaBackend.on(dev, CudaBackend.MatmulEngine.CUBLAS);
@@ -115,6 +116,19 @@ public final class GpuBench implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "attention (%d, %d, %d, %d) with %-7s forward %.3f ms, forward+backward %.3f ms%n", batch, heads, tokens,
                         headDim, be.matmulEngine().name().toLowerCase(Locale.ROOT), attention[e][0], attention[e][1]);
             }
+            // the fused kernels (attention.kc): no probabilities, the row log-sum-exp instead
+            Tensor lse = random(tiled, 20, batch, heads, tokens);
+            attention[2][0] = time(tiled, () -> tiled.attentionLse(out, lse, q, k, v, scale));
+            attention[2][1] = time(tiled, () -> {
+                tiled.attentionLse(out, lse, q, k, v, scale);
+                tiled.attentionLseBackward(dq, dk, dv, dout, q, k, v, out, lse, scale);
+            });
+            System.out.printf(Locale.ROOT, "attention (%d, %d, %d, %d) fused   forward %.3f ms, forward+backward %.3f ms%n", batch, heads, tokens,
+                    headDim, attention[2][0], attention[2][1]);
+            tiled.attentionLse(out, lse, q, k, v, scale);
+            float[] fused = tiled.readF32(out);
+            cublas.attention(out, probs, q, k, v, scale);
+            System.out.printf(Locale.ROOT, "attention fused vs cublas: relative error of the output %.2e%n", relativeError(fused, cublas.readF32(out)));
         }
         double[] viaOpenCl = openClTimes();
         Optional<String> torch = torch(heads, tokens, headDim);
@@ -141,6 +155,7 @@ public final class GpuBench implements Callable<Integer> {
             ratios.add(String.format(Locale.ROOT, "attention_tiled_vs_torch %.3f", torchBoth / attention[0][1]));
             ratios.add(String.format(Locale.ROOT, "attention_cublas_vs_torch %.3f", torchBoth / attention[1][1]));
             ratios.add(String.format(Locale.ROOT, "attention_cublas_vs_torch_sdpa %.3f", sdpa / attention[1][1]));
+            ratios.add(String.format(Locale.ROOT, "attention_fused_vs_torch_sdpa %.3f", sdpa / attention[2][1]));
         }
         System.out.println("(ratios: reference time / our time; above 1 means Tessera is faster)");
         ratios.forEach(System.out::println);

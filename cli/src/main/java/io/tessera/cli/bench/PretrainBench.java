@@ -44,6 +44,9 @@ public final class PretrainBench implements Callable<Integer> {
     @Option(names = "--matmul", defaultValue = "tiled", description = io.tessera.cli.DeviceSpec.MATMUL_HELP)
     io.tessera.cli.DeviceSpec.Matmul matmul;
 
+    @Option(names = "--attention", defaultValue = "composed", description = io.tessera.cli.DeviceSpec.ATTENTION_HELP)
+    io.tessera.cli.DeviceSpec.Attention attention;
+
     @Option(names = "--batch", defaultValue = "64", description = "Images per step (default ${DEFAULT-VALUE}).")
     int batch;
 
@@ -73,11 +76,12 @@ public final class PretrainBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "MAE step: ViT-Tiny encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch %d, mask %.2f, %s%n",
                 cfg.encoder().width(), cfg.encoder().depth(), cfg.encoder().heads(), cfg.encoder().imageSize(), cfg.encoder().imageSize(),
                 cfg.encoder().patchSize(), cfg.decoderWidth(), cfg.decoderDepth(), cfg.decoderHeads(), batch, cfg.maskRatio(),
-                device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? t + " thread(s)" : device + ", matmul " + matmul.name().toLowerCase(Locale.ROOT));
+                device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? t + " thread(s)" : device + ", matmul " + matmul.name().toLowerCase(Locale.ROOT)
+                        + ", attention " + attention.name().toLowerCase(Locale.ROOT));
         double ours;
         long stepMb;
         Histogram hist = new Histogram(3_600_000_000_000L, 3);
-        try (ExecutionContext ctx = device.open(t, 0, matmul)) {
+        try (ExecutionContext ctx = device.open(t, 0, matmul, attention)) {
             io.tessera.gpu.GpuBackend gpu = ctx.backend() instanceof io.tessera.gpu.GpuBackend g ? g : null;
             MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, cfg, DType.F32);
             AdamW opt = AdamW.maePretrain(mae.store());

@@ -219,6 +219,19 @@ public final class CpuBackend extends ReferenceBackend {
     }
 
     @Override
+    public void attentionLse(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, double scale) {
+        if (f32(out, lse, q, k, v)) SimdAttention.attentionLse(sc, out, lse, q, k, v, scale);
+        else super.attentionLse(out, lse, q, k, v, scale);
+    }
+
+    @Override
+    public void attentionLseBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                                     double scale) {
+        if (f32(dq, dk, dv, dout, q, k, v, out, lse)) SimdAttention.attentionLseBackward(sc, dq, dk, dv, dout, q, k, v, out, lse, scale);
+        else super.attentionLseBackward(dq, dk, dv, dout, q, k, v, out, lse, scale);
+    }
+
+    @Override
     public void crossEntropy(Tensor losses, Tensor probs, Tensor logits, Tensor labels, double smoothing) {
         if (f32(losses, probs, logits, labels)) SimdLoss.crossEntropy(sc, losses, probs, logits, labels, smoothing);
         else super.crossEntropy(losses, probs, logits, labels, smoothing);

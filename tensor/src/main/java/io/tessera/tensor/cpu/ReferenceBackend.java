@@ -252,6 +252,17 @@ public class ReferenceBackend implements Backend {
         RefAttention.attentionBackward(dq, dk, dv, dout, q, k, v, probs, scale);
     }
 
+    @Override
+    public void attentionLse(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, double scale) {
+        RefAttention.attentionLse(out, lse, q, k, v, scale);
+    }
+
+    @Override
+    public void attentionLseBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                     Tensor out, Tensor lse, double scale) {
+        RefAttention.attentionLseBackward(dq, dk, dv, dout, q, k, v, out, lse, scale);
+    }
+
     // ---- losses ---------------------------------------------------------------------------
 
     @Override

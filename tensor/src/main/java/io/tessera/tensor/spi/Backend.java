@@ -181,6 +181,30 @@ public interface Backend extends AutoCloseable {
     void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                            Tensor probs, double scale);
 
+    /**
+     * The same attention keeping the row log-sum-exp instead of the probabilities:
+     * out (B, H, T, Dh) = softmax(q·kᵀ·scale)·v and lse (B, H, T) = log Σ_S exp(q·kᵀ·scale)
+     * written; no (B, H, T, S) tensor is formed (a fused backend never writes one).
+     */
+    void attentionLse(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, double scale);
+
+    /**
+     * Accumulates dq, dk, dv for {@link #attentionLse} from dout, its output and its lse:
+     * P = exp(q·kᵀ·scale − lse) recomputed, D = Σ_Dh dout ⊙ out; dv += Pᵀ·dout;
+     * dZ = P ⊙ (dout·vᵀ − D); dq += scale·dZ·k; dk += scale·dZᵀ·q.
+     */
+    void attentionLseBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                              Tensor out, Tensor lse, double scale);
+
+    /**
+     * True when this backend runs attention fused ({@link #attentionLse}), so that
+     * {@link io.tessera.tensor.Ops#attentionOutput} keeps the row log-sum-exp rather than the
+     * probabilities; false (the default) keeps the probabilities of {@link #attention}.
+     */
+    default boolean fusedAttention() {
+        return false;
+    }
+
     // ---- losses ---------------------------------------------------------------------------
 
     /**

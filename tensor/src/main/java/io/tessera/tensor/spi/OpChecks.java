@@ -202,19 +202,66 @@ public final class OpChecks {
         return z;
     }
 
-    private static AttentionSizes attentionSizes(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
+    /**
+     * attentionLse: q (B, H, T, Dh), k and v (B, H, S, Dh), out like q and lse (B, H, T), both
+     * required; S = 0 with queries to answer is refused as in {@link #attention}.
+     */
+    public static AttentionSizes attentionLse(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, double scale) {
+        String op = "attentionLse";
+        AttentionSizes z = attentionShapes(op, q, k, v);
+        require(op, out, "out");
+        sameSize(op, out, "out", q, "q");
+        lse(op, lse, q, z);
+        finite(op, "scale", scale);
+        if (z.keys() == 0 && z.heads() * z.queries() > 0) {
+            throw new IllegalArgumentException(op + ": no keys (S = 0) for q " + q.describe() + "; the softmax is undefined");
+        }
+        return z;
+    }
+
+    /** attentionLseBackward: as {@link #attentionLse}, dout like q; dq, dk, dv (may be null) like q, k, v. */
+    public static AttentionSizes attentionLseBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                                      Tensor out, Tensor lse, double scale) {
+        String op = "attentionLseBackward";
+        AttentionSizes z = attentionShapes(op, q, k, v);
+        require(op, dout, "dout");
+        sameSize(op, dout, "dout", q, "q");
+        require(op, out, "out");
+        sameSize(op, out, "out", q, "q");
+        lse(op, lse, q, z);
+        sameSize(op, dq, "dq", q, "q");
+        sameSize(op, dk, "dk", k, "k");
+        sameSize(op, dv, "dv", v, "v");
+        finite(op, "scale", scale);
+        return z;
+    }
+
+    private static void lse(String op, Tensor lse, Tensor q, AttentionSizes z) {
+        require(op, lse, "lse");
+        if (lse.size() != z.heads() * z.queries()) {
+            throw new IllegalArgumentException(op + ": lse " + lse.describe() + " must be (B, H, T) = ("
+                    + q.dim(0) + ", " + q.dim(1) + ", " + z.queries() + ")");
+        }
+    }
+
+    private static AttentionSizes attentionShapes(String op, Tensor q, Tensor k, Tensor v) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || !k.shape().equals(v.shape())
                 || q.dim(0) != k.dim(0) || q.dim(1) != k.dim(1) || q.dim(3) != k.dim(3)) {
             throw new IllegalArgumentException(op + " expects q (B, H, T, Dh), k and v (B, H, S, Dh); got q "
                     + q.describe() + ", k " + k.describe() + ", v " + v.describe());
         }
-        int heads = q.dim(0) * q.dim(1), t = q.dim(2), s = k.dim(2), dh = q.dim(3);
+        return new AttentionSizes(q.dim(0) * q.dim(1), q.dim(2), k.dim(2), q.dim(3));
+    }
+
+    private static AttentionSizes attentionSizes(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
+        AttentionSizes z = attentionShapes(op, q, k, v);
+        int t = z.queries(), s = z.keys();
         require(op, probs, "probs");
-        if (probs.size() != heads * t * s) {
+        if (probs.size() != z.heads() * t * s) {
             throw new IllegalArgumentException(op + ": probs " + probs.describe() + " must be (B, H, T, S) = ("
                     + q.dim(0) + ", " + q.dim(1) + ", " + t + ", " + s + ")");
         }
-        return new AttentionSizes(heads, t, s, dh);
+        return z;
     }
 
     // ---- losses ----------------------------------------------------------------------------

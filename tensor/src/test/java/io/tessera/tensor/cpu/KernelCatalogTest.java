@@ -16,9 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a Vector API version on the CPU, so a missing implementation shows here, not in review.
  */
 class KernelCatalogTest {
-    /** Memory and bookkeeping methods that have no separate SIMD version on purpose. */
+    /** Memory and bookkeeping methods (and the fusedAttention property) that have no separate SIMD version on purpose. */
     private static final Set<String> CPU_ONLY = Set.of("name", "device", "allocate", "release", "write",
-            "readF32", "readF64", "readI32", "fill", "copy", "close");
+            "readF32", "readF64", "readI32", "fill", "copy", "close", "fusedAttention");
 
     @Test
     void everyKernelHasReferenceAndSimdVersions() throws Exception {

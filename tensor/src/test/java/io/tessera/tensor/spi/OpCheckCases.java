@@ -98,6 +98,7 @@ public final class OpCheckCases {
         rowOps(l);
         batchNorm(l);
         attention(l);
+        attentionLse(l);
         losses(l);
         return l;
     }
@@ -170,6 +171,24 @@ public final class OpCheckCases {
                 a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), a.f(1, 1, 2, 3), 0.5)));
     }
 
+    private static void attentionLse(List<Case> l) {
+        l.add(c("attentionLse k of another width", a -> a.be().attentionLse(a.f(1, 1, 2, 4), a.f(1, 1, 2), a.f(1, 1, 2, 4), a.f(1, 1, 3, 5), a.f(1, 1, 3, 5), 0.5)));
+        l.add(c("attentionLse lse of another size", a -> a.be().attentionLse(a.f(1, 1, 2, 4), a.f(1, 1, 3), a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), 0.5)));
+        l.add(c("attentionLse lse null", a -> a.be().attentionLse(a.f(1, 1, 2, 4), null, a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), 0.5)));
+        l.add(c("attentionLse out null", a -> a.be().attentionLse(null, a.f(1, 1, 2), a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), 0.5)));
+        l.add(c("attentionLse no keys", a -> a.be().attentionLse(a.f(1, 1, 2, 4), a.f(1, 1, 2), a.f(1, 1, 2, 4), a.f(1, 1, 0, 4), a.f(1, 1, 0, 4), 0.5)));
+        l.add(c("attentionLse infinite scale", a -> a.be().attentionLse(a.f(1, 1, 2, 4), a.f(1, 1, 2), a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4),
+                Double.POSITIVE_INFINITY)));
+        l.add(c("attentionLseBackward out null", a -> a.be().attentionLseBackward(a.f(1, 1, 2, 4), null, null, a.f(1, 1, 2, 4),
+                a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), null, a.f(1, 1, 2), 0.5)));
+        l.add(c("attentionLseBackward lse of another size", a -> a.be().attentionLseBackward(a.f(1, 1, 2, 4), null, null, a.f(1, 1, 2, 4),
+                a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), a.f(1, 1, 2, 4), a.f(1, 1, 3), 0.5)));
+        l.add(c("attentionLseBackward dv of another size", a -> a.be().attentionLseBackward(null, null, a.f(1, 1, 2, 4), a.f(1, 1, 2, 4),
+                a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), a.f(1, 1, 2, 4), a.f(1, 1, 2), 0.5)));
+        l.add(c("attentionLseBackward dout null", a -> a.be().attentionLseBackward(a.f(1, 1, 2, 4), null, null, null,
+                a.f(1, 1, 2, 4), a.f(1, 1, 3, 4), a.f(1, 1, 3, 4), a.f(1, 1, 2, 4), a.f(1, 1, 2), 0.5)));
+    }
+
     private static void losses(List<Case> l) {
         l.add(c("crossEntropy F32 labels", a -> a.be().crossEntropy(a.f(3), a.f(3, 4), a.f(3, 4), a.f(3), 0.0)));
         l.add(c("crossEntropy labels of another length", a -> a.be().crossEntropy(a.f(3), a.f(3, 4), a.f(3, 4), a.labels(0, 1), 0.0)));
@@ -220,6 +239,9 @@ public final class OpCheckCases {
         l.add(c("attention no batch", a -> a.be().attention(a.f(0, 2, 3, 4), a.f(0, 2, 3, 3), a.f(0, 2, 3, 4), a.f(0, 2, 3, 4), a.f(0, 2, 3, 4), 0.5)));
         l.add(c("attentionBackward no queries", a -> a.be().attentionBackward(a.f(1, 2, 0, 4), a.f(1, 2, 3, 4), a.f(1, 2, 3, 4), a.f(1, 2, 0, 4),
                 a.f(1, 2, 0, 4), a.f(1, 2, 3, 4), a.f(1, 2, 3, 4), a.f(1, 2, 0, 3), 0.5)));
+        l.add(c("attentionLse no queries", a -> a.be().attentionLse(a.f(1, 2, 0, 4), a.f(1, 2, 0), a.f(1, 2, 0, 4), a.f(1, 2, 3, 4), a.f(1, 2, 3, 4), 0.5)));
+        l.add(c("attentionLseBackward no keys", a -> a.be().attentionLseBackward(a.f(1, 2, 3, 4), a.f(1, 2, 0, 4), a.f(1, 2, 0, 4), a.f(1, 2, 3, 4),
+                a.f(1, 2, 3, 4), a.f(1, 2, 0, 4), a.f(1, 2, 0, 4), a.f(1, 2, 3, 4), a.f(1, 2, 3), 0.5)));
         l.add(c("crossEntropy no rows", a -> a.be().crossEntropy(a.f(0), a.f(0, 5), a.f(0, 5), a.labels(), 0.1)));
         l.add(c("crossEntropyBackward no rows", a -> a.be().crossEntropyBackward(a.f(0, 5), a.f(0), a.f(0, 5), a.labels(), 0.1)));
         return l;

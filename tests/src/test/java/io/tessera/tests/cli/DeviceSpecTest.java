@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@code --device} and {@code --matmul}: every accepted spelling, the refused ones with the
+ * {@code --device}, {@code --matmul} and {@code --attention}: every accepted spelling, the refused ones with the
  * accepted list in the message, and engines that belong to another runtime refused before any
  * device is opened (so these hold on a machine without a GPU).
  */
@@ -40,5 +40,7 @@ class DeviceSpecTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CUDA takes tiled, cublas or cublas_tf32");
         assertThatThrownBy(() -> DeviceSpec.parse("opencl").open(1, 0, DeviceSpec.Matmul.CUBLAS_TF32))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("OpenCL takes tiled or clblast");
+        assertThatThrownBy(() -> DeviceSpec.cpu().open(1, 0, DeviceSpec.Matmul.TILED, DeviceSpec.Attention.FUSED))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--attention fused applies to a GPU device");
     }
 }

@@ -87,9 +87,22 @@ class OpenClPretrainTest {
     }
 
     @Test
+    void maeWithFusedAttentionMatchesTheCpu() throws IOException {
+        Path out = dir.resolve("mae-fused");
+        assertThat(Main.execute("pretrain", "--method", "mae", "--model", "micro16", "--epochs", "1", "--max-steps", "2", "--batch", "8",
+                "--workers", "1", "--device", "opencl", "--attention", "fused", "--out", out.toString())).isZero();
+        List<String> fused = Files.readAllLines(out.resolve("metrics.jsonl")), cpu = run("mae", "cpu");
+        double lc = field(cpu.get(0), "loss"), gc = field(cpu.get(0), "grad_norm");
+        assertThat(field(fused.get(0), "loss")).as("step-1 loss").isCloseTo(lc, within(2e-4 * Math.max(1, Math.abs(lc))));
+        assertThat(field(fused.get(0), "grad_norm")).as("step-1 gradient norm").isCloseTo(gc, within(1e-3 * Math.max(1, gc)));
+        assertThat(Files.readString(out.resolve("checkpoint-2.json"))).as("the recorded execution").containsPattern("\"attention\"\\s*:\\s*\"fused\"");
+    }
+
+    @Test
     void aBadDeviceIsAOneLineError() {
         assertThat(Main.execute("pretrain", "--device", "opencl:99", "--max-steps", "1", "--out", dir.toString())).isNotZero();
         assertThat(Main.execute("pretrain", "--device", "tpu", "--out", dir.toString())).isNotZero();
         assertThat(Main.execute("pretrain", "--device", "cpu", "--matmul", "clblast", "--max-steps", "1", "--out", dir.toString())).isNotZero();
+        assertThat(Main.execute("pretrain", "--device", "cpu", "--attention", "fused", "--max-steps", "1", "--out", dir.toString())).isNotZero();
     }
 }
