@@ -5,8 +5,6 @@ import io.tessera.nn.checkpoint.SafeTensors;
 import io.tessera.nn.checkpoint.StTensor;
 import io.tessera.nn.checkpoint.StDType;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,9 +37,8 @@ import static org.assertj.core.api.Assertions.within;
  * below 0.001·lr, LUT 0.0004·lr, SimMIM's decoder bias 0.016·lr); a wrong mask, shard or statistic
  * moves the first loss beyond its bound and elements by whole steps. The attention key biases,
  * whose gradient is zero but for rounding, are held only to AdamW's step bound. The same runs in
- * float64 agree to 1e-12 ({@code DataParallelMethodsTest}). MAE and LUT run by default (about
- * 20 s each); RC-MAE, SimMIM and the supervised baseline are tagged slow. Without mpirun the test
- * skips, except under CI=true.
+ * float64 agree to 1e-12 ({@code DataParallelMethodsTest}). Every method runs (about 20 s each on
+ * two cores). Without mpirun the test skips, except under CI=true.
  */
 class PretrainDataParallelTest {
     static final int STEPS = 3;
@@ -50,19 +47,8 @@ class PretrainDataParallelTest {
     Path dir;
 
 
-    @Test
-    void twoRanksAtBatch8TrainAMaeAsOneProcessAtBatch16() throws Exception {
-        twoRanksTrainAsOneProcess("mae");
-    }
-
-    @Test
-    void twoRanksAtBatch8TrainLutAsOneProcessAtBatch16() throws Exception {
-        twoRanksTrainAsOneProcess("lut");
-    }
-
-    @Tag("slow")
     @ParameterizedTest
-    @ValueSource(strings = {"rcmae", "simmim", "supervised"})
+    @ValueSource(strings = {"mae", "rcmae", "lut", "simmim", "lut-simmim", "supervised"})
     void twoRanksAtBatch8TrainAsOneProcessAtBatch16(String method) throws Exception {
         twoRanksTrainAsOneProcess(method);
     }
