@@ -80,6 +80,13 @@ public final class OcclusionCommand implements Callable<Integer> {
         return cl.execute(args);
     }
 
+    /** "Occlusion robustness (patches): linear-probe of mae checkpoint-1404, fashion-mnist test". */
+    static String figureTitle(Occlusion.Mode m, Map<String, Object> source, String data) {
+        Object pre = source.get("pretrain_checkpoint");
+        String of = source.get("method") + (pre != null ? " " + Path.of(String.valueOf(pre)).getFileName() : "");
+        return "Occlusion robustness (" + m.label() + "): " + source.get("kind") + " of " + of + ", " + data + " test";
+    }
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1");
@@ -102,9 +109,10 @@ public final class OcclusionCommand implements Callable<Integer> {
                     test.name(), ctx.backend().device());
             OcclusionSweep.Result res = OcclusionSweep.run(ctx, c, test, geometry(c.input().imageSize()), m, r, f, batch, seed, new ConsoleProgress(System.err));
             Files.createDirectories(dir);
-            new EvalReport("occlusion", source(base, side, c), dataMap(spec, test), settings(m, f, r), Map.of("seed", seed), List.of(),
+            Map<String, Object> source = source(base, side, c);
+            new EvalReport("occlusion", source, dataMap(spec, test), settings(m, f, r), Map.of("seed", seed), List.of(),
                     Map.of("points", res.pointMaps()), LinearProbeCommand.run(ctx, t0)).write(dir.resolve("occlusion.json"));
-            OcclusionFigure.write(res, dir.resolve("occlusion"), "Occlusion robustness (" + m.label() + ", " + String.valueOf(side.get("kind")) + ")");
+            OcclusionFigure.write(res, dir.resolve("occlusion"), figureTitle(m, source, test.name()));
             for (OcclusionSweep.Point p : res.points()) {
                 System.out.printf(Locale.ROOT, "occluded %.1f%%: top-1 %.2f%%, top-5 %.2f%%%n", 100 * p.covered(), 100 * p.top1(), 100 * p.top5());
             }
