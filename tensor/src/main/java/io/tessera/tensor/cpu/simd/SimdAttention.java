@@ -39,19 +39,28 @@ public final class SimdAttention {
         int qo = q.offset(), ko = k.offset(), vo = v.offset(), po = probs.offset(), oo = out.offset();
         VectorSpecies<Float> sp = sc.species();
         float fs = (float) scale;
-        sc.parallel().forEach(bh, g -> {
-            float[] kt = scratch(dh * s);
-            int qg = qo + g * t * dh, kg = ko + g * s * dh, vg = vo + g * s * dh, pg = po + g * t * s, og = oo + g * t * dh;
-            RowMath.transpose(ka, kg, s, dh, kt, 0); // kᵀ: (Dh, S)
-            RowMath.gemm(sp, t, s, dh, fs, qa, qg, dh, false, kt, 0, s, pa, pg, s, false);
-            for (int i = 0; i < t; i++) {
-                int row = pg + i * s;
-                float max = RowMath.max(sp, pa, row, s);
-                float sum = RowMath.expShiftSum(sp, pa, row, pa, row, s, max);
-                RowMath.scale(sp, pa, row, s, 1f / sum);
-            }
-            RowMath.gemm(sp, t, dh, s, 1f, pa, pg, s, false, va, vg, dh, oa, og, dh, false);
-        });
+        sc.parallel().forEach(bh, g -> head(sp, t, s, dh, fs, qa, qo + g * t * dh, ka, ko + g * s * dh, va, vo + g * s * dh,
+                scratch(dh * s), pa, po + g * t * s, oa, oo + g * t * dh, null, 0));
+    }
+
+    /**
+     * One head's forward: p = softmax_S(q·kᵀ·scale) (T, S) at {@code po}, out = p·v (T, Dh) at
+     * {@code og}, and, when {@code la} is given, each row's max + log Σ exp at {@code lg}; kᵀ goes
+     * through {@code kt} from 0, which must not overlap p. Both forwards run it, so their outputs
+     * have the same bits.
+     */
+    private static void head(VectorSpecies<Float> sp, int t, int s, int dh, float fs, float[] qa, int qg, float[] ka, int kg, float[] va, int vg,
+                             float[] kt, float[] p, int po, float[] oa, int og, float[] la, int lg) {
+        RowMath.transpose(ka, kg, s, dh, kt, 0); // kᵀ: (Dh, S)
+        RowMath.gemm(sp, t, s, dh, fs, qa, qg, dh, false, kt, 0, s, p, po, s, false);
+        for (int i = 0; i < t; i++) {
+            int row = po + i * s;
+            float max = RowMath.max(sp, p, row, s);
+            float sum = RowMath.expShiftSum(sp, p, row, p, row, s, max);
+            RowMath.scale(sp, p, row, s, 1f / sum);
+            if (la != null) la[lg + i] = max + (float) Math.log(sum);
+        }
+        RowMath.gemm(sp, t, dh, s, 1f, p, po, s, false, va, vg, dh, oa, og, dh, false);
     }
 
     /**
@@ -100,19 +109,8 @@ public final class SimdAttention {
         VectorSpecies<Float> sp = sc.species();
         float fs = (float) scale;
         sc.parallel().forEach(bh, g -> {
-            float[] w = scratch(dh * s + t * s);
-            int pz = dh * s;
-            int qg = qo + g * t * dh, kg = ko + g * s * dh, vg = vo + g * s * dh, og = oo + g * t * dh;
-            RowMath.transpose(ka, kg, s, dh, w, 0); // kᵀ: (Dh, S)
-            RowMath.gemm(sp, t, s, dh, fs, qa, qg, dh, false, w, 0, s, w, pz, s, false);
-            for (int i = 0; i < t; i++) {
-                int row = pz + i * s;
-                float max = RowMath.max(sp, w, row, s);
-                float sum = RowMath.expShiftSum(sp, w, row, w, row, s, max);
-                RowMath.scale(sp, w, row, s, 1f / sum);
-                la[lo + g * t + i] = max + (float) Math.log(sum);
-            }
-            RowMath.gemm(sp, t, dh, s, 1f, w, pz, s, false, va, vg, dh, oa, og, dh, false);
+            float[] w = scratch(dh * s + t * s); // kᵀ, then the head's probabilities
+            head(sp, t, s, dh, fs, qa, qo + g * t * dh, ka, ko + g * s * dh, va, vo + g * s * dh, w, w, dh * s, oa, oo + g * t * dh, la, lo + g * t);
         });
     }
 
