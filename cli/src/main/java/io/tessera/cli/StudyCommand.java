@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
 /** {@code tessera study}: the seed papers' claims, reproduced at small scale in one command. */
@@ -95,15 +96,12 @@ public final class StudyCommand implements Callable<Integer> {
                 or(lanczosSteps, d.lanczosSteps()), or(analysisImages, d.analysisImages()), or(propSteps, d.propSteps()));
         if (threads != null && (threads < 1 || threads > 4096)) throw new IllegalArgumentException("--threads must be from 1 to 4096, got " + threads);
         if (stopAfter < 0) throw new IllegalArgumentException("--stop-after must be ≥ 0");
-        if (onlySeed != null && (onlySeed < 0 || onlySeed >= s.seeds())) {
-            throw new IllegalArgumentException("--seed " + onlySeed + " is not one of the study's seeds 0 … " + (s.seeds() - 1));
-        }
         Recipes.canonicalPreset(s.model()); // an unknown preset fails here, not after the first task
         OutputPaths.requireWritableDirectory(out, "--out");
         List<String> deviceArgs = new ArrayList<>();
         if (device != null) deviceArgs.addAll(List.of("--device", device));
         if (threads != null) deviceArgs.addAll(List.of("--threads", String.valueOf(threads)));
-        return new Study(s, out, deviceArgs, System.err).run(stopAfter, onlySeed != null ? onlySeed : -1);
+        return new Study(s, out, deviceArgs, System.err).run(stopAfter, onlySeed != null ? OptionalInt.of(onlySeed) : OptionalInt.empty());
     }
 
     private static int or(Integer v, int d) {

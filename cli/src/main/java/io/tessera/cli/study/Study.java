@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -144,14 +145,17 @@ public final class Study {
     /**
      * Runs every unfinished task, then writes the report. With {@code stopAfter} > 0 it stops after
      * that many tasks have run in this invocation (a deliberate interruption) and returns 3. With
-     * {@code onlySeed} ≥ 0 it runs that seed's unfinished tasks only and returns 0 without the
+     * {@code onlySeed} present it runs that seed's unfinished tasks only and returns 0 without the
      * report: processes sharing the directory with disjoint seeds split the study (each task writes
      * its own folder and ledger entry), and a run for all seeds finishes it.
      *
      * @return 0 when the report was written (or the one seed finished), 3 when stopped early
      */
-    public int run(int stopAfter, int onlySeed) throws Exception {
-        if (onlySeed >= settings.seeds()) throw new IllegalArgumentException("seed " + onlySeed + " is not one of the study's seeds 0 … " + (settings.seeds() - 1));
+    public int run(int stopAfter, OptionalInt only) throws Exception {
+        if (only.isPresent() && (only.getAsInt() < 0 || only.getAsInt() >= settings.seeds())) {
+            throw new IllegalArgumentException("--seed " + only.getAsInt() + " is not one of the study's seeds 0 … " + (settings.seeds() - 1));
+        }
+        int onlySeed = only.orElse(-1);
         Files.createDirectories(dir);
         requireSameSettings();
         long start = System.nanoTime();
