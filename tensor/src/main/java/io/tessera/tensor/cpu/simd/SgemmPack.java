@@ -56,11 +56,16 @@ final class SgemmPack {
      */
     static void packB(VectorSpecies<Float> sp, boolean transB, float[] b, int bOff, int ldb, int j0, int nc, int p0,
                       int kc, int nr, int s0, int s1, float[] bp, int base) {
+        SgemmPanels v = PANELS[WidthCopies.index(sp)];
         if (!transB) {
-            packRowSlivers(b, bOff + p0 * ldb + j0, ldb, nc, kc, nr, s0, s1, bp, base);
+            int src = bOff + p0 * ldb + j0, full = Math.min(s1, nc / nr);
+            if (nr == 2 * sp.length() && full > s0) { // whole slivers by vectors, the ragged one below
+                v.rowSlivers(b, src, ldb, kc, s0, full, bp, base);
+                s0 = full;
+            }
+            packRowSlivers(b, src, ldb, nc, kc, nr, s0, s1, bp, base);
             return;
         }
-        SgemmPanels v = PANELS[WidthCopies.index(sp)];
         for (int s = s0; s < s1; s++) {
             int col = s * nr;
             int cols = Math.min(nr, nc - col);

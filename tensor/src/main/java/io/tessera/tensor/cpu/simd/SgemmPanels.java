@@ -17,6 +17,13 @@ interface SgemmPanels {
     void sixRows(float[] src, int src0, int ld, int kc, float[] dst, int d0);
 
     /**
+     * Whole column slivers of NR = 2 · lanes of {@code kc} row-major rows, each row read once
+     * from left to right: dst[d0 + s·NR·kc + p·NR + j] = src[src0 + p·ld + s·NR + j] for
+     * slivers s0 ≤ s &lt; s1.
+     */
+    void rowSlivers(float[] src, int src0, int ld, int kc, int s0, int s1, float[] dst, int d0);
+
+    /**
      * NR rows of B stored transposed, as one packed sliver: dst[d0 + p·NR + j] =
      * src[src0 + j·ld + p] for j &lt; NR = 2 · lanes, p &lt; kc.
      */

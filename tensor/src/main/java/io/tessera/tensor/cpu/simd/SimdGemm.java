@@ -6,7 +6,6 @@ import io.tessera.tensor.cpu.RefMatmul;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
-import java.util.concurrent.ForkJoinTask;
 import java.util.function.IntConsumer;
 
 /**
@@ -117,9 +116,9 @@ public final class SimdGemm {
             scale(c, cOff, ldc, m, n, beta);
             return;
         }
-        // Inside a pool task (a caller that is itself parallel) the product runs serially: a
-        // nested fork could let this thread pick up another task that reuses its buffers.
-        boolean fork = parallel && (long) m * n * k >= SERIAL_WORK && !ForkJoinTask.inForkJoinPool();
+        // Inside a chunk of a parallel caller the product runs serially (Parallel would run a
+        // nested call inline anyway); deciding here also picks the serial blocking.
+        boolean fork = parallel && (long) m * n * k >= SERIAL_WORK && !Parallel.inChunk();
         Parallel par = fork ? sc.parallel() : null;
         Blocking bl = Blocking.of(sc.lanes(), m, n, k, par != null);
         VectorSpecies<Float> s = sc.species();

@@ -63,7 +63,7 @@ class SgemmPathsTest {
     @Test
     void untransposedAPacksAsDefinedAtEveryWidth() {
         for (int bits : WIDTHS) {
-            for (int[] cs : new int[][] {{1, 1}, {6, 7}, {13, 40}, {12, 1}}) {
+            for (int[] cs : new int[][] {{1, 1}, {6, 7}, {13, 40}, {12, 1}, {12, 16}, {7, 69}}) {
                 int mc = cs[0], kc = cs[1], lda = kc + 2, i0 = 1;
                 float[] a = sequence((i0 + mc) * lda);
                 float[] got = filled(pad(mc) * kc), want = filled(got.length);
