@@ -13,8 +13,8 @@ import java.util.function.IntConsumer;
  * Geijn ("Anatomy of high-performance matrix multiplication", TOMS 2008): op(B) is packed in
  * panels of KC × NC (shared by all threads), op(A) in blocks of MC × KC (per thread), with vector
  * copies that absorb the transposes ({@link SgemmPack}), and a register-blocked micro-kernel
- * ({@link SgemmLoops}, one copy per vector width) sweeps MR × NR tiles of C. Small products
- * (few rows or columns, as in attention) read an operand in place instead of packing it. Threads
+ * ({@link SgemmLoops}, one copy per vector width) sweeps MR × NR tiles of C. Products with few
+ * rows read an untransposed B in place, and with few columns a transposed A. Threads
  * split C into tiles whose boundaries depend only on the sizes, and every element of C sums its
  * k blocks in the same order, so 1 and N threads give identical bits. Not for F64 (the
  * reference serves F64) and not for device tensors.
@@ -32,15 +32,27 @@ public final class SimdGemm {
     private static final int MIN_TILES = 24;
     /** B slivers packed per parallel chunk. */
     private static final int PACK_SLIVERS = 4;
-    /** Below this many rows of C (for B) or columns of a tile chunk (for A), operands are not packed. */
-    private static final int IN_PLACE = 256;
+    /**
+     * Below this many rows of C, an untransposed B is read in place: each packed sliver would
+     * serve too few row tiles to repay its copy. Above it B is packed even for attention-sized
+     * products (197 rows: 9 % faster), whose operands arrive cold from memory.
+     */
+    private static final int B_IN_PLACE_ROWS = 32;
+    /**
+     * Below this many columns of a tile chunk, a transposed A is read in place. An untransposed A
+     * is always packed: its six-row interleave is cheap, and packed it measured 9 % faster on
+     * attention-sized products; a transposed A read in place, 30 % faster than packed there.
+     */
+    private static final int A_IN_PLACE_COLUMNS = 256;
     /** Largest row block of A packed at once (MC_MAX × KC floats stay in L2). */
     private static final int MC_MAX = 144;
     /**
-     * Largest depth block. With 512-bit vectors a KC × NR sliver of B (32 KiB) no longer fits in
-     * L1 beside A, yet measured faster than KC = 128 there: fewer passes over C.
+     * Largest depth block. Every block is one more pass over C, and C's rows come from memory
+     * in large products: 512 measured 8 % faster than 256 with two threads at 1024²–2048² and
+     * on the weight gradient (the same on one thread), although a KC × NR sliver of B (64 KiB
+     * with 512-bit vectors) then streams from L2 rather than sitting in L1.
      */
-    private static final int KC_MAX = 256;
+    private static final int KC_MAX = 512;
     /** Widest panel of B packed at once (KC_MAX × NC_MAX floats, shared by the threads). */
     private static final int NC_MAX = 2048;
 
@@ -83,7 +95,7 @@ public final class SimdGemm {
 
     /**
      * What this GEMM runs for a context, for benchmark reports: "Vector API 512-bit (16 float
-     * lanes), micro-tile 6×32, depth blocks ≤ 256".
+     * lanes), micro-tile 6×32, depth blocks ≤ 512".
      */
     public static String describe(SimdContext sc) {
         return "Vector API " + sc.bits() + "-bit (" + sc.lanes() + " float lanes), micro-tile " + SgemmTiles.MR + "×"
@@ -132,7 +144,7 @@ public final class SimdGemm {
                 float betaNow = pc == 0 ? beta : 1f;
                 // Few rows of C: packing B would cost more than it saves, so full slivers of an
                 // untransposed B are read in place and only a ragged last sliver is packed.
-                boolean bInPlace = !transB && m < IN_PLACE;
+                boolean bInPlace = !transB && m < B_IN_PLACE_ROWS;
                 if (bInPlace) {
                     SgemmPack.packB(s, false, b, bOff, ldb, j0, nc, p0, kc, bl.nr, full, slivers, bp, 0);
                 } else {
@@ -150,16 +162,14 @@ public final class SimdGemm {
                     int s0 = jp * perPart, s1 = Math.min(slivers, s0 + perPart);
                     Scratch mine = SCRATCH.get();
                     Operand aOp;
-                    if ((s1 - s0) * bl.nr < IN_PLACE) { // few columns: A is read where it lies
-                        aOp = transA ? new Operand(a, aOff + p0 * lda + i0, 1, 1, lda)
-                                : new Operand(a, aOff + i0 * lda + p0, lda, lda, 1);
+                    if (transA && (s1 - s0) * bl.nr < A_IN_PLACE_COLUMNS) { // few columns: Aᵀ is read where it lies
+                        aOp = new Operand(a, aOff + p0 * lda + i0, 1, 1, lda);
                     } else {
                         float[] ap = mine.block(bl.mcPad() * kc);
                         SgemmPack.packA(s, transA, a, aOff, lda, i0, mc, p0, kc, bl.mr, ap);
                         aOp = new Operand(ap, 0, kc, 1, bl.mr);
                     }
-                    macro(s, bl, kc, mc, nc, s0, s1, full, aOp, bOp, bp, c, cOff + i0 * ldc + j0, ldc, alpha, betaNow,
-                            mine.tmp);
+                    macro(s, bl, kc, mc, nc, s0, s1, full, aOp, bOp, bp, c, cOff + i0 * ldc + j0, ldc, alpha, betaNow);
                 });
             }
         }
@@ -180,7 +190,7 @@ public final class SimdGemm {
      */
     private static void macro(VectorSpecies<Float> s, Blocking bl, int kc, int mc, int nc, int s0, int s1, int full,
                               Operand aOp, Operand bOp, float[] bp, float[] c, int cOff, int ldc, float alpha,
-                              float beta, float[] tmp) {
+                              float beta) {
         int mr = bl.mr, nr = bl.nr;
         float[] a = aOp.data();
         for (int js = s0; js < s1; js++) {
@@ -191,7 +201,7 @@ public final class SimdGemm {
             for (int i = 0; i < mc; i += mr) {
                 int rows = Math.min(mr, mc - i), ci = cOff + i * ldc + j;
                 int ai = aOp.base() + i * aOp.step();
-                tile(s, kc, a, ai, aOp.rs(), aOp.ps(), b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
+                tile(s, kc, a, ai, aOp.rs(), aOp.ps(), b, bi, bs, c, ci, ldc, rows, cols, alpha, beta);
             }
         }
     }
@@ -201,15 +211,14 @@ public final class SimdGemm {
 
     /** One micro-tile through the kernel copy for the species' width (packed, strided or edge). */
     private static void tile(VectorSpecies<Float> s, int kc, float[] a, int ai, int rs, int ps, float[] b, int bi,
-                             int bs, float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta,
-                             float[] tmp) {
+                             int bs, float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta) {
         int nr = SgemmTiles.VN * s.length();
         boolean whole = rows == SgemmTiles.MR && cols == nr;
         boolean packed = whole && rs == 1 && ps == SgemmTiles.MR && bs == nr;
         SgemmTiles k = TILES[WidthCopies.index(s)];
         if (packed) k.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
         else if (whole) k.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
-        else k.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
+        else k.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta);
     }
 
     private static void run(Parallel par, int chunks, IntConsumer body) {
@@ -242,7 +251,7 @@ public final class SimdGemm {
     record Blocking(int mr, int nr, int kc, int mc, int nc) {
         static Blocking of(int lanes, int m, int n, int k, boolean split) {
             int mr = SgemmTiles.MR, nr = SgemmTiles.VN * lanes;
-            int kc = ceil(k, ceil(k, KC_MAX)); // equal depth blocks: 300 → 150 + 150, not 256 + 44
+            int kc = ceil(k, ceil(k, KC_MAX)); // equal depth blocks: 600 → 300 + 300, not 512 + 88
             // Row blocks of at most MC_MAX rows; for threads (split) cut finer, down to 4 slivers,
             // until there are MIN_TILES of them; evened out so the last block is not a sliver.
             // Only KC shapes the arithmetic (the k order of each element): MC and NC do not, so
@@ -271,7 +280,6 @@ public final class SimdGemm {
     private static final class Scratch {
         float[] panel = new float[0];
         float[] block = new float[0];
-        final float[] tmp = new float[SgemmTiles.MR * SgemmTiles.VN * 64];
 
         float[] panel(int size) {
             if (panel.length < size) panel = new float[size];

@@ -111,7 +111,7 @@ class SgemmPathsTest {
         int[][] shapes = {
                 {1, 1, 1}, {1, 300, 700}, {300, 1, 700}, {37, 41, 1}, {6, 32, 600},   // size-1 dims, many stages
                 {50, 40, 1025}, {64, 2100, 5}, {260, 70, 513}, {301, 257, 130},       // weight-gradient depth, two column panels
-                {7, 33, 770}, {255, 100, 300},                                         // B in place with a ragged sliver
+                {7, 33, 770}, {31, 70, 300}, {255, 100, 300},                          // B in place with a ragged sliver, then packed
         };
         List<Arguments> out = new ArrayList<>();
         for (int[] s : shapes) {
