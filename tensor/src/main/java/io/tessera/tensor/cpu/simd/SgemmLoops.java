@@ -1,7 +1,6 @@
 package io.tessera.tensor.cpu.simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.invoke.MethodHandles;
@@ -11,7 +10,7 @@ import java.lang.invoke.MethodHandles;
  * {@link WidthCopies} so that its species is a {@code static final} constant (the form C2
  * compiles to vector instructions). One MR × NR tile of C (6 rows × 2 vectors) with the 12
  * accumulators in locals over the depth kc, from packed slivers or through strides; edge tiles
- * are stored with lane masks. Not a GEMM by itself.
+ * go through a small buffer. Not a GEMM by itself.
  */
 final class SgemmLoops implements SgemmTiles {
     private static final VectorSpecies<Float> S = WidthCopies.species(MethodHandles.lookup());
@@ -158,104 +157,34 @@ final class SgemmLoops implements SgemmTiles {
     }
 
     /**
-     * An edge tile of {@code rows} × {@code cols} (≤ MR × NR), written straight into C with lane
-     * masks, with the same formula (and so the same bits) as a whole tile: one vector per row
-     * when {@code cols} ≤ lanes, two otherwise. B is read unmasked: a ragged sliver is always
-     * packed, zero-padded to NR.
+     * An edge tile of {@code rows} × {@code cols} (≤ MR × NR): the tile is computed into
+     * {@code tmp} (MR·NR floats), one vector wide when {@code cols} ≤ lanes, and merged with the
+     * whole tile's formula element by element (so with its bits). Kept small on purpose: a
+     * method too large for C1 runs interpreted whenever a shape deoptimises its C2 code.
      */
     @Override
     public void edge(int kc, float[] a, int ai, int rs, int ps, float[] b, int bi, int bs,
-                     float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta) {
-        int l = S.length();
-        if (cols <= l) {
-            narrow(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, cols, alpha, beta);
-            return;
-        }
-        int a0 = ai, a1 = ai + Math.min(1, rows - 1) * rs, a2 = ai + Math.min(2, rows - 1) * rs;
-        int a3 = ai + Math.min(3, rows - 1) * rs, a4 = ai + Math.min(4, rows - 1) * rs;
-        int a5 = ai + Math.min(5, rows - 1) * rs;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0, q = 0; p < kc; p++, q += ps, bi += bs) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + l);
-            FloatVector v = FloatVector.broadcast(S, a[a0 + q]);
-            c00 = v.fma(b0, c00);
-            c01 = v.fma(b1, c01);
-            v = FloatVector.broadcast(S, a[a1 + q]);
-            c10 = v.fma(b0, c10);
-            c11 = v.fma(b1, c11);
-            v = FloatVector.broadcast(S, a[a2 + q]);
-            c20 = v.fma(b0, c20);
-            c21 = v.fma(b1, c21);
-            v = FloatVector.broadcast(S, a[a3 + q]);
-            c30 = v.fma(b0, c30);
-            c31 = v.fma(b1, c31);
-            v = FloatVector.broadcast(S, a[a4 + q]);
-            c40 = v.fma(b0, c40);
-            c41 = v.fma(b1, c41);
-            v = FloatVector.broadcast(S, a[a5 + q]);
-            c50 = v.fma(b0, c50);
-            c51 = v.fma(b1, c51);
-        }
-        // Rows past `rows` are stored under empty masks rather than skipped by branches: a
-        // branch a shape has never taken compiles to a trap, and the deoptimised method (too large
-        // for C1) would run interpreted until C2 compiles it again. Stores are written out because a
-        // helper taking vectors is a call C2 may not inline, which boxes them.
-        if (beta == 0f) {
-            c00.mul(alpha).intoArray(c, ci, S.indexInRange(0, rowLimit(rows, 0, l)));
-            c01.mul(alpha).intoArray(c, ci + l, S.indexInRange(l, rowLimit(rows, 0, cols)));
-            c10.mul(alpha).intoArray(c, ci + ldc, S.indexInRange(0, rowLimit(rows, 1, l)));
-            c11.mul(alpha).intoArray(c, ci + ldc + l, S.indexInRange(l, rowLimit(rows, 1, cols)));
-            c20.mul(alpha).intoArray(c, ci + 2 * ldc, S.indexInRange(0, rowLimit(rows, 2, l)));
-            c21.mul(alpha).intoArray(c, ci + 2 * ldc + l, S.indexInRange(l, rowLimit(rows, 2, cols)));
-            c30.mul(alpha).intoArray(c, ci + 3 * ldc, S.indexInRange(0, rowLimit(rows, 3, l)));
-            c31.mul(alpha).intoArray(c, ci + 3 * ldc + l, S.indexInRange(l, rowLimit(rows, 3, cols)));
-            c40.mul(alpha).intoArray(c, ci + 4 * ldc, S.indexInRange(0, rowLimit(rows, 4, l)));
-            c41.mul(alpha).intoArray(c, ci + 4 * ldc + l, S.indexInRange(l, rowLimit(rows, 4, cols)));
-            c50.mul(alpha).intoArray(c, ci + 5 * ldc, S.indexInRange(0, rowLimit(rows, 5, l)));
-            c51.mul(alpha).intoArray(c, ci + 5 * ldc + l, S.indexInRange(l, rowLimit(rows, 5, cols)));
-        } else {
-            FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
-            VectorMask<Float> m00 = S.indexInRange(0, rowLimit(rows, 0, l));
-            VectorMask<Float> m01 = S.indexInRange(l, rowLimit(rows, 0, cols));
-            c00.fma(va, FloatVector.fromArray(S, c, ci, m00).mul(vb)).intoArray(c, ci, m00);
-            c01.fma(va, FloatVector.fromArray(S, c, ci + l, m01).mul(vb)).intoArray(c, ci + l, m01);
-            VectorMask<Float> m10 = S.indexInRange(0, rowLimit(rows, 1, l));
-            VectorMask<Float> m11 = S.indexInRange(l, rowLimit(rows, 1, cols));
-            c10.fma(va, FloatVector.fromArray(S, c, ci + ldc, m10).mul(vb)).intoArray(c, ci + ldc, m10);
-            c11.fma(va, FloatVector.fromArray(S, c, ci + ldc + l, m11).mul(vb)).intoArray(c, ci + ldc + l, m11);
-            VectorMask<Float> m20 = S.indexInRange(0, rowLimit(rows, 2, l));
-            VectorMask<Float> m21 = S.indexInRange(l, rowLimit(rows, 2, cols));
-            c20.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc, m20).mul(vb)).intoArray(c, ci + 2 * ldc, m20);
-            c21.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc + l, m21).mul(vb)).intoArray(c, ci + 2 * ldc + l, m21);
-            VectorMask<Float> m30 = S.indexInRange(0, rowLimit(rows, 3, l));
-            VectorMask<Float> m31 = S.indexInRange(l, rowLimit(rows, 3, cols));
-            c30.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc, m30).mul(vb)).intoArray(c, ci + 3 * ldc, m30);
-            c31.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc + l, m31).mul(vb)).intoArray(c, ci + 3 * ldc + l, m31);
-            VectorMask<Float> m40 = S.indexInRange(0, rowLimit(rows, 4, l));
-            VectorMask<Float> m41 = S.indexInRange(l, rowLimit(rows, 4, cols));
-            c40.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc, m40).mul(vb)).intoArray(c, ci + 4 * ldc, m40);
-            c41.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc + l, m41).mul(vb)).intoArray(c, ci + 4 * ldc + l, m41);
-            VectorMask<Float> m50 = S.indexInRange(0, rowLimit(rows, 5, l));
-            VectorMask<Float> m51 = S.indexInRange(l, rowLimit(rows, 5, cols));
-            c50.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc, m50).mul(vb)).intoArray(c, ci + 5 * ldc, m50);
-            c51.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc + l, m51).mul(vb)).intoArray(c, ci + 5 * ldc + l, m51);
+                     float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta, float[] tmp) {
+        int nr = VN * S.length();
+        if (cols <= S.length()) narrow(kc, a, ai, rs, ps, rows, b, bi, bs, tmp, nr);
+        else tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, tmp, 0, nr, 1f, 0f);
+        for (int r = 0; r < rows; r++) {
+            int cr = ci + r * ldc, tr = r * nr;
+            if (beta == 0f) {
+                for (int j = 0; j < cols; j++) c[cr + j] = tmp[tr + j] * alpha;
+            } else {
+                for (int j = 0; j < cols; j++) c[cr + j] = Math.fma(tmp[tr + j], alpha, c[cr + j] * beta);
+            }
         }
     }
 
-    /** {@code limit} for row r of a tile with {@code rows} rows, 0 past them: branch-free. */
-    private static int rowLimit(int rows, int r, int limit) {
-        return Math.min(limit, Math.max(0, rows - r) * limit);
-    }
-
-    /** An edge tile at most one vector wide: MR accumulators, half the work of a whole tile. */
+    /**
+     * The first vector of each row of a tile, unscaled, into t[r·ld + j] for r < MR, j < lanes:
+     * half the work of a whole tile when a ragged sliver fits one vector. Rows past
+     * {@code rows} read row {@code rows − 1}.
+     */
     private static void narrow(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi, int bs,
-                               float[] c, int ci, int ldc, int cols, float alpha, float beta) {
+                               float[] t, int ld) {
         int a0 = ai, a1 = ai + Math.min(1, rows - 1) * rs, a2 = ai + Math.min(2, rows - 1) * rs;
         int a3 = ai + Math.min(3, rows - 1) * rs, a4 = ai + Math.min(4, rows - 1) * rs;
         int a5 = ai + Math.min(5, rows - 1) * rs;
@@ -270,27 +199,11 @@ final class SgemmLoops implements SgemmTiles {
             c4 = FloatVector.broadcast(S, a[a4 + q]).fma(b0, c4);
             c5 = FloatVector.broadcast(S, a[a5 + q]).fma(b0, c5);
         }
-        if (beta == 0f) {
-            c0.mul(alpha).intoArray(c, ci, S.indexInRange(0, rowLimit(rows, 0, cols)));
-            c1.mul(alpha).intoArray(c, ci + ldc, S.indexInRange(0, rowLimit(rows, 1, cols)));
-            c2.mul(alpha).intoArray(c, ci + 2 * ldc, S.indexInRange(0, rowLimit(rows, 2, cols)));
-            c3.mul(alpha).intoArray(c, ci + 3 * ldc, S.indexInRange(0, rowLimit(rows, 3, cols)));
-            c4.mul(alpha).intoArray(c, ci + 4 * ldc, S.indexInRange(0, rowLimit(rows, 4, cols)));
-            c5.mul(alpha).intoArray(c, ci + 5 * ldc, S.indexInRange(0, rowLimit(rows, 5, cols)));
-        } else {
-            FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
-            VectorMask<Float> m0 = S.indexInRange(0, rowLimit(rows, 0, cols));
-            c0.fma(va, FloatVector.fromArray(S, c, ci, m0).mul(vb)).intoArray(c, ci, m0);
-            VectorMask<Float> m1 = S.indexInRange(0, rowLimit(rows, 1, cols));
-            c1.fma(va, FloatVector.fromArray(S, c, ci + ldc, m1).mul(vb)).intoArray(c, ci + ldc, m1);
-            VectorMask<Float> m2 = S.indexInRange(0, rowLimit(rows, 2, cols));
-            c2.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc, m2).mul(vb)).intoArray(c, ci + 2 * ldc, m2);
-            VectorMask<Float> m3 = S.indexInRange(0, rowLimit(rows, 3, cols));
-            c3.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc, m3).mul(vb)).intoArray(c, ci + 3 * ldc, m3);
-            VectorMask<Float> m4 = S.indexInRange(0, rowLimit(rows, 4, cols));
-            c4.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc, m4).mul(vb)).intoArray(c, ci + 4 * ldc, m4);
-            VectorMask<Float> m5 = S.indexInRange(0, rowLimit(rows, 5, cols));
-            c5.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc, m5).mul(vb)).intoArray(c, ci + 5 * ldc, m5);
-        }
+        c0.intoArray(t, 0);
+        c1.intoArray(t, ld);
+        c2.intoArray(t, 2 * ld);
+        c3.intoArray(t, 3 * ld);
+        c4.intoArray(t, 4 * ld);
+        c5.intoArray(t, 5 * ld);
     }
 }

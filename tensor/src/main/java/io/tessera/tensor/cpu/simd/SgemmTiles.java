@@ -18,7 +18,7 @@ interface SgemmTiles {
     void tileStrided(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi, int bs,
                      float[] c, int ci, int ldc, float alpha, float beta);
 
-    /** A partial tile (rows ≤ MR, cols ≤ NR), stored with lane masks; B padded to NR columns. */
+    /** A partial tile (rows ≤ MR, cols ≤ NR) computed through {@code tmp}. */
     void edge(int kc, float[] a, int ai, int rs, int ps, float[] b, int bi, int bs, float[] c, int ci, int ldc,
-              int rows, int cols, float alpha, float beta);
+              int rows, int cols, float alpha, float beta, float[] tmp);
 }

@@ -169,7 +169,8 @@ public final class SimdGemm {
                         SgemmPack.packA(s, transA, a, aOff, lda, i0, mc, p0, kc, bl.mr, ap);
                         aOp = new Operand(ap, 0, kc, 1, bl.mr);
                     }
-                    macro(s, bl, kc, mc, nc, s0, s1, full, aOp, bOp, bp, c, cOff + i0 * ldc + j0, ldc, alpha, betaNow);
+                    macro(s, bl, kc, mc, nc, s0, s1, full, aOp, bOp, bp, c, cOff + i0 * ldc + j0, ldc, alpha, betaNow,
+                            mine.tmp);
                 });
             }
         }
@@ -190,7 +191,7 @@ public final class SimdGemm {
      */
     private static void macro(VectorSpecies<Float> s, Blocking bl, int kc, int mc, int nc, int s0, int s1, int full,
                               Operand aOp, Operand bOp, float[] bp, float[] c, int cOff, int ldc, float alpha,
-                              float beta) {
+                              float beta, float[] tmp) {
         int mr = bl.mr, nr = bl.nr;
         float[] a = aOp.data();
         for (int js = s0; js < s1; js++) {
@@ -201,7 +202,7 @@ public final class SimdGemm {
             for (int i = 0; i < mc; i += mr) {
                 int rows = Math.min(mr, mc - i), ci = cOff + i * ldc + j;
                 int ai = aOp.base() + i * aOp.step();
-                tile(s, kc, a, ai, aOp.rs(), aOp.ps(), b, bi, bs, c, ci, ldc, rows, cols, alpha, beta);
+                tile(s, kc, a, ai, aOp.rs(), aOp.ps(), b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
             }
         }
     }
@@ -211,14 +212,15 @@ public final class SimdGemm {
 
     /** One micro-tile through the kernel copy for the species' width (packed, strided or edge). */
     private static void tile(VectorSpecies<Float> s, int kc, float[] a, int ai, int rs, int ps, float[] b, int bi,
-                             int bs, float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta) {
+                             int bs, float[] c, int ci, int ldc, int rows, int cols, float alpha, float beta,
+                             float[] tmp) {
         int nr = SgemmTiles.VN * s.length();
         boolean whole = rows == SgemmTiles.MR && cols == nr;
         boolean packed = whole && rs == 1 && ps == SgemmTiles.MR && bs == nr;
         SgemmTiles k = TILES[WidthCopies.index(s)];
         if (packed) k.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
         else if (whole) k.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
-        else k.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta);
+        else k.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
     }
 
     private static void run(Parallel par, int chunks, IntConsumer body) {
@@ -280,6 +282,7 @@ public final class SimdGemm {
     private static final class Scratch {
         float[] panel = new float[0];
         float[] block = new float[0];
+        final float[] tmp = new float[SgemmTiles.MR * SgemmTiles.VN * 64];
 
         float[] panel(int size) {
             if (panel.length < size) panel = new float[size];
