@@ -88,20 +88,16 @@ final class SgemmPack {
     /**
      * Row-major rows cut into slivers of width w, reading each row once from left to right:
      * bp[base + s·w·kc + p·w + j] = b[src + p·ld + s·w + j] for slivers [s0, s1), zero past
-     * column nc. Packs op(B) = B and the ragged edge of op(A) = Aᵀ.
+     * column nc. Packs the ragged last sliver of op(B) = B and the ragged edge of op(A) = Aᵀ.
      */
     private static void packRowSlivers(float[] b, int src, int ld, int nc, int kc, int w, int s0, int s1, float[] bp,
                                        int base) {
         int full = Math.min(s1, nc / w);
         for (int p = 0; p < kc; p++) {
             int row = src + p * ld;
-            if (w >= 16) {
-                for (int s = s0; s < full; s++) System.arraycopy(b, row + s * w, bp, base + s * w * kc + p * w, w);
-            } else {
-                for (int s = s0; s < full; s++) {
-                    int from = row + s * w, to = base + s * w * kc + p * w;
-                    for (int j = 0; j < w; j++) bp[to + j] = b[from + j];
-                }
+            for (int s = s0; s < full; s++) { // whole slivers of B go through SgemmPanels.rowSlivers instead
+                int from = row + s * w, to = base + s * w * kc + p * w;
+                for (int j = 0; j < w; j++) bp[to + j] = b[from + j];
             }
             for (int s = Math.max(s0, full); s < s1; s++) {
                 int d = base + s * w * kc + p * w, cols = nc - s * w;

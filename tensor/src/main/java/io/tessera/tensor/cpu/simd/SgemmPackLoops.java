@@ -128,8 +128,13 @@ final class SgemmPackLoops implements SgemmPanels {
         for (int p = 0; p < kc; p++) {
             int row = src0 + p * ld;
             for (int s = s0, d = d0 + s0 * nr * kc + p * nr; s < s1; s++, d += nr * kc) {
-                FloatVector.fromArray(S, src, row + s * nr).intoArray(dst, d);
-                FloatVector.fromArray(S, src, row + s * nr + l).intoArray(dst, d + l);
+                int from = row + s * nr;
+                if (VECTOR) {
+                    FloatVector.fromArray(S, src, from).intoArray(dst, d);
+                    FloatVector.fromArray(S, src, from + l).intoArray(dst, d + l);
+                } else {
+                    for (int j = 0; j < nr; j++) dst[d + j] = src[from + j];
+                }
             }
         }
     }
