@@ -14,6 +14,10 @@ interface SgemmTiles {
     /** c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...] (packed panels). */
     void tile(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, float alpha, float beta);
 
+    /** {@link #tile} with A in place, its MR rows consecutive at each depth: a[ai + p·lda + r]. */
+    void tileColumns(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci, int ldc, float alpha,
+                     float beta);
+
     /** A whole tile whose operands are read through row, depth and column strides. */
     void tileStrided(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi, int bs,
                      float[] c, int ci, int ldc, float alpha, float beta);
