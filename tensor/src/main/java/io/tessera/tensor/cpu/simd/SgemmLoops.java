@@ -9,8 +9,8 @@ import java.lang.invoke.MethodHandles;
  * The micro-kernel of {@link SimdGemm}, written once and defined per vector width by
  * {@link WidthCopies} so that its species is a {@code static final} constant (the form C2
  * compiles to vector instructions). One MR × NR tile of C (6 rows × 2 vectors) with the 12
- * accumulators in locals over the depth kc, from packed slivers or through strides; edge tiles
- * go through a small buffer. Not a GEMM by itself.
+ * accumulators in locals over the depth kc, from packed slivers, from a transposed A in place
+ * or through strides; edge tiles go through a small buffer. Not a GEMM by itself.
  */
 final class SgemmLoops implements SgemmTiles {
     private static final VectorSpecies<Float> S = WidthCopies.species(MethodHandles.lookup());

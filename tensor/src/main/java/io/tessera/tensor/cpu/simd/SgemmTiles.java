@@ -2,7 +2,8 @@ package io.tessera.tensor.cpu.simd;
 
 /**
  * One register-blocked tile of C for {@link SimdGemm}: MR rows × VN vectors, from packed
- * panels ({@link #tile}), through strides ({@link #tileStrided}) or partially ({@link #edge}).
+ * panels ({@link #tile}), from a transposed A in place and a packed B ({@link #tileColumns}),
+ * through strides ({@link #tileStrided}) or partially ({@link #edge}).
  * Implemented by {@link SgemmLoops}, one copy per vector width.
  */
 interface SgemmTiles {
