@@ -9,8 +9,8 @@ import java.lang.invoke.MethodHandles;
  * The micro-kernel of {@link SimdGemm}, written once and defined per vector width by
  * {@link WidthCopies} so that its species is a {@code static final} constant (the form C2
  * compiles to vector instructions). One MR × NR tile of C (6 rows × 2 vectors) with the 12
- * accumulators in locals over the depth kc, from packed slivers, from a transposed A in place
- * or through strides; edge tiles go through a small buffer. Not a GEMM by itself.
+ * accumulators in locals over the depth kc, from packed slivers (A packed or transposed in
+ * place) or through strides; edge tiles go through a small buffer. Not a GEMM by itself.
  */
 final class SgemmLoops implements SgemmTiles {
     private static final VectorSpecies<Float> S = WidthCopies.species(MethodHandles.lookup());
@@ -20,12 +20,18 @@ final class SgemmLoops implements SgemmTiles {
     }
 
     /**
-     * The packed case of {@link #tileStrided} (rs = 1, ps = MR, bs = NR), with constant
-     * strides so that C2 folds the address arithmetic:
-     * c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...].
+     * The whole-tile case of {@link #tileStrided} with B packed (bs = NR) and each depth's MR
+     * rows of A consecutive (rs = 1), A's depth stride {@code ps} being MR for a packed A or
+     * {@code lda} for a transposed A read in place:
+     * c[ci + r·ldc + j] = alpha · Σ_p a[ai + p·ps + r] · bp[bi + p·NR + j] + beta · c[...].
+     * With the six rows at constant offsets of one index C2 merges their bounds checks, and the
+     * edge tiles' profile (they share tileStrided) does not shape this code: the attention
+     * weight gradient pᵀ·dO (197 × 197 transposed, 1 thread) read 69 GFLOPS through
+     * tileStrided after the bench's warm-up and 124 through this. Same order of operations as
+     * tileStrided, so the same bits.
      */
     @Override
-    public void tile(int kc, float[] ap, int ai, float[] bp, int bi,
+    public void tile(int kc, float[] ap, int ai, int ps, float[] bp, int bi,
                      float[] c, int ci, int ldc, float alpha, float beta) {
         int l = S.length();
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
@@ -34,79 +40,7 @@ final class SgemmLoops implements SgemmTiles {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++, ai += MR, bi += 2 * l) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + l);
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        if (beta == 0f) {
-            c00.mul(alpha).intoArray(c, ci);
-            c01.mul(alpha).intoArray(c, ci + l);
-            c10.mul(alpha).intoArray(c, ci + ldc);
-            c11.mul(alpha).intoArray(c, ci + ldc + l);
-            c20.mul(alpha).intoArray(c, ci + 2 * ldc);
-            c21.mul(alpha).intoArray(c, ci + 2 * ldc + l);
-            c30.mul(alpha).intoArray(c, ci + 3 * ldc);
-            c31.mul(alpha).intoArray(c, ci + 3 * ldc + l);
-            c40.mul(alpha).intoArray(c, ci + 4 * ldc);
-            c41.mul(alpha).intoArray(c, ci + 4 * ldc + l);
-            c50.mul(alpha).intoArray(c, ci + 5 * ldc);
-            c51.mul(alpha).intoArray(c, ci + 5 * ldc + l);
-        } else {
-            FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
-            c00.fma(va, FloatVector.fromArray(S, c, ci).mul(vb)).intoArray(c, ci);
-            c01.fma(va, FloatVector.fromArray(S, c, ci + l).mul(vb)).intoArray(c, ci + l);
-            c10.fma(va, FloatVector.fromArray(S, c, ci + ldc).mul(vb)).intoArray(c, ci + ldc);
-            c11.fma(va, FloatVector.fromArray(S, c, ci + ldc + l).mul(vb)).intoArray(c, ci + ldc + l);
-            c20.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc).mul(vb)).intoArray(c, ci + 2 * ldc);
-            c21.fma(va, FloatVector.fromArray(S, c, ci + 2 * ldc + l).mul(vb)).intoArray(c, ci + 2 * ldc + l);
-            c30.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc).mul(vb)).intoArray(c, ci + 3 * ldc);
-            c31.fma(va, FloatVector.fromArray(S, c, ci + 3 * ldc + l).mul(vb)).intoArray(c, ci + 3 * ldc + l);
-            c40.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc).mul(vb)).intoArray(c, ci + 4 * ldc);
-            c41.fma(va, FloatVector.fromArray(S, c, ci + 4 * ldc + l).mul(vb)).intoArray(c, ci + 4 * ldc + l);
-            c50.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc).mul(vb)).intoArray(c, ci + 5 * ldc);
-            c51.fma(va, FloatVector.fromArray(S, c, ci + 5 * ldc + l).mul(vb)).intoArray(c, ci + 5 * ldc + l);
-        }
-    }
-
-    /**
-     * {@link #tile} with A read where it lies, MR consecutive rows per depth (a transposed A
-     * in place: rs = 1, ps = {@code lda}), B packed (bs = NR):
-     * c[ci + r·ldc + j] = alpha · Σ_p a[ai + p·lda + r] · bp[bi + p·NR + j] + beta · c[...].
-     * Its own copy rather than {@link #tileStrided}: with the six rows at constant offsets of one
-     * index C2 merges their bounds checks, and no other caller's profile (the edge tiles') shapes
-     * its code. The attention weight gradient pᵀ·dO (197 × 197 transposed, 1 thread) read
-     * 69 GFLOPS through tileStrided after the bench's warm-up and 124 through this. Same order
-     * of operations, so the same bits.
-     */
-    @Override
-    public void tileColumns(int kc, float[] ap, int ai, int lda, float[] bp, int bi,
-                            float[] c, int ci, int ldc, float alpha, float beta) {
-        int l = S.length();
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++, ai += lda, bi += 2 * l) {
+        for (int p = 0; p < kc; p++, ai += ps, bi += 2 * l) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + l);
             FloatVector a = FloatVector.broadcast(S, ap[ai]);

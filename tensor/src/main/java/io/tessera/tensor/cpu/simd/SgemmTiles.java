@@ -2,8 +2,8 @@ package io.tessera.tensor.cpu.simd;
 
 /**
  * One register-blocked tile of C for {@link SimdGemm}: MR rows × VN vectors, from packed
- * panels ({@link #tile}), from a transposed A in place and a packed B ({@link #tileColumns}),
- * through strides ({@link #tileStrided}) or partially ({@link #edge}).
+ * panels ({@link #tile}, which also reads a transposed A in place), through strides
+ * ({@link #tileStrided}) or partially ({@link #edge}).
  * Implemented by {@link SgemmLoops}, one copy per vector width.
  */
 interface SgemmTiles {
@@ -12,12 +12,12 @@ interface SgemmTiles {
     /** Vectors per row of a tile (NR = VN · lanes columns). */
     int VN = 2;
 
-    /** c[ci + r·ldc + j] = alpha · Σ_p ap[ai + p·MR + r] · bp[bi + p·NR + j] + beta · c[...] (packed panels). */
-    void tile(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, float alpha, float beta);
-
-    /** {@link #tile} with A in place, its MR rows consecutive at each depth: a[ai + p·lda + r]. */
-    void tileColumns(int kc, float[] a, int ai, int lda, float[] bp, int bi, float[] c, int ci, int ldc, float alpha,
-                     float beta);
+    /**
+     * c[ci + r·ldc + j] = alpha · Σ_p a[ai + p·ps + r] · bp[bi + p·NR + j] + beta · c[...], B packed;
+     * ps = MR for a packed A, lda for a transposed A read in place.
+     */
+    void tile(int kc, float[] a, int ai, int ps, float[] bp, int bi, float[] c, int ci, int ldc, float alpha,
+              float beta);
 
     /** A whole tile whose operands are read through row, depth and column strides. */
     void tileStrided(int kc, float[] a, int ai, int rs, int ps, int rows, float[] b, int bi, int bs,

@@ -216,10 +216,8 @@ public final class SimdGemm {
                              float[] tmp) {
         int nr = SgemmTiles.VN * s.length();
         boolean whole = rows == SgemmTiles.MR && cols == nr;
-        boolean packed = whole && rs == 1 && ps == SgemmTiles.MR && bs == nr;
         SgemmTiles k = TILES[WidthCopies.index(s)];
-        if (packed) k.tile(kc, a, ai, b, bi, c, ci, ldc, alpha, beta);
-        else if (whole && rs == 1 && bs == nr) k.tileColumns(kc, a, ai, ps, b, bi, c, ci, ldc, alpha, beta);
+        if (whole && rs == 1 && bs == nr) k.tile(kc, a, ai, ps, b, bi, c, ci, ldc, alpha, beta);
         else if (whole) k.tileStrided(kc, a, ai, rs, ps, rows, b, bi, bs, c, ci, ldc, alpha, beta);
         else k.edge(kc, a, ai, rs, ps, b, bi, bs, c, ci, ldc, rows, cols, alpha, beta, tmp);
     }
