@@ -167,6 +167,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--attention", description = DeviceSpec.ATTENTION_HELP)
     DeviceSpec.Attention attention = DeviceSpec.Attention.COMPOSED;
 
+    @Option(names = "--precision", description = DeviceSpec.PRECISION_HELP)
+    DeviceSpec.Precision precision = DeviceSpec.Precision.FP32;
+
     @Option(names = "--workers", description = "Data-loading threads (default 2).")
     int workers = 2;
 
@@ -430,6 +433,7 @@ public final class PretrainCommand implements Callable<Integer> {
         exec.put("device", device.toString());
         exec.put("matmul", JsonFields.choiceName(matmul));
         exec.put("attention", JsonFields.choiceName(attention));
+        exec.put("precision", JsonFields.choiceName(precision));
         exec.put("threads", (long) threadCount());
         exec.put("workers", (long) workers);
         exec.put("processes", (long) world);
@@ -439,12 +443,12 @@ public final class PretrainCommand implements Callable<Integer> {
         int size = cfg.encoder().imageSize();
         var views = spec.method().twoViews() ? Recipes.lutViews(size, norm) : Recipes.maeViews(size, norm);
         try (LoaderSource src = new LoaderSource(ds, views, new Rng(r.seed()).split("data"), o.batch(), workers, ctx.ops(), group.rank(), world)) {
-            Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null, group);
+            Trainer trainer = new Trainer(ctx, m, src, tc, info, console, System.console() != null, group).autocast(precision.autocast());
             if (plan.resumeFrom() != null) trainer.resume(plan.resumeFrom(), reschedule);
             if (plan.note() != null) console.println(plan.note());
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
                     r.preset(), m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
-                    + matmulName(ctx.backend()) + (world > 1 ? ", " + world + " processes × batch " + o.batch() + transport(group) : ""));
+                    + matmulName(ctx.backend()) + (precision == DeviceSpec.Precision.BF16 ? ", bf16 autocast" : "") + (world > 1 ? ", " + world + " processes × batch " + o.batch() + transport(group) : ""));
             Trainer.Result result = trainer.run();
             return new Run(m, cfg, result, ds, norm, dir);
         }

@@ -14,7 +14,7 @@ import java.util.Map;
  * runs but not what any step computes: {@code --max-steps}, {@code --checkpoint-every},
  * {@code --save-every}, {@code --keep-last}, {@code --out}, {@code --threads}, {@code --workers}
  * (results are bitwise the same for any thread count and loader workers), {@code --device} and
- * {@code --matmul} and {@code --attention} (the same recipe, other floating-point rounding). {@code --epochs} changes the
+ * {@code --matmul}, {@code --attention} and {@code --precision} (the same recipe, other floating-point rounding). {@code --epochs} changes the
  * learning-rate cosine and a cosine teacher momentum at every later step, so it is refused unless
  * {@code --reschedule} asks for a new schedule explicitly. Every other recipe option is refused when
  * it differs from the checkpoint's.

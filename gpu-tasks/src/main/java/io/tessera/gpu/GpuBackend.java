@@ -11,12 +11,14 @@
  */
 package io.tessera.gpu;
 
+import io.tessera.tensor.BFloat16;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Device;
 import io.tessera.tensor.Storage;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.spi.Backend;
 import io.tessera.tensor.spi.BinaryOp;
+import io.tessera.tensor.spi.MixedPrecision;
 import io.tessera.tensor.spi.UnaryOp;
 
 import java.lang.foreign.Arena;
@@ -26,6 +28,7 @@ import java.util.function.Function;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /** The kernel set on a GPU runtime. Not thread-safe: one thread drives it. */
 public abstract sealed class GpuBackend implements Backend permits ClBackend, CudaBackend {
@@ -150,9 +153,9 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
         checkOpen();
         requireDeviceType(dtype, "allocate");
         if (size < 0) throw new IllegalArgumentException("allocate: negative size " + size);
-        long request = Math.max(1L, size) * dtype.byteSize();
+        long request = (Math.max(1L, size) * dtype.byteSize() + 3) / 4 * 4; // whole 4-byte words (BF16 pairs)
         GpuStorage s = new GpuStorage(tensorDevice, dtype, size, request, allocator.take(request));
-        if (zeroed && size > 0) fillWords(s, 0, size, 0);
+        if (zeroed && size > 0) fillWords(s, 0, request / 4, 0);
         return s;
     }
 
@@ -173,10 +176,12 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
             MemorySegment host = switch (src) {
                 case float[] f when dst.dtype() == DType.F32 && f.length == n -> a.allocateFrom(JAVA_FLOAT, f);
                 case int[] i when dst.dtype() == DType.I32 && i.length == n -> a.allocateFrom(JAVA_INT, i);
+                case short[] h when dst.dtype() == DType.BF16 && h.length == n -> a.allocateFrom(JAVA_SHORT, h);
                 default -> throw new IllegalArgumentException("cannot write " + src.getClass().getSimpleName() + " into " + dst.describe()
                         + (src instanceof double[] ? " (F64 data stays on the CPU backends)" : ""));
             };
-            if (n > 0) writeBytes(s, (long) dst.offset() * 4, host, (long) n * 4);
+            int w = dst.dtype().byteSize();
+            if (n > 0) writeBytes(s, (long) dst.offset() * w, host, (long) n * w);
         }
     }
 
@@ -184,6 +189,12 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     public float[] readF32(Tensor src) {
         return readBack(src, "readF32", host -> {
             if (src.dtype() == DType.F32) return host.toArray(JAVA_FLOAT);
+            if (src.dtype() == DType.BF16) {
+                short[] h = host.toArray(JAVA_SHORT);
+                float[] out = new float[h.length];
+                for (int i = 0; i < h.length; i++) out[i] = BFloat16.toFloat(h[i]);
+                return out;
+            }
             int[] ints = host.toArray(JAVA_INT);
             float[] out = new float[ints.length];
             for (int i = 0; i < ints.length; i++) out[i] = ints[i];
@@ -201,6 +212,7 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public int[] readI32(Tensor src) {
+        if (src.dtype() == DType.BF16) throw new IllegalArgumentException("readI32: " + src.describe() + " holds bfloat16 values; read it with readF32");
         return readBack(src, "readI32", host -> {
             if (src.dtype() == DType.I32) return host.toArray(JAVA_INT);
             float[] f = host.toArray(JAVA_FLOAT);
@@ -210,13 +222,14 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
         });
     }
 
-    /** Copies the tensor's 4-byte elements to host memory (a blocking read: waits for the queue) and converts them there. */
+    /** Copies the tensor's elements to host memory (a blocking read: waits for the queue) and converts them there. */
     private <T> T readBack(Tensor src, String op, Function<MemorySegment, T> convert) {
         GpuStorage s = storage(src, op);
-        long bytes = (long) src.size() * 4;
+        int w = src.dtype().byteSize();
+        long bytes = (long) src.size() * w;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment host = a.allocate(Math.max(1L, bytes), 64).asSlice(0, bytes);
-            if (bytes > 0) readBytes(s, (long) src.offset() * 4, host, bytes);
+            if (bytes > 0) readBytes(s, (long) src.offset() * w, host, bytes);
             return convert.apply(host);
         }
     }
@@ -224,6 +237,17 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     @Override
     public void fill(Tensor out, double value) {
         GpuStorage s = storage(out, "fill");
+        if (out.dtype() == DType.BF16) {
+            short h = BFloat16.fromDouble(value);
+            if (out.offset() % 2 == 0 && out.size() % 2 == 0) {
+                if (out.size() > 0) fillWords(s, out.offset() / 2, out.size() / 2, (h & 0xFFFF) | (h << 16));
+            } else {
+                short[] all = new short[out.size()];
+                java.util.Arrays.fill(all, h);
+                write(out, all);
+            }
+            return;
+        }
         int bits = out.dtype() == DType.F32 ? Float.floatToRawIntBits((float) value) : (int) value;
         if (out.size() > 0) fillWords(s, out.offset(), out.size(), bits);
     }
@@ -250,6 +274,15 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
         return tensorOps.firstOutOfRange(index, len);
     }
 
+    /** Throws if a tensor is BF16: the layout kernels move 4-byte elements (F32, I32). */
+    private static void requireNoBf16(String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && t.dtype() == DType.BF16) {
+                throw new IllegalArgumentException(op + ": the GPU layout kernels move F32 and I32 elements, got " + t.describe() + " (BF16 is matrix-product storage)");
+            }
+        }
+    }
+
     /** Throws unless every non-null tensor is F32: the kernels compute in F32. */
     static void requireF32(String op, Tensor... ts) {
         for (Tensor t : ts) {
@@ -273,7 +306,8 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        tensorOps.matmul(c, a, b, transA, transB, alpha, beta);
+        if (MixedPrecision.isBf16Product(c, a, b)) MixedPrecision.matmulViaF32(this, c, a, b, transA, transB, alpha, beta);
+        else tensorOps.matmul(c, a, b, transA, transB, alpha, beta);
     }
 
     @Override
@@ -313,6 +347,7 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public void expand(Tensor out, Tensor x, double alpha, boolean accumulate) {
+        requireNoBf16("expand", out, x);
         tensorOps.expand(out, x, alpha, accumulate);
     }
 
@@ -323,26 +358,31 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public void permute(Tensor out, Tensor x, int[] perm, boolean accumulate) {
+        requireNoBf16("permute", out, x);
         tensorOps.permute(out, x, perm, accumulate);
     }
 
     @Override
     public void writeSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate) {
+        requireNoBf16("writeSlice", out, x);
         tensorOps.writeSlice(out, x, axis, start, accumulate);
     }
 
     @Override
     public void readSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate) {
+        requireNoBf16("readSlice", out, x);
         tensorOps.readSlice(out, x, axis, start, accumulate);
     }
 
     @Override
     public void gather(Tensor out, Tensor x, Tensor index, int axis) {
+        requireNoBf16("gather", out, x);
         tensorOps.gather(out, x, index, axis);
     }
 
     @Override
     public void scatterAdd(Tensor dx, Tensor dout, Tensor index, int axis) {
+        requireNoBf16("scatterAdd", dx, dout);
         tensorOps.scatterAdd(dx, dout, index, axis);
     }
 

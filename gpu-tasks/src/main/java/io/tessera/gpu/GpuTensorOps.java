@@ -62,7 +62,19 @@ final class GpuTensorOps {
         int n = x.size();
         if (out.size() != n) throw new IllegalArgumentException("copy: " + x.describe() + " into " + out.describe());
         if (n == 0) return;
-        if (out.dtype() == x.dtype()) {
+        if (out.dtype() == DType.BF16 || x.dtype() == DType.BF16) {
+            Kernels k = switch (x.dtype()) {
+                case BF16 -> switch (out.dtype()) {
+                    case BF16 -> Kernels.COPY_BF16;
+                    case F32 -> Kernels.CONVERT_BF16_TO_F32;
+                    default -> null;
+                };
+                case F32 -> Kernels.CONVERT_F32_TO_BF16;
+                default -> null;
+            };
+            if (k == null) throw new IllegalArgumentException("copy: no GPU conversion from " + x.describe() + " to " + out.describe());
+            launcher.launch(launcher.fn(k, elem(DType.F32)), cover(n), out, x, n);
+        } else if (out.dtype() == x.dtype()) {
             strided("copy", out, x, StridedIndex.of(new int[]{n}, new int[]{1}, new int[]{1}), 1.0, false);
         } else if (out.dtype() == DType.I32) {
             launcher.launch(launcher.fn(Kernels.CONVERT_F32_TO_I32, elem(DType.F32)), cover(n), out, x, n);

@@ -41,6 +41,12 @@ public enum Kernels {
     CONVERT_F32_TO_I32("layout.kc", "convert_f32_to_i32"),
     /** out (F32) = (float) x (I32); args (out, x, n); defines ELEM_INT. */
     CONVERT_I32_TO_F32("layout.kc", "convert_i32_to_f32"),
+    /** out (BF16) = x (F32) rounded to nearest even (NaN kept, quietened); args (out, x, n); defines ELEM_INT. */
+    CONVERT_F32_TO_BF16("layout.kc", "convert_f32_to_bf16"),
+    /** out (F32) = x (BF16), exact; args (out, x, n); defines ELEM_INT. */
+    CONVERT_BF16_TO_F32("layout.kc", "convert_bf16_to_f32"),
+    /** out (BF16) = x (BF16), bit for bit; args (out, x, n); defines ELEM_INT. */
+    COPY_BF16("layout.kc", "copy_bf16"),
     /** first_bad = smallest position of an index outside [0, len), else n; args (firstBad, index, n, len); defines ELEM_INT. */
     INDEX_CHECK("layout.kc", "index_check"),
     /** out[a, j, c] = x[a, index[a, j], c]; args (out, x, index, outer, len, k, inner); defines ELEM_INT. */

@@ -19,4 +19,6 @@ __device__ float fabsf(float);
 __device__ float fmaxf(float, float);
 __device__ float fminf(float, float);
 __device__ float __int_as_float(int);
+__device__ unsigned int __float_as_uint(float);
+__device__ float __uint_as_float(unsigned int);
 }

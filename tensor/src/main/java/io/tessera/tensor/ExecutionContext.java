@@ -20,6 +20,7 @@ public final class ExecutionContext implements AutoCloseable {
     private final Ops ops;
     private Tape tape;
     private Tape running;
+    private DType autocast;
 
     public ExecutionContext(Backend backend, long seed) {
         this.backend = backend;
@@ -117,6 +118,48 @@ public final class ExecutionContext implements AutoCloseable {
     private void free(Tensor root) {
         backend.release(root.storage());
         root.release();
+    }
+
+    // ---- mixed precision -------------------------------------------------------------------
+
+    /**
+     * Runs matrix products in {@code lowPrecision} until the returned handle closes, as PyTorch's
+     * {@code torch.autocast} on CUDA: {@link Ops#linear}, {@link Ops#matmul} and attention round
+     * their operands to bfloat16, accumulate in float32 and round their results to bfloat16; every
+     * other op (norms, softmax, reductions, losses, elementwise arithmetic) runs in float32 on
+     * float32 tensors. Backward rules recorded inside round their incoming gradient and the
+     * gradients they pass on the same way. Parameters, their gradients and the optimizer stay
+     * float32. Only {@link DType#BF16} is supported; handles nest and restore the previous mode.
+     */
+    public Autocast autocast(DType lowPrecision) {
+        if (lowPrecision != DType.BF16) {
+            throw new IllegalArgumentException("autocast supports BF16 only, got " + lowPrecision);
+        }
+        Autocast h = new Autocast(autocast);
+        autocast = lowPrecision;
+        return h;
+    }
+
+    /** The autocast type in force (BF16), or null when ops run in their operands' dtype. */
+    public DType autocastType() {
+        return autocast;
+    }
+
+    /** Restores the autocast mode that was in force when it was opened. */
+    public final class Autocast implements AutoCloseable {
+        private final DType previous;
+        private boolean closed;
+
+        private Autocast(DType previous) {
+            this.previous = previous;
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            autocast = previous;
+        }
     }
 
     // ---- autograd --------------------------------------------------------------------------

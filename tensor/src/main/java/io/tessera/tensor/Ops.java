@@ -110,8 +110,19 @@ public final class Ops {
         return out;
     }
 
-    /** A copy of {@code x} with the given dtype (differentiable between F32 and F64). */
+    /**
+     * A copy of {@code x} with the given dtype, differentiable between F32 and F64. Narrowing to
+     * BF16 rounds to nearest even; a BF16 tensor carries no gradient (mixed-precision training
+     * differentiates through {@link ExecutionContext#autocast} instead), so casting a tensor that
+     * needs one to or from BF16 while recording is an error.
+     */
     public Tensor cast(Tensor x, DType t) {
+        if ((t == DType.BF16) != (x.dtype() == DType.BF16) && (t == DType.I32 || x.dtype() == DType.I32)) {
+            throw new IllegalArgumentException("cast: no conversion between BF16 and I32 (" + x.describe() + " to " + t + ")");
+        }
+        if ((t == DType.BF16 || x.dtype() == DType.BF16) && recording(x)) {
+            throw new IllegalArgumentException("cast: " + x.describe() + " to " + t + " would cut its gradient; BF16 tensors carry none (use ExecutionContext.autocast)");
+        }
         Tensor out = ctx.allocate(x.shape(), t, false);
         be.copy(out, x);
         if (recording(x)) {
@@ -163,6 +174,7 @@ public final class Ops {
         int[] od = a.shape().dims();
         od[od.length - 2] = m;
         od[od.length - 1] = n;
+        if (autocastBf16(a)) return matmulBf16(a, b, transA, transB, Shape.of(od));
         Tensor c = ctx.allocate(Shape.of(od), a.dtype(), false);
         Tensor a3 = as3(a), b3 = as3(b), c3 = as3(c);
         be.matmul(c3, a3, b3, transA, transB, 1, 0);
@@ -213,6 +225,7 @@ public final class Ops {
         if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0) || b.dtype() != w.dtype())) {
             throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight " + w.describe());
         }
+        if (autocastBf16(x)) return linearBf16(x, w, b);
         int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
         Tensor y = ctx.allocate(x.shape().with(-1, out), x.dtype(), false);
         Tensor x3 = x.view(Shape.of(1, rows, in)), w3 = w.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
@@ -229,6 +242,142 @@ public final class Ops {
             }, Composites.linear(this, x, w, b), x.requiresGrad() ? w : null, w.requiresGrad() ? x : null);
         }
         return y;
+    }
+
+    // ======================================================================================
+    // bf16 autocast (see ExecutionContext#autocast)
+    // ======================================================================================
+
+    /** True when autocast is on and the (F32) operands are to be multiplied in bfloat16. */
+    private boolean autocastBf16(Tensor x) {
+        if (ctx.autocastType() != DType.BF16 || x.dtype() != DType.F32) return false;
+        if (ctx.tape() != null && ctx.tape().higherOrder()) {
+            throw new IllegalStateException("bf16 autocast has no differentiable backward rules; record a higher-order tape outside autocast");
+        }
+        return true;
+    }
+
+    /** A BF16 copy of x, rounded to nearest even. */
+    private Tensor toBf16(Tensor x) {
+        Tensor h = ctx.allocate(x.shape(), DType.BF16, false);
+        be.copy(h, x);
+        return h;
+    }
+
+    /** Rounds the float32 tensor t to bfloat16 values in place (through a BF16 copy). */
+    private void roundBf16(Tensor t) {
+        Tensor h = toBf16(t);
+        be.copy(t, h);
+        drop(h);
+    }
+
+    /** A float32 copy of x holding x rounded to bfloat16. */
+    private Tensor roundedCopy(Tensor x) {
+        Tensor h = toBf16(x), r = ctx.allocate(x.shape(), DType.F32, false);
+        be.copy(r, h);
+        drop(h);
+        return r;
+    }
+
+    /** {@code into += round_bf16(t)}, then t is dropped. */
+    private void accumulateRounded(Tensor into, Tensor t) {
+        roundBf16(t);
+        be.accumulate(into, t, 1.0);
+        drop(t);
+    }
+
+    /**
+     * y = x·Wᵀ + b as PyTorch's autocast runs it: x, W and b rounded to bfloat16, the products
+     * summed in float32 onto the bias, the result rounded to bfloat16 (held in a float32 tensor).
+     * The tape keeps the BF16 copies of x and W (half the bytes of float32). Backward rounds the
+     * incoming gradient to bfloat16, multiplies in bfloat16 with float32 sums, and rounds dX, dW
+     * and db to bfloat16 before adding them to the float32 gradients.
+     */
+    private Tensor linearBf16(Tensor x, Tensor w, Tensor b) {
+        int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
+        Tensor x16 = toBf16(x), w16 = toBf16(w);
+        Tensor y = ctx.allocate(x.shape().with(-1, out), DType.F32, false);
+        Tensor x3 = x16.view(Shape.of(1, rows, in)), w3 = w16.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
+        if (b != null) {
+            Tensor br = roundedCopy(b);
+            be.expand(y3, br.view(Shape.of(1, 1, out)), 1.0, false);
+            drop(br);
+        }
+        be.matmul(y3, x3, w3, false, true, 1, b != null ? 1 : 0);
+        roundBf16(y);
+        if (recording(x, w, b)) {
+            record("linear[bf16]", y, g -> {
+                Tensor gx = grad(x), gw = grad(w), gb = grad(b);
+                Tensor g16 = toBf16(g), g3 = g16.view(Shape.of(1, rows, out));
+                if (gx != null) { // dX = dY·W
+                    Tensor t = ctx.allocate(x.shape(), DType.F32, false);
+                    be.matmul(t.view(Shape.of(1, rows, in)), g3, w3, false, false, 1, 0);
+                    accumulateRounded(gx, t);
+                }
+                if (gw != null) { // dW = dYᵀ·X
+                    Tensor t = ctx.allocate(w.shape(), DType.F32, false);
+                    be.matmul(t.view(Shape.of(1, out, in)), g3, x3, true, false, 1, 0);
+                    accumulateRounded(gw, t);
+                }
+                if (gb != null) { // db = Σ rows of dY
+                    Tensor gr = ctx.allocate(g.shape(), DType.F32, false), t = ctx.allocate(b.shape(), DType.F32, false);
+                    be.copy(gr, g16);
+                    be.sumTo(t.view(Shape.of(1, 1, out)), gr.view(Shape.of(1, rows, out)), 1.0, false);
+                    drop(gr);
+                    accumulateRounded(gb, t);
+                }
+                drop(g16);
+            }, null, x.requiresGrad() ? w16 : null, w.requiresGrad() ? x16 : null);
+        }
+        drop(x16, w16);
+        return y;
+    }
+
+    /** {@link #matmul} under bf16 autocast: operands rounded to bfloat16, float32 sums, result rounded. */
+    private Tensor matmulBf16(Tensor a, Tensor b, boolean transA, boolean transB, Shape cShape) {
+        Tensor a16 = toBf16(a), b16 = toBf16(b);
+        Tensor c = ctx.allocate(cShape, DType.F32, false);
+        int batchA = a.size() / (a.dim(-1) * a.dim(-2)), batchB = b.size() / (b.dim(-1) * b.dim(-2));
+        int m = c.dim(-2), n = c.dim(-1), k = transA ? a.dim(-2) : a.dim(-1);
+        Tensor a3 = as3(a16), b3 = as3(b16);
+        be.matmul(as3(c), a3, b3, transA, transB, 1, 0);
+        roundBf16(c);
+        if (recording(a, b)) {
+            record("matmul[bf16]", c, g -> {
+                Tensor ga = grad(a), gb = grad(b);
+                Tensor g16 = toBf16(g), g3 = as3(g16);
+                if (ga != null) { // dA = dC·Bᵀ (or B·dCᵀ when transA)
+                    Tensor t = ctx.allocate(a.shape(), DType.F32, false);
+                    if (transA) be.matmul(as3(t), b3, g3, transB, true, 1, 0);
+                    else be.matmul(as3(t), g3, b3, false, !transB, 1, 0);
+                    accumulateRounded(ga, t);
+                }
+                if (gb != null) { // dB = Aᵀ·dC (or dCᵀ·A when transB), summed over a's batch when b is shared
+                    Tensor t = ctx.allocate(b.shape(), DType.F32, true);
+                    Tensor aa = a3, gg = g3;
+                    if (batchB == 1 && batchA > 1) {
+                        if (transA) {
+                            for (int i = 0; i < batchA; i++) {
+                                Tensor ai = a3.narrow0(i, 1), gi = g3.narrow0(i, 1);
+                                if (transB) be.matmul(as3(t), gi, ai, true, true, 1, 1);
+                                else be.matmul(as3(t), ai, gi, false, false, 1, 1);
+                            }
+                            accumulateRounded(gb, t);
+                            drop(g16);
+                            return;
+                        }
+                        aa = a16.view(Shape.of(1, batchA * m, k));
+                        gg = g16.view(Shape.of(1, batchA * m, n));
+                    }
+                    if (transB) be.matmul(as3(t), gg, aa, true, transA, 1, 0);
+                    else be.matmul(as3(t), aa, gg, !transA, false, 1, 0);
+                    accumulateRounded(gb, t);
+                }
+                drop(g16);
+            }, null, a.requiresGrad() ? b16 : null, b.requiresGrad() ? a16 : null);
+        }
+        drop(a16, b16);
+        return c;
     }
 
     // ======================================================================================
@@ -396,6 +545,7 @@ public final class Ops {
 
     /** Maximum along {@code axis} (not differentiable; used for statistics and argmax-free checks). */
     public Tensor max(Tensor x, int axis) {
+        rejectBf16("max", x);
         int a = x.shape().axis(axis);
         Tensor y = ctx.allocate(x.shape().without(a), x.dtype(), false);
         be.maxAlong(y, x, x.shape().outer(a), x.dim(a), x.shape().inner(a));
@@ -439,6 +589,7 @@ public final class Ops {
 
     /** Permutes axes: out.dim(i) = x.dim(perm[i]); a copy. */
     public Tensor permute(Tensor x, int... perm) {
+        rejectBf16("permute", x);
         if (perm.length != x.rank()) {
             throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " for " + x.describe());
         }
@@ -475,6 +626,7 @@ public final class Ops {
      * slice is contiguous (every dimension before {@code axis} is 1), otherwise a copy.
      */
     public Tensor slice(Tensor x, int axis, int start, int length) {
+        rejectBf16("slice", x);
         int a = x.shape().axis(axis);
         if (start < 0 || length < 0 || start + length > x.dim(a)) {
             throw new IllegalArgumentException("slice [" + start + ", " + (start + length) + ") out of range on axis " + a + " of " + x.describe());
@@ -493,6 +645,7 @@ public final class Ops {
 
     /** Concatenation along {@code axis}; all other dimensions must match. */
     public Tensor concat(int axis, Tensor... xs) {
+        for (Tensor x : xs) rejectBf16("concat", x);
         if (xs.length == 0) throw new IllegalArgumentException("concat of nothing");
         int a = xs[0].shape().axis(axis), total = 0;
         for (Tensor x : xs) {
@@ -523,6 +676,7 @@ public final class Ops {
      * K): out[a, k, r] = x[a, index[a, k], r]. Masking keeps tokens this way.
      */
     public Tensor gather(Tensor x, Tensor index, int axis) {
+        rejectBf16("gather", x);
         int a = x.shape().axis(axis);
         if (index.dtype() != DType.I32 || index.rank() != a + 1) {
             throw new IllegalArgumentException("gather on axis " + a + " of " + x.describe() + " needs an I32 index of rank " + (a + 1) + ", got " + index.describe());
@@ -602,6 +756,7 @@ public final class Ops {
      */
     public Tensor batchNorm(Tensor x, Tensor w, Tensor b, Tensor runningMean, Tensor runningVar,
                             boolean training, double momentum, double eps) {
+        rejectBf16("batchNorm", x);
         if (x.rank() != 2) throw new IllegalArgumentException("batchNorm expects (N, C), got " + x.describe());
         int c = x.dim(1);
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
@@ -638,6 +793,7 @@ public final class Ops {
      */
     public Tensor syncBatchNorm(Tensor x, Tensor w, Tensor b, Tensor runningMean, Tensor runningVar, double momentum, double eps,
                                 Collective group) {
+        rejectBf16("syncBatchNorm", x);
         if (group.worldSize() == 1) return batchNorm(x, w, b, runningMean, runningVar, true, momentum, eps);
         if (x.rank() != 2) throw new IllegalArgumentException("syncBatchNorm expects (N, C), got " + x.describe());
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
@@ -685,6 +841,7 @@ public final class Ops {
      */
     public Attention attention(Tensor q, Tensor k, Tensor v, double scale) {
         attentionOperands(q, k, v);
+        if (autocastBf16(q)) return attentionBf16(q, k, v, scale, true);
         Tensor out = ctx.allocate(q.shape(), q.dtype(), false);
         Tensor probs = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), q.dtype(), false);
         be.attention(out, probs, q, k, v, scale);
@@ -709,6 +866,7 @@ public final class Ops {
             return a.out();
         }
         attentionOperands(q, k, v);
+        if (autocastBf16(q)) return attentionBf16(q, k, v, scale, false).out();
         Tensor out = ctx.allocate(q.shape(), q.dtype(), false);
         Tensor lse = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2)), q.dtype(), false);
         be.attentionLse(out, lse, q, k, v, scale);
@@ -718,6 +876,43 @@ public final class Ops {
         }
         drop(lse);
         return out;
+    }
+
+    /**
+     * Attention under bf16 autocast, as a fused bf16 kernel computes it (PyTorch's
+     * scaled_dot_product_attention on bf16 operands): q, k and v rounded to bfloat16, scores,
+     * softmax and the sums of P·V in float32, the output rounded to bfloat16. Backward rounds the
+     * incoming gradient and dq, dk, dv to bfloat16. Without {@code keepProbs} a fusing backend keeps
+     * the row log-sum-exp instead of the probabilities (which are then null).
+     */
+    private Attention attentionBf16(Tensor q, Tensor k, Tensor v, double scale, boolean keepProbs) {
+        Tensor qr = roundedCopy(q), kr = roundedCopy(k), vr = roundedCopy(v);
+        boolean fused = !keepProbs && be.fusedAttention();
+        Tensor raw = ctx.allocate(q.shape(), DType.F32, false);
+        Tensor probs = fused ? null : ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), DType.F32, false);
+        Tensor lse = fused ? ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2)), DType.F32, false) : null;
+        if (fused) be.attentionLse(raw, lse, qr, kr, vr, scale);
+        else be.attention(raw, probs, qr, kr, vr, scale);
+        Tensor out = roundedCopy(raw);
+        if (recording(q, k, v)) {
+            record("attention[bf16]", out, g -> {
+                Tensor gr = roundedCopy(g);
+                Tensor gq = grad(q), gk = grad(k), gv = grad(v);
+                Tensor dq = gq == null ? null : ctx.allocate(q.shape(), DType.F32, true);
+                Tensor dk = gk == null ? null : ctx.allocate(k.shape(), DType.F32, true);
+                Tensor dv = gv == null ? null : ctx.allocate(v.shape(), DType.F32, true);
+                if (fused) be.attentionLseBackward(dq, dk, dv, gr, qr, kr, vr, raw, lse, scale);
+                else be.attentionBackward(dq, dk, dv, gr, qr, kr, vr, probs, scale);
+                drop(gr);
+                if (dq != null) accumulateRounded(gq, dq);
+                if (dk != null) accumulateRounded(gk, dk);
+                if (dv != null) accumulateRounded(gv, dv);
+            }, null, qr, kr, vr, fused ? raw : probs, lse);
+        }
+        drop(qr, kr, vr, raw, lse);
+        if (keepProbs) return new Attention(out, probs);
+        drop(probs);
+        return new Attention(out, null);
     }
 
     private static void attentionOperands(Tensor q, Tensor k, Tensor v) {
@@ -778,6 +973,7 @@ public final class Ops {
      * the index is (py·P + px)·C + c (channel fastest).
      */
     public Tensor patchify(Tensor imgs, int p) {
+        rejectBf16("patchify", imgs);
         if (imgs.rank() != 4 || imgs.dim(2) % p != 0 || imgs.dim(3) % p != 0) {
             throw new IllegalArgumentException("patchify with patch " + p + " needs (B, C, H, W) with H and W divisible by it, got " + imgs.describe());
         }
@@ -789,6 +985,7 @@ public final class Ops {
 
     /** Inverse of {@link #patchify}: (B, L, P·P·C) → (B, C, h·P, w·P) for a grid of h × w patches. */
     public Tensor unpatchify(Tensor x, int p, int c, int h, int w) {
+        rejectBf16("unpatchify", x);
         if (x.rank() != 3 || x.dim(1) != h * w || x.dim(2) != p * p * c) {
             throw new IllegalArgumentException("unpatchify to a " + h + "×" + w + " grid of " + p + "-pixel patches with " + c + " channels does not fit " + x.describe());
         }
@@ -866,6 +1063,14 @@ public final class Ops {
 
     private static void requireFloat(String op, Tensor x) {
         if (!x.dtype().isFloating()) throw new IllegalArgumentException(op + " needs a floating tensor, got " + x.describe());
+        if (x.dtype() == DType.BF16) {
+            throw new IllegalArgumentException(op + ": BF16 tensors are storage for autocast's matrix products; cast " + x.describe() + " to F32 (or run the op under ExecutionContext.autocast)");
+        }
+    }
+
+    /** BF16 tensors exist only inside autocast's matrix products; every other op takes F32. */
+    private static void rejectBf16(String op, Tensor x) {
+        if (x != null && x.dtype() == DType.BF16) requireFloat(op, x);
     }
 
     private static void sameFloat(String op, Tensor a, Tensor b) {

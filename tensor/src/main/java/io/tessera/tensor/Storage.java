@@ -5,7 +5,7 @@ package io.tessera.tensor;
  * {@link DeviceStorage}. Storage is owned by an allocator and may be recycled when the
  * {@link Scope} that allocated it closes.
  */
-public sealed interface Storage permits Storage.F32, Storage.F64, Storage.I32, DeviceStorage {
+public sealed interface Storage permits Storage.F32, Storage.F64, Storage.I32, Storage.BF16, DeviceStorage {
 
     /** Number of elements the storage holds (it may be larger than a tensor viewing it). */
     int capacity();
@@ -22,6 +22,12 @@ public sealed interface Storage permits Storage.F32, Storage.F64, Storage.I32, D
     record F64(double[] data) implements Storage {
         public int capacity() { return data.length; }
         public DType dtype() { return DType.F64; }
+    }
+
+    /** Heap bfloat16 storage: the raw 16-bit patterns (see {@link BFloat16}). */
+    record BF16(short[] data) implements Storage {
+        public int capacity() { return data.length; }
+        public DType dtype() { return DType.BF16; }
     }
 
     /** Heap int storage (indices, labels). */

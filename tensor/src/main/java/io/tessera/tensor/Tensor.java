@@ -90,6 +90,12 @@ public final class Tensor {
         throw new IllegalStateException("tensor " + describe() + " is not a host F64 tensor");
     }
 
+    /** The backing array of a heap BF16 tensor: raw bfloat16 bit patterns (see {@link BFloat16}). */
+    public short[] bf16() {
+        if (storage() instanceof Storage.BF16 s) return s.data();
+        throw new IllegalStateException("tensor " + describe() + " is not a host BF16 tensor");
+    }
+
     /** The backing int array of a heap I32 tensor. */
     public int[] i32() {
         if (storage() instanceof Storage.I32 s) return s.data();
@@ -151,6 +157,7 @@ public final class Tensor {
             case Storage.F32 s -> s.data()[offset + flat];
             case Storage.F64 s -> s.data()[offset + flat];
             case Storage.I32 s -> s.data()[offset + flat];
+            case Storage.BF16 s -> BFloat16.toFloat(s.data()[offset + flat]);
             case DeviceStorage d -> backend.readF64(this)[flat];
         };
     }

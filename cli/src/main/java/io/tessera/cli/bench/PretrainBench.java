@@ -47,6 +47,10 @@ public final class PretrainBench implements Callable<Integer> {
     @Option(names = "--attention", defaultValue = "composed", description = io.tessera.cli.DeviceSpec.ATTENTION_HELP)
     io.tessera.cli.DeviceSpec.Attention attention;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = io.tessera.cli.DeviceSpec.PRECISION_HELP
+            + " PyTorch runs the same step under torch.autocast with its own policy for the device.")
+    io.tessera.cli.DeviceSpec.Precision precision;
+
     @Option(names = "--batch", defaultValue = "64", description = "Images per step (default ${DEFAULT-VALUE}).")
     int batch;
 
@@ -76,8 +80,8 @@ public final class PretrainBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "MAE step: ViT-Tiny encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch %d, mask %.2f, %s%n",
                 cfg.encoder().width(), cfg.encoder().depth(), cfg.encoder().heads(), cfg.encoder().imageSize(), cfg.encoder().imageSize(),
                 cfg.encoder().patchSize(), cfg.decoderWidth(), cfg.decoderDepth(), cfg.decoderHeads(), batch, cfg.maskRatio(),
-                device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? t + " thread(s)" : device + ", matmul " + matmul.name().toLowerCase(Locale.ROOT)
-                        + ", attention " + attention.name().toLowerCase(Locale.ROOT));
+                (device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? t + " thread(s)" : device + ", matmul " + matmul.name().toLowerCase(Locale.ROOT)
+                        + ", attention " + attention.name().toLowerCase(Locale.ROOT)) + ", " + precision.name().toLowerCase(Locale.ROOT));
         double ours;
         long stepMb;
         Histogram hist = new Histogram(3_600_000_000_000L, 3);
@@ -93,7 +97,11 @@ public final class PretrainBench implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 mae.store().zeroGrad();
                 try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-                    tape.backward(mae.forward(ctx.ops(), imgs, masks.split(i)).loss());
+                    Tensor loss;
+                    try (ExecutionContext.Autocast ac = precision.autocast() == null ? null : ctx.autocast(precision.autocast())) {
+                        loss = mae.forward(ctx.ops(), imgs, masks.split(i)).loss();
+                    }
+                    tape.backward(loss);
                 }
                 opt.step(1e-4);
                 if (gpu != null) gpu.synchronize();
@@ -105,7 +113,11 @@ public final class PretrainBench implements Callable<Integer> {
                 gpu.profiling(true);
                 mae.store().zeroGrad();
                 try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-                    tape.backward(mae.forward(ctx.ops(), imgs, masks.split(warmup + steps)).loss());
+                    Tensor loss;
+                    try (ExecutionContext.Autocast ac = precision.autocast() == null ? null : ctx.autocast(precision.autocast())) {
+                        loss = mae.forward(ctx.ops(), imgs, masks.split(warmup + steps)).loss();
+                    }
+                    tape.backward(loss);
                 }
                 opt.step(1e-4);
                 printProfile(gpu.kernelProfile());
@@ -136,7 +148,7 @@ public final class PretrainBench implements Callable<Integer> {
         String where = TorchReference.torchDevice(device, System.out);
         if (where == null) return null;
         return TorchReference.run(python, java.util.List.of("pretrain_torch.py"), java.util.List.of(String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
-                String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch)), System.out);
+                String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch), precision.name().toLowerCase(Locale.ROOT)), System.out);
     }
 
     /** The kernels of one profiled step, longest total first (the first 15), with their share of the step's kernel time. */

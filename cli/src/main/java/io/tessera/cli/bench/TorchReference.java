@@ -80,6 +80,6 @@ final class TorchReference {
     static String describe(String json) {
         return String.format(Locale.ROOT, "torch %s, BLAS %s (OpenBLAS core %s), %s, %s intra-op thread(s)", PretrainBench.string(json, "torch"),
                 PretrainBench.string(json, "blas"), PretrainBench.string(json, "blas_core"), PretrainBench.string(json, "device"),
-                PretrainBench.string(json, "threads"));
+                PretrainBench.string(json, "threads")) + (json.contains("\"precision\"") ? ", " + PretrainBench.string(json, "precision") : "");
     }
 }

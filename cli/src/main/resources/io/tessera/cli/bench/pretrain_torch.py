@@ -2,7 +2,8 @@
 with patch 4, decoder 128x4x4, mask 0.75, norm-pix, AdamW) on the CPU or a CUDA device; on CUDA each
 step ends with a synchronisation, as on the Tessera side.
 Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "peak_device_mb": ..., "torch": ..., "device": ...}.
-Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH]]   (DEVICE cpu or cuda:N, BATCH 64 by default)
+Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH [PRECISION]]]   (DEVICE cpu or cuda:N, BATCH 64
+by default, PRECISION fp32 (default) or bf16: the forward pass under torch.autocast with bfloat16, PyTorch's policy for the device)
 """
 import ctypes
 import json
@@ -90,6 +91,7 @@ def main():
     threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
     batch = int(sys.argv[5]) if len(sys.argv) > 5 else 64
+    bf16 = len(sys.argv) > 6 and sys.argv[6] == "bf16"
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Mae().to(device)
@@ -104,7 +106,9 @@ def main():
         if i == warmup:
             start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        model(imgs).backward()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            loss = model(imgs)
+        loss.backward()
         opt.step()
         sync()
     secs = time.perf_counter() - start
@@ -112,7 +116,8 @@ def main():
     with open("/proc/self/status") as f:
         hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
     peak_device = torch.cuda.max_memory_allocated(device) / 2 ** 20 if device.type == "cuda" else 0
-    result = {"images_per_s": batch * steps / secs, "peak_rss_mb": hwm / 1024, "peak_device_mb": peak_device}
+    result = {"images_per_s": batch * steps / secs, "peak_rss_mb": hwm / 1024, "peak_device_mb": peak_device,
+              "precision": "bf16 autocast" if bf16 else "fp32"}
     result.update(reference_info(device))
     print(json.dumps(result))
 

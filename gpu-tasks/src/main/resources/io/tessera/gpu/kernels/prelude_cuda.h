@@ -30,3 +30,5 @@ typedef long long index_t; /* 64-bit element offsets */
 #define FMAXF(a, b) fmaxf(a, b)
 #define FMINF(a, b) fminf(a, b)
 #define NEG_INF (-__int_as_float(0x7f800000))
+#define FLOAT_AS_UINT(x) __float_as_uint(x)
+#define UINT_AS_FLOAT(x) __uint_as_float(x)

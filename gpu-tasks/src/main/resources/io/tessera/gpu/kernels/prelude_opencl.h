@@ -28,3 +28,5 @@ typedef long index_t; /* 64-bit element offsets */
 #define FMAXF(a, b) fmax(a, b)
 #define FMINF(a, b) fmin(a, b)
 #define NEG_INF (-INFINITY)
+#define FLOAT_AS_UINT(x) as_uint(x)
+#define UINT_AS_FLOAT(x) as_float(x)

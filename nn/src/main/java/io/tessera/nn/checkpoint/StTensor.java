@@ -43,7 +43,7 @@ public record StTensor(String name, StDType dtype, long[] shape, byte[] data) {
                 case F32 -> b.putFloat(v);
                 case F64 -> b.putDouble(v);
                 case F16 -> b.putShort(Float.floatToFloat16(v));
-                case BF16 -> b.putShort(toBf16(v));
+                case BF16 -> b.putShort(io.tessera.tensor.BFloat16.fromFloat(v));
                 default -> throw new IllegalArgumentException("tensor " + name + ": cannot store floats as " + dtype);
             }
         }
@@ -112,13 +112,6 @@ public record StTensor(String name, StDType dtype, long[] shape, byte[] data) {
     }
 
     /** Round-to-nearest-even float → bfloat16; NaN stays NaN. */
-    static short toBf16(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if (Float.isNaN(v)) return (short) ((bits >>> 16) | 0x40);
-        int rounding = 0x7fff + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof StTensor t && name.equals(t.name) && dtype == t.dtype

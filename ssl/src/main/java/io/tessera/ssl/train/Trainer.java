@@ -11,6 +11,7 @@ import io.tessera.ssl.method.Batch;
 import io.tessera.ssl.method.ConsistencyObjective;
 import io.tessera.ssl.method.PretrainMethod;
 import io.tessera.ssl.method.StepLosses;
+import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Ops;
 import io.tessera.tensor.Rng;
@@ -94,6 +95,7 @@ public final class Trainer {
     private final boolean interactive;
     private final ConsistencyObjective cosines; // null unless gradient cosines are logged
     private final Collective group;
+    private DType autocast;   // null: float32 throughout
     private long microStep;   // global micro-batch counter
     private int startEpoch;
     private int startBatch;
@@ -198,6 +200,18 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Runs every forward pass (the method's losses, teachers included) under
+     * {@link ExecutionContext#autocast} with {@code lowPrecision} (BF16), or in float32 when null, the
+     * default. Backward follows what the forward recorded; parameters, gradients, the optimizer and
+     * the EMA updates stay float32, as torch.cuda.amp's recipe has them.
+     */
+    public Trainer autocast(DType lowPrecision) {
+        if (lowPrecision != null && lowPrecision != DType.BF16) throw new IllegalArgumentException("autocast supports BF16 only, got " + lowPrecision);
+        this.autocast = lowPrecision;
+        return this;
+    }
+
     /** Runs to the end (or to {@code maxSteps}); returns the per-step losses and timings. */
     public Result run() throws IOException {
         Ops ops = ctx.ops();
@@ -233,7 +247,10 @@ public final class Trainer {
                         Batch batch = it.next();
                         if (micro == 0 && cosines != null) cos = GradientCosines.measure(ctx, method.trainable(), cosines, batch, root.split(microStep));
                         try (Scope step = ctx.openScope(); Tape tape = ctx.record()) {
-                            StepLosses l = method.forward(ops, batch, stepStream(root));
+                            StepLosses l;
+                            try (ExecutionContext.Autocast ac = autocast == null ? null : ctx.autocast(autocast)) {
+                                l = method.forward(ops, batch, stepStream(root));
+                            }
                             double value = l.total().item();
                             if (!Double.isFinite(value)) throw nonFinite("loss is " + value, lr);
                             tape.backward(accum == 1 ? l.total() : ops.scale(l.total(), 1.0 / accum));

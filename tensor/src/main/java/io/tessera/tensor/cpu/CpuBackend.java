@@ -1,5 +1,6 @@
 package io.tessera.tensor.cpu;
 
+import io.tessera.tensor.BFloat16;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.simd.SimdAttention;
@@ -12,6 +13,7 @@ import io.tessera.tensor.cpu.simd.SimdNorm;
 import io.tessera.tensor.cpu.simd.SimdOptim;
 import io.tessera.tensor.cpu.simd.SimdReduce;
 import io.tessera.tensor.spi.BinaryOp;
+import io.tessera.tensor.spi.MixedPrecision;
 import io.tessera.tensor.spi.UnaryOp;
 
 /**
@@ -58,7 +60,8 @@ public final class CpuBackend extends ReferenceBackend {
 
     @Override
     public void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        if (f32(c, a, b)) SimdGemm.matmul(sc, c, a, b, transA, transB, alpha, beta);
+        if (MixedPrecision.isBf16Product(c, a, b)) MixedPrecision.matmulViaF32(this, c, a, b, transA, transB, alpha, beta);
+        else if (f32(c, a, b)) SimdGemm.matmul(sc, c, a, b, transA, transB, alpha, beta);
         else super.matmul(c, a, b, transA, transB, alpha, beta);
     }
 
@@ -275,6 +278,7 @@ public final class CpuBackend extends ReferenceBackend {
             case io.tessera.tensor.Storage.F32 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), (float) value);
             case io.tessera.tensor.Storage.F64 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), value);
             case io.tessera.tensor.Storage.I32 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), (int) value);
+            case io.tessera.tensor.Storage.BF16 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), BFloat16.fromDouble(value));
             default -> super.fill(out, value);
         }
     }
@@ -283,6 +287,14 @@ public final class CpuBackend extends ReferenceBackend {
     public void copy(Tensor out, Tensor x) {
         if (out.dtype() == x.dtype() && out.size() == x.size() && out.dtype() == DType.F32) {
             System.arraycopy(x.f32(), x.offset(), out.f32(), out.offset(), x.size());
+        } else if (out.size() == x.size() && out.dtype() == DType.BF16 && x.dtype() == DType.F32) {
+            float[] src = x.f32();
+            short[] dst = out.bf16();
+            for (int i = 0, xo = x.offset(), oo = out.offset(); i < x.size(); i++) dst[oo + i] = BFloat16.fromFloat(src[xo + i]);
+        } else if (out.size() == x.size() && out.dtype() == DType.F32 && x.dtype() == DType.BF16) {
+            short[] src = x.bf16();
+            float[] dst = out.f32();
+            for (int i = 0, xo = x.offset(), oo = out.offset(); i < x.size(); i++) dst[oo + i] = BFloat16.toFloat(src[xo + i]);
         } else {
             super.copy(out, x);
         }

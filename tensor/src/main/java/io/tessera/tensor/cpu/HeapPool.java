@@ -37,6 +37,7 @@ final class HeapPool {
                 case F32 -> new Storage.F32(new float[size]);
                 case F64 -> new Storage.F64(new double[size]);
                 case I32 -> new Storage.I32(new int[size]);
+                case BF16 -> new Storage.BF16(new short[size]);
             };
         }
         reused++;
@@ -46,6 +47,7 @@ final class HeapPool {
                 case Storage.F32 f -> Arrays.fill(f.data(), 0f);
                 case Storage.F64 f -> Arrays.fill(f.data(), 0.0);
                 case Storage.I32 f -> Arrays.fill(f.data(), 0);
+                case Storage.BF16 f -> Arrays.fill(f.data(), (short) 0);
                 default -> throw new IllegalStateException("device storage in a heap pool");
             }
         }

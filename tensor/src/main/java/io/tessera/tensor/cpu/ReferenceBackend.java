@@ -6,6 +6,7 @@ import io.tessera.tensor.Storage;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.spi.Backend;
 import io.tessera.tensor.spi.BinaryOp;
+import io.tessera.tensor.spi.MixedPrecision;
 import io.tessera.tensor.spi.UnaryOp;
 
 /**
@@ -60,6 +61,7 @@ public class ReferenceBackend implements Backend {
             case float[] f when dst.dtype() == DType.F32 && f.length == n -> System.arraycopy(f, 0, dst.f32(), off, n);
             case double[] d when dst.dtype() == DType.F64 && d.length == n -> System.arraycopy(d, 0, dst.f64(), off, n);
             case int[] i when dst.dtype() == DType.I32 && i.length == n -> System.arraycopy(i, 0, dst.i32(), off, n);
+            case short[] h when dst.dtype() == DType.BF16 && h.length == n -> System.arraycopy(h, 0, dst.bf16(), off, n);
             default -> throw new IllegalArgumentException("cannot write " + src.getClass().getSimpleName() + " into " + dst.describe());
         }
     }
@@ -106,6 +108,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
+        MixedPrecision.isBf16Product(c, a, b); // the dtype contract only: the reference reads any dtype exactly
         RefMatmul.matmul(c, a, b, transA, transB, alpha, beta);
     }
 

@@ -35,7 +35,10 @@ public interface Backend extends AutoCloseable {
     /** Returns storage to the backend's pool. The caller guarantees no tensor uses it. */
     void release(Storage storage);
 
-    /** Copies host data into {@code dst}; {@code src} is a float[], double[] or int[] of dst's size. */
+    /**
+     * Copies host data into {@code dst}; {@code src} is a float[], double[], int[] or (for BF16,
+     * raw bfloat16 bit patterns) short[] of dst's size.
+     */
     void write(Tensor dst, Object src);
 
     float[] readF32(Tensor src);
@@ -47,7 +50,10 @@ public interface Backend extends AutoCloseable {
     /** out = value everywhere. */
     void fill(Tensor out, double value);
 
-    /** out = x (same size; dtypes may differ between F32 and F64, converting). */
+    /**
+     * out = x (same size; dtypes may differ between F32, F64 and BF16, converting: narrowing to
+     * BF16 rounds to nearest even, as {@link io.tessera.tensor.BFloat16#fromFloat}).
+     */
     void copy(Tensor out, Tensor x);
 
     // ---- matrix products ------------------------------------------------------------------
@@ -57,6 +63,8 @@ public interface Backend extends AutoCloseable {
      * a: (Ba, M, K), or (Ba, K, M) when {@code transA}; b: (Bb, K, N), or (Bb, N, K) when
      * {@code transB}; c: (Bc, M, N); Ba and Bb are 1 or Bc (a batch of 1 is shared).
      * The caller passes rank-3 views. With beta = 0, c is not read (NaNs in it are ignored).
+     * One mixed-precision form: a and b BF16 with c F32, the products summed in float32 (bf16
+     * autocast); {@link MixedPrecision#matmulViaF32} is its portable implementation.
      */
     void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta);
 

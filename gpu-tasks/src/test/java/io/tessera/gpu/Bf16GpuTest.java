@@ -1,0 +1,178 @@
+/*
+ * bfloat16 on the GPU backend (OpenCL, PoCL in CI; CUDA with -Dtessera.test.gpu=cuda): the
+ * conversion kernels bit for bit against BFloat16 (ties both ways, overflow, subnormals, NaN, and
+ * random floats whose low half is a tie or next to one), at odd element offsets; fill, zeroed
+ * allocation, write and read of 2-byte elements; the mixed-precision product against the float64
+ * reference; and bf16 autocast through Ops (linear and fused attention, forward and backward)
+ * against the same autocast on the CPU reference backend. Autocast results are bfloat16 values
+ * whose float32 sums were taken in another order, so an element may sit a bfloat16 ulp away where
+ * a sum lies next to a rounding boundary, and backward compounds such steps through three
+ * roundings (attention's gradients, then the linear layer's): the test asks for bfloat16 values
+ * everywhere, three quarters of them equal, and a normwise difference under 4e-3 (two units of
+ * bfloat16 roundoff).
+ */
+package io.tessera.gpu;
+
+import io.tessera.tensor.BFloat16;
+import io.tessera.tensor.DType;
+import io.tessera.tensor.ExecutionContext;
+import io.tessera.tensor.Ops;
+import io.tessera.tensor.Shape;
+import io.tessera.tensor.Tape;
+import io.tessera.tensor.Tensor;
+import io.tessera.tensor.cpu.ReferenceBackend;
+import io.tessera.tensor.spi.Backend;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static io.tessera.tensor.Tolerance.assertClose;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Tag("gpu")
+class Bf16GpuTest {
+
+    private static float[] cases() {
+        float[] special = {0f, -0f, 1f, 1.00390625f, 1.01171875f, -1.00390625f, Float.MAX_VALUE, 3.3895314e38f,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xFF800001), 1e-40f, -1e-40f,
+                Float.MIN_VALUE, Float.MIN_NORMAL, 0.1f};
+        SplittableRandom r = new SplittableRandom(3);
+        int[] lows = {0x7FFF, 0x8000, 0x8001, 0, 0xFFFF};
+        float[] out = new float[special.length + 200 * lows.length + 1000];
+        System.arraycopy(special, 0, out, 0, special.length);
+        int i = special.length;
+        for (int j = 0; j < 200; j++) {
+            int hi = r.nextInt(0xFF7F) << 16;
+            for (int lo : lows) out[i++] = Float.intBitsToFloat(hi | lo);
+        }
+        while (i < out.length) out[i++] = (float) (r.nextGaussian() * Math.exp(r.nextGaussian() * 8));
+        return out;
+    }
+
+    private static Tensor at(Backend be, DType t, int offset, int... dims) {
+        return new Tensor(be, Shape.of(dims), t, be.allocate(t, Shape.of(dims).size() + offset, false), offset);
+    }
+
+    @Test
+    void conversionsAreBitExact() {
+        float[] v = cases();
+        try (GpuBackend gpu = GpuFixture.backend()) {
+            Tensor x = at(gpu, DType.F32, 1, v.length), h = at(gpu, DType.BF16, 3, v.length), w = at(gpu, DType.F32, 2, v.length);
+            gpu.write(x, v);
+            gpu.copy(h, x);
+            gpu.copy(w, h);
+            float[] narrowed = gpu.readF32(h), widened = gpu.readF32(w);
+            for (int i = 0; i < v.length; i++) {
+                short want = BFloat16.fromFloat(v[i]);
+                assertThat(Float.floatToRawIntBits(narrowed[i])).as("bf16 of %s (bits %08x)", v[i], Float.floatToRawIntBits(v[i]))
+                        .isEqualTo(Float.floatToRawIntBits(BFloat16.toFloat(want)));
+                assertThat(Float.floatToRawIntBits(widened[i])).isEqualTo(Float.floatToRawIntBits(BFloat16.toFloat(want)));
+            }
+            Tensor h2 = at(gpu, DType.BF16, 0, v.length);
+            gpu.copy(h2, h);
+            assertThat(gpu.readF32(h2)).usingElementComparator((a, b) -> Integer.compare(Float.floatToRawIntBits(a), Float.floatToRawIntBits(b)))
+                    .containsExactly(narrowed);
+        }
+    }
+
+    @Test
+    void fillZeroWriteAndReadTwoByteElements() {
+        try (GpuBackend gpu = GpuFixture.backend()) {
+            Tensor z = new Tensor(gpu, Shape.of(7), DType.BF16, gpu.allocate(DType.BF16, 7, true), 0);
+            assertThat(gpu.readF32(z)).containsOnly(0f);
+            for (int off : new int[] {0, 1}) {
+                for (int n : new int[] {4, 5}) {
+                    Tensor t = at(gpu, DType.BF16, off, n);
+                    gpu.fill(t, 0.1);
+                    assertThat(gpu.readF32(t)).as("fill at offset %d of %d", off, n).containsOnly(BFloat16.round(0.1f));
+                }
+            }
+            Tensor t = at(gpu, DType.BF16, 1, 4);
+            gpu.write(t, new short[] {0x3F80, 0x4000, (short) 0xC040, 0});
+            assertThat(gpu.readF32(t)).containsExactly(1f, 2f, -3f, 0f);
+            Tensor f = at(gpu, DType.F32, 0, 4);
+            assertThatThrownBy(() -> gpu.permute(t, t, new int[] {0}, false)).hasMessageContaining("BF16");
+            assertThatThrownBy(() -> gpu.unary(io.tessera.tensor.spi.UnaryOp.EXP, f, t)).hasMessageContaining("F32");
+            assertThatThrownBy(() -> gpu.readI32(t)).hasMessageContaining("readF32");
+        }
+    }
+
+    @Test
+    void mixedProductMatchesTheReference() {
+        int b = 2, m = 37, k = 70, n = 45;
+        ReferenceBackend ref = new ReferenceBackend();
+        try (GpuBackend gpu = GpuFixture.backend()) {
+            float[] av = GpuFixture.randn(1, b * m * k, 1), bv = GpuFixture.randn(2, k * n, 1), cv = GpuFixture.randn(3, b * m * n, 1);
+            for (boolean tb : new boolean[] {false, true}) {
+                Tensor a32 = at(gpu, DType.F32, 0, b, m, k), b32 = at(gpu, DType.F32, 0, 1, tb ? n : k, tb ? k : n), c = at(gpu, DType.F32, 1, b, m, n);
+                gpu.write(a32, av);
+                gpu.write(b32, bv);
+                gpu.write(c, cv);
+                Tensor a16 = at(gpu, DType.BF16, 1, b, m, k), b16 = at(gpu, DType.BF16, 0, 1, tb ? n : k, tb ? k : n);
+                gpu.copy(a16, a32);
+                gpu.copy(b16, b32);
+                gpu.matmul(c, a16, b16, false, tb, 0.5, 1);
+
+                Tensor ra = at(ref, DType.F32, 0, b, m, k), rb = at(ref, DType.F32, 0, 1, tb ? n : k, tb ? k : n), rc = at(ref, DType.F64, 0, b, m, n);
+                ref.write(ra, av);
+                ref.write(rb, bv);
+                double[] cd = new double[cv.length];
+                for (int i = 0; i < cd.length; i++) cd[i] = cv[i];
+                ref.write(rc, cd);
+                Tensor ra16 = at(ref, DType.BF16, 0, b, m, k), rb16 = at(ref, DType.BF16, 0, 1, tb ? n : k, tb ? k : n);
+                ref.copy(ra16, ra);
+                ref.copy(rb16, rb);
+                Tensor ra64 = at(ref, DType.F64, 0, b, m, k), rb64 = at(ref, DType.F64, 0, 1, tb ? n : k, tb ? k : n);
+                ref.copy(ra64, ra16);
+                ref.copy(rb64, rb16);
+                ref.matmul(rc, ra64, rb64, false, tb, 0.5, 1);
+                assertClose("bf16 product, transB=" + tb, gpu.readF32(c), ref.readF64(rc), 1e-5, 1e-5);
+            }
+        }
+    }
+
+    /** Linear then attention under autocast, and their backward, on the GPU and on the CPU reference. */
+    @Test
+    void autocastMatchesTheCpuReference() {
+        int bsz = 2, t = 17, d = 32, heads = 4;
+        float[] xv = GpuFixture.randn(4, bsz * t * d, 1), wv = GpuFixture.randn(5, 3 * d * d, 0.2), bv = GpuFixture.randn(6, 3 * d, 0.1),
+                gv = GpuFixture.randn(7, bsz * t * d, 1);
+        float[][] gpuOut = run(new ExecutionContext(GpuFixture.backend(), 0), xv, wv, bv, gv, bsz, t, d, heads);
+        float[][] refOut = run(new ExecutionContext(new ReferenceBackend(), 0), xv, wv, bv, gv, bsz, t, d, heads);
+        String[] names = {"out", "dx", "dW", "db"};
+        for (int i = 0; i < names.length; i++) {
+            int exact = 0;
+            double num = 0, den = 0;
+            for (int j = 0; j < refOut[i].length; j++) {
+                float g = gpuOut[i][j], r = refOut[i][j];
+                assertThat(BFloat16.round(g)).as("%s[%d] is a bfloat16 value", names[i], j).isEqualTo(g);
+                num += (double) (g - r) * (g - r);
+                den += (double) r * r;
+                if (g == r) exact++;
+            }
+            assertThat(Math.sqrt(num / den)).as(names[i] + " normwise").isLessThan(4e-3);
+            assertThat(exact).as(names[i]).isGreaterThanOrEqualTo((int) (0.75 * refOut[i].length));
+        }
+    }
+
+    private static float[][] run(ExecutionContext ctx, float[] xv, float[] wv, float[] bv, float[] gv, int bsz, int t, int d, int heads) {
+        try (ctx) {
+            Ops ops = ctx.ops();
+            Tensor x = ops.tensor(xv, bsz, t, d).requiresGrad(true), w = ops.tensor(wv, 3 * d, d).requiresGrad(true), b = ops.tensor(bv, 3 * d).requiresGrad(true);
+            Tensor o;
+            try (Tape tape = ctx.record()) {
+                try (ExecutionContext.Autocast ac = ctx.autocast(DType.BF16)) {
+                    Tensor qkv = ops.permute(ops.reshape(ops.linear(x, w, b), bsz, t, 3, heads, d / heads), 2, 0, 3, 1, 4);
+                    Tensor q = ops.reshape(ops.slice(qkv, 0, 0, 1), bsz, heads, t, d / heads);
+                    Tensor k = ops.reshape(ops.slice(qkv, 0, 1, 1), bsz, heads, t, d / heads);
+                    Tensor v = ops.reshape(ops.slice(qkv, 0, 2, 1), bsz, heads, t, d / heads);
+                    o = ops.attentionOutput(q, k, v, 1 / Math.sqrt(d / heads));
+                }
+                tape.backward(ops.sum(ops.mul(o, ops.tensor(gv, o.shape().dims()))));
+            }
+            return new float[][] {o.toFloatArray(), x.grad().toFloatArray(), w.grad().toFloatArray(), b.grad().toFloatArray()};
+        }
+    }
+}
