@@ -12,7 +12,7 @@ import io.tessera.tensor.DeviceStorage;
 
 import java.lang.foreign.MemorySegment;
 
-/** A device buffer holding {@code capacity} elements of {@code dtype} (F32 or I32). */
+/** A device buffer holding {@code capacity} elements of {@code dtype} (F32, I32, or BF16 in 2 bytes each). */
 final class GpuStorage implements DeviceStorage {
     private final Device device;
     private final DType dtype;
@@ -43,7 +43,7 @@ final class GpuStorage implements DeviceStorage {
         return dtype;
     }
 
-    /** The buffer's size in bytes (the allocator's size class, at least capacity · 4). */
+    /** The bytes requested for the buffer (whole 4-byte words, at least capacity · the dtype's size). */
     long bytes() {
         return bytes;
     }

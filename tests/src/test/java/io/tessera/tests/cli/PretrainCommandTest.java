@@ -28,6 +28,34 @@ class PretrainCommandTest {
         assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(2);
     }
 
+    /** --precision bf16: the step runs under autocast (other losses than float32), and the sidecar records it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mae", "rcmae", "lut"})
+    void bf16AutocastTrainsAndIsRecorded(String method) throws Exception {
+        Path bf = dir.resolve(method + "-bf16"), fp = dir.resolve(method + "-fp32");
+        for (Path out : new Path[] {bf, fp}) {
+            assertThat(Main.execute("pretrain", "--method", method, "--model", "micro16", "--epochs", "1", "--max-steps", "2", "--batch", "16",
+                    "--threads", "2", "--precision", out == bf ? "bf16" : "fp32", "--out", out.toString())).isZero();
+        }
+        java.util.List<String> b = Files.readAllLines(bf.resolve("metrics.jsonl")), f = Files.readAllLines(fp.resolve("metrics.jsonl"));
+        assertThat(b).hasSize(2);
+        double lb = loss(b.get(1)), lf = loss(f.get(1));
+        assertThat(lb).isFinite().isNotEqualTo(lf).isCloseTo(lf, org.assertj.core.data.Percentage.withPercentage(5));
+        try (var files = Files.list(bf)) {
+            String sidecars = files.filter(p -> p.getFileName().toString().startsWith("checkpoint-2") && p.toString().endsWith(".json"))
+                    .map(p -> { try { return Files.readString(p); } catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); } })
+                    .reduce("", String::concat);
+            assertThat(sidecars).contains("\"precision\":\"bf16\"");
+        }
+        assertThat(Main.execute("pretrain", "--precision", "fp16", "--out", dir.resolve("x").toString())).isNotZero();
+    }
+
+    private static double loss(String jsonLine) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"loss\":\\s*([-0-9.eE+]+)").matcher(jsonLine);
+        assertThat(m.find()).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
     @Test
     void resumeContinuesAndReconstructRenders() throws Exception {
         Path out = dir.resolve("mae");
