@@ -180,34 +180,42 @@ public final class Ops {
         be.matmul(c3, a3, b3, transA, transB, 1, 0);
         if (recording(a, b)) {
             record("matmul", c, g -> {
-                Tensor g3 = as3(g);
                 Tensor ga = grad(a), gb = grad(b);
-                if (ga != null) {
-                    // dA = dC·Bᵀ (or B·dCᵀ when transA)
-                    if (transA) be.matmul(as3(ga), b3, g3, transB, true, 1, 1);
-                    else be.matmul(as3(ga), g3, b3, false, !transB, 1, 1);
-                }
-                if (gb != null) {
-                    Tensor aa = a3, gg = g3;
-                    if (batchB == 1 && batchA > 1) { // shared b: fold a's batch into rows
-                        aa = transA ? null : a.view(Shape.of(1, batchA * m, k));
-                        gg = g.view(Shape.of(1, batchA * m, n));
-                        if (transA) { // rare: reduce per batch
-                            for (int i = 0; i < batchA; i++) {
-                                Tensor ai = a3.narrow0(i, 1), gi = g3.narrow0(i, 1);
-                                if (transB) be.matmul(as3(gb), gi, ai, true, true, 1, 1);
-                                else be.matmul(as3(gb), ai, gi, false, false, 1, 1);
-                            }
-                            return;
-                        }
-                    }
-                    // dB = Aᵀ·dC (or dCᵀ·A when transB)
-                    if (transB) be.matmul(as3(gb), gg, aa, true, transA, 1, 1);
-                    else be.matmul(as3(gb), aa, gg, !transA, false, 1, 1);
-                }
+                matmulBackward(ga == null ? null : as3(ga), gb == null ? null : as3(gb), a3, b3, as3(g), transA, transB);
             }, Composites.matmul(this, a, b, transA, transB), a.requiresGrad() ? b : null, b.requiresGrad() ? a : null);
         }
         return c;
+    }
+
+    /**
+     * The backward of c = op(a)·op(b) on rank-3 views of a, b and dC: adds dA to ga and dB to gb
+     * (either may be null). A shared b (batch 1 against a's batch) gets the sum over a's batch,
+     * folded into the rows of one product where a is not transposed.
+     */
+    private void matmulBackward(Tensor ga, Tensor gb, Tensor a3, Tensor b3, Tensor g3, boolean transA, boolean transB) {
+        if (ga != null) {
+            // dA = dC·Bᵀ (or B·dCᵀ when transA)
+            if (transA) be.matmul(ga, b3, g3, transB, true, 1, 1);
+            else be.matmul(ga, g3, b3, false, !transB, 1, 1);
+        }
+        if (gb == null) return;
+        int batchA = a3.dim(0);
+        Tensor aa = a3, gg = g3;
+        if (b3.dim(0) == 1 && batchA > 1) { // shared b: fold a's batch into rows
+            if (transA) { // rare: reduce per batch
+                for (int i = 0; i < batchA; i++) {
+                    Tensor ai = a3.narrow0(i, 1), gi = g3.narrow0(i, 1);
+                    if (transB) be.matmul(gb, gi, ai, true, true, 1, 1);
+                    else be.matmul(gb, ai, gi, false, false, 1, 1);
+                }
+                return;
+            }
+            aa = a3.view(Shape.of(1, batchA * a3.dim(1), a3.dim(2)));
+            gg = g3.view(Shape.of(1, batchA * g3.dim(1), g3.dim(2)));
+        }
+        // dB = Aᵀ·dC (or dCᵀ·A when transB)
+        if (transB) be.matmul(gb, gg, aa, true, transA, 1, 1);
+        else be.matmul(gb, aa, gg, !transA, false, 1, 1);
     }
 
     public Tensor matmul(Tensor a, Tensor b) {
@@ -337,43 +345,18 @@ public final class Ops {
     private Tensor matmulBf16(Tensor a, Tensor b, boolean transA, boolean transB, Shape cShape) {
         Tensor a16 = toBf16(a), b16 = toBf16(b);
         Tensor c = ctx.allocate(cShape, DType.F32, false);
-        int batchA = a.size() / (a.dim(-1) * a.dim(-2)), batchB = b.size() / (b.dim(-1) * b.dim(-2));
-        int m = c.dim(-2), n = c.dim(-1), k = transA ? a.dim(-2) : a.dim(-1);
         Tensor a3 = as3(a16), b3 = as3(b16);
         be.matmul(as3(c), a3, b3, transA, transB, 1, 0);
         roundBf16(c);
         if (recording(a, b)) {
             record("matmul[bf16]", c, g -> {
                 Tensor ga = grad(a), gb = grad(b);
-                Tensor g16 = toBf16(g), g3 = as3(g16);
-                if (ga != null) { // dA = dC·Bᵀ (or B·dCᵀ when transA)
-                    Tensor t = ctx.allocate(a.shape(), DType.F32, false);
-                    if (transA) be.matmul(as3(t), b3, g3, transB, true, 1, 0);
-                    else be.matmul(as3(t), g3, b3, false, !transB, 1, 0);
-                    accumulateRounded(ga, t);
-                }
-                if (gb != null) { // dB = Aᵀ·dC (or dCᵀ·A when transB), summed over a's batch when b is shared
-                    Tensor t = ctx.allocate(b.shape(), DType.F32, true);
-                    Tensor aa = a3, gg = g3;
-                    if (batchB == 1 && batchA > 1) {
-                        if (transA) {
-                            for (int i = 0; i < batchA; i++) {
-                                Tensor ai = a3.narrow0(i, 1), gi = g3.narrow0(i, 1);
-                                if (transB) be.matmul(as3(t), gi, ai, true, true, 1, 1);
-                                else be.matmul(as3(t), ai, gi, false, false, 1, 1);
-                            }
-                            accumulateRounded(gb, t);
-                            drop(g16);
-                            return;
-                        }
-                        aa = a16.view(Shape.of(1, batchA * m, k));
-                        gg = g16.view(Shape.of(1, batchA * m, n));
-                    }
-                    if (transB) be.matmul(as3(t), gg, aa, true, transA, 1, 0);
-                    else be.matmul(as3(t), aa, gg, !transA, false, 1, 0);
-                    accumulateRounded(gb, t);
-                }
+                Tensor g16 = toBf16(g);
+                Tensor ta = ga == null ? null : ctx.allocate(a.shape(), DType.F32, true), tb = gb == null ? null : ctx.allocate(b.shape(), DType.F32, true);
+                matmulBackward(ta == null ? null : as3(ta), tb == null ? null : as3(tb), a3, b3, as3(g16), transA, transB);
                 drop(g16);
+                if (ta != null) accumulateRounded(ga, ta);
+                if (tb != null) accumulateRounded(gb, tb);
             }, null, a.requiresGrad() ? b16 : null, b.requiresGrad() ? a16 : null);
         }
         drop(a16, b16);
