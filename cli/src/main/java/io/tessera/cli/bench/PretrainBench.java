@@ -151,7 +151,10 @@ public final class PretrainBench implements Callable<Integer> {
                 String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch), precision.name().toLowerCase(Locale.ROOT)), System.out);
     }
 
-    /** The kernels of one profiled step, longest total first (the first 15), with their share of the step's kernel time. */
+    /**
+     * The kernels of one profiled step: longest total first (the first 15) with their share of the step's kernel
+     * time, then the most launched (the first 10) with their share of the launches.
+     */
     private static void printProfile(java.util.List<io.tessera.gpu.GpuBackend.KernelTime> times) {
         long total = times.stream().mapToLong(io.tessera.gpu.GpuBackend.KernelTime::nanos).sum();
         long launches = times.stream().mapToLong(io.tessera.gpu.GpuBackend.KernelTime::launches).sum();
@@ -159,6 +162,11 @@ public final class PretrainBench implements Callable<Integer> {
         times.stream().sorted(java.util.Comparator.comparingLong(io.tessera.gpu.GpuBackend.KernelTime::nanos).reversed()).limit(15)
                 .forEach(t -> System.out.printf(Locale.ROOT, "  %6.2f ms %5.1f %%  %5d x  %s%n", t.nanos() / 1e6, 100.0 * t.nanos() / Math.max(1, total),
                         t.launches(), t.kernel()));
+        // launch-bound work (what fusion and step replay remove) ranks by count, not by time
+        System.out.println("most launched:");
+        times.stream().sorted(java.util.Comparator.comparingLong(io.tessera.gpu.GpuBackend.KernelTime::launches).reversed()).limit(10)
+                .forEach(t -> System.out.printf(Locale.ROOT, "  %5d x %5.1f %%  %6.2f ms  %s%n", t.launches(), 100.0 * t.launches() / Math.max(1, launches),
+                        t.nanos() / 1e6, t.kernel()));
     }
 
     /** The number under {@code key} in a flat JSON line. */
