@@ -491,6 +491,12 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     }
 
     @Override
+    public void adamwUpdateSegments(Tensor param, Tensor m, Tensor v, Tensor grad, int[] offsets, int[] sizes, double[] lr,
+                                    double[] weightDecay, double beta1, double beta2, double eps, long step) {
+        rowOps.adamwUpdateSegments(param, m, v, grad, offsets, sizes, lr, weightDecay, beta1, beta2, eps, step);
+    }
+
+    @Override
     public void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay, double gradScale) {
         rowOps.momentumUpdate(param, buf, grad, lr, momentum, weightDecay, gradScale);
     }

@@ -427,6 +427,85 @@ final class GpuRowOps {
         launcher.launch(k.fn(), Grid.cover(n, k.group()), param, m, v, grad, n, lr, beta1, beta2, eps, decay, bc1, bc2);
     }
 
+    /**
+     * Multi-tensor AdamW: the segments are cut into chunks of at most {@link #ADAMW_CHUNK} elements,
+     * one work-group each, and launched once per distinct (lr, decay) pair (two for MAE's decay
+     * groups) with the same float arguments as one {@link #adamwUpdate} per segment, so the bits
+     * agree. The chunk table stays on the device until the segments or their grouping change.
+     */
+    void adamwUpdateSegments(Tensor param, Tensor m, Tensor v, Tensor grad, int[] offsets, int[] sizes, double[] lr,
+                             double[] weightDecay, double beta1, double beta2, double eps, long step) {
+        OpChecks.segments("adamwUpdateSegments", param, offsets, sizes, lr, weightDecay, m, v, grad);
+        GpuBackend.requireF32("adamwUpdateSegments", param, m, v, grad);
+        if (step < 1) throw new IllegalArgumentException("adamwUpdateSegments: step must be ≥ 1, got " + step);
+        int n = offsets.length;
+        // the kernel's float arguments per segment, exactly as adamwUpdate passes them
+        float[] lrF = new float[n], decayF = new float[n];
+        int[] pair = new int[n];
+        Map<Long, Integer> pairs = new java.util.LinkedHashMap<>();
+        for (int s = 0; s < n; s++) {
+            lrF[s] = (float) lr[s];
+            decayF[s] = (float) (1 - lr[s] * weightDecay[s]);
+            long key = ((long) Float.floatToRawIntBits(lrF[s]) << 32) | (Float.floatToRawIntBits(decayF[s]) & 0xffffffffL);
+            pair[s] = pairs.computeIfAbsent(key, k -> pairs.size());
+        }
+        ChunkTable table = chunkTable(offsets, sizes, pair, pairs.size());
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        Variant k = flat(Kernels.ADAMW_UPDATE_CHUNKS, Defines.none());
+        for (int c = 0; c < table.count().length; c++) {
+            if (table.count()[c] == 0) continue;
+            int s = table.firstSegment()[c];
+            Tensor chunks = view(table.chunks(), 2 * table.first()[c], 2 * table.count()[c]);
+            launcher.launch(k.fn(), Grid.groups(new int[]{table.count()[c]}, new int[]{k.group()}), param, m, v, grad, chunks,
+                    lrF[s], beta1, beta2, eps, decayF[s], bc1, bc2);
+        }
+    }
+
+    /** Elements per work-group of the multi-tensor AdamW. */
+    static final int ADAMW_CHUNK = 4096;
+
+    /**
+     * The device chunk table of one segmentation: (start, length) int pairs grouped by the
+     * segments' (lr, decay) pair; pair c owns chunks [first[c], first[c] + count[c]) and is
+     * launched with the arguments of its first segment, firstSegment[c].
+     */
+    private record ChunkTable(int[] offsets, int[] sizes, int[] pair, Tensor chunks, int[] first, int[] count, int[] firstSegment) {
+    }
+
+    private ChunkTable chunkTable;
+
+    private ChunkTable chunkTable(int[] offsets, int[] sizes, int[] pair, int pairs) {
+        ChunkTable t = chunkTable;
+        if (t != null && java.util.Arrays.equals(t.offsets(), offsets) && java.util.Arrays.equals(t.sizes(), sizes)
+                && java.util.Arrays.equals(t.pair(), pair)) {
+            return t;
+        }
+        int[] count = new int[pairs], first = new int[pairs], firstSegment = new int[pairs];
+        java.util.Arrays.fill(firstSegment, -1);
+        for (int s = 0; s < offsets.length; s++) {
+            count[pair[s]] += Grid.ceilDiv(sizes[s], ADAMW_CHUNK);
+            if (firstSegment[pair[s]] < 0) firstSegment[pair[s]] = s;
+        }
+        int total = 0;
+        for (int c = 0; c < pairs; c++) {
+            first[c] = total;
+            total += count[c];
+        }
+        int[] host = new int[2 * Math.max(1, total)], next = first.clone();
+        for (int s = 0; s < offsets.length; s++) {
+            for (int o = 0; o < sizes[s]; o += ADAMW_CHUNK) {
+                int at = 2 * next[pair[s]]++;
+                host[at] = offsets[s] + o;
+                host[at + 1] = Math.min(ADAMW_CHUNK, sizes[s] - o);
+            }
+        }
+        Tensor chunks = new Tensor(backend, Shape.of(host.length), DType.I32, backend.allocate(DType.I32, host.length, false), 0);
+        backend.write(chunks, host);
+        if (t != null) backend.release(t.chunks().storage());
+        chunkTable = new ChunkTable(offsets.clone(), sizes.clone(), pair, chunks, first, count, firstSegment);
+        return chunkTable;
+    }
+
     void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay, double gradScale) {
         GpuBackend.requireF32("momentumUpdate", param, buf, grad);
         matchParam("momentumUpdate", param, buf, grad);

@@ -98,6 +98,8 @@ public enum Kernels {
     ATTENTION_BACKWARD_DQ("attention.kc", "attention_backward_dq"),
     /** One AdamW step in place; args (param, m, v, grad, n, lr, beta1, beta2, eps, decay, bc1, bc2). */
     ADAMW_UPDATE("optim.kc", "adamw_update"),
+    /** AdamW over chunks of a flat store in one launch; one launch per distinct (lr, decay); args (param, m, v, grad, chunks, lr, beta1, beta2, eps, decay, bc1, bc2). */
+    ADAMW_UPDATE_CHUNKS("optim.kc", "adamw_update_chunks"),
     /** One heavy-ball momentum step in place; args (param, buf, grad, n, lr, momentum, wd, gradScale). */
     MOMENTUM_UPDATE("optim.kc", "momentum_update"),
     // ---- end of GpuRowOps kernels ---------------------------------------------------------

@@ -420,6 +420,58 @@ class GpuRowOpsParityTest {
     }
 
     @Test
+    void segmentedAdamwEqualsOneUpdatePerTensorBitForBit() {
+        // a store of parameters: sizes around the chunk length, an empty one, gaps for frozen ones,
+        // three (lr, wd) pairs that recur (so one launch covers segments far apart)
+        int chunk = GpuRowOps.ADAMW_CHUNK;
+        int[] sizes = {7, chunk, 0, chunk + 1, 3 * chunk - 5, 1, 300};
+        int[] gaps = {0, 11, 0, 5, 0, 2, 9};
+        double[][] hyper = {{1e-2, 0.05}, {1e-2, 0.0}, {3e-3, 0.05}, {1e-2, 0.05}, {1e-2, 0.0}, {3e-3, 0.05}, {1e-2, 0.0}};
+        int k = sizes.length, total = 0;
+        int[] offsets = new int[k];
+        double[] lr = new double[k], wd = new double[k];
+        for (int s = 0; s < k; s++) {
+            total += gaps[s];
+            offsets[s] = total;
+            total += sizes[s];
+            lr[s] = hyper[s][0];
+            wd[s] = hyper[s][1];
+        }
+        int n = total + 4;
+        float[] p0 = GpuFixture.randn(seed++, n, 1.0);
+        Both one = both(p0, n), many = both(p0, n);
+        Both m1 = zeros(n), v1 = zeros(n), mm = zeros(n), vm = zeros(n);
+        for (long step = 1; step <= 3; step++) {
+            Both g = randn(1.0, n);
+            long t = step;
+            long before = cl.launches();
+            cl.adamwUpdateSegments(many.d(), mm.d(), vm.d(), g.d(), offsets, sizes, lr, wd, 0.9, 0.95, 1e-8, t);
+            assertThat(cl.launches() - before).as("one launch per distinct (lr, wd) pair").isEqualTo(3);
+            ref.adamwUpdateSegments(many.r(), mm.r(), vm.r(), g.r(), offsets, sizes, lr, wd, 0.9, 0.95, 1e-8, t);
+            for (int s = 0; s < k; s++) {
+                if (sizes[s] == 0) continue;
+                int o = offsets[s], z = sizes[s];
+                cl.adamwUpdate(one.d().narrow0(o, z), m1.d().narrow0(o, z), v1.d().narrow0(o, z), g.d().narrow0(o, z), lr[s], 0.9, 0.95,
+                        1e-8, wd[s], t);
+            }
+            expectClose("segmented AdamW step " + step + " param", many, 1e-6, 1e-5);
+            expectClose("segmented AdamW step " + step + " m", mm, 1e-7, 1e-5);
+            expectClose("segmented AdamW step " + step + " v", vm, 1e-7, 1e-5);
+            assertThat(cl.readF32(many.d())).as("step %d: params equal one adamwUpdate per tensor", step).isEqualTo(cl.readF32(one.d()));
+            assertThat(cl.readF32(mm.d())).as("step %d: m", step).isEqualTo(cl.readF32(m1.d()));
+            assertThat(cl.readF32(vm.d())).as("step %d: v", step).isEqualTo(cl.readF32(v1.d()));
+        }
+        float[] got = cl.readF32(many.d());
+        for (int s = 0; s + 1 < k; s++) {
+            for (int i = offsets[s] + sizes[s]; i < offsets[s + 1]; i++) assertThat(got[i]).as("frozen element %d is untouched", i).isEqualTo(p0[i]);
+        }
+        for (int i = total; i < n; i++) assertThat(got[i]).as("element %d after the last segment is untouched", i).isEqualTo(p0[i]);
+        assertThatThrownBy(() -> cl.adamwUpdateSegments(many.d(), mm.d(), vm.d(), many.d(), new int[]{5, 4}, new int[]{3, 3},
+                new double[]{1, 1}, new double[]{0, 0}, 0.9, 0.95, 1e-8, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("segment 1 [4, 7)");
+    }
+
+    @Test
     void momentumUpdatesInPlaceOverSeveralSteps() {
         for (int n : new int[]{1, 1000, 4097}) {
             Both p = randn(1.0, n), buf = zeros(n);

@@ -2,10 +2,10 @@ package io.tessera.nn.optim;
 
 import io.tessera.nn.Parameter;
 import io.tessera.nn.ParameterStore;
-import io.tessera.tensor.Shape;
 import io.tessera.tensor.Tensor;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,16 +39,26 @@ public final class AdamW extends StepCounter {
         return new AdamW(store, ParamGroups.pretrain(), 0.9, 0.95, 1e-8, 0.05);
     }
 
+    /**
+     * One step over every trainable parameter, as one {@code adamwUpdateSegments} call on the
+     * flat store (a GPU backend runs it in one launch per (lr, decay) pair instead of one per tensor).
+     */
     @Override
     public void step(double lr) {
         beginStep(lr);
-        long t = steps();
-        forEachTrainable(m, (p, mp) -> {
-            Tensor vp = v.narrow0(p.offset(), p.size()).view(p.shape());
-            double wd = groups.decays().test(p) ? weightDecay : 0.0;
-            store.context().backend().adamwUpdate(p.tensor(), mp, vp, p.grad(), lr * groups.lrScale().applyAsDouble(p.name()),
-                    beta1, beta2, eps, wd, t);
-        });
+        List<Parameter> trainable = store.parameters().stream().filter(Parameter::trainable).toList();
+        int n = trainable.size();
+        int[] offsets = new int[n], sizes = new int[n];
+        double[] lrs = new double[n], wds = new double[n];
+        for (int i = 0; i < n; i++) {
+            Parameter p = trainable.get(i);
+            offsets[i] = p.offset();
+            sizes[i] = p.size();
+            lrs[i] = lr * groups.lrScale().applyAsDouble(p.name());
+            wds[i] = groups.decays().test(p) ? weightDecay : 0.0;
+        }
+        store.context().backend().adamwUpdateSegments(store.values(), m, v, store.gradients(), offsets, sizes, lrs, wds,
+                beta1, beta2, eps, steps());
     }
 
     @Override

@@ -244,6 +244,24 @@ public interface Backend extends AutoCloseable {
                      double eps, double weightDecay, long step);
 
     /**
+     * {@link #adamwUpdate} on many parameter tensors of one flat store at once (PyTorch's
+     * multi-tensor AdamW): param, m, v and grad are rank-1 and aligned; segment s is the elements
+     * [offsets[s], offsets[s] + sizes[s]), updated with learning rate lr[s] and weight decay
+     * weightDecay[s]. Segments do not overlap. The result is that of one {@link #adamwUpdate} per
+     * segment, bit for bit (a GPU backend runs them all in one launch); this default makes those calls.
+     */
+    default void adamwUpdateSegments(Tensor param, Tensor m, Tensor v, Tensor grad, int[] offsets, int[] sizes, double[] lr,
+                                     double[] weightDecay, double beta1, double beta2, double eps, long step) {
+        OpChecks.segments("adamwUpdateSegments", param, offsets, sizes, lr, weightDecay, m, v, grad);
+        for (int s = 0; s < offsets.length; s++) {
+            if (sizes[s] == 0) continue;
+            int o = offsets[s], n = sizes[s];
+            adamwUpdate(param.narrow0(o, n), m.narrow0(o, n), v.narrow0(o, n), grad.narrow0(o, n), lr[s], beta1, beta2, eps,
+                    weightDecay[s], step);
+        }
+    }
+
+    /**
      * Heavy-ball momentum step, in place (PyTorch SGD without dampening or Nesterov, and the
      * LARS update of MoCo v3 / MAE with {@code gradScale} = trust ratio):
      * d = gradScale·(g + wd·p); buf ← μ·buf + d; p ← p − lr·buf. buf starts at zero.

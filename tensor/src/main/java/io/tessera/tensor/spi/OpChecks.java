@@ -359,6 +359,36 @@ public final class OpChecks {
         return sum;
     }
 
+    // ---- optimizer updates over segments of a flat store -----------------------------------
+
+    /**
+     * A segmented update ({@link Backend#adamwUpdateSegments}): param and each of {@code others}
+     * rank-1 of one size and dtype; offsets, sizes and every per-segment array of one length;
+     * each segment non-negative, inside param, and after the previous one (so none overlap).
+     */
+    public static void segments(String op, Tensor param, int[] offsets, int[] sizes, double[] lr, double[] weightDecay, Tensor... others) {
+        require(op, param, "param");
+        if (param.rank() != 1) throw new IllegalArgumentException(op + ": param " + param.describe() + " must be rank 1 (a flat store)");
+        for (Tensor t : others) {
+            require(op, t, "state");
+            if (t.rank() != 1 || t.size() != param.size() || t.dtype() != param.dtype()) {
+                throw new IllegalArgumentException(op + ": " + t.describe() + " does not match the flat parameters " + param.describe());
+            }
+        }
+        if (offsets.length != sizes.length || lr.length != sizes.length || weightDecay.length != sizes.length) {
+            throw new IllegalArgumentException(op + ": " + offsets.length + " offsets, " + sizes.length + " sizes, " + lr.length
+                    + " learning rates and " + weightDecay.length + " weight decays: one of each per segment");
+        }
+        long end = 0;
+        for (int s = 0; s < offsets.length; s++) {
+            if (sizes[s] < 0 || offsets[s] < end || (long) offsets[s] + sizes[s] > param.size()) {
+                throw new IllegalArgumentException(op + ": segment " + s + " [" + offsets[s] + ", " + ((long) offsets[s] + sizes[s])
+                        + ") has a negative size, starts before the previous one ends, or ends past the " + param.size() + " parameters");
+            }
+            end = (long) offsets[s] + sizes[s];
+        }
+    }
+
     // ---- shared pieces ---------------------------------------------------------------------
 
     private static void require(String op, Tensor t, String name) {

@@ -5,10 +5,12 @@ import io.tessera.tensor.Rng;
 import io.tessera.tensor.Shape;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.spi.Backend;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** AdamW and momentum updates: Vector API kernels against the double reference, tails included. */
@@ -42,6 +44,41 @@ class OptimKernelParityTest {
                 assertThat(v2.f32()[i]).isCloseTo(v1.f32()[i], within(1e-6f));
             }
             simd.close();
+        }
+    }
+
+    @Test
+    void segmentedAdamwIsOneUpdatePerSegment() {
+        int n = 120;
+        int[] offsets = {0, 10, 50, 51}, sizes = {10, 30, 0, 60}; // [40, 50) and [111, 120) stay frozen
+        double[] lr = {1e-2, 3e-3, 1e-2, 1e-2}, wd = {0.05, 0.0, 0.05, 0.0};
+        for (Backend be : new Backend[]{new ReferenceBackend(), new CpuBackend(2)}) {
+            Tensor p1 = filled(be, n, 1, 1), m1 = filled(be, n, 2, 0), v1 = filled(be, n, 2, 0);
+            Tensor p2 = filled(be, n, 1, 1), m2 = filled(be, n, 2, 0), v2 = filled(be, n, 2, 0), g = filled(be, n, 4, 1);
+            float[] start = p1.f32().clone();
+            for (int step = 1; step <= 2; step++) {
+                be.adamwUpdateSegments(p1, m1, v1, g, offsets, sizes, lr, wd, 0.9, 0.95, 1e-8, step);
+                for (int s = 0; s < offsets.length; s++) {
+                    int o = offsets[s], z = sizes[s];
+                    be.adamwUpdate(p2.narrow0(o, z), m2.narrow0(o, z), v2.narrow0(o, z), g.narrow0(o, z), lr[s], 0.9, 0.95, 1e-8, wd[s], step);
+                }
+            }
+            assertThat(p1.f32()).as(be.name()).isEqualTo(p2.f32());
+            assertThat(m1.f32()).isEqualTo(m2.f32());
+            assertThat(v1.f32()).isEqualTo(v2.f32());
+            for (int i = 40; i < 50; i++) assertThat(p1.f32()[i]).as("frozen %d", i).isEqualTo(start[i]);
+            assertThat(p1.f32()[115]).isEqualTo(start[115]);
+            assertThat(p1.f32()[5]).isNotEqualTo(start[5]);
+            assertThatThrownBy(() -> be.adamwUpdateSegments(p1, m1, v1, g, new int[]{0, 5}, new int[]{10, 1}, new double[]{1, 1},
+                    new double[]{0, 0}, 0.9, 0.95, 1e-8, 1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("segment 1 [5, 6) has a negative size, starts before the previous one ends");
+            assertThatThrownBy(() -> be.adamwUpdateSegments(p1, m1, v1, g, new int[]{0}, new int[]{10}, new double[]{1, 1},
+                    new double[]{0}, 0.9, 0.95, 1e-8, 1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("one of each per segment");
+            assertThatThrownBy(() -> be.adamwUpdateSegments(p1, m1, v1, g, new int[]{100}, new int[]{21}, new double[]{1},
+                    new double[]{0}, 0.9, 0.95, 1e-8, 1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("ends past the 120 parameters");
+            be.close();
         }
     }
 
