@@ -314,6 +314,12 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     }
 
     @Override
+    public void matmulBias(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
+        if (MixedPrecision.isBf16Product(c, a, b)) Backend.super.matmulBias(c, a, b, transA, transB, bias);
+        else tensorOps.matmulBias(c, a, b, transA, transB, bias);
+    }
+
+    @Override
     public void unary(UnaryOp op, Tensor out, Tensor x) {
         tensorOps.unary(op, out, x);
     }

@@ -116,17 +116,49 @@ final class GpuTensorOps {
             return;
         }
         if (d.batch() == 1 && transA && !transB && splitK(c, a, b, m, n, k, alpha, beta)) return;
-        long largeTiles = (long) Grid.ceilDiv(m, LARGE) * Grid.ceilDiv(n, LARGE) * d.batch();
+        tiled(c, a, b, transA, transB, alpha, beta, null, m, n, k, strideA, strideB, d.batch());
+    }
+
+    /**
+     * c = op(a)·op(b) + bias, bias (N) broadcast over c's rows and batches: on our tiled kernels
+     * the bias is added in the product's epilogue (one launch, c written once); with a vendor BLAS
+     * or operands that overlap c it is broadcast into c first and the product added (beta = 1),
+     * which gives the same bits.
+     */
+    void matmulBias(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
+        RefMatmul.Dims d = RefMatmul.Dims.of("matmulBias", c, a, b, transA, transB);
+        GpuBackend.requireF32("matmulBias", c, a, b, bias);
+        int m = d.m(), n = d.n(), k = d.k();
+        if (bias.size() != n) {
+            throw new IllegalArgumentException("matmulBias: bias " + bias.describe() + " must have " + n + " elements (the columns of c " + c.describe() + ")");
+        }
+        if (d.batch() == 0 || m == 0 || n == 0) return;
+        if (blas != null || k == 0 || overlaps(c, a) || overlaps(c, b) || overlaps(c, bias)) {
+            expand(c, bias.view(Shape.of(1, 1, n)), 1.0, false);
+            matmul(c, a, b, transA, transB, 1, 1);
+            return;
+        }
+        int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
+        tiled(c, a, b, transA, transB, 1, 1, bias, m, n, k, strideA, strideB, d.batch());
+    }
+
+    /** One launch of our tiled kernels (the 128 × 128 one when c has enough large tiles); a non-null bias selects BIAS=1. */
+    private void tiled(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta, Tensor bias,
+                       int m, int n, int k, int strideA, int strideB, int batch) {
+        long largeTiles = (long) Grid.ceilDiv(m, LARGE) * Grid.ceilDiv(n, LARGE) * batch;
+        List<Object> args = args(c, a, b, m, n, k, strideA, strideB, m * n, alpha, beta);
+        if (bias != null) args.add(bias);
         if (m >= LARGE && n >= LARGE && backend.maxWorkGroupSize() >= 256 && largeTiles >= backend.computeUnits()) {
             Defines d2 = Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0);
-            launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{Grid.ceilDiv(n, LARGE), Grid.ceilDiv(m, LARGE), d.batch()},
-                    new int[]{256, 1, 1}), c, a, b, m, n, k, strideA, strideB, m * n, alpha, beta);
+            if (bias != null) d2 = d2.with("BIAS", 1);
+            launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{Grid.ceilDiv(n, LARGE), Grid.ceilDiv(m, LARGE), batch},
+                    new int[]{256, 1, 1}), args.toArray());
             return;
         }
         boolean big = m >= 64 && n >= 64 && backend.maxWorkGroupSize() >= 256;
         SgemmTiling tiling = big ? SgemmTiling.standard(transA, transB) : SgemmTiling.small(transA, transB);
-        launcher.launch(launcher.fn(Kernels.SGEMM, tiling.defines()), tiling.grid(m, n, d.batch()), c, a, b, m, n, k, strideA, strideB,
-                m * n, alpha, beta);
+        Defines defines = bias != null ? tiling.defines().with("BIAS", 1) : tiling.defines();
+        launcher.launch(launcher.fn(Kernels.SGEMM, defines), tiling.grid(m, n, batch), args.toArray());
     }
 
     /**

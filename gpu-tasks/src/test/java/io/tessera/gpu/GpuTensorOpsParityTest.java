@@ -321,6 +321,32 @@ class GpuTensorOpsParityTest {
     }
 
     @Test
+    void biasInTheEpilogueGivesTheBitsOfBroadcastThenProduct() {
+        // {Bc, Ba, Bb, M, N, K}: small and standard tiles, then the 128 x 128 kernel with tails
+        int[][] cases = {{1, 1, 1, 1, 1, 1}, {3, 3, 1, 7, 13, 61}, {2, 1, 2, 67, 65, 40}, {1, 1, 1, 5, 3, 0}, {2, 2, 1, 130, 257, 19}};
+        long seed = 1700;
+        for (int[] c : cases) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                int bc = c[0], ba = c[1], bb = c[2], m = c[3], n = c[4], k = c[5];
+                Pair a = rand(seed++, ba, ta ? k : m, ta ? m : k), b = rand(seed++, bb, tb ? n : k, tb ? k : n), bias = rand(seed++, n);
+                Pair fused = rand(seed++, bc, m, n), composed = rand(seed++, bc, m, n);
+                cl().fill(fused.cl(), Float.NaN); // c's old values are not read
+                both(d -> be(d).matmulBias(on(d, fused), on(d, a), on(d, b), ta, tb, on(d, bias)));
+                String what = "matmulBias " + Arrays.toString(c) + " transA=" + ta + " transB=" + tb;
+                same(what, fused, 1e-4 * Math.sqrt(Math.max(1, k)), 1e-4);
+                cl().expand(composed.cl(), bias.cl().view(Shape.of(1, 1, n)), 1.0, false);
+                cl().matmul(composed.cl(), a.cl(), b.cl(), ta, tb, 1, 1);
+                assertThat(cl().readF32(fused.cl())).as(what + ": the bits of expand, then matmul with beta = 1")
+                        .isEqualTo(cl().readF32(composed.cl()));
+            }
+        }
+        Pair a = rand(1, 1, 4, 3), b = rand(2, 1, 3, 5), c = rand(3, 1, 4, 5), shortBias = rand(4, 4);
+        assertThatThrownBy(() -> cl().matmulBias(c.cl(), a.cl(), b.cl(), false, false, shortBias.cl()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must have 5 elements");
+    }
+
+    @Test
     void weightGradientsSplitAlongKMatchTheReference() {
         // aᵀ·b with a (K, M), b (K, N), K ≫ M, N: split into chunks of K (a remainder chunk when K is not a multiple)
         int[][] cases = {{20, 30, 5000}, {7, 3, 4099}, {33, 65, 2048}};

@@ -237,9 +237,8 @@ public final class Ops {
         int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
         Tensor y = ctx.allocate(x.shape().with(-1, out), x.dtype(), false);
         Tensor x3 = x.view(Shape.of(1, rows, in)), w3 = w.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
-        // the bias is broadcast into y first and the product accumulated onto it: one output, no second pass
-        if (b != null) be.expand(y3, b.view(Shape.of(1, 1, out)), 1.0, false);
-        be.matmul(y3, x3, w3, false, true, 1, b != null ? 1 : 0);
+        if (b != null) be.matmulBias(y3, x3, w3, false, true, b); // the backend adds the bias in the product's epilogue or beforehand
+        else be.matmul(y3, x3, w3, false, true, 1, 0);
         if (recording(x, w, b)) {
             record("linear", y, g -> {
                 Tensor g3 = g.view(Shape.of(1, rows, out));
@@ -308,10 +307,11 @@ public final class Ops {
         Tensor x3 = x16.view(Shape.of(1, rows, in)), w3 = w16.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
         if (b != null) {
             Tensor br = roundedCopy(b);
-            be.expand(y3, br.view(Shape.of(1, 1, out)), 1.0, false);
+            be.matmulBias(y3, x3, w3, false, true, br);
             drop(br);
+        } else {
+            be.matmul(y3, x3, w3, false, true, 1, 0);
         }
-        be.matmul(y3, x3, w3, false, true, 1, b != null ? 1 : 0);
         roundBf16(y);
         if (recording(x, w, b)) {
             record("linear[bf16]", y, g -> {

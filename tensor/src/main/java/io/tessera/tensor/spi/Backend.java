@@ -68,6 +68,21 @@ public interface Backend extends AutoCloseable {
      */
     void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta);
 
+    /**
+     * A linear layer's product with its bias: {@code c = op(a) · op(b) + bias}, bias (N) broadcast
+     * over c's rows and batches; shapes as {@link #matmul} (including its one mixed form), bias of
+     * c's dtype. This default broadcasts the bias into c and adds the product onto it (beta = 1);
+     * a backend may add the bias in its product's epilogue instead, with the same result.
+     */
+    default void matmulBias(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
+        int n = c.dim(-1);
+        if (bias.size() != n || bias.dtype() != c.dtype()) {
+            throw new IllegalArgumentException("matmulBias: bias " + bias.describe() + " must have " + n + " elements of c's dtype (c " + c.describe() + ")");
+        }
+        expand(c, bias.view(Shape.of(1, 1, n)), 1.0, false);
+        matmul(c, a, b, transA, transB, 1, 1);
+    }
+
     // ---- elementwise ----------------------------------------------------------------------
 
     /** out = f(x), same shape. */
