@@ -413,6 +413,11 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     }
 
     @Override
+    public void addLayerNorm(Tensor s, Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor r, Tensor w, Tensor b, double eps) {
+        rowOps.addLayerNorm(s, y, mean, rstd, x, r, w, b, eps);
+    }
+
+    @Override
     public void layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
         rowOps.layerNormBackward(dx, dw, db, dy, x, w, mean, rstd);
     }

@@ -80,6 +80,19 @@ final class GpuRowOps {
     void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps) {
         OpChecks.Sizes z = OpChecks.layerNorm(y, mean, rstd, x, w, b, eps);
         GpuBackend.requireF32("layerNorm", y, mean, rstd, x, w, b);
+        layerNormForward(z, null, null, y, mean, rstd, x, w, b, eps);
+    }
+
+    /** s = x + r and LayerNorm(s) in one launch of layernorm_forward with RESIDUAL=1. */
+    void addLayerNorm(Tensor s, Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor r, Tensor w, Tensor b, double eps) {
+        OpChecks.Sizes z = OpChecks.addLayerNorm(s, y, mean, rstd, x, r, w, b, eps);
+        GpuBackend.requireF32("addLayerNorm", s, y, mean, rstd, x, r, w, b);
+        layerNormForward(z, s, r, y, mean, rstd, x, w, b, eps);
+    }
+
+    /** The LayerNorm launch; with s and r non-null the kernel normalises s = x + r and writes s. */
+    private void layerNormForward(OpChecks.Sizes z, Tensor s, Tensor r, Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b,
+                                  double eps) {
         if (x.size() == 0) return;
         int n = z.rows(), d = z.cols();
         boolean affine = w != null || b != null;
@@ -94,9 +107,20 @@ final class GpuRowOps {
             bT = scratch(d);
             backend.fill(bT, 0.0);
         }
-        Variant k = rows(Kernels.LAYERNORM_FORWARD, Defines.of("AFFINE", affine ? 1 : 0));
-        if (affine) launcher.launch(k.fn(), Grid.rows(n, k.group()), y, meanT, rstdT, x, wT, bT, n, d, eps);
-        else launcher.launch(k.fn(), Grid.rows(n, k.group()), y, meanT, rstdT, x, n, d, eps);
+        Defines defines = Defines.of("AFFINE", affine ? 1 : 0);
+        List<Object> args = new java.util.ArrayList<>(List.of(y, meanT, rstdT, x));
+        if (s != null) {
+            defines = defines.with("RESIDUAL", 1);
+            args.add(s);
+            args.add(r);
+        }
+        if (affine) {
+            args.add(wT);
+            args.add(bT);
+        }
+        args.addAll(List.of(n, d, eps));
+        Variant k = rows(Kernels.LAYERNORM_FORWARD, defines);
+        launcher.launch(k.fn(), Grid.rows(n, k.group()), args.toArray());
         releaseScratch(meanT, mean);
         releaseScratch(rstdT, rstd);
         releaseScratch(wT, w);

@@ -55,7 +55,7 @@ public enum Kernels {
     SCATTER_ADD("layout.kc", "scatter_add"),
     /** y = softmax(x) over rows of (N, D); args (y, x, n, d); defines WG. */
     SOFTMAX_FORWARD("softmax.kc", "softmax_forward"),
-    /** LayerNorm forward over rows of (N, D); args (y, mean, rstd, x, [w, b,] n, d, eps); defines WG, AFFINE. */
+    /** LayerNorm forward over rows of (N, D); args (y, mean, rstd, x, [s, r,] [w, b,] n, d, eps); defines WG, AFFINE, RESIDUAL (normalise s = x + r, written). */
     LAYERNORM_FORWARD("layernorm.kc", "layernorm_forward"),
     // ---- row ops, normalisations, attention, losses, optimizer updates (GpuRowOps) ---------
     /** dx += y ⊙ (dy − Σ dy ⊙ y) over rows of (N, D); args (dx, dy, y, n, d); defines WG. */

@@ -87,6 +87,7 @@ class CudaDialectTest {
                 new Variant(Kernels.SOFTMAX_FORWARD, Defines.of("WG", 128)),
                 new Variant(Kernels.LAYERNORM_FORWARD, Defines.of("WG", 128).with("AFFINE", 1)),
                 new Variant(Kernels.LAYERNORM_FORWARD, Defines.of("WG", 128).with("AFFINE", 0)),
+                new Variant(Kernels.LAYERNORM_FORWARD, Defines.of("WG", 128).with("AFFINE", 1).with("RESIDUAL", 1)),
                 new Variant(Kernels.SOFTMAX_BACKWARD, Defines.of("WG", 128)),
                 new Variant(Kernels.LAYERNORM_BACKWARD_DX, Defines.of("WG", 128).with("AFFINE", 1)),
                 new Variant(Kernels.LAYERNORM_BACKWARD_DX, Defines.of("WG", 128).with("AFFINE", 0)),

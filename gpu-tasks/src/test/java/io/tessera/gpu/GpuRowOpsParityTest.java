@@ -175,6 +175,37 @@ class GpuRowOpsParityTest {
     }
 
     @Test
+    void residualAddAndLayerNormInOneLaunchGiveTheBitsOfTheTwoOps() {
+        for (int[] s : ROWS) {
+            int n = s[0], d = s[1];
+            for (boolean affine : new boolean[]{false, true}) {
+                Both x = randn(2.0, n, d), r = randn(1.0, n, d), w = affine ? randn(1.0, d) : null, bias = affine ? randn(1.0, d) : null;
+                Both sum = zeros(n, d), y = zeros(n, d), mean = zeros(n), rstd = zeros(n);
+                long before = cl.launches();
+                onBoth((b, t) -> b.addLayerNorm(t.of(sum), t.of(y), t.of(mean), t.of(rstd), t.of(x), t.of(r), t.of(w), t.of(bias), 1e-5));
+                String what = "addLayerNorm " + shape(n, d) + " affine=" + affine;
+                assertThat(cl.launches() - before).as(what + ": one launch").isEqualTo(1);
+                expectClose(what + " sum", sum);
+                expectClose(what + " y", y, 1e-4, 1e-4);
+                expectClose(what + " rstd", rstd, 1e-4, 1e-4);
+                // the two ops on the device: the same bits
+                Both sum2 = zeros(n, d), y2 = zeros(n, d), mean2 = zeros(n), rstd2 = zeros(n);
+                cl.binary(io.tessera.tensor.spi.BinaryOp.ADD, sum2.d(), x.d(), r.d());
+                cl.layerNorm(y2.d(), mean2.d(), rstd2.d(), sum2.d(), affine ? w.d() : null, affine ? bias.d() : null, 1e-5);
+                assertThat(cl.readF32(sum.d())).as(what + " sum bits").isEqualTo(cl.readF32(sum2.d()));
+                assertThat(cl.readF32(y.d())).as(what + " y bits").isEqualTo(cl.readF32(y2.d()));
+                assertThat(cl.readF32(mean.d())).as(what + " mean bits").isEqualTo(cl.readF32(mean2.d()));
+                assertThat(cl.readF32(rstd.d())).as(what + " rstd bits").isEqualTo(cl.readF32(rstd2.d()));
+            }
+        }
+        Both x = randn(1.0, 3, 8), r = randn(1.0, 3, 4), y = zeros(3, 8);
+        assertThatThrownBy(() -> cl.addLayerNorm(zeros(3, 8).d(), y.d(), null, null, x.d(), r.d(), null, null, 1e-5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must have one shape");
+        assertThatThrownBy(() -> cl.addLayerNorm(x.d(), y.d(), null, null, x.d(), x.d(), null, null, 1e-5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not share storage");
+    }
+
+    @Test
     void layerNormBackwardAccumulatesDxDwDbAndSkipsNullOutputs() {
         for (int[] s : ROWS) {
             int n = s[0], d = s[1];

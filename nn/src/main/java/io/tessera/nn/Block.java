@@ -66,9 +66,9 @@ public final class Block extends Module {
         Attention.Output a = keepProbs ? attn.forwardWithProbs(ops, n1) : new Attention.Output(attn.forward(ops, n1), null);
         ops.drop(n1);
         Tensor d1 = dropPath.forward(ops, a.out());
-        Tensor h = ops.add(x, d1);
+        Ops.AddNorm hn = norm2.forward(ops, x, d1); // h = x + d1 and LN2(h) in one backend call
+        Tensor h = hn.sum(), n2 = hn.norm();
         ops.drop(d1, a.out());
-        Tensor n2 = norm2.forward(ops, h);
         Tensor m = mlp.forward(ops, n2);
         ops.drop(n2);
         Tensor d2 = dropPath.forward(ops, m);

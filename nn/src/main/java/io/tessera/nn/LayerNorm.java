@@ -40,6 +40,17 @@ public final class LayerNorm extends Module {
         return ops.layerNorm(x, weight.tensor(), bias.tensor(), eps);
     }
 
+    /**
+     * The residual sum {@code x + residual} and this LayerNorm of it, in one backend call (see
+     * {@link Ops#addLayerNorm}); the caller owns both results.
+     */
+    public Ops.AddNorm forward(Ops ops, Tensor x, Tensor residual) {
+        if (x.dim(-1) != width) {
+            throw new IllegalArgumentException("LayerNorm " + prefix() + " of width " + width + " got input " + x.describe());
+        }
+        return ops.addLayerNorm(x, residual, weight.tensor(), bias.tensor(), eps);
+    }
+
     @Override
     public void init(Rng rng) {
         Init.constant(weight.tensor(), 1);

@@ -419,12 +419,16 @@ public final class Ops {
         sameFloat(op.name().toLowerCase(), a, b);
         Tensor y = ctx.allocate(Shape.broadcast(a.shape(), b.shape()), a.dtype(), false);
         be.binary(op, y, a, b);
+        recordBinary(op, y, a, b);
+        return y;
+    }
+
+    private void recordBinary(BinaryOp op, Tensor y, Tensor a, Tensor b) {
         if (recording(a, b)) {
             boolean linear = op == BinaryOp.ADD || op == BinaryOp.SUB; // their gradients do not read a or b
             record(op.name().toLowerCase(), y, g -> be.binaryBackward(op, grad(a), grad(b), g, a, b),
                     Composites.binary(this, op, a, b, y), linear ? null : a, linear ? null : b);
         }
-        return y;
     }
 
     public Tensor add(Tensor a, Tensor b) { return binary(BinaryOp.ADD, a, b); }
@@ -714,22 +718,59 @@ public final class Ops {
 
     /** LayerNorm over the last axis with affine weight and bias (either may be null). */
     public Tensor layerNorm(Tensor x, Tensor w, Tensor b, double eps) {
+        checkLayerNorm(x, w, b);
         int d = x.dim(-1), n = x.size() / d;
-        if (w != null) sameFloat("layerNorm", x, w);
-        if ((w != null && !w.shape().equals(Shape.of(d))) || (b != null && !b.shape().equals(Shape.of(d)))) {
-            throw new IllegalArgumentException("layerNorm: weight/bias must be (" + d + ") for input " + x.shape());
-        }
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
         Tensor mean = ctx.allocate(Shape.of(n), x.dtype(), false), rstd = ctx.allocate(Shape.of(n), x.dtype(), false);
         Shape flat = Shape.of(n, d);
         be.layerNorm(y.view(flat), mean, rstd, x.view(flat), w, b, eps);
+        recordLayerNorm(y, x, w, b, mean, rstd, eps);
+        return y;
+    }
+
+    /** A residual sum and the LayerNorm of it: {@code sum} = x + r, {@code norm} = LayerNorm(sum). */
+    public record AddNorm(Tensor sum, Tensor norm) {
+    }
+
+    /**
+     * {@code add(x, r)} and {@code layerNorm} of that sum, as one backend call (a pre-norm block's
+     * h = x + attn(·) followed by LN2(h); a GPU backend runs one launch). x and r must have one
+     * shape (no broadcasting; other shapes run the two ops). On the tape they are the add and the
+     * layerNorm, so every derivative, higher-order ones included, is that of the composition.
+     */
+    public AddNorm addLayerNorm(Tensor x, Tensor r, Tensor w, Tensor b, double eps) {
+        sameFloat("add", x, r);
+        checkLayerNorm(x, w, b);
+        if (!x.shape().equals(r.shape())) {
+            Tensor sum = add(x, r);
+            return new AddNorm(sum, layerNorm(sum, w, b, eps));
+        }
+        int d = x.dim(-1), n = x.size() / d;
+        Tensor sum = ctx.allocate(x.shape(), x.dtype(), false), y = ctx.allocate(x.shape(), x.dtype(), false);
+        Tensor mean = ctx.allocate(Shape.of(n), x.dtype(), false), rstd = ctx.allocate(Shape.of(n), x.dtype(), false);
+        Shape flat = Shape.of(n, d);
+        be.addLayerNorm(sum.view(flat), y.view(flat), mean, rstd, x.view(flat), r.view(flat), w, b, eps);
+        recordBinary(BinaryOp.ADD, sum, x, r);
+        recordLayerNorm(y, sum, w, b, mean, rstd, eps);
+        return new AddNorm(sum, y);
+    }
+
+    private void checkLayerNorm(Tensor x, Tensor w, Tensor b) {
+        int d = x.dim(-1);
+        if (w != null) sameFloat("layerNorm", x, w);
+        if ((w != null && !w.shape().equals(Shape.of(d))) || (b != null && !b.shape().equals(Shape.of(d)))) {
+            throw new IllegalArgumentException("layerNorm: weight/bias must be (" + d + ") for input " + x.shape());
+        }
+    }
+
+    private void recordLayerNorm(Tensor y, Tensor x, Tensor w, Tensor b, Tensor mean, Tensor rstd, double eps) {
         if (recording(x, w, b)) {
+            Shape flat = Shape.of(mean.size(), x.dim(-1));
             record("layerNorm", y, g -> {
                 Tensor gx = grad(x);
                 be.layerNormBackward(gx == null ? null : gx.view(flat), grad(w), grad(b), g.view(flat), x.view(flat), w, mean, rstd);
             }, Composites.normalization(this, x, w, b, eps, -1), x, w, mean, rstd);
         }
-        return y;
     }
 
     /**

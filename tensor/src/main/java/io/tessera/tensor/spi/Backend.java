@@ -162,6 +162,18 @@ public interface Backend extends AutoCloseable {
      */
     void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, double eps);
 
+    /**
+     * A pre-norm block's residual add and the LayerNorm after it, in one call: s = x + r, then
+     * {@link #layerNorm} of s into y, mean and rstd. x, r, s, y: (N, D), s aliasing neither x nor
+     * r. The result is that of {@link #binary} ADD followed by {@link #layerNorm}, bit for bit (a
+     * GPU backend runs both in one launch, reading x and r once); this default makes those two calls.
+     */
+    default void addLayerNorm(Tensor s, Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor r, Tensor w, Tensor b, double eps) {
+        OpChecks.addLayerNorm(s, y, mean, rstd, x, r, w, b, eps);
+        binary(BinaryOp.ADD, s, x, r);
+        layerNorm(y, mean, rstd, s, w, b, eps);
+    }
+
     /** Accumulates dx, dw, db (each may be null) from dy and the saved mean and rstd. */
     void layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd);
 

@@ -63,6 +63,24 @@ public final class OpChecks {
         return s;
     }
 
+    /**
+     * addLayerNorm: x, r and s of one shape (N, D), s aliasing neither x nor r (it is written while
+     * they are read); y, mean, rstd, w, b as {@link #layerNorm} over s.
+     */
+    public static Sizes addLayerNorm(Tensor s, Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor r, Tensor w, Tensor b, double eps) {
+        String op = "addLayerNorm";
+        require(op, x, "x");
+        require(op, r, "r");
+        require(op, s, "s");
+        if (!r.shape().equals(x.shape()) || !s.shape().equals(x.shape())) {
+            throw new IllegalArgumentException(op + ": x " + x.describe() + ", r " + r.describe() + " and s " + s.describe() + " must have one shape");
+        }
+        if (s.storage() == x.storage() || s.storage() == r.storage()) {
+            throw new IllegalArgumentException(op + ": s " + s.describe() + " must not share storage with x or r");
+        }
+        return layerNorm(y, mean, rstd, s, w, b, eps);
+    }
+
     /** layerNormBackward: as {@link #layerNorm}, dy like x, the saved mean and rstd required; dx, dw, db may be null. */
     public static Sizes layerNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, Tensor mean, Tensor rstd) {
         String op = "layerNormBackward";
