@@ -207,13 +207,20 @@ public final class ExecutionContext implements AutoCloseable {
 
     /**
      * The gradient buffer of {@code t}, allocated zeroed on first use: persistent for leaves,
-     * scoped for intermediates. Null when {@code t} needs no gradient.
+     * scoped for intermediates, or a view of its base's gradient for a view the tape shares it
+     * for ({@link Tape#shareGradient}). Null when {@code t} needs no gradient.
      */
     Tensor gradOf(Tape on, Tensor t) {
         if (t == null || !t.requiresGrad()) return null;
         Tensor g = t.grad();
         if (g == null) {
-            g = on != null && on.isProduced(t) ? allocate(t.shape(), t.dtype(), true) : allocatePersistent(t.shape(), t.dtype(), true);
+            Tape.Shared s = on != null ? on.sharedGradient(t) : null;
+            Tensor base = s != null ? gradOf(on, s.base()) : null;
+            if (base != null) {
+                g = base.view(Shape.of(base.size())).narrow0(s.offset(), t.size()).view(t.shape());
+            } else {
+                g = on != null && on.isProduced(t) ? allocate(t.shape(), t.dtype(), true) : allocatePersistent(t.shape(), t.dtype(), true);
+            }
             t.setGrad(g);
         }
         return g;

@@ -619,14 +619,22 @@ public final class Ops {
             throw new IllegalArgumentException("slice [" + start + ", " + (start + length) + ") out of range on axis " + a + " of " + x.describe());
         }
         Tensor y;
-        if (x.shape().outer(a) == 1) { // contiguous: a view, no copy
-            int inner = x.shape().inner(a);
-            y = x.view(Shape.of(x.size())).narrow0(start * inner, length * inner).view(x.shape().with(a, length));
+        boolean view = x.shape().outer(a) == 1;
+        int at = view ? start * x.shape().inner(a) : 0;
+        if (view) { // contiguous: a view, no copy
+            y = x.view(Shape.of(x.size())).narrow0(at, length * x.shape().inner(a)).view(x.shape().with(a, length));
         } else {
             y = ctx.allocate(x.shape().with(a, length), x.dtype(), false);
             be.readSlice(y, x, a, start, false);
         }
-        if (recording(x)) record("slice", y, g -> be.writeSlice(grad(x), g, a, start, true), Composites.slice(this, x, a, start));
+        if (recording(x)) {
+            record("slice", y, g -> {
+                Tensor gx = grad(x);
+                // a view's gradient is usually the matching view of x's (Tape#shareGradient): already in place
+                if (gx != null && !(view && g.storage() == gx.storage() && g.offset() == gx.offset() + at)) be.writeSlice(gx, g, a, start, true);
+            }, Composites.slice(this, x, a, start));
+            if (view) ctx.tape().shareGradient(y, x, at);
+        }
         return y;
     }
 

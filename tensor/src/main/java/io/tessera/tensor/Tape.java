@@ -59,6 +59,12 @@ public final class Tape implements AutoCloseable {
     private final List<Entry> entries = new ArrayList<>();
     private final Set<Tensor> produced = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> retained = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Contiguous views whose gradient is the matching view of their base's gradient (see {@link #shareGradient}). */
+    private final Map<Tensor, Shared> shared = new IdentityHashMap<>();
+
+    /** A view {@code offset} elements into {@code base}, sharing its gradient storage. */
+    record Shared(Tensor base, int offset) {
+    }
     private final boolean higherOrder;
     private boolean backwardDone;
     private boolean walking;
@@ -125,9 +131,27 @@ public final class Tape implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Declares {@code view} (a recorded op's output) to be the contiguous elements
+     * [offset, offset + view.size()) of {@code base}, so that its gradient can be the same view of
+     * base's gradient: the ops reading the view then accumulate straight into base's gradient and
+     * the view op's rule has nothing to copy (it sees its gradient already in place). Only on a
+     * first-order tape, and not for a view whose gradient is retained (it would outlive base's).
+     */
+    void shareGradient(Tensor view, Tensor base, int offset) {
+        if (!higherOrder) shared.put(view, new Shared(base, offset));
+    }
+
+    /** Where {@code t}'s gradient lives inside its base's gradient, or null for a gradient of its own. */
+    Shared sharedGradient(Tensor t) {
+        Shared s = shared.get(t);
+        return s == null || retained.contains(t) ? null : s;
+    }
+
     private void recycleGradient(Tensor output, Tensor grad) {
         output.setGrad(null);
-        if (!grad.isReleased() && grad.offset() == 0 && grad.size() == grad.storage().capacity()) {
+        // a shared gradient is a view of its base's, released with that one
+        if (!grad.isReleased() && grad.root() == grad && grad.offset() == 0 && grad.size() == grad.storage().capacity()) {
             ctx.backend().release(grad.storage());
             grad.release();
         }

@@ -32,6 +32,42 @@ class TapeTest {
     }
 
     @Test
+    void viewsShareTheirBaseGradientAndGiveTheSameGradients() {
+        // base = 2·x, three row views of it, one of them sliced again, plus a consumer of the base itself;
+        // the gradient of x must be that of copying slices, whether or not a view's gradient is retained
+        double[] xs = {0.5, -1, 2, 3, 0.25, -2, 1, 4, -0.5, 1.5, 2.5, -3};
+        double[][] got = new double[3][];
+        for (int mode = 0; mode < 3; mode++) {
+            Tensor x = o.tensor(xs, 3, 4).requiresGrad(true);
+            try (Tape tape = ctx.record()) {
+                Tensor base = o.scale(x, 2);
+                Tensor r0 = o.slice(base, 0, 0, 1), r1 = o.slice(base, 0, 1, 1), r2 = o.slice(base, 0, 2, 1);
+                Tensor r1b = o.slice(r1, 0, 0, 1); // a view of a view
+                if (mode == 1) tape.retainGrad(r1);
+                Tensor loss = o.add(o.add(o.sum(o.mul(r0, r0)), o.sum(o.exp(r1b))), o.add(o.sum(o.scale(r2, 3)), o.sum(o.mul(base, base))));
+                if (mode == 2) { // the copy the views replace: each slice through a fresh tensor
+                    Tensor c0 = o.add(r0, o.zeros(r0.shape(), r0.dtype()));
+                    loss = o.add(o.add(o.sum(o.mul(c0, c0)), o.sum(o.exp(o.add(r1b, o.zeros(r1b.shape(), r1b.dtype()))))),
+                            o.add(o.sum(o.scale(o.add(r2, o.zeros(r2.shape(), r2.dtype())), 3)), o.sum(o.mul(base, base))));
+                }
+                assertThat(tape.sharedGradient(r0)).as("a row view shares its base's gradient").isEqualTo(new Tape.Shared(base, 0));
+                assertThat(tape.sharedGradient(r2)).isEqualTo(new Tape.Shared(base, 8));
+                assertThat(tape.sharedGradient(r1) == null).as("a retained view keeps a gradient of its own").isEqualTo(mode == 1);
+                tape.backward(loss);
+                if (mode == 1) {
+                    double[] g1 = r1.grad().toDoubleArray();
+                    for (int j = 0; j < 4; j++) assertThat(g1[j]).as("retained view gradient %d", j).isCloseTo(Math.exp(2 * xs[4 + j]), offset(1e-12));
+                }
+            }
+            got[mode] = x.grad().toDoubleArray();
+        }
+        for (int j = 0; j < 12; j++) {
+            double b = 2 * xs[j], want = 2 * (2 * b) + 2 * (j < 4 ? 2 * b : j < 8 ? Math.exp(b) : 3);
+            for (int mode = 0; mode < 3; mode++) assertThat(got[mode][j]).as("mode %d element %d", mode, j).isCloseTo(want, offset(1e-12));
+        }
+    }
+
+    @Test
     void backwardNeedsAScalar() {
         Tensor x = o.full(Shape.of(2, 2), DType.F64, 1).requiresGrad(true);
         try (Tape tape = ctx.record()) {
