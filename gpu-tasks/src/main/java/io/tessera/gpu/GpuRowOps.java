@@ -149,9 +149,14 @@ final class GpuRowOps {
         Tensor scratch = scratch(2 * blocks * d);
         launcher.launch(part.fn(), Grid.groups(new int[]{Grid.ceilDiv(d, COLS), blocks}, new int[]{COLS, part.group()}),
                 scratch, dy, x, mean, rstd, n, d, rowsPerBlock);
-        Variant sum = flat(Kernels.COLUMN_SUM_ACCUMULATE, dxk.defines());
-        if (dw != null) launcher.launch(sum.fn(), Grid.cover(d, sum.group()), dw, view(scratch, 0, blocks * d), blocks, d);
-        if (db != null) launcher.launch(sum.fn(), Grid.cover(d, sum.group()), db, view(scratch, blocks * d, blocks * d), blocks, d);
+        if (dw != null && db != null) {
+            Variant pair = flat(Kernels.COLUMN_SUM_ACCUMULATE_PAIR, dxk.defines());
+            launcher.launch(pair.fn(), Grid.cover(2 * d, pair.group()), dw, db, scratch, blocks, d);
+        } else {
+            Variant sum = flat(Kernels.COLUMN_SUM_ACCUMULATE, dxk.defines());
+            if (dw != null) launcher.launch(sum.fn(), Grid.cover(d, sum.group()), dw, view(scratch, 0, blocks * d), blocks, d);
+            if (db != null) launcher.launch(sum.fn(), Grid.cover(d, sum.group()), db, view(scratch, blocks * d, blocks * d), blocks, d);
+        }
         backend.release(scratch.storage());
     }
 

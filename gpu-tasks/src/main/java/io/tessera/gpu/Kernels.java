@@ -66,6 +66,8 @@ public enum Kernels {
     LAYERNORM_BACKWARD_PARTIALS("layernorm.kc", "layernorm_backward_partials"),
     /** out[j] += Σ_b part[b, j] in block order; args (out, part, blocks, d); defines WG, AFFINE. */
     COLUMN_SUM_ACCUMULATE("layernorm.kc", "column_sum_accumulate"),
+    /** dw and db += the column sums of the two halves of a (2, blocks, D) scratch, one launch; args (out0, out1, part, blocks, d). */
+    COLUMN_SUM_ACCUMULATE_PAIR("layernorm.kc", "column_sum_accumulate_pair"),
     /** BatchNorm1d training forward; args (y, mean, rstd, runMean, runVar, x, w, b, n, c, momentum, eps, unbias); defines LANES. */
     BATCHNORM_TRAIN_FORWARD("batchnorm.kc", "batchnorm_train_forward"),
     /** BatchNorm1d eval forward; args (y, x, runMean, runVar, w, b, n, c, eps). */

@@ -94,6 +94,7 @@ class CudaDialectTest {
                 new Variant(Kernels.LAYERNORM_BACKWARD_PARTIALS, Defines.of("WG", 128).with("AFFINE", 0)),
                 new Variant(Kernels.LAYERNORM_BACKWARD_PARTIALS, Defines.of("WG", 64).with("AFFINE", 1).with("LANES", 4)),
                 new Variant(Kernels.COLUMN_SUM_ACCUMULATE, Defines.of("WG", 128).with("AFFINE", 1)),
+                new Variant(Kernels.COLUMN_SUM_ACCUMULATE_PAIR, Defines.of("WG", 128).with("AFFINE", 1)),
                 new Variant(Kernels.BATCHNORM_TRAIN_FORWARD, Defines.none()),
                 new Variant(Kernels.BATCHNORM_TRAIN_FORWARD, Defines.of("LANES", 4)),
                 new Variant(Kernels.BATCHNORM_EVAL_FORWARD, Defines.none()),

@@ -223,6 +223,14 @@ class GpuRowOpsParityTest {
                 expectClose(what + " dw only (second accumulation)", dw, 1e-4, 1e-4);
                 onBoth((b, t) -> b.layerNormBackward(t.of(dx), null, null, t.of(dy), t.of(x), t.of(w), t.of(mean), t.of(rstd)));
                 expectClose(what + " dx only (second accumulation)", dx, 1e-4, 1e-4);
+                if (affine) { // dw and db summed in one launch: the bits of summing each alone
+                    Both pw = zeros(d), pb = zeros(d), sw = zeros(d), sb = zeros(d);
+                    cl.layerNormBackward(null, pw.d(), pb.d(), dy.d(), x.d(), w.d(), mean.d(), rstd.d());
+                    cl.layerNormBackward(null, sw.d(), null, dy.d(), x.d(), w.d(), mean.d(), rstd.d());
+                    cl.layerNormBackward(null, null, sb.d(), dy.d(), x.d(), w.d(), mean.d(), rstd.d());
+                    assertThat(cl.readF32(pw.d())).as(what + " dw bits").isEqualTo(cl.readF32(sw.d()));
+                    assertThat(cl.readF32(pb.d())).as(what + " db bits").isEqualTo(cl.readF32(sb.d()));
+                }
             }
         }
     }
