@@ -570,7 +570,14 @@ public final class Ops {
         }
         if (s.equals(x.shape())) return x;
         Tensor y = x.view(s);
-        if (recording(x)) record("reshape", y, g -> be.accumulate(grad(x), g, 1.0), Composites.reshape(this, x));
+        if (recording(x)) {
+            record("reshape", y, g -> {
+                Tensor gx = grad(x);
+                // y's gradient is usually x's under another shape (Tape#shareGradient): already in place
+                if (gx != null && !(g.storage() == gx.storage() && g.offset() == gx.offset())) be.accumulate(gx, g, 1.0);
+            }, Composites.reshape(this, x));
+            ctx.tape().shareGradient(y, x, 0);
+        }
         return y;
     }
 

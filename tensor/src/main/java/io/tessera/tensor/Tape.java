@@ -132,7 +132,7 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * Declares {@code view} (a recorded op's output) to be the contiguous elements
+     * Declares {@code view} (a recorded op's output: a slice or a reshape) to be the contiguous elements
      * [offset, offset + view.size()) of {@code base}, so that its gradient can be the same view of
      * base's gradient: the ops reading the view then accumulate straight into base's gradient and
      * the view op's rule has nothing to copy (it sees its gradient already in place). Only on a
