@@ -320,6 +320,12 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     }
 
     @Override
+    public void matmulBiasGelu(Tensor c, Tensor act, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
+        if (MixedPrecision.isBf16Product(c, a, b)) Backend.super.matmulBiasGelu(c, act, a, b, transA, transB, bias);
+        else tensorOps.matmulBias(c, act, a, b, transA, transB, bias);
+    }
+
+    @Override
     public void unary(UnaryOp op, Tensor out, Tensor x) {
         tensorOps.unary(op, out, x);
     }

@@ -116,7 +116,7 @@ final class GpuTensorOps {
             return;
         }
         if (d.batch() == 1 && transA && !transB && splitK(c, a, b, m, n, k, alpha, beta)) return;
-        tiled(c, a, b, transA, transB, alpha, beta, null, m, n, k, strideA, strideB, d.batch());
+        tiled(c, a, b, transA, transB, alpha, beta, null, null, m, n, k, strideA, strideB, d.batch());
     }
 
     /**
@@ -126,39 +126,60 @@ final class GpuTensorOps {
      * which gives the same bits.
      */
     void matmulBias(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
-        RefMatmul.Dims d = RefMatmul.Dims.of("matmulBias", c, a, b, transA, transB);
-        GpuBackend.requireF32("matmulBias", c, a, b, bias);
+        matmulBias(c, null, a, b, transA, transB, bias);
+    }
+
+    /**
+     * As {@link #matmulBias}, and with {@code act} non-null also act = gelu(c) (exact erf) from the
+     * same epilogue: a linear layer and its GELU in one launch, the bits of unary GELU over c.
+     */
+    void matmulBias(Tensor c, Tensor act, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
+        String op = act == null ? "matmulBias" : "matmulBiasGelu";
+        RefMatmul.Dims d = RefMatmul.Dims.of(op, c, a, b, transA, transB);
+        GpuBackend.requireF32(op, c, a, b, bias, act);
         int m = d.m(), n = d.n(), k = d.k();
         if (bias.size() != n) {
-            throw new IllegalArgumentException("matmulBias: bias " + bias.describe() + " must have " + n + " elements (the columns of c " + c.describe() + ")");
+            throw new IllegalArgumentException(op + ": bias " + bias.describe() + " must have " + n + " elements (the columns of c " + c.describe() + ")");
+        }
+        if (act != null && (act.size() != c.size() || overlaps(act, c) || overlaps(act, a) || overlaps(act, b))) {
+            throw new IllegalArgumentException(op + ": act " + act.describe() + " must have c's " + c.size() + " elements and overlap no operand");
         }
         if (d.batch() == 0 || m == 0 || n == 0) return;
         if (blas != null || k == 0 || overlaps(c, a) || overlaps(c, b) || overlaps(c, bias)) {
             expand(c, bias.view(Shape.of(1, 1, n)), 1.0, false);
             matmul(c, a, b, transA, transB, 1, 1);
+            if (act != null) unary(UnaryOp.GELU, act, c);
             return;
         }
         int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
-        tiled(c, a, b, transA, transB, 1, 1, bias, m, n, k, strideA, strideB, d.batch());
+        tiled(c, a, b, transA, transB, 1, 1, bias, act, m, n, k, strideA, strideB, d.batch());
     }
 
-    /** One launch of our tiled kernels (the 128 × 128 one when c has enough large tiles); a non-null bias selects BIAS=1. */
-    private void tiled(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta, Tensor bias,
+    /**
+     * One launch of our tiled kernels (the 128 × 128 one when c has enough large tiles); a non-null
+     * bias selects BIAS=1, and a non-null act (with a bias) GELU_OUT=1.
+     */
+    private void tiled(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta, Tensor bias, Tensor act,
                        int m, int n, int k, int strideA, int strideB, int batch) {
         long largeTiles = (long) Grid.ceilDiv(m, LARGE) * Grid.ceilDiv(n, LARGE) * batch;
         List<Object> args = args(c, a, b, m, n, k, strideA, strideB, m * n, alpha, beta);
         if (bias != null) args.add(bias);
+        if (act != null) args.add(act);
         if (m >= LARGE && n >= LARGE && backend.maxWorkGroupSize() >= 256 && largeTiles >= backend.computeUnits()) {
-            Defines d2 = Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0);
-            if (bias != null) d2 = d2.with("BIAS", 1);
+            Defines d2 = epilogue(Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0), bias, act);
             launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{Grid.ceilDiv(n, LARGE), Grid.ceilDiv(m, LARGE), batch},
                     new int[]{256, 1, 1}), args.toArray());
             return;
         }
         boolean big = m >= 64 && n >= 64 && backend.maxWorkGroupSize() >= 256;
         SgemmTiling tiling = big ? SgemmTiling.standard(transA, transB) : SgemmTiling.small(transA, transB);
-        Defines defines = bias != null ? tiling.defines().with("BIAS", 1) : tiling.defines();
-        launcher.launch(launcher.fn(Kernels.SGEMM, defines), tiling.grid(m, n, batch), args.toArray());
+        launcher.launch(launcher.fn(Kernels.SGEMM, epilogue(tiling.defines(), bias, act)), tiling.grid(m, n, batch), args.toArray());
+    }
+
+    private static Defines epilogue(Defines d, Tensor bias, Tensor act) {
+        if (bias != null) d = d.with("BIAS", 1);
+        if (act != null) d = d.with("GELU_OUT", 1);
+        return d;
     }
 
     /**

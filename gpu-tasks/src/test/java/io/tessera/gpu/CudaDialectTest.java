@@ -126,6 +126,8 @@ class CudaDialectTest {
                 new Variant(Kernels.SGEMM_LARGE, Defines.of("TRANS_A", 1).with("TRANS_B", 1)),
                 new Variant(Kernels.SGEMM_LARGE, Defines.of("TRANS_A", 0).with("TRANS_B", 1).with("BIAS", 1)),
                 new Variant(Kernels.SGEMM, SgemmTiling.small(false, true).defines().with("BIAS", 1)),
+                new Variant(Kernels.SGEMM, SgemmTiling.standard(false, true).defines().with("BIAS", 1).with("GELU_OUT", 1)),
+                new Variant(Kernels.SGEMM_LARGE, Defines.of("TRANS_A", 0).with("TRANS_B", 1).with("BIAS", 1).with("GELU_OUT", 1)),
                 new Variant(Kernels.BINARY_FORWARD, Defines.none()),
                 new Variant(Kernels.AFFINE_FORWARD, Defines.none()),
                 new Variant(Kernels.ACCUMULATE, Defines.none()),

@@ -341,6 +341,18 @@ class GpuTensorOpsParityTest {
                         .isEqualTo(cl().readF32(composed.cl()));
             }
         }
+        // the same with GELU from the epilogue: the bits of unary GELU over the pre-activation
+        for (int[] c : new int[][]{{1, 1, 1, 7, 13, 61}, {1, 1, 1, 67, 65, 40}, {2, 2, 1, 130, 257, 19}}) {
+            int bc = c[0], ba = c[1], bb = c[2], m = c[3], n = c[4], k = c[5];
+            Pair a = rand(seed++, ba, m, k), b = rand(seed++, bb, n, k), bias = rand(seed++, n);
+            Pair h = rand(seed++, bc, m, n), act = rand(seed++, bc, m, n), composed = rand(seed++, bc, m, n);
+            both(d -> be(d).matmulBiasGelu(on(d, h), on(d, act), on(d, a), on(d, b), false, true, on(d, bias)));
+            String what = "matmulBiasGelu " + Arrays.toString(c);
+            same(what + " pre-activation", h, 1e-4 * Math.sqrt(k), 1e-4);
+            same(what + " gelu", act, 1e-4 * Math.sqrt(k), 1e-4);
+            cl().unary(UnaryOp.GELU, composed.cl(), h.cl());
+            assertThat(cl().readF32(act.cl())).as(what + ": the bits of unary GELU").isEqualTo(cl().readF32(composed.cl()));
+        }
         Pair a = rand(1, 1, 4, 3), b = rand(2, 1, 3, 5), c = rand(3, 1, 4, 5), shortBias = rand(4, 4);
         assertThatThrownBy(() -> cl().matmulBias(c.cl(), a.cl(), b.cl(), false, false, shortBias.cl()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must have 5 elements");

@@ -39,6 +39,11 @@ public final class Linear extends Module {
         return ops.linear(x, weight.tensor(), bias == null ? null : bias.tensor());
     }
 
+    /** gelu(this layer(x)), exact erf, as one backend call when there is a bias (see {@link Ops#linearGelu}). */
+    public Tensor forwardGelu(Ops ops, Tensor x) {
+        return ops.linearGelu(x, weight.tensor(), bias == null ? null : bias.tensor());
+    }
+
     /** Xavier-uniform weight, bound √(6/(in+out)); bias 0. */
     @Override
     public void init(Rng rng) {

@@ -21,9 +21,7 @@ public final class Mlp extends Module {
 
     /** x (..., D) → (..., D). */
     public Tensor forward(Ops ops, Tensor x) {
-        Tensor h = fc1.forward(ops, x);
-        Tensor g = ops.gelu(h);
-        ops.drop(h);
+        Tensor g = fc1.forwardGelu(ops, x); // fc1 and GELU in one backend call
         Tensor y = fc2.forward(ops, g);
         ops.drop(g);
         return y;

@@ -239,16 +239,50 @@ public final class Ops {
         Tensor x3 = x.view(Shape.of(1, rows, in)), w3 = w.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
         if (b != null) be.matmulBias(y3, x3, w3, false, true, b); // the backend adds the bias in the product's epilogue or beforehand
         else be.matmul(y3, x3, w3, false, true, 1, 0);
-        if (recording(x, w, b)) {
-            record("linear", y, g -> {
-                Tensor g3 = g.view(Shape.of(1, rows, out));
-                Tensor gx = grad(x), gw = grad(w), gb = grad(b);
-                if (gx != null) be.matmul(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, 1, 1); // dX = dY·W
-                if (gw != null) be.matmul(gw.view(Shape.of(1, out, in)), g3, x3, true, false, 1, 1);   // dW = dYᵀ·X
-                if (gb != null) be.sumTo(gb.view(Shape.of(1, 1, out)), g3, 1.0, true);                  // db = Σ rows of dY
-            }, Composites.linear(this, x, w, b), x.requiresGrad() ? w : null, w.requiresGrad() ? x : null);
-        }
+        recordLinear(y, x, w, b);
         return y;
+    }
+
+    /**
+     * gelu(linear(x, w, b)), exact erf: with a bias, outside autocast, one backend call that writes
+     * the pre-activation and its GELU together (a GPU backend: one launch). On the tape a linear
+     * and a gelu, so every derivative is that of the composition; the pre-activation is kept only
+     * for GELU's backward.
+     */
+    public Tensor linearGelu(Tensor x, Tensor w, Tensor b) {
+        if (b == null || ctx.autocastType() != null) {
+            Tensor h = linear(x, w, b), y = gelu(h);
+            drop(h);
+            return y;
+        }
+        sameFloat("linear", x, w);
+        if (w.rank() != 2 || x.rank() < 1 || x.dim(-1) != w.dim(1)) {
+            throw new IllegalArgumentException("linear: input " + x.shape() + " does not match weight " + w.shape() + " (out, in)");
+        }
+        if (b.rank() != 1 || b.dim(0) != w.dim(0) || b.dtype() != w.dtype()) {
+            throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight " + w.describe());
+        }
+        int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
+        Shape s = x.shape().with(-1, out), flat = Shape.of(1, rows, out);
+        Tensor h = ctx.allocate(s, x.dtype(), false), y = ctx.allocate(s, x.dtype(), false);
+        be.matmulBiasGelu(h.view(flat), y.view(flat), x.view(Shape.of(1, rows, in)), w.view(Shape.of(1, out, in)), false, true, b);
+        recordLinear(h, x, w, b);
+        recordUnary(UnaryOp.GELU, y, h);
+        drop(h);
+        return y;
+    }
+
+    private void recordLinear(Tensor y, Tensor x, Tensor w, Tensor b) {
+        if (!recording(x, w, b)) return;
+        int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
+        Tensor x3 = x.view(Shape.of(1, rows, in)), w3 = w.view(Shape.of(1, out, in));
+        record("linear", y, g -> {
+            Tensor g3 = g.view(Shape.of(1, rows, out));
+            Tensor gx = grad(x), gw = grad(w), gb = grad(b);
+            if (gx != null) be.matmul(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, 1, 1); // dX = dY·W
+            if (gw != null) be.matmul(gw.view(Shape.of(1, out, in)), g3, x3, true, false, 1, 1);   // dW = dYᵀ·X
+            if (gb != null) be.sumTo(gb.view(Shape.of(1, 1, out)), g3, 1.0, true);                  // db = Σ rows of dY
+        }, Composites.linear(this, x, w, b), x.requiresGrad() ? w : null, w.requiresGrad() ? x : null);
     }
 
     // ======================================================================================
@@ -371,11 +405,15 @@ public final class Ops {
         requireFloat(op.name().toLowerCase(), x);
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
         be.unary(op, y, x);
+        recordUnary(op, y, x);
+        return y;
+    }
+
+    private void recordUnary(UnaryOp op, Tensor y, Tensor x) {
         if (recording(x)) {
             Tensor reads = op == UnaryOp.NEG ? null : op.backwardUsesOutput() ? y : x;
             record(op.name().toLowerCase(), y, g -> be.unaryBackward(op, grad(x), g, x, y), Composites.unary(this, op, x, y), reads);
         }
-        return y;
     }
 
     public Tensor neg(Tensor x) { return unary(UnaryOp.NEG, x); }

@@ -82,6 +82,35 @@ class MatmulGradTest {
     }
 
     @Test
+    void linearGeluHasTheDerivativesOfLinearThenGelu() {
+        try (ExecutionContext ctx = ExecutionContext.reference(1)) {
+            Tensor x = GradCheck.randn(ctx, 23, 2, 3, 4), w = GradCheck.randn(ctx, 24, 5, 4), bias = GradCheck.randn(ctx, 25, 5);
+            GradCheck.full(ctx, (ops, in) -> ops.linearGelu(in[0], in[1], in[2]), x, w, bias);
+            HvpCheck.check(ctx, (ops, in) -> ops.linearGelu(in[0], in[1], in[2]), x, w, bias);
+            GradCheck.full(ctx, (ops, in) -> ops.linearGelu(in[0], in[1], null), x, w);
+        }
+        try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) { // float32: the bits of the two ops
+            Ops o = ctx.ops();
+            Rng rng = new Rng(26);
+            float[] xs = new float[6 * 16], ws = new float[24 * 16], bs = new float[24];
+            for (float[] a : new float[][]{xs, ws, bs}) for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextGaussian();
+            float[][] got = new float[2][];
+            float[][] gw = new float[2][];
+            for (int pass = 0; pass < 2; pass++) {
+                Tensor x = o.tensor(xs, 2, 3, 16), w = o.tensor(ws, 24, 16).requiresGrad(true), b = o.tensor(bs, 24).requiresGrad(true);
+                try (Tape tape = ctx.record()) {
+                    Tensor y = pass == 0 ? o.linearGelu(x, w, b) : o.gelu(o.linear(x, w, b));
+                    got[pass] = y.toFloatArray();
+                    tape.backward(o.sum(o.mul(y, y)));
+                }
+                gw[pass] = w.grad().toFloatArray();
+            }
+            assertThat(got[0]).isEqualTo(got[1]);
+            assertThat(gw[0]).isEqualTo(gw[1]);
+        }
+    }
+
+    @Test
     void largerLinearDirectional() {
         try (ExecutionContext ctx = ExecutionContext.reference(1)) {
             Tensor x = GradCheck.randn(ctx, 30, 4, 9, 24); // (B=4, T=9, D=24)

@@ -83,6 +83,20 @@ public interface Backend extends AutoCloseable {
         matmul(c, a, b, transA, transB, 1, 1);
     }
 
+    /**
+     * A linear layer and its exact GELU: {@link #matmulBias} into c (the pre-activation, which
+     * GELU's backward reads) and act = gelu(c), act of c's size and overlapping no operand. The
+     * result is those two calls' bits; this default makes them (a GPU backend writes both from
+     * one epilogue).
+     */
+    default void matmulBiasGelu(Tensor c, Tensor act, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
+        if (act.size() != c.size() || act.dtype() != c.dtype()) {
+            throw new IllegalArgumentException("matmulBiasGelu: act " + act.describe() + " must match c " + c.describe());
+        }
+        matmulBias(c, a, b, transA, transB, bias);
+        unary(UnaryOp.GELU, act, c);
+    }
+
     // ---- elementwise ----------------------------------------------------------------------
 
     /** out = f(x), same shape. */
