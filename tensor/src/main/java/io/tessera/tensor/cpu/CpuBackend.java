@@ -5,6 +5,7 @@ import io.tessera.tensor.DType;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.simd.SimdAttention;
 import io.tessera.tensor.cpu.simd.SimdContext;
+import io.tessera.tensor.cpu.simd.SimdConvert;
 import io.tessera.tensor.cpu.simd.SimdElementwise;
 import io.tessera.tensor.cpu.simd.SimdGemm;
 import io.tessera.tensor.cpu.simd.SimdLayout;
@@ -288,13 +289,9 @@ public final class CpuBackend extends ReferenceBackend {
         if (out.dtype() == x.dtype() && out.size() == x.size() && out.dtype() == DType.F32) {
             System.arraycopy(x.f32(), x.offset(), out.f32(), out.offset(), x.size());
         } else if (out.size() == x.size() && out.dtype() == DType.BF16 && x.dtype() == DType.F32) {
-            float[] src = x.f32();
-            short[] dst = out.bf16();
-            for (int i = 0, xo = x.offset(), oo = out.offset(); i < x.size(); i++) dst[oo + i] = BFloat16.fromFloat(src[xo + i]);
+            SimdConvert.toBf16(sc, x.f32(), x.offset(), out.bf16(), out.offset(), x.size());
         } else if (out.size() == x.size() && out.dtype() == DType.F32 && x.dtype() == DType.BF16) {
-            short[] src = x.bf16();
-            float[] dst = out.f32();
-            for (int i = 0, xo = x.offset(), oo = out.offset(); i < x.size(); i++) dst[oo + i] = BFloat16.toFloat(src[xo + i]);
+            SimdConvert.fromBf16(sc, x.bf16(), x.offset(), out.f32(), out.offset(), x.size());
         } else {
             super.copy(out, x);
         }

@@ -1,0 +1,59 @@
+package io.tessera.tensor.cpu.simd;
+
+import java.lang.invoke.MethodHandles;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float32 ↔ bfloat16 conversion loops of {@link SimdConvert}, defined once per vector width
+ * by {@link WidthCopies}. Narrowing is {@link io.tessera.tensor.BFloat16#fromFloat} on the bits of
+ * a whole vector (round to nearest even by adding 0x7FFF plus the kept lowest bit; a NaN keeps its
+ * sign and the top of its payload, quietened); widening puts the 16 bits on top of a zero half.
+ * The shorts of a vector have the float lane count, so a 64-bit float width (two lanes, no 32-bit
+ * short vector) runs the scalar loop. Not used directly: only its per-width copies run.
+ */
+final class ConvertLoops implements SimdConvert.Loops {
+    private static final VectorSpecies<Float> S = WidthCopies.species(MethodHandles.lookup());
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    private static final boolean VECTOR = S.vectorBitSize() >= 128;
+    private static final VectorSpecies<Short> H = VECTOR ? VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2)) : null;
+
+    ConvertLoops() {
+    }
+
+    @Override
+    public void toBf16(float[] src, int so, short[] dst, int dO, int lo, int hi) {
+        int i = lo;
+        if (VECTOR) {
+            for (int up = lo + S.loopBound(hi - lo); i < up; i += S.length()) {
+                IntVector bits = FloatVector.fromArray(S, src, so + i).reinterpretAsInts();
+                IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
+                IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
+                VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+                IntVector out = rounded.blend(top.or(0x40), nan);
+                ((ShortVector) out.convertShape(VectorOperators.I2S, H, 0)).intoArray(dst, dO + i);
+            }
+        }
+        for (; i < hi; i++) {
+            int bits = Float.floatToRawIntBits(src[so + i]);
+            dst[dO + i] = (bits & 0x7FFFFFFF) > 0x7F800000 ? (short) ((bits >>> 16) | 0x40) : (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+        }
+    }
+
+    @Override
+    public void fromBf16(short[] src, int so, float[] dst, int dO, int lo, int hi) {
+        int i = lo;
+        if (VECTOR) {
+            for (int up = lo + S.loopBound(hi - lo); i < up; i += S.length()) {
+                IntVector wide = (IntVector) ShortVector.fromArray(H, src, so + i).convertShape(VectorOperators.S2I, I, 0);
+                wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dO + i);
+            }
+        }
+        for (; i < hi; i++) dst[dO + i] = Float.intBitsToFloat((src[so + i] & 0xFFFF) << 16);
+    }
+}

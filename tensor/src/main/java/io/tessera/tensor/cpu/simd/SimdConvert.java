@@ -1,0 +1,36 @@
+package io.tessera.tensor.cpu.simd;
+
+import io.tessera.tensor.cpu.Parallel;
+
+/**
+ * Vector API float32 ↔ bfloat16 conversions (the copies of bf16 autocast: operands rounded for a
+ * product, results rounded back), split into fixed chunks over the thread pool. Bit for bit
+ * {@link io.tessera.tensor.BFloat16#fromFloat} and {@link io.tessera.tensor.BFloat16#toFloat}.
+ */
+public final class SimdConvert {
+    private static final int GRAIN = 1 << 15;
+
+    /** The loops ({@link ConvertLoops}, one copy per width) over elements [lo, hi). */
+    interface Loops {
+        void toBf16(float[] src, int so, short[] dst, int dO, int lo, int hi);
+
+        void fromBf16(short[] src, int so, float[] dst, int dO, int lo, int hi);
+    }
+
+    private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "ConvertLoops", Loops[]::new);
+
+    private SimdConvert() {
+    }
+
+    /** dst[dO + i] = bf16(src[so + i]) for i in [0, n), rounded to nearest even. */
+    public static void toBf16(SimdContext sc, float[] src, int so, short[] dst, int dO, int n) {
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.toBf16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+    }
+
+    /** dst[dO + i] = float(src[so + i]) for i in [0, n), exact. */
+    public static void fromBf16(SimdContext sc, short[] src, int so, float[] dst, int dO, int n) {
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.fromBf16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+    }
+}
