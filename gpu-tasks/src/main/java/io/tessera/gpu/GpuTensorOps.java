@@ -40,6 +40,10 @@ final class GpuTensorOps {
     private static final int REDUCE_AXES = 4;
     /** Work-group size of sum_to and of index_check (fixed in layout.kc). */
     private static final int REDUCE_WG = 256;
+    /** Column sums: COLS columns (as reduce.kc) by at most COLUMN_LANES row lanes per work-group; blocks of rows. */
+    private static final int COLUMN_COLS = 32, COLUMN_LANES = 8, COLUMN_BLOCK_ROWS = 64, COLUMN_BLOCKS = 128;
+    /** The row lanes the column kernels run with on this device (0 until first used). */
+    private int columnLanes;
 
     private final Launcher launcher;
     private final GpuBackend backend;
@@ -380,6 +384,11 @@ final class GpuTensorOps {
         int nout = 1, nred = 1;
         for (int v : kept) nout *= v;
         for (int v : red) nred *= v;
+        // the rows of a contiguous (nred, nout) summed into one row (bias gradients): coalesced column sums
+        if (kept.length == 1 && red.length == 1 && keptStride[0] == 1 && redStride[0] == nout && nred > 64) {
+            columnSums(out, x, nred, nout, alpha, accumulate);
+            return;
+        }
         if (nred <= 64 || nout >= 2048) {
             List<Object> args = args(out, x, nout, nred);
             addAxes(args, kept, keptStride, red, redStride);
@@ -405,6 +414,44 @@ final class GpuTensorOps {
         } finally {
             backend.release(s);
         }
+    }
+
+    /**
+     * out (d) = alpha·Σ rows of x (n, d) (+ out): blocks of at least COLUMN_BLOCK_ROWS rows (at most
+     * COLUMN_BLOCKS, chosen from n alone, so the sums do not depend on the device), one launch when
+     * a single block remains, else partial sums and a second launch adding them in block order.
+     */
+    private void columnSums(Tensor out, Tensor x, int n, int d, double alpha, boolean accumulate) {
+        int blocks = Math.min(COLUMN_BLOCKS, Math.max(1, n / COLUMN_BLOCK_ROWS));
+        int rowsPerBlock = Grid.ceilDiv(n, blocks);
+        blocks = Grid.ceilDiv(n, rowsPerBlock);
+        Launcher.Fn sums = columnKernel(Kernels.COLUMN_SUMS);
+        int lanes = columnLanes;
+        Grid grid = Grid.groups(new int[]{Grid.ceilDiv(d, COLUMN_COLS), blocks}, new int[]{COLUMN_COLS, lanes});
+        if (blocks == 1) {
+            launcher.launch(sums, grid, out, x, n, d, rowsPerBlock, alpha, accumulate ? 1 : 0);
+            return;
+        }
+        Storage s = backend.allocate(DType.F32, blocks * d, false);
+        try {
+            Tensor part = new Tensor(backend, Shape.of(blocks, d), DType.F32, s, 0);
+            launcher.launch(sums, grid, part, x, n, d, rowsPerBlock, 1.0, 0);
+            launcher.launch(columnKernel(Kernels.COLUMN_SUMS_FINISH), cover(d), out, part, blocks, d, alpha, accumulate ? 1 : 0);
+        } finally {
+            backend.release(s);
+        }
+    }
+
+    /** Column kernels are built with LANES = 8 row lanes, or fewer where the device takes smaller groups. */
+    private Launcher.Fn columnKernel(Kernels k) {
+        if (columnLanes == 0) {
+            int lanes = COLUMN_LANES;
+            while (lanes > 1 && launcher.maxGroupSize(launcher.fn(Kernels.COLUMN_SUMS, Defines.of("LANES", lanes))) < (long) COLUMN_COLS * lanes) {
+                lanes /= 2;
+            }
+            columnLanes = lanes;
+        }
+        return launcher.fn(k, Defines.of("LANES", columnLanes));
     }
 
     private void launchSumTo(Tensor out, Tensor x, int nout, int nred, int chunk, int nchunks, int[] kept, int[] keptStride, int[] red,

@@ -135,6 +135,8 @@ class CudaDialectTest {
                 new Variant(Kernels.BINARY_BACKWARD, Defines.none()),
                 new Variant(Kernels.SUM_TO, Defines.of("WG", 256)),
                 new Variant(Kernels.SUM_TO_SERIAL, Defines.none()),
+                new Variant(Kernels.COLUMN_SUMS, Defines.of("LANES", 8)),
+                new Variant(Kernels.COLUMN_SUMS_FINISH, Defines.of("LANES", 8)),
                 new Variant(Kernels.MAX_ALONG, Defines.none()),
                 new Variant(Kernels.STRIDED_COPY, Defines.of("ELEM_INT", 0)),
                 new Variant(Kernels.STRIDED_COPY, Defines.of("ELEM_INT", 1)),

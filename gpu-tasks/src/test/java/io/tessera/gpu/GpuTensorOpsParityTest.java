@@ -243,7 +243,11 @@ class GpuTensorOpsParityTest {
                 {{7, 13}, {1, 13}},          // serial: short sums
                 {{7, 13}, {7, 1}},
                 {{3, 500}, {3, 1}},          // a work-group per output
-                {{500, 3}, {3}},             // strided column sums
+                {{500, 3}, {3}},             // column sums: blocks of rows, then a second pass
+                {{65, 1}, {1, 1}},           // column sums in one block
+                {{1, 8321, 33}, {1, 1, 33}}, // a bias gradient: blocks that do not divide the rows
+                {{130, 768}, {768}},
+                {{70, 2100}, {1, 2100}},     // more columns than the serial path's threshold
                 {{40000}, {1}},              // chunked partial sums, then a second pass
                 {{3, 20011}, {3, 1}},        // chunked, several outputs
                 {{2, 3, 4, 5}, {1, 3, 1, 5}},
