@@ -26,15 +26,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code tessera bench pretrain}: one MAE pre-training step (ViT-Tiny encoder 192×12×3 on 32×32
- * images with patch 4, decoder 128×4×4, batch 64 by default, mask 0.75, norm-pix, AdamW) timed on
- * all cores, or on a GPU with {@code --device}, next to the same step in PyTorch on the same
- * device run in the same invocation when a PyTorch is present. On a GPU every step ends with a
+ * {@code tessera bench pretrain}: one MAE pre-training step (by default ViT-Tiny encoder 192×12×3
+ * on 32×32 images with patch 4, decoder 128×4×4; {@code --model base} is MAE ViT-B/16 at 224 px
+ * with the 512×8 decoder; batch 64 by default, mask 0.75, norm-pix, AdamW) timed on all cores,
+ * or on a GPU with {@code --device}, next to the same step in PyTorch (the same dimensions passed
+ * to its script) on the same device run in the same invocation when a PyTorch is present. On a GPU every step ends with a
  * device synchronisation, so step times are device times. Ends with
  * {@code pretrain_vs_pytorch <ratio>} (images/s, Tessera over PyTorch).
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-        description = {"Time an MAE pre-training step (ViT-Tiny, 32×32, patch 4, decoder 128×4, batch 64) next to PyTorch on the CPU.",
+        description = {"Time an MAE pre-training step (default ViT-Tiny, 32×32, patch 4, decoder 128×4, batch 64) next to PyTorch on the same device.",
                 "Prints images/s, step-time percentiles, peak memory, and last: pretrain_vs_pytorch <ratio>."})
 public final class PretrainBench implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", converter = io.tessera.cli.DeviceSpec.Converter.class,
@@ -54,6 +55,11 @@ public final class PretrainBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "Images per step (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--model", defaultValue = "tiny32", description = "The MAE: tiny32 (default; ViT-Tiny on 32×32, patch 4), "
+            + "base (MAE ViT-B/16 at 224 px, decoder 512×8, the official recipe's model), or another preset: micro16, micro28, mini, "
+            + "tiny, small, large, huge.")
+    String model;
+
     @Option(names = "--profile", description = "On a GPU: after the timed steps, one more step with per-kernel timing; prints the kernels that took longest.")
     boolean profile;
 
@@ -72,12 +78,18 @@ public final class PretrainBench implements Callable<Integer> {
     @Option(names = "--no-reference", description = "Skip the PyTorch run.")
     boolean noReference;
 
+    private MaeConfig cfg;
+
     @Override
     public Integer call() throws Exception {
         if (steps < 1 || warmup < 0 || batch < 1) throw new IllegalArgumentException("--steps and --batch must be ≥ 1 and --warmup ≥ 0");
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        MaeConfig cfg = MaeConfig.tiny32();
-        System.out.printf(Locale.ROOT, "MAE step: ViT-Tiny encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch %d, mask %.2f, %s%n",
+        if (!MaeConfig.PRESETS.contains(model)) {
+            throw new IllegalArgumentException("--model " + model + " is not a preset; one of " + String.join(", ", MaeConfig.PRESETS));
+        }
+        cfg = MaeConfig.preset(model);
+        int img = cfg.encoder().imageSize(), channels = cfg.encoder().inChannels();
+        System.out.printf(Locale.ROOT, "MAE step (%s): encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch %d, mask %.2f, %s%n", model,
                 cfg.encoder().width(), cfg.encoder().depth(), cfg.encoder().heads(), cfg.encoder().imageSize(), cfg.encoder().imageSize(),
                 cfg.encoder().patchSize(), cfg.decoderWidth(), cfg.decoderDepth(), cfg.decoderHeads(), batch, cfg.maskRatio(),
                 (device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? t + " thread(s)" : device + ", matmul " + matmul.name().toLowerCase(Locale.ROOT)
@@ -89,7 +101,7 @@ public final class PretrainBench implements Callable<Integer> {
             io.tessera.gpu.GpuBackend gpu = ctx.backend() instanceof io.tessera.gpu.GpuBackend g ? g : null;
             MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, cfg, DType.F32);
             AdamW opt = AdamW.maePretrain(mae.store());
-            Tensor imgs = ctx.ops().randn(new Rng(1), Shape.of(batch, 3, 32, 32), DType.F32);
+            Tensor imgs = ctx.ops().randn(new Rng(1), Shape.of(batch, channels, img, img), DType.F32);
             Rng masks = new Rng(2);
             long start = 0;
             for (int i = 0; i < warmup + steps; i++) {
@@ -148,7 +160,16 @@ public final class PretrainBench implements Callable<Integer> {
         String where = TorchReference.torchDevice(device, System.out);
         if (where == null) return null;
         return TorchReference.run(python, java.util.List.of("pretrain_torch.py"), java.util.List.of(String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
-                String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch), precision.name().toLowerCase(Locale.ROOT)), System.out);
+                String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch), precision.name().toLowerCase(Locale.ROOT), dimensions(cfg)),
+                System.out);
+    }
+
+    /** The model as pretrain_torch.py's 7th argument: image, patch, channels, width, depth, heads, decoder width, depth, heads, mask ratio. */
+    static String dimensions(MaeConfig c) {
+        io.tessera.nn.VitConfig e = c.encoder();
+        if (e.mlpRatio() != 4.0 || !e.qkvBias()) throw new IllegalStateException("the PyTorch side builds MLP ratio 4 with qkv bias; " + e);
+        return String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%d,%d,%d,%d,%s", e.imageSize(), e.patchSize(), e.inChannels(), e.width(), e.depth(),
+                e.heads(), c.decoderWidth(), c.decoderDepth(), c.decoderHeads(), Double.toString(c.maskRatio()));
     }
 
     /**

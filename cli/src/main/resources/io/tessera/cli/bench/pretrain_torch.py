@@ -1,9 +1,11 @@
-"""PyTorch side of `tessera bench pretrain`: the same MAE step (ViT-Tiny encoder 192x12x3 at 32x32
-with patch 4, decoder 128x4x4, mask 0.75, norm-pix, AdamW) on the CPU or a CUDA device; on CUDA each
-step ends with a synchronisation, as on the Tessera side.
+"""PyTorch side of `tessera bench pretrain`: the same MAE step (by default ViT-Tiny encoder 192x12x3 at
+32x32 with patch 4, decoder 128x4x4, mask 0.75, norm-pix, AdamW) on the CPU or a CUDA device; on CUDA
+each step ends with a synchronisation, as on the Tessera side.
 Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "peak_device_mb": ..., "torch": ..., "device": ...}.
-Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH [PRECISION]]]   (DEVICE cpu or cuda:N, BATCH 64
-by default, PRECISION fp32 (default) or bf16: the forward pass under torch.autocast with bfloat16, PyTorch's policy for the device)
+Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH [PRECISION [MODEL]]]]   (DEVICE cpu or cuda:N,
+BATCH 64 by default, PRECISION fp32 (default) or bf16: the forward pass under torch.autocast with bfloat16, PyTorch's
+policy for the device; MODEL "image,patch,channels,width,depth,heads,dwidth,ddepth,dheads,mask_ratio", by default
+"32,4,3,192,12,3,128,4,4,0.75"; MLP ratio 4, qkv bias, LayerNorm eps 1e-6)
 """
 import ctypes
 import json
@@ -30,9 +32,10 @@ class Block(nn.Module):
 
 
 class Mae(nn.Module):
-    def __init__(self, img=32, p=4, c=3, d=192, depth=12, h=3, dd=128, ddepth=4, dh=4):
+    def __init__(self, img=32, p=4, c=3, d=192, depth=12, h=3, dd=128, ddepth=4, dh=4, mask_ratio=0.75):
         super().__init__()
-        self.p, self.L = p, (img // p) ** 2
+        self.p, self.c, self.g, self.L = p, c, img // p, (img // p) ** 2
+        self.keep = int(self.L * (1 - mask_ratio))
         self.patch = nn.Conv2d(c, d, p, p)
         self.cls = nn.Parameter(torch.zeros(1, 1, d))
         self.pos = nn.Parameter(torch.zeros(1, self.L + 1, d), requires_grad=False)
@@ -47,7 +50,7 @@ class Mae(nn.Module):
     def forward(self, imgs):
         n = imgs.shape[0]
         x = self.patch(imgs).flatten(2).transpose(1, 2) + self.pos[:, 1:]
-        keep = int(self.L * 0.25)
+        keep = self.keep
         ids_shuffle = torch.argsort(torch.rand(n, self.L, device=imgs.device), dim=1)
         ids_restore = torch.argsort(ids_shuffle, dim=1)
         x = torch.gather(x, 1, ids_shuffle[:, :keep, None].repeat(1, 1, x.shape[2]))
@@ -61,7 +64,8 @@ class Mae(nn.Module):
         for b in self.dblocks:
             x = b(x)
         pred = self.pred(self.dnorm(x))[:, 1:]
-        t = imgs.reshape(n, 3, 8, 4, 8, 4).permute(0, 2, 4, 3, 5, 1).reshape(n, self.L, -1)
+        g, p = self.g, self.p
+        t = imgs.reshape(n, self.c, g, p, g, p).permute(0, 2, 4, 3, 5, 1).reshape(n, self.L, -1)
         t = (t - t.mean(-1, keepdim=True)) / (t.var(-1, keepdim=True) + 1e-6) ** .5
         mask = torch.ones(n, self.L, device=imgs.device)
         mask[:, :keep] = 0
@@ -92,11 +96,13 @@ def main():
     device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
     batch = int(sys.argv[5]) if len(sys.argv) > 5 else 64
     bf16 = len(sys.argv) > 6 and sys.argv[6] == "bf16"
+    dims = (sys.argv[7] if len(sys.argv) > 7 else "32,4,3,192,12,3,128,4,4,0.75").split(",")
+    img, p, c, d, depth, h, dd, ddepth, dh = (int(v) for v in dims[:9])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = Mae().to(device)
+    model = Mae(img, p, c, d, depth, h, dd, ddepth, dh, float(dims[9])).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
-    imgs = torch.randn(batch, 3, 32, 32, device=device)
+    imgs = torch.randn(batch, c, img, img, device=device)
 
     def sync():
         if device.type == "cuda":

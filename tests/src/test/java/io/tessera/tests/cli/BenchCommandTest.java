@@ -43,4 +43,11 @@ class BenchCommandTest {
         assertThat(out).contains("tessera", "images/s");
         assertThat(lastLine(out)).isEqualTo("pretrain_vs_pytorch n/a");
     }
+
+    @Test
+    void pretrainTakesAnyMaePreset() {
+        String out = run("bench", "pretrain", "--model", "micro28", "--batch", "2", "--steps", "1", "--warmup", "0", "--no-reference");
+        assertThat(out).contains("MAE step (micro28): encoder 64×4×4 on 28×28 (patch 4), decoder 32×2×4, batch 2");
+        assertThat(Main.execute("bench", "pretrain", "--model", "vit_giant")).as("an unknown preset is refused").isNotZero();
+    }
 }
