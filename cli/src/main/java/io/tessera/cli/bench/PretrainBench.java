@@ -160,8 +160,14 @@ public final class PretrainBench implements Callable<Integer> {
         String where = TorchReference.torchDevice(device, System.out);
         if (where == null) return null;
         return TorchReference.run(python, java.util.List.of("pretrain_torch.py"), java.util.List.of(String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
-                String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch), precision.name().toLowerCase(Locale.ROOT), dimensions(cfg)),
+                String.valueOf(Math.max(1, warmup / 2)), where, String.valueOf(batch), torchPrecision(), dimensions(cfg)),
                 System.out);
+    }
+
+    /** PyTorch's precision: bf16 autocast, or float32 with TF32 matrix products when ours run on TF32 tensor cores (fair both ways). */
+    private String torchPrecision() {
+        if (precision == io.tessera.cli.DeviceSpec.Precision.FP32 && matmul == io.tessera.cli.DeviceSpec.Matmul.CUBLAS_TF32) return "tf32";
+        return precision.name().toLowerCase(Locale.ROOT);
     }
 
     /** The model as pretrain_torch.py's 7th argument: image, patch, channels, width, depth, heads, decoder width, depth, heads, mask ratio. */

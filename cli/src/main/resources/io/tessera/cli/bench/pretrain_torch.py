@@ -3,8 +3,8 @@
 each step ends with a synchronisation, as on the Tessera side.
 Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "peak_device_mb": ..., "torch": ..., "device": ...}.
 Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH [PRECISION [MODEL]]]]   (DEVICE cpu or cuda:N,
-BATCH 64 by default, PRECISION fp32 (default) or bf16: the forward pass under torch.autocast with bfloat16, PyTorch's
-policy for the device; MODEL "image,patch,channels,width,depth,heads,dwidth,ddepth,dheads,mask_ratio", by default
+BATCH 64 by default, PRECISION fp32 (default), tf32 (fp32 with TF32 matrix products and convolutions on CUDA) or
+bf16: the forward pass under torch.autocast with bfloat16, PyTorch's policy for the device; MODEL "image,patch,channels,width,depth,heads,dwidth,ddepth,dheads,mask_ratio", by default
 "32,4,3,192,12,3,128,4,4,0.75"; MLP ratio 4, qkv bias, LayerNorm eps 1e-6)
 """
 import ctypes
@@ -95,7 +95,11 @@ def main():
     threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
     batch = int(sys.argv[5]) if len(sys.argv) > 5 else 64
-    bf16 = len(sys.argv) > 6 and sys.argv[6] == "bf16"
+    precision = sys.argv[6] if len(sys.argv) > 6 else "fp32"
+    bf16 = precision == "bf16"
+    if precision == "tf32":  # otherwise PyTorch's defaults stay (float32 matmul, cuDNN's own TF32 setting)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     dims = (sys.argv[7] if len(sys.argv) > 7 else "32,4,3,192,12,3,128,4,4,0.75").split(",")
     img, p, c, d, depth, h, dd, ddepth, dh = (int(v) for v in dims[:9])
     torch.set_num_threads(threads)
@@ -123,7 +127,7 @@ def main():
         hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
     peak_device = torch.cuda.max_memory_allocated(device) / 2 ** 20 if device.type == "cuda" else 0
     result = {"images_per_s": batch * steps / secs, "peak_rss_mb": hwm / 1024, "peak_device_mb": peak_device,
-              "precision": "bf16 autocast" if bf16 else "fp32"}
+              "precision": {"bf16": "bf16 autocast", "tf32": "fp32, TF32 matmul"}.get(precision, "fp32")}
     result.update(reference_info(device))
     print(json.dumps(result))
 
