@@ -226,13 +226,7 @@ public final class Ops {
      * Linear layer in PyTorch's layout: y = x·Wᵀ + b with x (..., in), W (out, in), b (out) or null.
      */
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
-        sameFloat("linear", x, w);
-        if (w.rank() != 2 || x.rank() < 1 || x.dim(-1) != w.dim(1)) {
-            throw new IllegalArgumentException("linear: input " + x.shape() + " does not match weight " + w.shape() + " (out, in)");
-        }
-        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0) || b.dtype() != w.dtype())) {
-            throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight " + w.describe());
-        }
+        checkLinear(x, w, b);
         if (autocastBf16(x)) return linearBf16(x, w, b);
         int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
         Tensor y = ctx.allocate(x.shape().with(-1, out), x.dtype(), false);
@@ -255,13 +249,7 @@ public final class Ops {
             drop(h);
             return y;
         }
-        sameFloat("linear", x, w);
-        if (w.rank() != 2 || x.rank() < 1 || x.dim(-1) != w.dim(1)) {
-            throw new IllegalArgumentException("linear: input " + x.shape() + " does not match weight " + w.shape() + " (out, in)");
-        }
-        if (b.rank() != 1 || b.dim(0) != w.dim(0) || b.dtype() != w.dtype()) {
-            throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight " + w.describe());
-        }
+        checkLinear(x, w, b);
         int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
         Shape s = x.shape().with(-1, out), flat = Shape.of(1, rows, out);
         Tensor h = ctx.allocate(s, x.dtype(), false), y = ctx.allocate(s, x.dtype(), false);
@@ -270,6 +258,16 @@ public final class Ops {
         recordUnary(UnaryOp.GELU, y, h);
         drop(h);
         return y;
+    }
+
+    private void checkLinear(Tensor x, Tensor w, Tensor b) {
+        sameFloat("linear", x, w);
+        if (w.rank() != 2 || x.rank() < 1 || x.dim(-1) != w.dim(1)) {
+            throw new IllegalArgumentException("linear: input " + x.shape() + " does not match weight " + w.shape() + " (out, in)");
+        }
+        if (b != null && (b.rank() != 1 || b.dim(0) != w.dim(0) || b.dtype() != w.dtype())) {
+            throw new IllegalArgumentException("linear: bias " + b.describe() + " does not match weight " + w.describe());
+        }
     }
 
     private void recordLinear(Tensor y, Tensor x, Tensor w, Tensor b) {
