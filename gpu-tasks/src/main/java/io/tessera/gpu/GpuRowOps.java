@@ -460,7 +460,7 @@ final class GpuRowOps {
      * Multi-tensor AdamW: the segments are cut into chunks of at most {@link #ADAMW_CHUNK} elements,
      * one work-group each, and launched once per distinct (lr, decay) pair (two for MAE's decay
      * groups) with the same float arguments as one {@link #adamwUpdate} per segment, so the bits
-     * agree. The chunk table stays on the device until the segments or their grouping change.
+     * agree. The chunk tables of the last few segmentations stay on the device.
      */
     void adamwUpdateSegments(Tensor param, Tensor m, Tensor v, Tensor grad, int[] offsets, int[] sizes, double[] lr,
                              double[] weightDecay, double beta1, double beta2, double eps, long step) {
@@ -501,13 +501,17 @@ final class GpuRowOps {
     private record ChunkTable(int[] offsets, int[] sizes, int[] pair, Tensor chunks, int[] first, int[] count, int[] firstSegment) {
     }
 
-    private ChunkTable chunkTable;
+    /** The chunk tables of the last few segmentations (one per optimizer in use), most recently used last. */
+    private final java.util.ArrayDeque<ChunkTable> chunkTables = new java.util.ArrayDeque<>();
+    private static final int CHUNK_TABLES = 4;
 
     private ChunkTable chunkTable(int[] offsets, int[] sizes, int[] pair, int pairs) {
-        ChunkTable t = chunkTable;
-        if (t != null && java.util.Arrays.equals(t.offsets(), offsets) && java.util.Arrays.equals(t.sizes(), sizes)
-                && java.util.Arrays.equals(t.pair(), pair)) {
-            return t;
+        for (ChunkTable t : chunkTables) {
+            if (java.util.Arrays.equals(t.offsets(), offsets) && java.util.Arrays.equals(t.sizes(), sizes) && java.util.Arrays.equals(t.pair(), pair)) {
+                chunkTables.remove(t);
+                chunkTables.addLast(t);
+                return t;
+            }
         }
         int[] count = new int[pairs], first = new int[pairs], firstSegment = new int[pairs];
         java.util.Arrays.fill(firstSegment, -1);
@@ -530,9 +534,10 @@ final class GpuRowOps {
         }
         Tensor chunks = new Tensor(backend, Shape.of(host.length), DType.I32, backend.allocate(DType.I32, host.length, false), 0);
         backend.write(chunks, host);
-        if (t != null) backend.release(t.chunks().storage());
-        chunkTable = new ChunkTable(offsets.clone(), sizes.clone(), pair, chunks, first, count, firstSegment);
-        return chunkTable;
+        if (chunkTables.size() == CHUNK_TABLES) backend.release(chunkTables.removeFirst().chunks().storage());
+        ChunkTable t = new ChunkTable(offsets.clone(), sizes.clone(), pair, chunks, first, count, firstSegment);
+        chunkTables.addLast(t);
+        return t;
     }
 
     void momentumUpdate(Tensor param, Tensor buf, Tensor grad, double lr, double momentum, double weightDecay, double gradScale) {

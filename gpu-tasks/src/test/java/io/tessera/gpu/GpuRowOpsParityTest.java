@@ -511,6 +511,25 @@ class GpuRowOpsParityTest {
     }
 
     @Test
+    void segmentedAdamwKeepsSeveralChunkTables() {
+        // six optimizers of different layouts, stepped in turn: more tables than the cache keeps
+        int k = 6;
+        Both[][] state = new Both[k][];
+        for (int o = 0; o < k; o++) state[o] = new Both[]{randn(1.0, 50 + 37 * o), zeros(50 + 37 * o), zeros(50 + 37 * o)};
+        for (int round = 0; round < 2; round++) {
+            for (int o = 0; o < k; o++) {
+                int n = 50 + 37 * o;
+                int[] offsets = {0, 10 + o}, sizes = {10 + o, n - 10 - o};
+                double[] lr = {1e-2, 2e-2}, wd = {0.05, 0.0};
+                Both p = state[o][0], m = state[o][1], v = state[o][2], g = randn(1.0, n);
+                long step = round + 1;
+                onBoth((b, t) -> b.adamwUpdateSegments(t.of(p), t.of(m), t.of(v), t.of(g), offsets, sizes, lr, wd, 0.9, 0.95, 1e-8, step));
+                expectClose("optimizer " + o + " round " + round, p, 1e-6, 1e-5);
+            }
+        }
+    }
+
+    @Test
     void momentumUpdatesInPlaceOverSeveralSteps() {
         for (int n : new int[]{1, 1000, 4097}) {
             Both p = randn(1.0, n), buf = zeros(n);
