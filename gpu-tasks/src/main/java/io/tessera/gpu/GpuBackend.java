@@ -309,14 +309,22 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        if (MixedPrecision.isBf16Product(c, a, b)) MixedPrecision.matmulViaF32(this, c, a, b, transA, transB, alpha, beta);
-        else tensorOps.matmul(c, a, b, transA, transB, alpha, beta);
+        tensorOps.matmul(c, a, b, transA, transB, alpha, beta); // the mixed form too: our kernels read BF16 operands
     }
 
     @Override
     public void matmulBias(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
-        if (MixedPrecision.isBf16Product(c, a, b)) Backend.super.matmulBias(c, a, b, transA, transB, bias);
-        else tensorOps.matmulBias(c, a, b, transA, transB, bias);
+        tensorOps.matmulBias(c, a, b, transA, transB, bias);
+    }
+
+    @Override
+    public void matmulBf16(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
+        if (!tensorOps.matmulBf16(c, a, b, transA, transB, bias, accumulate)) Backend.super.matmulBf16(c, a, b, transA, transB, bias, accumulate);
+    }
+
+    @Override
+    public void roundBf16(Tensor out, Tensor x) {
+        tensorOps.roundBf16(out, x);
     }
 
     @Override

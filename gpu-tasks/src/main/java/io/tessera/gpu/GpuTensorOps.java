@@ -18,6 +18,7 @@ import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.RefLayout;
 import io.tessera.tensor.cpu.RefMatmul;
 import io.tessera.tensor.spi.BinaryOp;
+import io.tessera.tensor.spi.MixedPrecision;
 import io.tessera.tensor.spi.UnaryOp;
 
 import java.util.ArrayList;
@@ -99,9 +100,13 @@ final class GpuTensorOps {
      */
     void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
         RefMatmul.Dims d = RefMatmul.Dims.of("matmul", c, a, b, transA, transB);
-        GpuBackend.requireF32("matmul", c, a, b);
+        boolean mixed = operands("matmul", c, a, b);
         int m = d.m(), n = d.n(), k = d.k();
         if (d.batch() == 0 || m == 0 || n == 0) return;
+        if (mixed && blas != null) { // the vendor BLAS path multiplies float32 copies
+            MixedPrecision.matmulViaF32(backend, c, a, b, transA, transB, alpha, beta);
+            return;
+        }
         if (overlaps(c, a) || overlaps(c, b)) {
             Storage s = backend.allocate(DType.F32, c.size(), false);
             try {
@@ -120,7 +125,45 @@ final class GpuTensorOps {
             return;
         }
         if (d.batch() == 1 && transA && !transB && splitK(c, a, b, m, n, k, alpha, beta)) return;
-        tiled(c, a, b, transA, transB, alpha, beta, null, null, m, n, k, strideA, strideB, d.batch());
+        tiled(c, a, b, transA, transB, alpha, beta, null, null, false, m, n, k, strideA, strideB, d.batch());
+    }
+
+    /**
+     * The operand dtypes of a product: all F32, or the mixed form (BF16 a and b, F32 c), which our
+     * tiled kernels read directly (BF16_IN=1, widened as loaded). True for the mixed form.
+     */
+    private static boolean operands(String op, Tensor c, Tensor a, Tensor b) {
+        if (MixedPrecision.isBf16Product(c, a, b)) return true;
+        GpuBackend.requireF32(op, c, a, b);
+        return false;
+    }
+
+    /**
+     * bf16 autocast's product (see Backend#matmulBf16) in one launch of the tiled kernels with
+     * BF16_IN and ROUND_OUT (and BIAS): the bits of the default's product, rounding and addition.
+     * False (nothing enqueued) where the default must run: a vendor BLAS, an empty K, or a weight
+     * gradient the split-K path would take.
+     */
+    boolean matmulBf16(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
+        RefMatmul.Dims d = RefMatmul.Dims.of("matmulBf16", c, a, b, transA, transB);
+        if (!MixedPrecision.isBf16Product(c, a, b)) {
+            throw new IllegalArgumentException("matmulBf16 takes BF16 a and b and an F32 c; got c " + c.describe() + ", a " + a.describe() + ", b " + b.describe());
+        }
+        GpuBackend.requireF32("matmulBf16", c, bias);
+        int m = d.m(), n = d.n(), k = d.k();
+        if (bias != null && (bias.size() != n || accumulate)) return false; // the default reports it
+        if (d.batch() == 0 || m == 0 || n == 0) return true;
+        if (blas != null || k == 0 || (d.batch() == 1 && transA && !transB && splitsK(m, n, k))) return false;
+        int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
+        tiled(c, a, b, transA, transB, 1, accumulate ? 1 : 0, bias, null, true, m, n, k, strideA, strideB, d.batch());
+        return true;
+    }
+
+    /** out = x rounded to bfloat16 values, F32 to F32 (in place allowed), one launch. */
+    void roundBf16(Tensor out, Tensor x) {
+        GpuBackend.requireF32("roundBf16", out, x);
+        if (out.size() != x.size()) throw new IllegalArgumentException("roundBf16: " + x.describe() + " into " + out.describe());
+        if (x.size() > 0) launcher.launch(launcher.fn(Kernels.ROUND_F32_TO_BF16, elem(DType.F32)), cover(x.size()), out, x, x.size());
     }
 
     /**
@@ -140,7 +183,8 @@ final class GpuTensorOps {
     void matmulBias(Tensor c, Tensor act, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
         String op = act == null ? "matmulBias" : "matmulBiasGelu";
         RefMatmul.Dims d = RefMatmul.Dims.of(op, c, a, b, transA, transB);
-        GpuBackend.requireF32(op, c, a, b, bias, act);
+        operands(op, c, a, b);
+        GpuBackend.requireF32(op, c, bias, act);
         int m = d.m(), n = d.n(), k = d.k();
         if (bias.size() != n) {
             throw new IllegalArgumentException(op + ": bias " + bias.describe() + " must have " + n + " elements (the columns of c " + c.describe() + ")");
@@ -156,33 +200,36 @@ final class GpuTensorOps {
             return;
         }
         int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
-        tiled(c, a, b, transA, transB, 1, 1, bias, act, m, n, k, strideA, strideB, d.batch());
+        tiled(c, a, b, transA, transB, 1, 1, bias, act, false, m, n, k, strideA, strideB, d.batch());
     }
 
     /**
-     * One launch of our tiled kernels (the 128 × 128 one when c has enough large tiles); a non-null
-     * bias selects BIAS=1, and a non-null act (with a bias) GELU_OUT=1.
+     * One launch of our tiled kernels (the 128 × 128 one when c has enough large tiles); BF16
+     * operands select BF16_IN=1, a non-null bias BIAS=1, a non-null act (with a bias) GELU_OUT=1,
+     * and round ROUND_OUT=1.
      */
     private void tiled(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta, Tensor bias, Tensor act,
-                       int m, int n, int k, int strideA, int strideB, int batch) {
+                       boolean round, int m, int n, int k, int strideA, int strideB, int batch) {
         long largeTiles = (long) Grid.ceilDiv(m, LARGE) * Grid.ceilDiv(n, LARGE) * batch;
         List<Object> args = args(c, a, b, m, n, k, strideA, strideB, m * n, alpha, beta);
         if (bias != null) args.add(bias);
         if (act != null) args.add(act);
         if (m >= LARGE && n >= LARGE && backend.maxWorkGroupSize() >= 256 && largeTiles >= backend.computeUnits()) {
-            Defines d2 = epilogue(Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0), bias, act);
+            Defines d2 = epilogue(Defines.of("TRANS_A", transA ? 1 : 0).with("TRANS_B", transB ? 1 : 0), a, bias, act, round);
             launcher.launch(launcher.fn(Kernels.SGEMM_LARGE, d2), Grid.groups(new int[]{Grid.ceilDiv(n, LARGE), Grid.ceilDiv(m, LARGE), batch},
                     new int[]{256, 1, 1}), args.toArray());
             return;
         }
         boolean big = m >= 64 && n >= 64 && backend.maxWorkGroupSize() >= 256;
         SgemmTiling tiling = big ? SgemmTiling.standard(transA, transB) : SgemmTiling.small(transA, transB);
-        launcher.launch(launcher.fn(Kernels.SGEMM, epilogue(tiling.defines(), bias, act)), tiling.grid(m, n, batch), args.toArray());
+        launcher.launch(launcher.fn(Kernels.SGEMM, epilogue(tiling.defines(), a, bias, act, round)), tiling.grid(m, n, batch), args.toArray());
     }
 
-    private static Defines epilogue(Defines d, Tensor bias, Tensor act) {
+    private static Defines epilogue(Defines d, Tensor a, Tensor bias, Tensor act, boolean round) {
+        if (a.dtype() == DType.BF16) d = d.with("BF16_IN", 1);
         if (bias != null) d = d.with("BIAS", 1);
         if (act != null) d = d.with("GELU_OUT", 1);
+        if (round) d = d.with("ROUND_OUT", 1);
         return d;
     }
 
@@ -195,23 +242,29 @@ final class GpuTensorOps {
      *
      * @return false when the product is not worth splitting (nothing was enqueued)
      */
+    private boolean splitsK(int m, int n, int k) {
+        SgemmTiling standard = SgemmTiling.standard(true, false);
+        long tiles = (long) Grid.ceilDiv(m, standard.tm()) * Grid.ceilDiv(n, standard.tn());
+        return tiles < backend.computeUnits() && k >= SPLIT_MIN_K && k >= 4 * Math.max(m, n);
+    }
+
     private boolean splitK(Tensor c, Tensor a, Tensor b, int m, int n, int k, double alpha, double beta) {
+        if (!splitsK(m, n, k)) return false;
         SgemmTiling standard = SgemmTiling.standard(true, false);
         long tiles = (long) Grid.ceilDiv(m, standard.tm()) * Grid.ceilDiv(n, standard.tn());
         int units = backend.computeUnits();
-        if (tiles >= units || k < SPLIT_MIN_K || k < 4 * Math.max(m, n)) return false;
         int chunks = (int) Math.max(2, Math.min(k / (SPLIT_MIN_K / 4), Grid.ceilDiv(2 * units, (int) tiles)));
         int kc = Grid.ceilDiv(k, chunks), full = k / kc, rest = k - full * kc;
         int parts = full + (rest > 0 ? 1 : 0);
         Storage s = backend.allocate(DType.F32, parts * m * n, false);
         try {
             Tensor partials = new Tensor(backend, Shape.of(parts, m, n), DType.F32, s, 0);
-            matmul(new Tensor(backend, Shape.of(full, m, n), DType.F32, s, 0), new Tensor(backend, Shape.of(full, kc, m), DType.F32, a.storage(), a.offset()),
-                    new Tensor(backend, Shape.of(full, kc, n), DType.F32, b.storage(), b.offset()), true, false, 1, 0);
+            matmul(new Tensor(backend, Shape.of(full, m, n), DType.F32, s, 0), new Tensor(backend, Shape.of(full, kc, m), a.dtype(), a.storage(), a.offset()),
+                    new Tensor(backend, Shape.of(full, kc, n), b.dtype(), b.storage(), b.offset()), true, false, 1, 0);
             if (rest > 0) {
                 matmul(new Tensor(backend, Shape.of(1, m, n), DType.F32, s, full * m * n),
-                        new Tensor(backend, Shape.of(1, rest, m), DType.F32, a.storage(), a.offset() + full * kc * m),
-                        new Tensor(backend, Shape.of(1, rest, n), DType.F32, b.storage(), b.offset() + full * kc * n), true, false, 1, 0);
+                        new Tensor(backend, Shape.of(1, rest, m), a.dtype(), a.storage(), a.offset() + full * kc * m),
+                        new Tensor(backend, Shape.of(1, rest, n), b.dtype(), b.storage(), b.offset() + full * kc * n), true, false, 1, 0);
             }
             if (beta != 0 && beta != 1) affine(c, c, beta, 0);
             sumTo(c, partials, alpha, beta != 0);

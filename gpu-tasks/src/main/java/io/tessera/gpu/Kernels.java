@@ -47,6 +47,8 @@ public enum Kernels {
     CONVERT_I32_TO_F32("layout.kc", "convert_i32_to_f32"),
     /** out (BF16) = x (F32) rounded to nearest even (NaN kept, quietened); args (out, x, n); defines ELEM_INT. */
     CONVERT_F32_TO_BF16("layout.kc", "convert_f32_to_bf16"),
+    /** out (F32) = x (F32) rounded to bfloat16 values, in place allowed; args (out, x, n); defines ELEM_INT. */
+    ROUND_F32_TO_BF16("layout.kc", "round_f32_to_bf16"),
     /** out (F32) = x (BF16), exact; args (out, x, n); defines ELEM_INT. */
     CONVERT_BF16_TO_F32("layout.kc", "convert_bf16_to_f32"),
     /** out (BF16) = x (BF16), bit for bit; args (out, x, n); defines ELEM_INT. */

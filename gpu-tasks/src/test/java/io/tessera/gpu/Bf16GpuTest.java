@@ -2,8 +2,9 @@
  * bfloat16 on the GPU backend (OpenCL, PoCL in CI; CUDA with -Dtessera.test.gpu=cuda): the
  * conversion kernels bit for bit against BFloat16 (ties both ways, overflow, subnormals, NaN, and
  * random floats whose low half is a tie or next to one), at odd element offsets; fill, zeroed
- * allocation, write and read of 2-byte elements; the mixed-precision product against the float64
- * reference; and bf16 autocast through Ops (linear and fused attention, forward and backward)
+ * allocation, write and read of 2-byte elements; the mixed-precision product (bfloat16 operands
+ * read by the tiled kernels) against the float64 reference and against widened copies, bit for
+ * bit; the rounding kernel and the rounded product of one launch against their compositions; and bf16 autocast through Ops (linear and fused attention, forward and backward)
  * against the same autocast on the CPU reference backend. Autocast results are bfloat16 values
  * whose float32 sums were taken in another order, so an element may sit a bfloat16 ulp away where
  * a sum lies next to a rounding boundary, and backward compounds such steps through three
@@ -114,6 +115,13 @@ class Bf16GpuTest {
                 gpu.copy(a16, a32);
                 gpu.copy(b16, b32);
                 gpu.matmul(c, a16, b16, false, tb, 0.5, 1);
+                // the kernels read the bfloat16 operands directly: the bits of widened float32 copies
+                Tensor aw = at(gpu, DType.F32, 0, b, m, k), bw = at(gpu, DType.F32, 0, 1, tb ? n : k, tb ? k : n), cw = at(gpu, DType.F32, 0, b, m, n);
+                gpu.copy(aw, a16);
+                gpu.copy(bw, b16);
+                gpu.write(cw, cv);
+                gpu.matmul(cw, aw, bw, false, tb, 0.5, 1);
+                assertThat(gpu.readF32(c)).as("bf16 operands read in place, transB=%s", tb).containsExactly(gpu.readF32(cw));
 
                 Tensor ra = at(ref, DType.F32, 0, b, m, k), rb = at(ref, DType.F32, 0, 1, tb ? n : k, tb ? k : n), rc = at(ref, DType.F64, 0, b, m, n);
                 ref.write(ra, av);
@@ -129,6 +137,72 @@ class Bf16GpuTest {
                 ref.copy(rb64, rb16);
                 ref.matmul(rc, ra64, rb64, false, tb, 0.5, 1);
                 assertClose("bf16 product, transB=" + tb, gpu.readF32(c), ref.readF64(rc), 1e-5, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void roundingKernelIsBitExact() {
+        float[] v = cases();
+        try (GpuBackend gpu = GpuFixture.backend()) {
+            Tensor x = at(gpu, DType.F32, 1, v.length), out = at(gpu, DType.F32, 2, v.length);
+            gpu.write(x, v);
+            gpu.roundBf16(out, x);
+            gpu.roundBf16(x, x); // in place
+            float[] got = gpu.readF32(out), inPlace = gpu.readF32(x);
+            for (int i = 0; i < v.length; i++) {
+                int want = Float.floatToRawIntBits(BFloat16.round(v[i]));
+                assertThat(Float.floatToRawIntBits(got[i])).as("round of bits %08x", Float.floatToRawIntBits(v[i])).isEqualTo(want);
+                assertThat(Float.floatToRawIntBits(inPlace[i])).isEqualTo(want);
+            }
+        }
+    }
+
+    /**
+     * bf16 autocast's rounded product in one launch (BF16 operands read directly, the rounding in
+     * the epilogue): the bits of the product into a float32 temporary, rounded, then added, on the
+     * same device, for the standard and 128 × 128 tiles, with a bias, accumulating, and shared b.
+     */
+    @Test
+    void roundedProductInOneLaunchGivesTheBitsOfTheComposition() {
+        // {batch a, batch b, m, n, k}
+        int[][] cases = {{1, 1, 17, 45, 70}, {2, 1, 37, 65, 33}, {1, 1, 130, 257, 40}, {2, 2, 128, 129, 9}};
+        try (GpuBackend gpu = GpuFixture.backend()) {
+            int seed = 10;
+            for (int[] c : cases) {
+                int ba = c[0], bb = c[1], m = c[2], n = c[3], k = c[4];
+                for (int form = 0; form < 3; form++) { // 0: plain, 1: bias, 2: accumulate
+                    for (boolean tb : new boolean[] {false, true}) {
+                        Tensor a16 = at(gpu, DType.BF16, 1, ba, m, k), b16 = at(gpu, DType.BF16, 0, bb, tb ? n : k, tb ? k : n);
+                        Tensor a32 = at(gpu, DType.F32, 0, ba, m, k), b32 = at(gpu, DType.F32, 0, bb, tb ? n : k, tb ? k : n);
+                        gpu.write(a32, GpuFixture.randn(seed++, ba * m * k, 1));
+                        gpu.write(b32, GpuFixture.randn(seed++, bb * k * n, 1));
+                        gpu.copy(a16, a32);
+                        gpu.copy(b16, b32);
+                        Tensor bias = form == 1 ? at(gpu, DType.F32, 0, n) : null;
+                        if (bias != null) gpu.write(bias, GpuFixture.randn(seed++, n, 1));
+                        float[] c0 = GpuFixture.randn(seed++, ba * m * n, 1);
+                        Tensor fused = at(gpu, DType.F32, 1, ba, m, n), composed = at(gpu, DType.F32, 0, ba, m, n);
+                        gpu.write(fused, c0);
+                        gpu.write(composed, c0);
+                        long before = gpu.launches();
+                        gpu.matmulBf16(fused, a16, b16, false, tb, bias, form == 2);
+                        assertThat(gpu.launches() - before).as("one launch").isEqualTo(1);
+                        Tensor t = at(gpu, DType.F32, 0, ba, m, n);
+                        if (bias != null) {
+                            gpu.expand(t, bias.view(Shape.of(1, 1, n)), 1, false);
+                            gpu.matmul(t, a16, b16, false, tb, 1, 1);
+                        } else {
+                            gpu.matmul(t, a16, b16, false, tb, 1, 0);
+                        }
+                        gpu.roundBf16(t, t);
+                        if (form == 2) gpu.accumulate(composed, t, 1);
+                        else gpu.copy(composed, t);
+                        String what = "rounded product " + java.util.Arrays.toString(c) + " form " + form + " transB=" + tb;
+                        assertThat(gpu.readF32(fused)).as(what).usingElementComparator((x, y) -> Integer.compare(Float.floatToRawIntBits(x),
+                                Float.floatToRawIntBits(y))).containsExactly(gpu.readF32(composed));
+                    }
+                }
             }
         }
     }

@@ -303,18 +303,15 @@ public final class Ops {
         return h;
     }
 
-    /** Rounds the float32 tensor t to bfloat16 values in place (through a BF16 copy). */
+    /** Rounds the float32 tensor t to bfloat16 values in place. */
     private void roundBf16(Tensor t) {
-        Tensor h = toBf16(t);
-        be.copy(t, h);
-        drop(h);
+        be.roundBf16(t, t);
     }
 
     /** A float32 copy of x holding x rounded to bfloat16. */
     private Tensor roundedCopy(Tensor x) {
-        Tensor h = toBf16(x), r = ctx.allocate(x.shape(), DType.F32, false);
-        be.copy(r, h);
-        drop(h);
+        Tensor r = ctx.allocate(x.shape(), DType.F32, false);
+        be.roundBf16(r, x);
         return r;
     }
 
@@ -337,28 +334,15 @@ public final class Ops {
         Tensor x16 = toBf16(x), w16 = toBf16(w);
         Tensor y = ctx.allocate(x.shape().with(-1, out), DType.F32, false);
         Tensor x3 = x16.view(Shape.of(1, rows, in)), w3 = w16.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
-        if (b != null) {
-            Tensor br = roundedCopy(b);
-            be.matmulBias(y3, x3, w3, false, true, br);
-            drop(br);
-        } else {
-            be.matmul(y3, x3, w3, false, true, 1, 0);
-        }
-        roundBf16(y);
+        Tensor br = b != null ? roundedCopy(b) : null;
+        be.matmulBf16(y3, x3, w3, false, true, br, false); // y = round(x·Wᵀ + b)
+        if (br != null) drop(br);
         if (recording(x, w, b)) {
             record("linear[bf16]", y, g -> {
                 Tensor gx = grad(x), gw = grad(w), gb = grad(b);
                 Tensor g16 = toBf16(g), g3 = g16.view(Shape.of(1, rows, out));
-                if (gx != null) { // dX = dY·W
-                    Tensor t = ctx.allocate(x.shape(), DType.F32, false);
-                    be.matmul(t.view(Shape.of(1, rows, in)), g3, w3, false, false, 1, 0);
-                    accumulateRounded(gx, t);
-                }
-                if (gw != null) { // dW = dYᵀ·X
-                    Tensor t = ctx.allocate(w.shape(), DType.F32, false);
-                    be.matmul(t.view(Shape.of(1, out, in)), g3, x3, true, false, 1, 0);
-                    accumulateRounded(gw, t);
-                }
+                if (gx != null) be.matmulBf16(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, null, true); // dX += round(dY·W)
+                if (gw != null) be.matmulBf16(gw.view(Shape.of(1, out, in)), g3, x3, true, false, null, true);   // dW += round(dYᵀ·X)
                 if (gb != null) { // db = Σ rows of dY
                     Tensor gr = ctx.allocate(g.shape(), DType.F32, false), t = ctx.allocate(b.shape(), DType.F32, false);
                     be.copy(gr, g16);
@@ -378,8 +362,7 @@ public final class Ops {
         Tensor a16 = toBf16(a), b16 = toBf16(b);
         Tensor c = ctx.allocate(cShape, DType.F32, false);
         Tensor a3 = as3(a16), b3 = as3(b16);
-        be.matmul(as3(c), a3, b3, transA, transB, 1, 0);
-        roundBf16(c);
+        be.matmulBf16(as3(c), a3, b3, transA, transB, null, false);
         if (recording(a, b)) {
             record("matmul[bf16]", c, g -> {
                 Tensor ga = grad(a), gb = grad(b);

@@ -298,6 +298,15 @@ public final class CpuBackend extends ReferenceBackend {
     }
 
     @Override
+    public void roundBf16(Tensor out, Tensor x) {
+        if (out.size() == x.size() && out.dtype() == DType.F32 && x.dtype() == DType.F32) {
+            SimdConvert.round(sc, x.f32(), x.offset(), out.f32(), out.offset(), x.size());
+        } else {
+            super.roundBf16(out, x);
+        }
+    }
+
+    @Override
     public void close() {
         parallel.close();
     }

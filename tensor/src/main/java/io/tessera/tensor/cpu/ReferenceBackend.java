@@ -1,5 +1,6 @@
 package io.tessera.tensor.cpu;
 
+import io.tessera.tensor.BFloat16;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Device;
 import io.tessera.tensor.Storage;
@@ -289,6 +290,16 @@ public class ReferenceBackend implements Backend {
     }
 
     // ---- optimizer updates ----------------------------------------------------------------
+
+    /** Scalar: {@link BFloat16#round} per element. */
+    @Override
+    public void roundBf16(Tensor out, Tensor x) {
+        if (out.size() != x.size() || out.dtype() != DType.F32 || x.dtype() != DType.F32) {
+            throw new IllegalArgumentException("roundBf16 takes two F32 tensors of one size; got " + x.describe() + " into " + out.describe());
+        }
+        float[] src = x.f32(), dst = out.f32();
+        for (int i = 0, xo = x.offset(), oo = out.offset(); i < x.size(); i++) dst[oo + i] = BFloat16.round(src[xo + i]);
+    }
 
     @Override
     public void adamwUpdate(Tensor param, Tensor m, Tensor v, Tensor grad, double lr, double beta1, double beta2,

@@ -84,6 +84,47 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * bf16 autocast's product, rounded: a and b BF16, c F32 (the mixed form of {@link #matmul}).
+     * With a bias (F32, N elements; {@code accumulate} false): c = round(op(a)·op(b) + bias).
+     * Without: c = round(op(a)·op(b)), or c += round(op(a)·op(b)) when {@code accumulate}. round()
+     * is {@link #roundBf16}. This default runs the product into c (or a float32 temporary), rounds
+     * it and adds it; a backend may round in its product's epilogue, with the same bits.
+     */
+    default void matmulBf16(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
+        if (!MixedPrecision.isBf16Product(c, a, b)) {
+            throw new IllegalArgumentException("matmulBf16 takes BF16 a and b and an F32 c; got c " + c.describe() + ", a " + a.describe() + ", b " + b.describe());
+        }
+        if (bias != null && accumulate) throw new IllegalArgumentException("matmulBf16: a bias is added to a fresh product, not accumulated");
+        Tensor t = accumulate ? new Tensor(this, c.shape(), DType.F32, allocate(DType.F32, c.size(), false), 0) : c;
+        try {
+            if (bias != null) matmulBias(t, a, b, transA, transB, bias);
+            else matmul(t, a, b, transA, transB, 1, 0);
+            roundBf16(t, t);
+            if (accumulate) accumulate(c, t, 1.0);
+        } finally {
+            if (accumulate) release(t.storage());
+        }
+    }
+
+    /**
+     * out = x rounded to the nearest bfloat16 (ties to even, NaN kept and quietened), both F32 of
+     * one size, in place allowed: the value a BF16 copy of x holds, widened back. This default goes
+     * through a BF16 temporary.
+     */
+    default void roundBf16(Tensor out, Tensor x) {
+        if (out.size() != x.size() || out.dtype() != DType.F32 || x.dtype() != DType.F32) {
+            throw new IllegalArgumentException("roundBf16 takes two F32 tensors of one size; got " + x.describe() + " into " + out.describe());
+        }
+        Tensor h = new Tensor(this, x.shape(), DType.BF16, allocate(DType.BF16, x.size(), false), 0);
+        try {
+            copy(h, x);
+            copy(out, h);
+        } finally {
+            release(h.storage());
+        }
+    }
+
+    /**
      * A linear layer and its exact GELU: {@link #matmulBias} into c (the pre-activation, which
      * GELU's backward reads) and act = gelu(c), act of c's size and overlapping no operand. The
      * result is those two calls' bits; this default makes them (a GPU backend writes both from

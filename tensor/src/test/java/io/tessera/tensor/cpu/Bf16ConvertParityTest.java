@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The Vector API float32 ↔ bfloat16 copies against the scalar BFloat16 conversions, bit for bit,
  * at every width (64-bit runs the scalar loop), with odd offsets and tails: every one of the
  * 65,536 bfloat16 patterns widened, and narrowing of ties both ways, the values either side of
- * each tie, overflow, subnormals, signed zeros, infinities, NaNs with payloads, and random bits.
+ * each tie, overflow, subnormals, signed zeros, infinities, NaNs with payloads, and random bits;
+ * and roundBf16 (float32 to bfloat16 values in float32, in place too) on the reference backend as well.
  */
 class Bf16ConvertParityTest {
 
@@ -45,7 +46,7 @@ class Bf16ConvertParityTest {
         for (int i = 0; i < f.length; i++) want[i] = BFloat16.fromFloat(f[i]);
         short[] all = new short[65_536 + 5];
         for (int i = 0; i < all.length; i++) all[i] = (short) i;
-        for (Backend be : new Backend[]{new CpuBackend(1, 64), new CpuBackend(1, 128), new CpuBackend(2, 256), new CpuBackend(2)}) {
+        for (Backend be : new Backend[]{new ReferenceBackend(), new CpuBackend(1, 64), new CpuBackend(1, 128), new CpuBackend(2, 256), new CpuBackend(2)}) {
             for (int off : new int[]{0, 3}) {
                 Tensor x = tensor(be, DType.F32, f.length - off, off), h = tensor(be, DType.BF16, f.length - off, 1);
                 System.arraycopy(f, off, x.f32(), off, f.length - off);
@@ -56,6 +57,15 @@ class Bf16ConvertParityTest {
                                 + ") = 0x" + Integer.toHexString(h.bf16()[1 + i] & 0xFFFF) + ", expected 0x" + Integer.toHexString(want[off + i] & 0xFFFF));
                     }
                 }
+                Tensor r = tensor(be, DType.F32, f.length - off, 2);
+                be.roundBf16(r, x);
+                be.roundBf16(x, x); // in place
+                for (int i = 0; i < f.length - off; i++) {
+                    int bits = Float.floatToRawIntBits(BFloat16.toFloat(want[off + i]));
+                    assertThat(Float.floatToRawIntBits(r.f32()[2 + i])).as("%s roundBf16 at %d", be.name(), i).isEqualTo(bits);
+                    assertThat(Float.floatToRawIntBits(x.f32()[off + i])).isEqualTo(bits);
+                }
+                if (be instanceof ReferenceBackend && !(be instanceof CpuBackend)) continue; // it widens through double, which quiets signalling NaNs
                 Tensor s = tensor(be, DType.BF16, all.length - off, off), w = tensor(be, DType.F32, all.length - off, 2);
                 System.arraycopy(all, off, s.bf16(), off, all.length - off);
                 be.copy(w, s);

@@ -46,6 +46,23 @@ final class ConvertLoops implements SimdConvert.Loops {
     }
 
     @Override
+    public void round(float[] src, int so, float[] dst, int dO, int lo, int hi) {
+        int i = lo;
+        for (int up = lo + S.loopBound(hi - lo); i < up; i += S.length()) {
+            IntVector bits = FloatVector.fromArray(S, src, so + i).reinterpretAsInts();
+            IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
+            IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
+            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+            rounded.blend(top.or(0x40), nan).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dO + i);
+        }
+        for (; i < hi; i++) {
+            int bits = Float.floatToRawIntBits(src[so + i]);
+            int h = (bits & 0x7FFFFFFF) > 0x7F800000 ? (bits >>> 16) | 0x40 : (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
+            dst[dO + i] = Float.intBitsToFloat(h << 16);
+        }
+    }
+
+    @Override
     public void fromBf16(short[] src, int so, float[] dst, int dO, int lo, int hi) {
         int i = lo;
         if (VECTOR) {

@@ -15,6 +15,9 @@ public final class SimdConvert {
         void toBf16(float[] src, int so, short[] dst, int dO, int lo, int hi);
 
         void fromBf16(short[] src, int so, float[] dst, int dO, int lo, int hi);
+
+        /** dst = src rounded to bfloat16 values, float to float (src and dst may be the same array at the same offset). */
+        void round(float[] src, int so, float[] dst, int dO, int lo, int hi);
     }
 
     private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "ConvertLoops", Loops[]::new);
@@ -26,6 +29,12 @@ public final class SimdConvert {
     public static void toBf16(SimdContext sc, float[] src, int so, short[] dst, int dO, int n) {
         Loops k = LOOPS[WidthCopies.index(sc.species())];
         sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.toBf16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+    }
+
+    /** dst[dO + i] = src[so + i] rounded to the nearest bfloat16 value, for i in [0, n) (in place allowed). */
+    public static void round(SimdContext sc, float[] src, int so, float[] dst, int dO, int n) {
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.round(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
     }
 
     /** dst[dO + i] = float(src[so + i]) for i in [0, n), exact. */
