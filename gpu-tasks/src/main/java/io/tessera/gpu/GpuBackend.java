@@ -323,6 +323,11 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     }
 
     @Override
+    public void sumRowsBf16(Tensor out, Tensor x) {
+        if (!tensorOps.sumRowsBf16(out, x)) Backend.super.sumRowsBf16(out, x);
+    }
+
+    @Override
     public void roundBf16(Tensor out, Tensor x) {
         tensorOps.roundBf16(out, x);
     }

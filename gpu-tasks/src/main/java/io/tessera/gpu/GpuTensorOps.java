@@ -475,28 +475,48 @@ final class GpuTensorOps {
      * a single block remains, else partial sums and a second launch adding them in block order.
      */
     private void columnSums(Tensor out, Tensor x, int n, int d, double alpha, boolean accumulate) {
+        columnSums(out, x, n, d, alpha, accumulate, false);
+    }
+
+    /** As above; x may hold BF16 (BF16_IN=1), and with {@code round} the final sums are rounded to bfloat16 before they are stored or added. */
+    private void columnSums(Tensor out, Tensor x, int n, int d, double alpha, boolean accumulate, boolean round) {
         int blocks = Math.min(COLUMN_BLOCKS, Math.max(1, n / COLUMN_BLOCK_ROWS));
         int rowsPerBlock = Grid.ceilDiv(n, blocks);
         blocks = Grid.ceilDiv(n, rowsPerBlock);
-        Launcher.Fn sums = columnKernel(Kernels.COLUMN_SUMS);
+        Launcher.Fn sums = columnKernel(Kernels.COLUMN_SUMS, x.dtype() == DType.BF16);
         int lanes = columnLanes;
         Grid grid = Grid.groups(new int[]{Grid.ceilDiv(d, COLUMN_COLS), blocks}, new int[]{COLUMN_COLS, lanes});
         if (blocks == 1) {
-            launcher.launch(sums, grid, out, x, n, d, rowsPerBlock, alpha, accumulate ? 1 : 0);
+            launcher.launch(sums, grid, out, x, n, d, rowsPerBlock, alpha, accumulate ? 1 : 0, round ? 1 : 0);
             return;
         }
         Storage s = backend.allocate(DType.F32, blocks * d, false);
         try {
             Tensor part = new Tensor(backend, Shape.of(blocks, d), DType.F32, s, 0);
-            launcher.launch(sums, grid, part, x, n, d, rowsPerBlock, 1.0, 0);
-            launcher.launch(columnKernel(Kernels.COLUMN_SUMS_FINISH), cover(d), out, part, blocks, d, alpha, accumulate ? 1 : 0);
+            launcher.launch(sums, grid, part, x, n, d, rowsPerBlock, 1.0, 0, 0);
+            launcher.launch(columnKernel(Kernels.COLUMN_SUMS_FINISH, false), cover(d), out, part, blocks, d, alpha, accumulate ? 1 : 0, round ? 1 : 0);
         } finally {
             backend.release(s);
         }
     }
 
+    /**
+     * bf16 autocast's bias gradient in two launches: out (D, F32) += round(Σ rows of x), x (N, D)
+     * BF16 read directly. False (nothing enqueued) for N ≤ 64, where the default's sum takes another path.
+     */
+    boolean sumRowsBf16(Tensor out, Tensor x) {
+        GpuBackend.requireF32("sumRowsBf16", out);
+        if (x.dtype() != DType.BF16 || x.rank() != 2 || out.size() != x.dim(1)) {
+            throw new IllegalArgumentException("sumRowsBf16 takes a BF16 x (N, D) and an F32 out of D elements; got " + x.describe() + " into " + out.describe());
+        }
+        int n = x.dim(0), d = x.dim(1);
+        if (n <= 64 || d == 0) return false;
+        columnSums(out, x, n, d, 1.0, true, true);
+        return true;
+    }
+
     /** Column kernels are built with LANES = 8 row lanes, or fewer where the device takes smaller groups. */
-    private Launcher.Fn columnKernel(Kernels k) {
+    private Launcher.Fn columnKernel(Kernels k, boolean bf16In) {
         if (columnLanes == 0) {
             int lanes = COLUMN_LANES;
             while (lanes > 1 && launcher.maxGroupSize(launcher.fn(Kernels.COLUMN_SUMS, Defines.of("LANES", lanes))) < (long) COLUMN_COLS * lanes) {
@@ -504,7 +524,8 @@ final class GpuTensorOps {
             }
             columnLanes = lanes;
         }
-        return launcher.fn(k, Defines.of("LANES", columnLanes));
+        Defines d = Defines.of("LANES", columnLanes);
+        return launcher.fn(k, bf16In ? d.with("BF16_IN", 1) : d);
     }
 
     private void launchSumTo(Tensor out, Tensor x, int nout, int nred, int chunk, int nchunks, int[] kept, int[] keptStride, int[] red,

@@ -33,9 +33,9 @@ public enum Kernels {
     SUM_TO("reduce.kc", "sum_to"),
     /** Sum over reduced axes, one work-item per output; args (out, x, nout, nred, kept[4], keptStride[4], red[4], redStride[4], alpha, acc). */
     SUM_TO_SERIAL("reduce.kc", "sum_to_serial"),
-    /** Column sums of a contiguous (n, d) per block of rows; args (out, x, n, d, rowsPerBlock, alpha, acc); defines LANES. */
+    /** Column sums of a contiguous (n, d) per block of rows; args (out, x, n, d, rowsPerBlock, alpha, acc, round); defines LANES, BF16_IN. */
     COLUMN_SUMS("reduce.kc", "column_sums"),
-    /** out[j] = alpha·Σ_b part[b, j] (+ out); args (out, part, blocks, d, alpha, acc); defines LANES. */
+    /** out[j] = alpha·Σ_b part[b, j] (+ out), rounded to bfloat16 with round; args (out, part, blocks, d, alpha, acc, round); defines LANES. */
     COLUMN_SUMS_FINISH("reduce.kc", "column_sums_finish"),
     /** Max along the middle axis of (outer, len, inner); args (out, x, outer, len, inner). */
     MAX_ALONG("reduce.kc", "max_along"),

@@ -207,6 +207,31 @@ class Bf16GpuTest {
         }
     }
 
+    /** bf16 autocast's bias gradient read from bfloat16 and rounded in the column sums: the bits of widen, sum, round, add. */
+    @Test
+    void biasGradientFromBf16GivesTheBitsOfTheComposition() {
+        try (GpuBackend gpu = GpuFixture.backend()) {
+            int seed = 40;
+            for (int[] c : new int[][] {{65, 7}, {300, 45}, {8321, 33}, {30, 5}}) {
+                int n = c[0], d = c[1];
+                Tensor x32 = at(gpu, DType.F32, 0, n, d), x16 = at(gpu, DType.BF16, 1, n, d);
+                gpu.write(x32, GpuFixture.randn(seed++, n * d, 1));
+                gpu.copy(x16, x32);
+                float[] start = GpuFixture.randn(seed++, d, 1);
+                Tensor fused = at(gpu, DType.F32, 1, d), composed = at(gpu, DType.F32, 0, d);
+                gpu.write(fused, start);
+                gpu.write(composed, start);
+                gpu.sumRowsBf16(fused, x16);
+                Tensor w = at(gpu, DType.F32, 0, n, d), t = at(gpu, DType.F32, 0, d);
+                gpu.copy(w, x16);
+                gpu.sumTo(t.view(Shape.of(1, 1, d)), w.view(Shape.of(1, n, d)), 1, false);
+                gpu.roundBf16(t, t);
+                gpu.accumulate(composed, t, 1);
+                assertThat(gpu.readF32(fused)).as("bias gradient (%d, %d)", n, d).containsExactly(gpu.readF32(composed));
+            }
+        }
+    }
+
     /** Linear then attention under autocast, and their backward, on the GPU and on the CPU reference. */
     @Test
     void autocastMatchesTheCpuReference() {

@@ -343,13 +343,7 @@ public final class Ops {
                 Tensor g16 = toBf16(g), g3 = g16.view(Shape.of(1, rows, out));
                 if (gx != null) be.matmulBf16(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, null, true); // dX += round(dY·W)
                 if (gw != null) be.matmulBf16(gw.view(Shape.of(1, out, in)), g3, x3, true, false, null, true);   // dW += round(dYᵀ·X)
-                if (gb != null) { // db = Σ rows of dY
-                    Tensor gr = ctx.allocate(g.shape(), DType.F32, false), t = ctx.allocate(b.shape(), DType.F32, false);
-                    be.copy(gr, g16);
-                    be.sumTo(t.view(Shape.of(1, 1, out)), gr.view(Shape.of(1, rows, out)), 1.0, false);
-                    drop(gr);
-                    accumulateRounded(gb, t);
-                }
+                if (gb != null) be.sumRowsBf16(gb, g16.view(Shape.of(rows, out))); // db += round(Σ rows of dY)
                 drop(g16);
             }, null, x.requiresGrad() ? w16 : null, w.requiresGrad() ? x16 : null);
         }

@@ -107,6 +107,28 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * bf16 autocast's bias gradient: out (D, F32) += round(Σ rows of x), x (N, D) BF16, round() as
+     * {@link #roundBf16}. This default widens x, sums its rows into a float32 temporary
+     * ({@link #sumTo}), rounds it and adds it; a backend may read x directly and round its final
+     * sums, with the same bits.
+     */
+    default void sumRowsBf16(Tensor out, Tensor x) {
+        if (x.dtype() != DType.BF16 || x.rank() != 2 || out.dtype() != DType.F32 || out.size() != x.dim(1)) {
+            throw new IllegalArgumentException("sumRowsBf16 takes a BF16 x (N, D) and an F32 out of D elements; got " + x.describe() + " into " + out.describe());
+        }
+        int n = x.dim(0), d = x.dim(1);
+        Tensor w = MixedPrecision.widened(this, x), t = new Tensor(this, Shape.of(d), DType.F32, allocate(DType.F32, d, false), 0);
+        try {
+            sumTo(t.view(Shape.of(1, 1, d)), w.view(Shape.of(1, n, d)), 1.0, false);
+            roundBf16(t, t);
+            accumulate(out, t, 1.0);
+        } finally {
+            release(w.storage());
+            release(t.storage());
+        }
+    }
+
+    /**
      * out = x rounded to the nearest bfloat16 (ties to even, NaN kept and quietened), both F32 of
      * one size, in place allowed: the value a BF16 copy of x holds, widened back. This default goes
      * through a BF16 temporary.
