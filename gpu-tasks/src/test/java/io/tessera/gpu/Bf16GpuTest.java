@@ -190,7 +190,9 @@ class Bf16GpuTest {
                         assertThat(gpu.launches() - before).as("one launch").isEqualTo(1);
                         Tensor t = at(gpu, DType.F32, 0, ba, m, n);
                         if (bias != null) {
-                            gpu.expand(t, bias.view(Shape.of(1, 1, n)), 1, false);
+                            Tensor br = at(gpu, DType.F32, 0, n);
+                            gpu.roundBf16(br, bias);
+                            gpu.expand(t, br.view(Shape.of(1, 1, n)), 1, false);
                             gpu.matmul(t, a16, b16, false, tb, 1, 1);
                         } else {
                             gpu.matmul(t, a16, b16, false, tb, 1, 0);

@@ -334,9 +334,7 @@ public final class Ops {
         Tensor x16 = toBf16(x), w16 = toBf16(w);
         Tensor y = ctx.allocate(x.shape().with(-1, out), DType.F32, false);
         Tensor x3 = x16.view(Shape.of(1, rows, in)), w3 = w16.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
-        Tensor br = b != null ? roundedCopy(b) : null;
-        be.matmulBf16(y3, x3, w3, false, true, br, false); // y = round(x·Wᵀ + b)
-        if (br != null) drop(br);
+        be.matmulBf16(y3, x3, w3, false, true, b, false); // y = round(x·Wᵀ + round(b))
         if (recording(x, w, b)) {
             record("linear[bf16]", y, g -> {
                 Tensor gx = grad(x), gw = grad(w), gb = grad(b);

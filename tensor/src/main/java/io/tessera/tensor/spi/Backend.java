@@ -85,7 +85,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * bf16 autocast's product, rounded: a and b BF16, c F32 (the mixed form of {@link #matmul}).
-     * With a bias (F32, N elements; {@code accumulate} false): c = round(op(a)·op(b) + bias).
+     * With a bias (F32, N elements; {@code accumulate} false): c = round(op(a)·op(b) + round(bias)).
      * Without: c = round(op(a)·op(b)), or c += round(op(a)·op(b)) when {@code accumulate}. round()
      * is {@link #roundBf16}. This default runs the product into c (or a float32 temporary), rounds
      * it and adds it; a backend may round in its product's epilogue, with the same bits.
@@ -96,13 +96,19 @@ public interface Backend extends AutoCloseable {
         }
         if (bias != null && accumulate) throw new IllegalArgumentException("matmulBf16: a bias is added to a fresh product, not accumulated");
         Tensor t = accumulate ? new Tensor(this, c.shape(), DType.F32, allocate(DType.F32, c.size(), false), 0) : c;
+        Tensor br = bias != null ? new Tensor(this, bias.shape(), DType.F32, allocate(DType.F32, bias.size(), false), 0) : null;
         try {
-            if (bias != null) matmulBias(t, a, b, transA, transB, bias);
-            else matmul(t, a, b, transA, transB, 1, 0);
+            if (br != null) {
+                roundBf16(br, bias);
+                matmulBias(t, a, b, transA, transB, br);
+            } else {
+                matmul(t, a, b, transA, transB, 1, 0);
+            }
             roundBf16(t, t);
             if (accumulate) accumulate(c, t, 1.0);
         } finally {
             if (accumulate) release(t.storage());
+            if (br != null) release(br.storage());
         }
     }
 
