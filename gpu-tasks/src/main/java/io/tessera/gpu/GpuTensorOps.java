@@ -37,6 +37,8 @@ final class GpuTensorOps {
     private static final int BINARY_AXES = 4;
     /** Axes of strided_copy. */
     private static final int COPY_AXES = 6;
+    /** Elements per work-item of strided_copy_runs (RUN in layout.kc). */
+    private static final int COPY_RUN = 4;
     /** Kept and reduced axes of sum_to (each). */
     private static final int REDUCE_AXES = 4;
     /** Work-group size of sum_to and of index_check (fixed in layout.kc). */
@@ -617,16 +619,32 @@ final class GpuTensorOps {
     /** strided_copy over {@code space}, whose operand 0 is out and operand 1 is x; more than 6 axes run as several launches. */
     private void strided(String op, Tensor out, Tensor x, StridedIndex space, double alpha, boolean accumulate) {
         sameDtype(op, out, x);
-        Launcher.Fn fn = launcher.fn(Kernels.STRIDED_COPY, elem(out.dtype()));
         StridedIndex t = space.tail(Math.min(COPY_AXES, space.rank()));
+        int[] d = StridedIndex.pad(t.dims(), COPY_AXES, 1), os = StridedIndex.pad(t.strides()[0], COPY_AXES, 0),
+                xs = StridedIndex.pad(t.strides()[1], COPY_AXES, 0);
+        int inner = d[COPY_AXES - 1];
+        boolean runs = inner >= 2 * COPY_RUN && os[COPY_AXES - 1] == 1 && xs[COPY_AXES - 1] == 1;
+        Launcher.Fn fn = launcher.fn(runs ? Kernels.STRIDED_COPY_RUNS : Kernels.STRIDED_COPY, elem(out.dtype()));
         for (long[] off : space.leadingOffsets(COPY_AXES)) {
-            List<Object> args = args(at(out, off[0]), at(x, off[1]), t.size());
-            addPadded(args, t.dims(), COPY_AXES, 1);
-            addPadded(args, t.strides()[0], COPY_AXES, 0);
-            addPadded(args, t.strides()[1], COPY_AXES, 0);
+            List<Object> args;
+            int items;
+            if (runs) { // the innermost axis contiguous on both sides: one work-item per run of COPY_RUN elements
+                int rows = t.size() / inner, perRow = Grid.ceilDiv(inner, COPY_RUN);
+                args = args(at(out, off[0]), at(x, off[1]), rows, perRow);
+                for (int v : d) args.add(v);
+                for (int a = 0; a < COPY_AXES - 1; a++) args.add(os[a]);
+                for (int a = 0; a < COPY_AXES - 1; a++) args.add(xs[a]);
+                items = rows * perRow;
+            } else {
+                args = args(at(out, off[0]), at(x, off[1]), t.size());
+                for (int v : d) args.add(v);
+                for (int v : os) args.add(v);
+                for (int v : xs) args.add(v);
+                items = t.size();
+            }
             args.add(alpha);
             args.add(accumulate ? 1 : 0);
-            launcher.launch(fn, cover(t.size()), args.toArray());
+            launcher.launch(fn, cover(items), args.toArray());
         }
     }
 

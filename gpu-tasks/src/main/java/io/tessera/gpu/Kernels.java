@@ -41,6 +41,8 @@ public enum Kernels {
     MAX_ALONG("reduce.kc", "max_along"),
     /** out[Σ i·os] = alpha·x[Σ i·xs] (+ out) over ≤ 6 axes; args (out, x, n, dims[6], outStride[6], xStride[6], alpha, acc); defines ELEM_INT. */
     STRIDED_COPY("layout.kc", "strided_copy"),
+    /** strided_copy with the innermost axis contiguous on both sides, 4 elements per work-item; args (out, x, rows, runs, d0..d5, os0..os4, xs0..xs4, alpha, acc); defines ELEM_INT. */
+    STRIDED_COPY_RUNS("layout.kc", "strided_copy_runs"),
     /** out (I32) = (int) x (F32); args (out, x, n); defines ELEM_INT. */
     CONVERT_F32_TO_I32("layout.kc", "convert_f32_to_i32"),
     /** out (F32) = (float) x (I32); args (out, x, n); defines ELEM_INT. */

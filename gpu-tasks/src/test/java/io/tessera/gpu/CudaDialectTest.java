@@ -144,6 +144,8 @@ class CudaDialectTest {
                 new Variant(Kernels.MAX_ALONG, Defines.none()),
                 new Variant(Kernels.STRIDED_COPY, Defines.of("ELEM_INT", 0)),
                 new Variant(Kernels.STRIDED_COPY, Defines.of("ELEM_INT", 1)),
+                new Variant(Kernels.STRIDED_COPY_RUNS, Defines.of("ELEM_INT", 0)),
+                new Variant(Kernels.STRIDED_COPY_RUNS, Defines.of("ELEM_INT", 1)),
                 new Variant(Kernels.CONVERT_F32_TO_I32, Defines.of("ELEM_INT", 0)),
                 new Variant(Kernels.CONVERT_I32_TO_F32, Defines.of("ELEM_INT", 0)),
                 new Variant(Kernels.INDEX_CHECK, Defines.of("ELEM_INT", 0)),

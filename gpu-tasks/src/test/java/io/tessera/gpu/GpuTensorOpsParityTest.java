@@ -398,6 +398,11 @@ class GpuTensorOpsParityTest {
                 {{1, 3, 1, 5}, {3, 2, 1, 0}},
                 {{2, 3, 2, 4, 2, 3}, {0, 2, 4, 3, 5, 1}}, // patchify-like: 6 axes
                 {{2, 2, 2, 2, 2, 2, 2}, {6, 5, 4, 3, 2, 1, 0}}, // 7 axes that do not merge: several launches
+                // the innermost axis kept and contiguous: runs of 4 elements per work-item, with a short last run
+                {{2, 5, 3, 2, 64}, {2, 0, 3, 1, 4}},           // attention's head split, (B, T, 3, H, Dh) → (3, B, H, T, Dh)
+                {{3, 2, 5, 9}, {0, 2, 1, 3}},                  // its merge, a row of 9
+                {{2, 2, 3, 2, 2, 2, 8}, {5, 4, 3, 2, 1, 0, 6}},  // 7 axes, runs
+                {{4, 3, 7}, {1, 0, 2}},                        // a row of 7: too short for runs
         };
         long seed = 900;
         for (int[][] c : cases) {
