@@ -1,6 +1,6 @@
 /*
  * One kernel source file (.kc) loaded from the class path, and its assembly for a dialect:
- * the dialect's prelude, then a #line directive so compiler messages point into the .kc file,
+ * the dialect's prelude, the common prelude (device functions shared by every file), then a #line directive so compiler messages point into the .kc file,
  * then the file itself. Defines are passed as compiler options, not pasted into the text.
  */
 package io.tessera.gpu;
@@ -25,9 +25,12 @@ public record KernelSource(String file, String text) {
         return new KernelSource(file, resource(file));
     }
 
-    /** The full program text for {@code dialect}: prelude, #line 1 "file", source. */
+    /** Device functions every source shares, written in the preludes' vocabulary (assembled after the dialect's prelude). */
+    static final String COMMON_PRELUDE = "prelude_common.h";
+
+    /** The full program text for {@code dialect}: its prelude, the common prelude, #line 1 "file", source. */
     public String assemble(Dialect dialect) {
-        return resource(dialect.preludeFile()) + "\n#line 1 \"" + file + "\"\n" + text;
+        return resource(dialect.preludeFile()) + "\n" + resource(COMMON_PRELUDE) + "\n#line 1 \"" + file + "\"\n" + text;
     }
 
     /**

@@ -43,6 +43,10 @@ class KernelSourceTest {
             assertThat(cl).as("OpenCL prelude defines " + macro).contains("#define " + macro);
             assertThat(cuda).as("CUDA prelude defines " + macro).contains("#define " + macro);
         }
+        // then the device functions every source shares, before the file itself
+        for (String a : new String[]{cl, cuda}) {
+            assertThat(a.indexOf("DEVICE_FN float bf16_round(float v)")).as("the common prelude").isPositive().isLessThan(a.indexOf("#line 1 \"sgemm.kc\""));
+        }
         assertThat(cl).contains("typedef long index_t;");
         assertThat(cuda).contains("typedef long long index_t;");
     }
