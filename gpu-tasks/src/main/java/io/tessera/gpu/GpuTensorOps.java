@@ -235,6 +235,17 @@ final class GpuTensorOps {
         return d;
     }
 
+    /** The tiles of an (M, N) weight gradient on the standard tiling of aᵀ·b. */
+    private static long weightGradientTiles(int m, int n) {
+        SgemmTiling standard = SgemmTiling.standard(true, false);
+        return (long) Grid.ceilDiv(m, standard.tm()) * Grid.ceilDiv(n, standard.tn());
+    }
+
+    /** True when {@link #splitK} splits this product: fewer tiles than compute units and a K long enough. */
+    private boolean splitsK(int m, int n, int k) {
+        return weightGradientTiles(m, n) < backend.computeUnits() && k >= SPLIT_MIN_K && k >= 4 * Math.max(m, n);
+    }
+
     /**
      * A weight gradient (aᵀ·b with a (K, M), b (K, N), K much larger than M and N) has too few
      * tiles of C to fill the device, each looping over all of K. When C has fewer tiles than the
@@ -244,16 +255,9 @@ final class GpuTensorOps {
      *
      * @return false when the product is not worth splitting (nothing was enqueued)
      */
-    private boolean splitsK(int m, int n, int k) {
-        SgemmTiling standard = SgemmTiling.standard(true, false);
-        long tiles = (long) Grid.ceilDiv(m, standard.tm()) * Grid.ceilDiv(n, standard.tn());
-        return tiles < backend.computeUnits() && k >= SPLIT_MIN_K && k >= 4 * Math.max(m, n);
-    }
-
     private boolean splitK(Tensor c, Tensor a, Tensor b, int m, int n, int k, double alpha, double beta) {
         if (!splitsK(m, n, k)) return false;
-        SgemmTiling standard = SgemmTiling.standard(true, false);
-        long tiles = (long) Grid.ceilDiv(m, standard.tm()) * Grid.ceilDiv(n, standard.tn());
+        long tiles = weightGradientTiles(m, n);
         int units = backend.computeUnits();
         int chunks = (int) Math.max(2, Math.min(k / (SPLIT_MIN_K / 4), Grid.ceilDiv(2 * units, (int) tiles)));
         int kc = Grid.ceilDiv(k, chunks), full = k / kc, rest = k - full * kc;
@@ -441,7 +445,7 @@ final class GpuTensorOps {
         for (int v : red) nred *= v;
         // the rows of a contiguous (nred, nout) summed into one row (bias gradients): coalesced column sums
         if (kept.length == 1 && red.length == 1 && keptStride[0] == 1 && redStride[0] == nout && nred > 64) {
-            columnSums(out, x, nred, nout, alpha, accumulate);
+            columnSums(out, x, nred, nout, alpha, accumulate, false);
             return;
         }
         if (nred <= 64 || nout >= 2048) {
@@ -475,12 +479,9 @@ final class GpuTensorOps {
      * out (d) = alpha·Σ rows of x (n, d) (+ out): blocks of at least COLUMN_BLOCK_ROWS rows (at most
      * COLUMN_BLOCKS, chosen from n alone, so the sums do not depend on the device), one launch when
      * a single block remains, else partial sums and a second launch adding them in block order.
+     * x may hold BF16 (BF16_IN=1); with {@code round} the final sums are rounded to bfloat16 before
+     * they are stored or added.
      */
-    private void columnSums(Tensor out, Tensor x, int n, int d, double alpha, boolean accumulate) {
-        columnSums(out, x, n, d, alpha, accumulate, false);
-    }
-
-    /** As above; x may hold BF16 (BF16_IN=1), and with {@code round} the final sums are rounded to bfloat16 before they are stored or added. */
     private void columnSums(Tensor out, Tensor x, int n, int d, double alpha, boolean accumulate, boolean round) {
         int blocks = Math.min(COLUMN_BLOCKS, Math.max(1, n / COLUMN_BLOCK_ROWS));
         int rowsPerBlock = Grid.ceilDiv(n, blocks);

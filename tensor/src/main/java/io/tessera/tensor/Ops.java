@@ -303,11 +303,6 @@ public final class Ops {
         return h;
     }
 
-    /** Rounds the float32 tensor t to bfloat16 values in place. */
-    private void roundBf16(Tensor t) {
-        be.roundBf16(t, t);
-    }
-
     /** A float32 copy of x holding x rounded to bfloat16. */
     private Tensor roundedCopy(Tensor x) {
         Tensor r = ctx.allocate(x.shape(), DType.F32, false);
@@ -317,7 +312,7 @@ public final class Ops {
 
     /** {@code into += round_bf16(t)}, then t is dropped. */
     private void accumulateRounded(Tensor into, Tensor t) {
-        roundBf16(t);
+        be.roundBf16(t, t);
         be.accumulate(into, t, 1.0);
         drop(t);
     }

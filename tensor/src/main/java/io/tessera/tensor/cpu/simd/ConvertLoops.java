@@ -1,5 +1,6 @@
 package io.tessera.tensor.cpu.simd;
 
+import io.tessera.tensor.BFloat16;
 import java.lang.invoke.MethodHandles;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -31,35 +32,29 @@ final class ConvertLoops implements SimdConvert.Loops {
         int i = lo;
         if (VECTOR) {
             for (int up = lo + S.loopBound(hi - lo); i < up; i += S.length()) {
-                IntVector bits = FloatVector.fromArray(S, src, so + i).reinterpretAsInts();
-                IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
-                IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
-                VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
-                IntVector out = rounded.blend(top.or(0x40), nan);
+                IntVector out = bf16Bits(FloatVector.fromArray(S, src, so + i));
                 ((ShortVector) out.convertShape(VectorOperators.I2S, H, 0)).intoArray(dst, dO + i);
             }
         }
-        for (; i < hi; i++) {
-            int bits = Float.floatToRawIntBits(src[so + i]);
-            dst[dO + i] = (bits & 0x7FFFFFFF) > 0x7F800000 ? (short) ((bits >>> 16) | 0x40) : (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
-        }
+        for (; i < hi; i++) dst[dO + i] = BFloat16.fromFloat(src[so + i]);
+    }
+
+    /** BFloat16.fromFloat on every lane, as ints holding the 16 bits. */
+    private static IntVector bf16Bits(FloatVector v) {
+        IntVector bits = v.reinterpretAsInts();
+        IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
+        IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
+        VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+        return rounded.blend(top.or(0x40), nan);
     }
 
     @Override
     public void round(float[] src, int so, float[] dst, int dO, int lo, int hi) {
         int i = lo;
         for (int up = lo + S.loopBound(hi - lo); i < up; i += S.length()) {
-            IntVector bits = FloatVector.fromArray(S, src, so + i).reinterpretAsInts();
-            IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
-            IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
-            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
-            rounded.blend(top.or(0x40), nan).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dO + i);
+            bf16Bits(FloatVector.fromArray(S, src, so + i)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dO + i);
         }
-        for (; i < hi; i++) {
-            int bits = Float.floatToRawIntBits(src[so + i]);
-            int h = (bits & 0x7FFFFFFF) > 0x7F800000 ? (bits >>> 16) | 0x40 : (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
-            dst[dO + i] = Float.intBitsToFloat(h << 16);
-        }
+        for (; i < hi; i++) dst[dO + i] = BFloat16.round(src[so + i]);
     }
 
     @Override
@@ -71,6 +66,6 @@ final class ConvertLoops implements SimdConvert.Loops {
                 wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dO + i);
             }
         }
-        for (; i < hi; i++) dst[dO + i] = Float.intBitsToFloat((src[so + i] & 0xFFFF) << 16);
+        for (; i < hi; i++) dst[dO + i] = BFloat16.toFloat(src[so + i]);
     }
 }
