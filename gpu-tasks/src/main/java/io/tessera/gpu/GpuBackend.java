@@ -4,9 +4,9 @@
  * in-order queue (OpenCL) or stream (CUDA) without waiting, so a training step runs without a
  * synchronisation per op; only a read back to the host (readF32 / readI32 / item) waits. F32 and
  * I32 tensors live on the device, and BF16 (2-byte elements) for bf16 autocast, which the
- * conversion kernels and the mixed-precision product take (it widens the operands to float32 and
- * runs the float32 product; tensor-core kernels are not written yet) and every other kernel
- * refuses; F64 (the gradient-check dtype) is the CPU backends' business and is refused with a
+ * conversion kernels, the mixed-precision products (our tiled kernels read the bfloat16 operands
+ * directly and multiply in float32; a vendor BLAS gets widened copies; tensor-core kernels are not
+ * written yet) and the bf16 bias-gradient sums take, and every other kernel refuses; F64 (the gradient-check dtype) is the CPU backends' business and is refused with a
  * clear error. The kernels are grouped by family: GpuTensorOps (matrix
  * products, elementwise, reductions, layout) and GpuRowOps (row ops, normalisations, attention,
  * losses, optimizer updates). A subclass supplies the runtime: buffers, copies, fills, the
