@@ -143,17 +143,15 @@ final class GpuTensorOps {
     /**
      * bf16 autocast's product (see Backend#matmulBf16) in one launch of the tiled kernels with
      * BF16_IN and ROUND_OUT (and BIAS): the bits of the default's product, rounding and addition.
-     * False (nothing enqueued) where the default must run: a vendor BLAS, an empty K, or a weight
-     * gradient the split-K path would take.
+     * False (nothing enqueued) where the default must run: a vendor BLAS, an empty K, a weight
+     * gradient the split-K path would take, or arguments the default refuses.
      */
     boolean matmulBf16(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
         RefMatmul.Dims d = RefMatmul.Dims.of("matmulBf16", c, a, b, transA, transB);
-        if (!MixedPrecision.isBf16Product(c, a, b)) {
-            throw new IllegalArgumentException("matmulBf16 takes BF16 a and b and an F32 c; got c " + c.describe() + ", a " + a.describe() + ", b " + b.describe());
-        }
+        if (!MixedPrecision.isBf16Product(c, a, b)) return false; // the default reports it, as the cases below
         GpuBackend.requireF32("matmulBf16", c, bias);
         int m = d.m(), n = d.n(), k = d.k();
-        if (bias != null && (bias.size() != n || accumulate)) return false; // the default reports it
+        if (bias != null && (bias.size() != n || accumulate)) return false;
         if (d.batch() == 0 || m == 0 || n == 0) return true;
         if (blas != null || k == 0 || (d.batch() == 1 && transA && !transB && splitsK(m, n, k))) return false;
         int strideA = d.batchA() == 1 ? 0 : m * k, strideB = d.batchB() == 1 ? 0 : k * n;
@@ -505,13 +503,11 @@ final class GpuTensorOps {
 
     /**
      * bf16 autocast's bias gradient in two launches: out (D, F32) += round(Σ rows of x), x (N, D)
-     * BF16 read directly. False (nothing enqueued) for N ≤ 64, where the default's sum takes another path.
+     * BF16 read directly. False (nothing enqueued) for N ≤ 64, where the default's sum takes another
+     * path, and for arguments the default refuses.
      */
     boolean sumRowsBf16(Tensor out, Tensor x) {
-        GpuBackend.requireF32("sumRowsBf16", out);
-        if (x.dtype() != DType.BF16 || x.rank() != 2 || out.size() != x.dim(1)) {
-            throw new IllegalArgumentException("sumRowsBf16 takes a BF16 x (N, D) and an F32 out of D elements; got " + x.describe() + " into " + out.describe());
-        }
+        if (x.dtype() != DType.BF16 || x.rank() != 2 || out.dtype() != DType.F32 || out.size() != x.dim(1)) return false; // the default reports it
         int n = x.dim(0), d = x.dim(1);
         if (n <= 64 || d == 0) return false;
         columnSums(out, x, n, d, 1.0, true, true);
