@@ -78,8 +78,6 @@ public final class PretrainBench implements Callable<Integer> {
     @Option(names = "--no-reference", description = "Skip the PyTorch run.")
     boolean noReference;
 
-    private MaeConfig cfg;
-
     @Override
     public Integer call() throws Exception {
         if (steps < 1 || warmup < 0 || batch < 1) throw new IllegalArgumentException("--steps and --batch must be ≥ 1 and --warmup ≥ 0");
@@ -87,7 +85,7 @@ public final class PretrainBench implements Callable<Integer> {
         if (!MaeConfig.PRESETS.contains(model)) {
             throw new IllegalArgumentException("--model " + model + " is not a preset; one of " + String.join(", ", MaeConfig.PRESETS));
         }
-        cfg = MaeConfig.preset(model);
+        MaeConfig cfg = MaeConfig.preset(model);
         int img = cfg.encoder().imageSize(), channels = cfg.encoder().inChannels();
         System.out.printf(Locale.ROOT, "MAE step (%s): encoder %d×%d×%d on %d×%d (patch %d), decoder %d×%d×%d, batch %d, mask %.2f, %s%n", model,
                 cfg.encoder().width(), cfg.encoder().depth(), cfg.encoder().heads(), cfg.encoder().imageSize(), cfg.encoder().imageSize(),
@@ -107,15 +105,7 @@ public final class PretrainBench implements Callable<Integer> {
             for (int i = 0; i < warmup + steps; i++) {
                 if (i == warmup) start = System.nanoTime();
                 long t0 = System.nanoTime();
-                mae.store().zeroGrad();
-                try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-                    Tensor loss;
-                    try (ExecutionContext.Autocast ac = precision.autocast() == null ? null : ctx.autocast(precision.autocast())) {
-                        loss = mae.forward(ctx.ops(), imgs, masks.split(i)).loss();
-                    }
-                    tape.backward(loss);
-                }
-                opt.step(1e-4);
+                step(ctx, mae, opt, imgs, masks.split(i));
                 if (gpu != null) gpu.synchronize();
                 if (i >= warmup) hist.recordValue(System.nanoTime() - t0);
             }
@@ -123,15 +113,7 @@ public final class PretrainBench implements Callable<Integer> {
             stepMb = (gpu != null ? gpu.memoryStats().peakLiveBytes() : ((io.tessera.tensor.cpu.ReferenceBackend) ctx.backend()).pooledBytes()) >> 20;
             if (profile && gpu != null) {
                 gpu.profiling(true);
-                mae.store().zeroGrad();
-                try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-                    Tensor loss;
-                    try (ExecutionContext.Autocast ac = precision.autocast() == null ? null : ctx.autocast(precision.autocast())) {
-                        loss = mae.forward(ctx.ops(), imgs, masks.split(warmup + steps)).loss();
-                    }
-                    tape.backward(loss);
-                }
-                opt.step(1e-4);
+                step(ctx, mae, opt, imgs, masks.split(warmup + steps));
                 printProfile(gpu.kernelProfile());
                 gpu.profiling(false);
             }
@@ -142,7 +124,7 @@ public final class PretrainBench implements Callable<Integer> {
                 device.kind() == io.tessera.cli.DeviceSpec.Kind.CPU ? "tensors of one step" : "peak device tensors", stepMb);
         String ratio = "n/a";
         if (!noReference) {
-            String ref = pytorch(t);
+            String ref = pytorch(t, cfg);
             if (ref != null) {
                 double theirs = number(ref, "images_per_s");
                 double deviceMb = number(ref, "peak_device_mb");
@@ -156,7 +138,20 @@ public final class PretrainBench implements Callable<Integer> {
         return 0;
     }
 
-    private String pytorch(int t) throws IOException, InterruptedException {
+    /** One training step: gradients zeroed, the forward pass (under autocast with --precision bf16), backward, AdamW. */
+    private void step(ExecutionContext ctx, MaskedAutoencoder mae, AdamW opt, Tensor imgs, Rng maskRng) {
+        mae.store().zeroGrad();
+        try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
+            Tensor loss;
+            try (ExecutionContext.Autocast ac = precision.autocast() == null ? null : ctx.autocast(precision.autocast())) {
+                loss = mae.forward(ctx.ops(), imgs, maskRng).loss();
+            }
+            tape.backward(loss);
+        }
+        opt.step(1e-4);
+    }
+
+    private String pytorch(int t, MaeConfig cfg) throws IOException, InterruptedException {
         String where = TorchReference.torchDevice(device, System.out);
         if (where == null) return null;
         return TorchReference.run(python, java.util.List.of("pretrain_torch.py"), java.util.List.of(String.valueOf(t), String.valueOf(Math.max(3, steps / 2)),
