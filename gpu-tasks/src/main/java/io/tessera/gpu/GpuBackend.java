@@ -3,10 +3,11 @@
  * caching allocator for their whole life, kernels from the same .kc sources enqueued on one
  * in-order queue (OpenCL) or stream (CUDA) without waiting, so a training step runs without a
  * synchronisation per op; only a read back to the host (readF32 / readI32 / item) waits. F32 and
- * I32 tensors live on the device, and BF16 (2-byte elements) for bf16 autocast, which the
- * conversion kernels, the mixed-precision products (our tiled kernels read the bfloat16 operands
- * directly and multiply in float32; a vendor BLAS gets widened copies; tensor-core kernels are not
- * written yet) and the bf16 bias-gradient sums take, and every other kernel refuses; F64 (the gradient-check dtype) is the CPU backends' business and is refused with a
+ * I32 tensors live on the device, and the 16-bit types BF16 and F16 (2-byte elements) for
+ * autocast, which the conversion kernels, the mixed-precision products (our tiled kernels read the
+ * 16-bit operands directly and multiply in float32; a vendor BLAS gets widened copies; tensor-core
+ * kernels are not written yet) and the 16-bit bias-gradient sums take, and every other kernel
+ * refuses; F64 (the gradient-check dtype) is the CPU backends' business and is refused with a
  * clear error. The kernels are grouped by family: GpuTensorOps (matrix
  * products, elementwise, reductions, layout) and GpuRowOps (row ops, normalisations, attention,
  * losses, optimizer updates). A subclass supplies the runtime: buffers, copies, fills, the
@@ -17,6 +18,7 @@ package io.tessera.gpu;
 import io.tessera.tensor.BFloat16;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Device;
+import io.tessera.tensor.Float16;
 import io.tessera.tensor.Storage;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.spi.Backend;
@@ -156,7 +158,7 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
         checkOpen();
         requireDeviceType(dtype, "allocate");
         if (size < 0) throw new IllegalArgumentException("allocate: negative size " + size);
-        long request = (Math.max(1L, size) * dtype.byteSize() + 3) / 4 * 4; // whole 4-byte words (BF16 pairs)
+        long request = (Math.max(1L, size) * dtype.byteSize() + 3) / 4 * 4; // whole 4-byte words (pairs of 16-bit elements)
         GpuStorage s = new GpuStorage(tensorDevice, dtype, size, request, allocator.take(request));
         if (zeroed && size > 0) fillWords(s, 0, request / 4, 0);
         return s;
@@ -179,7 +181,7 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
             MemorySegment host = switch (src) {
                 case float[] f when dst.dtype() == DType.F32 && f.length == n -> a.allocateFrom(JAVA_FLOAT, f);
                 case int[] i when dst.dtype() == DType.I32 && i.length == n -> a.allocateFrom(JAVA_INT, i);
-                case short[] h when dst.dtype() == DType.BF16 && h.length == n -> a.allocateFrom(JAVA_SHORT, h);
+                case short[] h when dst.dtype().isHalf() && h.length == n -> a.allocateFrom(JAVA_SHORT, h);
                 default -> throw new IllegalArgumentException("cannot write " + src.getClass().getSimpleName() + " into " + dst.describe()
                         + (src instanceof double[] ? " (F64 data stays on the CPU backends)" : ""));
             };
@@ -192,10 +194,10 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     public float[] readF32(Tensor src) {
         return readBack(src, "readF32", host -> {
             if (src.dtype() == DType.F32) return host.toArray(JAVA_FLOAT);
-            if (src.dtype() == DType.BF16) {
+            if (src.dtype().isHalf()) {
                 short[] h = host.toArray(JAVA_SHORT);
                 float[] out = new float[h.length];
-                for (int i = 0; i < h.length; i++) out[i] = BFloat16.toFloat(h[i]);
+                for (int i = 0; i < h.length; i++) out[i] = src.dtype().halfValue(h[i]);
                 return out;
             }
             int[] ints = host.toArray(JAVA_INT);
@@ -215,7 +217,7 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public int[] readI32(Tensor src) {
-        if (src.dtype() == DType.BF16) throw new IllegalArgumentException("readI32: " + src.describe() + " holds bfloat16 values; read it with readF32");
+        if (src.dtype().isHalf()) throw new IllegalArgumentException("readI32: " + src.describe() + " holds 16-bit floating-point values; read it with readF32");
         return readBack(src, "readI32", host -> {
             if (src.dtype() == DType.I32) return host.toArray(JAVA_INT);
             float[] f = host.toArray(JAVA_FLOAT);
@@ -240,8 +242,8 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     @Override
     public void fill(Tensor out, double value) {
         GpuStorage s = storage(out, "fill");
-        if (out.dtype() == DType.BF16) {
-            short h = BFloat16.fromDouble(value);
+        if (out.dtype().isHalf()) {
+            short h = out.dtype().halfBits(value);
             if (out.offset() % 2 == 0 && out.size() % 2 == 0) {
                 if (out.size() > 0) fillWords(s, out.offset() / 2, out.size() / 2, (h & 0xFFFF) | (h << 16));
             } else {
@@ -277,11 +279,11 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
         return tensorOps.firstOutOfRange(index, len);
     }
 
-    /** Throws if a tensor is BF16: the layout kernels move 4-byte elements (F32, I32). */
-    private static void requireNoBf16(String op, Tensor... ts) {
+    /** Throws if a tensor is BF16 or F16: the layout kernels move 4-byte elements (F32, I32). */
+    private static void requireNoHalf(String op, Tensor... ts) {
         for (Tensor t : ts) {
-            if (t != null && t.dtype() == DType.BF16) {
-                throw new IllegalArgumentException(op + ": the GPU layout kernels move F32 and I32 elements, got " + t.describe() + " (BF16 is matrix-product storage)");
+            if (t != null && t.dtype().isHalf()) {
+                throw new IllegalArgumentException(op + ": the GPU layout kernels move F32 and I32 elements, got " + t.describe() + " (" + t.dtype() + " is matrix-product storage)");
             }
         }
     }
@@ -309,7 +311,7 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        tensorOps.matmul(c, a, b, transA, transB, alpha, beta); // the mixed form too: our kernels read BF16 operands
+        tensorOps.matmul(c, a, b, transA, transB, alpha, beta); // the mixed form too: our kernels read BF16 and F16 operands
     }
 
     @Override
@@ -318,23 +320,23 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     }
 
     @Override
-    public void matmulBf16(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
-        if (!tensorOps.matmulBf16(c, a, b, transA, transB, bias, accumulate)) Backend.super.matmulBf16(c, a, b, transA, transB, bias, accumulate);
+    public void matmulHalf(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
+        if (!tensorOps.matmulHalf(c, a, b, transA, transB, bias, accumulate)) Backend.super.matmulHalf(c, a, b, transA, transB, bias, accumulate);
     }
 
     @Override
-    public void sumRowsBf16(Tensor out, Tensor x) {
-        if (!tensorOps.sumRowsBf16(out, x)) Backend.super.sumRowsBf16(out, x);
+    public void sumRowsHalf(Tensor out, Tensor x) {
+        if (!tensorOps.sumRowsHalf(out, x)) Backend.super.sumRowsHalf(out, x);
     }
 
     @Override
-    public void roundBf16(Tensor out, Tensor x) {
-        tensorOps.roundBf16(out, x);
+    public void roundHalf(Tensor out, Tensor x, DType type) {
+        tensorOps.roundHalf(out, x, type);
     }
 
     @Override
     public void matmulBiasGelu(Tensor c, Tensor act, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias) {
-        if (MixedPrecision.isBf16Product(c, a, b)) Backend.super.matmulBiasGelu(c, act, a, b, transA, transB, bias);
+        if (MixedPrecision.isHalfProduct(c, a, b)) Backend.super.matmulBiasGelu(c, act, a, b, transA, transB, bias);
         else tensorOps.matmulBias(c, act, a, b, transA, transB, bias);
     }
 
@@ -375,7 +377,7 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public void expand(Tensor out, Tensor x, double alpha, boolean accumulate) {
-        requireNoBf16("expand", out, x);
+        requireNoHalf("expand", out, x);
         tensorOps.expand(out, x, alpha, accumulate);
     }
 
@@ -386,31 +388,31 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
 
     @Override
     public void permute(Tensor out, Tensor x, int[] perm, boolean accumulate) {
-        requireNoBf16("permute", out, x);
+        requireNoHalf("permute", out, x);
         tensorOps.permute(out, x, perm, accumulate);
     }
 
     @Override
     public void writeSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate) {
-        requireNoBf16("writeSlice", out, x);
+        requireNoHalf("writeSlice", out, x);
         tensorOps.writeSlice(out, x, axis, start, accumulate);
     }
 
     @Override
     public void readSlice(Tensor out, Tensor x, int axis, int start, boolean accumulate) {
-        requireNoBf16("readSlice", out, x);
+        requireNoHalf("readSlice", out, x);
         tensorOps.readSlice(out, x, axis, start, accumulate);
     }
 
     @Override
     public void gather(Tensor out, Tensor x, Tensor index, int axis) {
-        requireNoBf16("gather", out, x);
+        requireNoHalf("gather", out, x);
         tensorOps.gather(out, x, index, axis);
     }
 
     @Override
     public void scatterAdd(Tensor dx, Tensor dout, Tensor index, int axis) {
-        requireNoBf16("scatterAdd", dx, dout);
+        requireNoHalf("scatterAdd", dx, dout);
         tensorOps.scatterAdd(dx, dout, index, axis);
     }
 

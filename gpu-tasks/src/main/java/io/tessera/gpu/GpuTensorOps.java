@@ -17,6 +17,7 @@ import io.tessera.tensor.Storage;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.cpu.RefLayout;
 import io.tessera.tensor.cpu.RefMatmul;
+import io.tessera.tensor.spi.Backend;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.MixedPrecision;
 import io.tessera.tensor.spi.UnaryOp;
@@ -69,16 +70,13 @@ final class GpuTensorOps {
         int n = x.size();
         if (out.size() != n) throw new IllegalArgumentException("copy: " + x.describe() + " into " + out.describe());
         if (n == 0) return;
-        if (out.dtype() == DType.BF16 || x.dtype() == DType.BF16) {
-            Kernels k = switch (x.dtype()) {
-                case BF16 -> switch (out.dtype()) {
-                    case BF16 -> Kernels.COPY_BF16;
-                    case F32 -> Kernels.CONVERT_BF16_TO_F32;
-                    default -> null;
-                };
-                case F32 -> Kernels.CONVERT_F32_TO_BF16;
-                default -> null;
-            };
+        if (out.dtype().isHalf() || x.dtype().isHalf()) {
+            Kernels k = out.dtype() == x.dtype() ? Kernels.COPY_HALF
+                    : x.dtype() == DType.F32 && out.dtype() == DType.BF16 ? Kernels.CONVERT_F32_TO_BF16
+                    : x.dtype() == DType.F32 && out.dtype() == DType.F16 ? Kernels.CONVERT_F32_TO_F16
+                    : x.dtype() == DType.BF16 && out.dtype() == DType.F32 ? Kernels.CONVERT_BF16_TO_F32
+                    : x.dtype() == DType.F16 && out.dtype() == DType.F32 ? Kernels.CONVERT_F16_TO_F32
+                    : null;
             if (k == null) throw new IllegalArgumentException("copy: no GPU conversion from " + x.describe() + " to " + out.describe());
             launcher.launch(launcher.fn(k, elem(DType.F32)), cover(n), out, x, n);
         } else if (out.dtype() == x.dtype()) {
@@ -131,25 +129,25 @@ final class GpuTensorOps {
     }
 
     /**
-     * The operand dtypes of a product: all F32, or the mixed form (BF16 a and b, F32 c), which our
-     * tiled kernels read directly (BF16_IN=1, widened as loaded). True for the mixed form.
+     * The operand dtypes of a product: all F32, or the mixed form (BF16 or F16 a and b, F32 c),
+     * which our tiled kernels read directly (HALF_IN=1|2, widened as loaded). True for the mixed form.
      */
     private static boolean operands(String op, Tensor c, Tensor a, Tensor b) {
-        if (MixedPrecision.isBf16Product(c, a, b)) return true;
+        if (MixedPrecision.isHalfProduct(c, a, b)) return true;
         GpuBackend.requireF32(op, c, a, b);
         return false;
     }
 
     /**
-     * bf16 autocast's product (see Backend#matmulBf16) in one launch of the tiled kernels with
-     * BF16_IN and ROUND_OUT (and BIAS): the bits of the default's product, rounding and addition.
+     * Autocast's product (see Backend#matmulHalf) in one launch of the tiled kernels with HALF_IN
+     * and ROUND_OUT (and BIAS): the bits of the default's product, rounding and addition.
      * False (nothing enqueued) where the default must run: a vendor BLAS, an empty K, a weight
      * gradient the split-K path would take, or arguments the default refuses.
      */
-    boolean matmulBf16(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
-        RefMatmul.Dims d = RefMatmul.Dims.of("matmulBf16", c, a, b, transA, transB);
-        if (!MixedPrecision.isBf16Product(c, a, b)) return false; // the default reports it, as the cases below
-        GpuBackend.requireF32("matmulBf16", c, bias);
+    boolean matmulHalf(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
+        RefMatmul.Dims d = RefMatmul.Dims.of("matmulHalf", c, a, b, transA, transB);
+        if (!MixedPrecision.isHalfProduct(c, a, b)) return false; // the default reports it, as the cases below
+        GpuBackend.requireF32("matmulHalf", c, bias);
         int m = d.m(), n = d.n(), k = d.k();
         if (bias != null && (bias.size() != n || accumulate)) return false;
         if (d.batch() == 0 || m == 0 || n == 0) return true;
@@ -159,11 +157,11 @@ final class GpuTensorOps {
         return true;
     }
 
-    /** out = x rounded to bfloat16 values, F32 to F32 (in place allowed), one launch. */
-    void roundBf16(Tensor out, Tensor x) {
-        GpuBackend.requireF32("roundBf16", out, x);
-        if (out.size() != x.size()) throw new IllegalArgumentException("roundBf16: " + x.describe() + " into " + out.describe());
-        if (x.size() > 0) launcher.launch(launcher.fn(Kernels.ROUND_F32_TO_BF16, elem(DType.F32)), cover(x.size()), out, x, x.size());
+    /** out = x rounded to values of the 16-bit type, F32 to F32 (in place allowed), one launch. */
+    void roundHalf(Tensor out, Tensor x, DType type) {
+        Backend.checkRoundHalf(out, x, type);
+        Kernels k = type == DType.F16 ? Kernels.ROUND_F32_TO_F16 : Kernels.ROUND_F32_TO_BF16;
+        if (x.size() > 0) launcher.launch(launcher.fn(k, elem(DType.F32)), cover(x.size()), out, x, x.size());
     }
 
     /**
@@ -204,9 +202,9 @@ final class GpuTensorOps {
     }
 
     /**
-     * One launch of our tiled kernels (the 128 × 128 one when c has enough large tiles); BF16
-     * operands select BF16_IN=1, a non-null bias BIAS=1, a non-null act (with a bias) GELU_OUT=1,
-     * and round ROUND_OUT=1.
+     * One launch of our tiled kernels (the 128 × 128 one when c has enough large tiles); BF16 or
+     * F16 operands select HALF_IN=1 or 2, a non-null bias BIAS=1, a non-null act (with a bias)
+     * GELU_OUT=1, and round (16-bit operands only) ROUND_OUT in the operands' type.
      */
     private void tiled(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta, Tensor bias, Tensor act,
                        boolean round, int m, int n, int k, int strideA, int strideB, int batch) {
@@ -226,11 +224,20 @@ final class GpuTensorOps {
     }
 
     private static Defines epilogue(Defines d, Tensor a, Tensor bias, Tensor act, boolean round) {
-        if (a.dtype() == DType.BF16) d = d.with("BF16_IN", 1);
+        if (a.dtype().isHalf()) d = d.with("HALF_IN", halfCode(a.dtype()));
         if (bias != null) d = d.with("BIAS", 1);
         if (act != null) d = d.with("GELU_OUT", 1);
-        if (round) d = d.with("ROUND_OUT", 1);
+        if (round) d = d.with("ROUND_OUT", halfCode(a.dtype()));
         return d;
+    }
+
+    /** The kernels' code for a 16-bit type (HALF_IN, ROUND_OUT, round): 1 bfloat16, 2 float16. */
+    private static int halfCode(DType t) {
+        return switch (t) {
+            case BF16 -> 1;
+            case F16 -> 2;
+            default -> throw new IllegalArgumentException(t + " is not a 16-bit floating-point type");
+        };
     }
 
     /** The tiles of an (M, N) weight gradient on the standard tiling of aᵀ·b. */
@@ -477,45 +484,49 @@ final class GpuTensorOps {
      * out (d) = alpha·Σ rows of x (n, d) (+ out): blocks of at least COLUMN_BLOCK_ROWS rows (at most
      * COLUMN_BLOCKS, chosen from n alone, so the sums do not depend on the device), one launch when
      * a single block remains, else partial sums and a second launch adding them in block order.
-     * x may hold BF16 (BF16_IN=1); with {@code round} the final sums are rounded to bfloat16 before
-     * they are stored or added.
+     * x may hold BF16 or F16 (HALF_IN=1|2); with {@code round} the final sums are rounded to x's
+     * 16-bit type before they are stored or added.
      */
     private void columnSums(Tensor out, Tensor x, int n, int d, double alpha, boolean accumulate, boolean round) {
+        int roundCode = round ? halfCode(x.dtype()) : 0;
         int blocks = Math.min(COLUMN_BLOCKS, Math.max(1, n / COLUMN_BLOCK_ROWS));
         int rowsPerBlock = Grid.ceilDiv(n, blocks);
         blocks = Grid.ceilDiv(n, rowsPerBlock);
-        Launcher.Fn sums = columnKernel(Kernels.COLUMN_SUMS, x.dtype() == DType.BF16);
+        Launcher.Fn sums = columnKernel(Kernels.COLUMN_SUMS, x.dtype().isHalf() ? halfCode(x.dtype()) : 0);
         int lanes = columnLanes;
         Grid grid = Grid.groups(new int[]{Grid.ceilDiv(d, COLUMN_COLS), blocks}, new int[]{COLUMN_COLS, lanes});
         if (blocks == 1) {
-            launcher.launch(sums, grid, out, x, n, d, rowsPerBlock, alpha, accumulate ? 1 : 0, round ? 1 : 0);
+            launcher.launch(sums, grid, out, x, n, d, rowsPerBlock, alpha, accumulate ? 1 : 0, roundCode);
             return;
         }
         Storage s = backend.allocate(DType.F32, blocks * d, false);
         try {
             Tensor part = new Tensor(backend, Shape.of(blocks, d), DType.F32, s, 0);
             launcher.launch(sums, grid, part, x, n, d, rowsPerBlock, 1.0, 0, 0);
-            launcher.launch(columnKernel(Kernels.COLUMN_SUMS_FINISH, false), cover(d), out, part, blocks, d, alpha, accumulate ? 1 : 0, round ? 1 : 0);
+            launcher.launch(columnKernel(Kernels.COLUMN_SUMS_FINISH, 0), cover(d), out, part, blocks, d, alpha, accumulate ? 1 : 0, roundCode);
         } finally {
             backend.release(s);
         }
     }
 
     /**
-     * bf16 autocast's bias gradient in two launches: out (D, F32) += round(Σ rows of x), x (N, D)
-     * BF16 read directly. False (nothing enqueued) for N ≤ 64, where the default's sum takes another
+     * Autocast's bias gradient in two launches: out (D, F32) += round(Σ rows of x), x (N, D) BF16
+     * or F16 read directly. False (nothing enqueued) for N ≤ 64, where the default's sum takes another
      * path, and for arguments the default refuses.
      */
-    boolean sumRowsBf16(Tensor out, Tensor x) {
-        if (x.dtype() != DType.BF16 || x.rank() != 2 || out.dtype() != DType.F32 || out.size() != x.dim(1)) return false; // the default reports it
+    boolean sumRowsHalf(Tensor out, Tensor x) {
+        if (!x.dtype().isHalf() || x.rank() != 2 || out.dtype() != DType.F32 || out.size() != x.dim(1)) return false; // the default reports it
         int n = x.dim(0), d = x.dim(1);
         if (n <= 64 || d == 0) return false;
         columnSums(out, x, n, d, 1.0, true, true);
         return true;
     }
 
-    /** Column kernels are built with LANES = 8 row lanes, or fewer where the device takes smaller groups. */
-    private Launcher.Fn columnKernel(Kernels k, boolean bf16In) {
+    /**
+     * Column kernels are built with LANES = 8 row lanes, or fewer where the device takes smaller
+     * groups; halfIn is the HALF_IN code of x (0: float32).
+     */
+    private Launcher.Fn columnKernel(Kernels k, int halfIn) {
         if (columnLanes == 0) {
             int lanes = COLUMN_LANES;
             while (lanes > 1 && launcher.maxGroupSize(launcher.fn(Kernels.COLUMN_SUMS, Defines.of("LANES", lanes))) < (long) COLUMN_COLS * lanes) {
@@ -524,7 +535,7 @@ final class GpuTensorOps {
             columnLanes = lanes;
         }
         Defines d = Defines.of("LANES", columnLanes);
-        return launcher.fn(k, bf16In ? d.with("BF16_IN", 1) : d);
+        return launcher.fn(k, halfIn != 0 ? d.with("HALF_IN", halfIn) : d);
     }
 
     private void launchSumTo(Tensor out, Tensor x, int nout, int nred, int chunk, int nchunks, int[] kept, int[] keptStride, int[] red,

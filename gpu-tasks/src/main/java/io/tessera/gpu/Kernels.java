@@ -33,7 +33,7 @@ public enum Kernels {
     SUM_TO("reduce.kc", "sum_to"),
     /** Sum over reduced axes, one work-item per output; args (out, x, nout, nred, kept[4], keptStride[4], red[4], redStride[4], alpha, acc). */
     SUM_TO_SERIAL("reduce.kc", "sum_to_serial"),
-    /** Column sums of a contiguous (n, d) per block of rows; args (out, x, n, d, rowsPerBlock, alpha, acc, round); defines LANES, BF16_IN. */
+    /** Column sums of a contiguous (n, d) per block of rows; args (out, x, n, d, rowsPerBlock, alpha, acc, round); defines LANES, HALF_IN. */
     COLUMN_SUMS("reduce.kc", "column_sums"),
     /** out[j] = alpha·Σ_b part[b, j] (+ out), rounded to bfloat16 with round; args (out, part, blocks, d, alpha, acc, round); defines LANES. */
     COLUMN_SUMS_FINISH("reduce.kc", "column_sums_finish"),
@@ -53,8 +53,14 @@ public enum Kernels {
     ROUND_F32_TO_BF16("layout.kc", "round_f32_to_bf16"),
     /** out (F32) = x (BF16), exact; args (out, x, n); defines ELEM_INT. */
     CONVERT_BF16_TO_F32("layout.kc", "convert_bf16_to_f32"),
-    /** out (BF16) = x (BF16), bit for bit; args (out, x, n); defines ELEM_INT. */
-    COPY_BF16("layout.kc", "copy_bf16"),
+    /** out (F16) = x (F32) rounded to nearest even, overflow to infinity (NaN kept, quietened); args (out, x, n); defines ELEM_INT. */
+    CONVERT_F32_TO_F16("layout.kc", "convert_f32_to_f16"),
+    /** out (F32) = x (F32) rounded to float16 values, in place allowed; args (out, x, n); defines ELEM_INT. */
+    ROUND_F32_TO_F16("layout.kc", "round_f32_to_f16"),
+    /** out (F32) = x (F16), exact; args (out, x, n); defines ELEM_INT. */
+    CONVERT_F16_TO_F32("layout.kc", "convert_f16_to_f32"),
+    /** out = x, both BF16 or both F16, bit for bit; args (out, x, n); defines ELEM_INT. */
+    COPY_HALF("layout.kc", "copy_half"),
     /** first_bad = smallest position of an index outside [0, len), else n; args (firstBad, index, n, len); defines ELEM_INT. */
     INDEX_CHECK("layout.kc", "index_check"),
     /** out[a, j, c] = x[a, index[a, j], c]; args (out, x, index, outer, len, k, inner); defines ELEM_INT. */

@@ -125,22 +125,24 @@ public final class ExecutionContext implements AutoCloseable {
     /**
      * Runs matrix products in {@code lowPrecision} until the returned handle closes, as PyTorch's
      * {@code torch.autocast} on CUDA: {@link Ops#linear}, {@link Ops#matmul} and attention round
-     * their operands to bfloat16, accumulate in float32 and round their results to bfloat16; every
-     * other op (norms, softmax, reductions, losses, elementwise arithmetic) runs in float32 on
-     * float32 tensors. Backward rules recorded inside round their incoming gradient and the
-     * gradients they pass on the same way. Parameters, their gradients and the optimizer stay
-     * float32. Only {@link DType#BF16} is supported; handles nest and restore the previous mode.
+     * their operands to {@code lowPrecision} ({@link DType#BF16} or {@link DType#F16}), accumulate
+     * in float32 and round their results to it; every other op (norms, softmax, reductions, losses,
+     * elementwise arithmetic) runs in float32 on float32 tensors. Backward rules recorded inside
+     * round their incoming gradient and the gradients they pass on the same way. Parameters, their
+     * gradients and the optimizer stay float32. F16 has a narrow range (largest 65504, smallest
+     * subnormal 2⁻²⁴): small gradients flush to zero unless the loss is scaled first, which is the
+     * trainer's business (its dynamic loss scaler). Handles nest and restore the previous mode.
      */
     public Autocast autocast(DType lowPrecision) {
-        if (lowPrecision != DType.BF16) {
-            throw new IllegalArgumentException("autocast supports BF16 only, got " + lowPrecision);
+        if (lowPrecision == null || !lowPrecision.isHalf()) {
+            throw new IllegalArgumentException("autocast runs in BF16 or F16, got " + lowPrecision);
         }
         Autocast h = new Autocast(autocast);
         autocast = lowPrecision;
         return h;
     }
 
-    /** The autocast type in force (BF16), or null when ops run in their operands' dtype. */
+    /** The autocast type in force (BF16 or F16), or null when ops run in their operands' dtype. */
     public DType autocastType() {
         return autocast;
     }

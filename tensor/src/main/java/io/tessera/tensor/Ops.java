@@ -112,16 +112,16 @@ public final class Ops {
 
     /**
      * A copy of {@code x} with the given dtype, differentiable between F32 and F64. Narrowing to
-     * BF16 rounds to nearest even; a BF16 tensor carries no gradient (mixed-precision training
-     * differentiates through {@link ExecutionContext#autocast} instead), so casting a tensor that
-     * needs one to or from BF16 while recording is an error.
+     * BF16 or F16 rounds to nearest even; a 16-bit tensor carries no gradient (mixed-precision
+     * training differentiates through {@link ExecutionContext#autocast} instead), so casting a
+     * tensor that needs one to or from BF16 or F16 while recording is an error.
      */
     public Tensor cast(Tensor x, DType t) {
-        if ((t == DType.BF16) != (x.dtype() == DType.BF16) && (t == DType.I32 || x.dtype() == DType.I32)) {
-            throw new IllegalArgumentException("cast: no conversion between BF16 and I32 (" + x.describe() + " to " + t + ")");
+        if ((t.isHalf() || x.dtype().isHalf()) && (t == DType.I32 || x.dtype() == DType.I32)) {
+            throw new IllegalArgumentException("cast: no conversion between " + x.dtype() + " and " + t + " (" + x.describe() + ")");
         }
-        if ((t == DType.BF16 || x.dtype() == DType.BF16) && recording(x)) {
-            throw new IllegalArgumentException("cast: " + x.describe() + " to " + t + " would cut its gradient; BF16 tensors carry none (use ExecutionContext.autocast)");
+        if ((t.isHalf() || x.dtype().isHalf()) && recording(x)) {
+            throw new IllegalArgumentException("cast: " + x.describe() + " to " + t + " would cut its gradient; " + (t.isHalf() ? t : x.dtype()) + " tensors carry none (use ExecutionContext.autocast)");
         }
         Tensor out = ctx.allocate(x.shape(), t, false);
         be.copy(out, x);
@@ -174,7 +174,8 @@ public final class Ops {
         int[] od = a.shape().dims();
         od[od.length - 2] = m;
         od[od.length - 1] = n;
-        if (autocastBf16(a)) return matmulBf16(a, b, transA, transB, Shape.of(od));
+        DType half = autocastHalf(a);
+        if (half != null) return matmulHalf(a, b, transA, transB, Shape.of(od), half);
         Tensor c = ctx.allocate(Shape.of(od), a.dtype(), false);
         Tensor a3 = as3(a), b3 = as3(b), c3 = as3(c);
         be.matmul(c3, a3, b3, transA, transB, 1, 0);
@@ -227,7 +228,8 @@ public final class Ops {
      */
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
         checkLinear(x, w, b);
-        if (autocastBf16(x)) return linearBf16(x, w, b);
+        DType half = autocastHalf(x);
+        if (half != null) return linearHalf(x, w, b, half);
         int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
         Tensor y = ctx.allocate(x.shape().with(-1, out), x.dtype(), false);
         Tensor x3 = x.view(Shape.of(1, rows, in)), w3 = w.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
@@ -284,59 +286,69 @@ public final class Ops {
     }
 
     // ======================================================================================
-    // bf16 autocast (see ExecutionContext#autocast)
+    // autocast (see ExecutionContext#autocast): bf16 or fp16
     // ======================================================================================
 
-    /** True when autocast is on and the (F32) operands are to be multiplied in bfloat16. */
-    private boolean autocastBf16(Tensor x) {
-        if (ctx.autocastType() != DType.BF16 || x.dtype() != DType.F32) return false;
+    /**
+     * The 16-bit type the (F32) operands are to be multiplied in when autocast is on (BF16 or
+     * F16), else null.
+     */
+    private DType autocastHalf(Tensor x) {
+        DType t = ctx.autocastType();
+        if (t == null || x.dtype() != DType.F32) return null;
         if (ctx.tape() != null && ctx.tape().higherOrder()) {
-            throw new IllegalStateException("bf16 autocast has no differentiable backward rules; record a higher-order tape outside autocast");
+            throw new IllegalStateException("autocast has no differentiable backward rules; record a higher-order tape outside autocast");
         }
-        return true;
+        return t;
     }
 
-    /** A BF16 copy of x, rounded to nearest even. */
-    private Tensor toBf16(Tensor x) {
-        Tensor h = ctx.allocate(x.shape(), DType.BF16, false);
+    /** A copy of x in the 16-bit type t, rounded to nearest even. */
+    private Tensor toHalf(Tensor x, DType t) {
+        Tensor h = ctx.allocate(x.shape(), t, false);
         be.copy(h, x);
         return h;
     }
 
-    /** A float32 copy of x holding x rounded to bfloat16. */
-    private Tensor roundedCopy(Tensor x) {
+    /** A float32 copy of x holding x rounded to the 16-bit type t. */
+    private Tensor roundedCopy(Tensor x, DType t) {
         Tensor r = ctx.allocate(x.shape(), DType.F32, false);
-        be.roundBf16(r, x);
+        be.roundHalf(r, x, t);
         return r;
     }
 
-    /** {@code into += round_bf16(t)}, then t is dropped. */
-    private void accumulateRounded(Tensor into, Tensor t) {
-        be.roundBf16(t, t);
-        be.accumulate(into, t, 1.0);
-        drop(t);
+    /** {@code into += round_t(tmp)}, then tmp is dropped. */
+    private void accumulateRounded(Tensor into, Tensor tmp, DType t) {
+        be.roundHalf(tmp, tmp, t);
+        be.accumulate(into, tmp, 1.0);
+        drop(tmp);
+    }
+
+    /** The name an op records under autocast, e.g. {@code linear[bf16]}. */
+    private static String autocastName(String op, DType t) {
+        return op + (t == DType.BF16 ? "[bf16]" : "[fp16]");
     }
 
     /**
-     * y = x·Wᵀ + b as PyTorch's autocast runs it: x, W and b rounded to bfloat16, the products
-     * summed in float32 onto the bias, the result rounded to bfloat16 (held in a float32 tensor).
-     * The tape keeps the BF16 copies of x and W (half the bytes of float32). Backward rounds the
-     * incoming gradient to bfloat16, multiplies in bfloat16 with float32 sums, and rounds dX, dW
-     * and db to bfloat16 before adding them to the float32 gradients.
+     * y = x·Wᵀ + b as PyTorch's autocast runs it in the 16-bit type t (bfloat16 or float16): x, W
+     * and b rounded to t, the products summed in float32 onto the bias, the result rounded to t
+     * (held in a float32 tensor; in float16 a result beyond ±65504 becomes infinite, as on CUDA).
+     * The tape keeps the 16-bit copies of x and W (half the bytes of float32). Backward rounds the
+     * incoming gradient to t, multiplies in t with float32 sums, and rounds dX, dW and db to t
+     * before adding them to the float32 gradients.
      */
-    private Tensor linearBf16(Tensor x, Tensor w, Tensor b) {
+    private Tensor linearHalf(Tensor x, Tensor w, Tensor b, DType t) {
         int in = w.dim(1), out = w.dim(0), rows = x.size() / in;
-        Tensor x16 = toBf16(x), w16 = toBf16(w);
+        Tensor x16 = toHalf(x, t), w16 = toHalf(w, t);
         Tensor y = ctx.allocate(x.shape().with(-1, out), DType.F32, false);
         Tensor x3 = x16.view(Shape.of(1, rows, in)), w3 = w16.view(Shape.of(1, out, in)), y3 = y.view(Shape.of(1, rows, out));
-        be.matmulBf16(y3, x3, w3, false, true, b, false); // y = round(x·Wᵀ + round(b))
+        be.matmulHalf(y3, x3, w3, false, true, b, false); // y = round(x·Wᵀ + round(b))
         if (recording(x, w, b)) {
-            record("linear[bf16]", y, g -> {
+            record(autocastName("linear", t), y, g -> {
                 Tensor gx = grad(x), gw = grad(w), gb = grad(b);
-                Tensor g16 = toBf16(g), g3 = g16.view(Shape.of(1, rows, out));
-                if (gx != null) be.matmulBf16(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, null, true); // dX += round(dY·W)
-                if (gw != null) be.matmulBf16(gw.view(Shape.of(1, out, in)), g3, x3, true, false, null, true);   // dW += round(dYᵀ·X)
-                if (gb != null) be.sumRowsBf16(gb, g16.view(Shape.of(rows, out))); // db += round(Σ rows of dY)
+                Tensor g16 = toHalf(g, t), g3 = g16.view(Shape.of(1, rows, out));
+                if (gx != null) be.matmulHalf(gx.view(Shape.of(1, rows, in)), g3, w3, false, false, null, true); // dX += round(dY·W)
+                if (gw != null) be.matmulHalf(gw.view(Shape.of(1, out, in)), g3, x3, true, false, null, true);   // dW += round(dYᵀ·X)
+                if (gb != null) be.sumRowsHalf(gb, g16.view(Shape.of(rows, out))); // db += round(Σ rows of dY)
                 drop(g16);
             }, null, x.requiresGrad() ? w16 : null, w.requiresGrad() ? x16 : null);
         }
@@ -344,21 +356,21 @@ public final class Ops {
         return y;
     }
 
-    /** {@link #matmul} under bf16 autocast: operands rounded to bfloat16, float32 sums, result rounded. */
-    private Tensor matmulBf16(Tensor a, Tensor b, boolean transA, boolean transB, Shape cShape) {
-        Tensor a16 = toBf16(a), b16 = toBf16(b);
+    /** {@link #matmul} under autocast: operands rounded to the 16-bit type t, float32 sums, result rounded to t. */
+    private Tensor matmulHalf(Tensor a, Tensor b, boolean transA, boolean transB, Shape cShape, DType t) {
+        Tensor a16 = toHalf(a, t), b16 = toHalf(b, t);
         Tensor c = ctx.allocate(cShape, DType.F32, false);
         Tensor a3 = as3(a16), b3 = as3(b16);
-        be.matmulBf16(as3(c), a3, b3, transA, transB, null, false);
+        be.matmulHalf(as3(c), a3, b3, transA, transB, null, false);
         if (recording(a, b)) {
-            record("matmul[bf16]", c, g -> {
+            record(autocastName("matmul", t), c, g -> {
                 Tensor ga = grad(a), gb = grad(b);
-                Tensor g16 = toBf16(g);
+                Tensor g16 = toHalf(g, t);
                 Tensor ta = ga == null ? null : ctx.allocate(a.shape(), DType.F32, true), tb = gb == null ? null : ctx.allocate(b.shape(), DType.F32, true);
                 matmulBackward(ta == null ? null : as3(ta), tb == null ? null : as3(tb), a3, b3, as3(g16), transA, transB);
                 drop(g16);
-                if (ta != null) accumulateRounded(ga, ta);
-                if (tb != null) accumulateRounded(gb, tb);
+                if (ta != null) accumulateRounded(ga, ta, t);
+                if (tb != null) accumulateRounded(gb, tb, t);
             }, null, a.requiresGrad() ? b16 : null, b.requiresGrad() ? a16 : null);
         }
         drop(a16, b16);
@@ -538,7 +550,7 @@ public final class Ops {
 
     /** Maximum along {@code axis} (not differentiable; used for statistics and argmax-free checks). */
     public Tensor max(Tensor x, int axis) {
-        rejectBf16("max", x);
+        rejectHalf("max", x);
         int a = x.shape().axis(axis);
         Tensor y = ctx.allocate(x.shape().without(a), x.dtype(), false);
         be.maxAlong(y, x, x.shape().outer(a), x.dim(a), x.shape().inner(a));
@@ -589,7 +601,7 @@ public final class Ops {
 
     /** Permutes axes: out.dim(i) = x.dim(perm[i]); a copy. */
     public Tensor permute(Tensor x, int... perm) {
-        rejectBf16("permute", x);
+        rejectHalf("permute", x);
         if (perm.length != x.rank()) {
             throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " for " + x.describe());
         }
@@ -626,7 +638,7 @@ public final class Ops {
      * slice is contiguous (every dimension before {@code axis} is 1), otherwise a copy.
      */
     public Tensor slice(Tensor x, int axis, int start, int length) {
-        rejectBf16("slice", x);
+        rejectHalf("slice", x);
         int a = x.shape().axis(axis);
         if (start < 0 || length < 0 || start + length > x.dim(a)) {
             throw new IllegalArgumentException("slice [" + start + ", " + (start + length) + ") out of range on axis " + a + " of " + x.describe());
@@ -653,7 +665,7 @@ public final class Ops {
 
     /** Concatenation along {@code axis}; all other dimensions must match. */
     public Tensor concat(int axis, Tensor... xs) {
-        for (Tensor x : xs) rejectBf16("concat", x);
+        for (Tensor x : xs) rejectHalf("concat", x);
         if (xs.length == 0) throw new IllegalArgumentException("concat of nothing");
         int a = xs[0].shape().axis(axis), total = 0;
         for (Tensor x : xs) {
@@ -684,7 +696,7 @@ public final class Ops {
      * K): out[a, k, r] = x[a, index[a, k], r]. Masking keeps tokens this way.
      */
     public Tensor gather(Tensor x, Tensor index, int axis) {
-        rejectBf16("gather", x);
+        rejectHalf("gather", x);
         int a = x.shape().axis(axis);
         if (index.dtype() != DType.I32 || index.rank() != a + 1) {
             throw new IllegalArgumentException("gather on axis " + a + " of " + x.describe() + " needs an I32 index of rank " + (a + 1) + ", got " + index.describe());
@@ -801,7 +813,7 @@ public final class Ops {
      */
     public Tensor batchNorm(Tensor x, Tensor w, Tensor b, Tensor runningMean, Tensor runningVar,
                             boolean training, double momentum, double eps) {
-        rejectBf16("batchNorm", x);
+        rejectHalf("batchNorm", x);
         if (x.rank() != 2) throw new IllegalArgumentException("batchNorm expects (N, C), got " + x.describe());
         int c = x.dim(1);
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
@@ -838,7 +850,7 @@ public final class Ops {
      */
     public Tensor syncBatchNorm(Tensor x, Tensor w, Tensor b, Tensor runningMean, Tensor runningVar, double momentum, double eps,
                                 Collective group) {
-        rejectBf16("syncBatchNorm", x);
+        rejectHalf("syncBatchNorm", x);
         if (group.worldSize() == 1) return batchNorm(x, w, b, runningMean, runningVar, true, momentum, eps);
         if (x.rank() != 2) throw new IllegalArgumentException("syncBatchNorm expects (N, C), got " + x.describe());
         Tensor y = ctx.allocate(x.shape(), x.dtype(), false);
@@ -886,7 +898,8 @@ public final class Ops {
      */
     public Attention attention(Tensor q, Tensor k, Tensor v, double scale) {
         attentionOperands(q, k, v);
-        if (autocastBf16(q)) return attentionBf16(q, k, v, scale, true);
+        DType half = autocastHalf(q);
+        if (half != null) return attentionHalf(q, k, v, scale, true, half);
         Tensor out = ctx.allocate(q.shape(), q.dtype(), false);
         Tensor probs = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), q.dtype(), false);
         be.attention(out, probs, q, k, v, scale);
@@ -911,7 +924,8 @@ public final class Ops {
             return a.out();
         }
         attentionOperands(q, k, v);
-        if (autocastBf16(q)) return attentionBf16(q, k, v, scale, false).out();
+        DType half = autocastHalf(q);
+        if (half != null) return attentionHalf(q, k, v, scale, false, half).out();
         Tensor out = ctx.allocate(q.shape(), q.dtype(), false);
         Tensor lse = ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2)), q.dtype(), false);
         be.attentionLse(out, lse, q, k, v, scale);
@@ -924,24 +938,24 @@ public final class Ops {
     }
 
     /**
-     * Attention under bf16 autocast, as a fused bf16 kernel computes it (PyTorch's
-     * scaled_dot_product_attention on bf16 operands): q, k and v rounded to bfloat16, scores,
-     * softmax and the sums of P·V in float32, the output rounded to bfloat16. Backward rounds the
-     * incoming gradient and dq, dk, dv to bfloat16. Without {@code keepProbs} a fusing backend keeps
+     * Attention under autocast in the 16-bit type t, as a fused kernel computes it (PyTorch's
+     * scaled_dot_product_attention on bf16 or fp16 operands): q, k and v rounded to t, scores,
+     * softmax and the sums of P·V in float32, the output rounded to t. Backward rounds the
+     * incoming gradient and dq, dk, dv to t. Without {@code keepProbs} a fusing backend keeps
      * the row log-sum-exp instead of the probabilities (which are then null).
      */
-    private Attention attentionBf16(Tensor q, Tensor k, Tensor v, double scale, boolean keepProbs) {
-        Tensor qr = roundedCopy(q), kr = roundedCopy(k), vr = roundedCopy(v);
+    private Attention attentionHalf(Tensor q, Tensor k, Tensor v, double scale, boolean keepProbs, DType t) {
+        Tensor qr = roundedCopy(q, t), kr = roundedCopy(k, t), vr = roundedCopy(v, t);
         boolean fused = !keepProbs && be.fusedAttention();
         Tensor raw = ctx.allocate(q.shape(), DType.F32, false);
         Tensor probs = fused ? null : ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2), k.dim(2)), DType.F32, false);
         Tensor lse = fused ? ctx.allocate(Shape.of(q.dim(0), q.dim(1), q.dim(2)), DType.F32, false) : null;
         if (fused) be.attentionLse(raw, lse, qr, kr, vr, scale);
         else be.attention(raw, probs, qr, kr, vr, scale);
-        Tensor out = roundedCopy(raw);
+        Tensor out = roundedCopy(raw, t);
         if (recording(q, k, v)) {
-            record("attention[bf16]", out, g -> {
-                Tensor gr = roundedCopy(g);
+            record(autocastName("attention", t), out, g -> {
+                Tensor gr = roundedCopy(g, t);
                 Tensor gq = grad(q), gk = grad(k), gv = grad(v);
                 Tensor dq = gq == null ? null : ctx.allocate(q.shape(), DType.F32, true);
                 Tensor dk = gk == null ? null : ctx.allocate(k.shape(), DType.F32, true);
@@ -949,9 +963,9 @@ public final class Ops {
                 if (fused) be.attentionLseBackward(dq, dk, dv, gr, qr, kr, vr, raw, lse, scale);
                 else be.attentionBackward(dq, dk, dv, gr, qr, kr, vr, probs, scale);
                 drop(gr);
-                if (dq != null) accumulateRounded(gq, dq);
-                if (dk != null) accumulateRounded(gk, dk);
-                if (dv != null) accumulateRounded(gv, dv);
+                if (dq != null) accumulateRounded(gq, dq, t);
+                if (dk != null) accumulateRounded(gk, dk, t);
+                if (dv != null) accumulateRounded(gv, dv, t);
             }, null, qr, kr, vr, fused ? raw : probs, lse);
         }
         drop(qr, kr, vr, raw, lse);
@@ -1018,7 +1032,7 @@ public final class Ops {
      * the index is (py·P + px)·C + c (channel fastest).
      */
     public Tensor patchify(Tensor imgs, int p) {
-        rejectBf16("patchify", imgs);
+        rejectHalf("patchify", imgs);
         if (imgs.rank() != 4 || imgs.dim(2) % p != 0 || imgs.dim(3) % p != 0) {
             throw new IllegalArgumentException("patchify with patch " + p + " needs (B, C, H, W) with H and W divisible by it, got " + imgs.describe());
         }
@@ -1030,7 +1044,7 @@ public final class Ops {
 
     /** Inverse of {@link #patchify}: (B, L, P·P·C) → (B, C, h·P, w·P) for a grid of h × w patches. */
     public Tensor unpatchify(Tensor x, int p, int c, int h, int w) {
-        rejectBf16("unpatchify", x);
+        rejectHalf("unpatchify", x);
         if (x.rank() != 3 || x.dim(1) != h * w || x.dim(2) != p * p * c) {
             throw new IllegalArgumentException("unpatchify to a " + h + "×" + w + " grid of " + p + "-pixel patches with " + c + " channels does not fit " + x.describe());
         }
@@ -1108,14 +1122,14 @@ public final class Ops {
 
     private static void requireFloat(String op, Tensor x) {
         if (!x.dtype().isFloating()) throw new IllegalArgumentException(op + " needs a floating tensor, got " + x.describe());
-        if (x.dtype() == DType.BF16) {
-            throw new IllegalArgumentException(op + ": BF16 tensors are storage for autocast's matrix products; cast " + x.describe() + " to F32 (or run the op under ExecutionContext.autocast)");
+        if (x.dtype().isHalf()) {
+            throw new IllegalArgumentException(op + ": " + x.dtype() + " tensors are storage for autocast's matrix products; cast " + x.describe() + " to F32 (or run the op under ExecutionContext.autocast)");
         }
     }
 
-    /** BF16 tensors exist only inside autocast's matrix products; every other op takes F32. */
-    private static void rejectBf16(String op, Tensor x) {
-        if (x != null && x.dtype() == DType.BF16) requireFloat(op, x);
+    /** BF16 and F16 tensors exist only inside autocast's matrix products; every other op takes F32. */
+    private static void rejectHalf(String op, Tensor x) {
+        if (x != null && x.dtype().isHalf()) requireFloat(op, x);
     }
 
     private static void sameFloat(String op, Tensor a, Tensor b) {

@@ -5,7 +5,7 @@ package io.tessera.tensor;
  * {@link DeviceStorage}. Storage is owned by an allocator and may be recycled when the
  * {@link Scope} that allocated it closes.
  */
-public sealed interface Storage permits Storage.F32, Storage.F64, Storage.I32, Storage.BF16, DeviceStorage {
+public sealed interface Storage permits Storage.F32, Storage.F64, Storage.I32, Storage.BF16, Storage.F16, DeviceStorage {
 
     /** Number of elements the storage holds (it may be larger than a tensor viewing it). */
     int capacity();
@@ -28,6 +28,12 @@ public sealed interface Storage permits Storage.F32, Storage.F64, Storage.I32, S
     record BF16(short[] data) implements Storage {
         public int capacity() { return data.length; }
         public DType dtype() { return DType.BF16; }
+    }
+
+    /** Heap float16 storage: the raw 16-bit patterns (see {@link Float16}). */
+    record F16(short[] data) implements Storage {
+        public int capacity() { return data.length; }
+        public DType dtype() { return DType.F16; }
     }
 
     /** Heap int storage (indices, labels). */

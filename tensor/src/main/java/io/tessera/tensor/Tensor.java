@@ -96,6 +96,12 @@ public final class Tensor {
         throw new IllegalStateException("tensor " + describe() + " is not a host BF16 tensor");
     }
 
+    /** The backing array of a heap F16 tensor: raw float16 bit patterns (see {@link Float16}). */
+    public short[] f16() {
+        if (storage() instanceof Storage.F16 s) return s.data();
+        throw new IllegalStateException("tensor " + describe() + " is not a host F16 tensor");
+    }
+
     /** The backing int array of a heap I32 tensor. */
     public int[] i32() {
         if (storage() instanceof Storage.I32 s) return s.data();
@@ -158,6 +164,7 @@ public final class Tensor {
             case Storage.F64 s -> s.data()[offset + flat];
             case Storage.I32 s -> s.data()[offset + flat];
             case Storage.BF16 s -> BFloat16.toFloat(s.data()[offset + flat]);
+            case Storage.F16 s -> Float16.toFloat(s.data()[offset + flat]);
             case DeviceStorage d -> backend.readF64(this)[flat];
         };
     }

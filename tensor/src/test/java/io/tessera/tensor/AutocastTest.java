@@ -14,13 +14,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * bf16 autocast against an independent float64 statement of the policy: operands rounded to
- * bfloat16, exact products summed, results rounded to bfloat16; backward rounds the incoming
- * gradient and each gradient it passes on. Float32 sums may land on the other side of a bfloat16
- * rounding boundary than exact ones, so each element may differ by one bfloat16 ulp (plus 1e-5 of
- * the largest magnitude for sums that cancel), nearly all must agree exactly, and every result
- * must be a bfloat16 value. Run on the reference backend, the Vector API backend, and a backend
- * that fuses attention (its log-sum-exp path).
+ * Autocast in bfloat16 and in float16 against an independent float64 statement of the policy:
+ * operands rounded to the 16-bit type, exact products summed, results rounded to it; backward
+ * rounds the incoming gradient and each gradient it passes on. Float32 sums may land on the other
+ * side of a rounding boundary than exact ones, so each element may differ by one ulp of the type
+ * (plus 1e-5 of the largest magnitude for sums that cancel), nearly all must agree exactly, and
+ * every result must be a value of the type. Run on the reference backend, the Vector API backend,
+ * and a backend that fuses attention (its log-sum-exp path). float16's narrow range is checked on
+ * its own: a product beyond 65504 becomes infinite, a gradient below 2⁻²⁵ becomes zero.
  */
 class AutocastTest {
 
@@ -39,11 +40,14 @@ class AutocastTest {
         };
     }
 
-    static double r(double v) {
-        return BFloat16.toFloat(BFloat16.fromDouble(v));
+    /** The 16-bit type of the test running (a fresh instance per test). */
+    private DType type = DType.BF16;
+
+    double r(double v) {
+        return type.halfValue(type.halfBits(v));
     }
 
-    static double[] r(double[] v) {
+    double[] r(double[] v) {
         double[] o = new double[v.length];
         for (int i = 0; i < v.length; i++) o[i] = r(v[i]);
         return o;
@@ -62,15 +66,15 @@ class AutocastTest {
         return o;
     }
 
-    /** Each element within one bfloat16 ulp (+ 1e-5·max|want|), at least 90 % exact, all bfloat16 values. */
-    static void agrees(String what, float[] got, double[] want) {
+    /** Each element within one ulp of the type (+ 1e-5·max|want|), at least 90 % exact, all values of the type. */
+    void agrees(String what, float[] got, double[] want) {
         assertThat(got).as(what).hasSize(want.length);
         double max = 0;
         for (double w : want) max = Math.max(max, Math.abs(w));
         int exact = 0;
         for (int i = 0; i < got.length; i++) {
-            assertThat(BFloat16.round(got[i])).as("%s[%d] is a bfloat16 value", what, i).isEqualTo(got[i]);
-            double ulp = Math.ulp((float) want[i]) * 65536;
+            assertThat(type.roundHalf(got[i])).as("%s[%d] is a %s value", what, i, type).isEqualTo(got[i]);
+            double ulp = type == DType.BF16 ? Math.ulp((float) want[i]) * 65536 : Math.max(Math.ulp((float) want[i]) * 8192, 0x1p-24);
             assertThat(Math.abs(got[i] - want[i])).as("%s[%d]: %s vs %s", what, i, got[i], want[i]).isLessThanOrEqualTo(ulp + 1e-5 * max);
             if (got[i] == want[i]) exact++;
         }
@@ -83,8 +87,9 @@ class AutocastTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"REFERENCE", "SIMD"})
-    void linearForwardAndBackward(Kind kind) {
+    @CsvSource({"REFERENCE,BF16", "SIMD,BF16", "REFERENCE,F16", "SIMD,F16"})
+    void linearForwardAndBackward(Kind kind, DType type) {
+        this.type = type;
         int rows = 37, in = 45, out = 23;
         float[] xv = randn(1, rows * in, 1), wv = randn(2, out * in, 0.2), bv = randn(3, out, 0.5), gv = randn(4, rows * out, 1);
         try (ExecutionContext ctx = new ExecutionContext(backend(kind), 0)) {
@@ -92,7 +97,7 @@ class AutocastTest {
             Tensor x = ops.tensor(xv, rows, in).requiresGrad(true), w = ops.tensor(wv, out, in).requiresGrad(true), b = ops.tensor(bv, out).requiresGrad(true);
             Tensor y;
             try (Tape tape = ctx.record()) {
-                try (ExecutionContext.Autocast ac = ctx.autocast(DType.BF16)) {
+                try (ExecutionContext.Autocast ac = ctx.autocast(type)) {
                     y = ops.linear(x, w, b);
                 }
                 assertThat(y.dtype()).isEqualTo(DType.F32);
@@ -137,9 +142,11 @@ class AutocastTest {
     }
 
     /** a (B, M, K) or its transpose times b (K, N) shared across the batch, or batched. */
-    @ParameterizedTest(name = "transA={0} transB={1} sharedB={2}")
-    @CsvSource({"false,false,false", "false,true,true", "true,false,true", "true,true,false", "false,false,true"})
-    void matmulForwardAndBackward(boolean ta, boolean tb, boolean shared) {
+    @ParameterizedTest(name = "transA={0} transB={1} sharedB={2} {3}")
+    @CsvSource({"false,false,false,BF16", "false,true,true,BF16", "true,false,true,BF16", "true,true,false,BF16", "false,false,true,BF16",
+            "false,true,true,F16", "true,false,false,F16"})
+    void matmulForwardAndBackward(boolean ta, boolean tb, boolean shared, DType type) {
+        this.type = type;
         int bt = 3, m = 9, k = 14, n = 11;
         float[] av = randn(5, bt * m * k, 1), bv = randn(6, (shared ? 1 : bt) * k * n, 1), gv = randn(7, bt * m * n, 1);
         try (ExecutionContext ctx = new ExecutionContext(backend(Kind.SIMD), 0)) {
@@ -149,7 +156,7 @@ class AutocastTest {
             Tensor b = ops.tensor(bv, shared ? bd : new int[] {bt, bd[0], bd[1]}).requiresGrad(true);
             Tensor c;
             try (Tape tape = ctx.record()) {
-                try (ExecutionContext.Autocast ac = ctx.autocast(DType.BF16)) {
+                try (ExecutionContext.Autocast ac = ctx.autocast(type)) {
                     c = ops.matmul(a, b, ta, tb);
                 }
                 tape.backward(against(ops, c, gv));
@@ -186,8 +193,9 @@ class AutocastTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"REFERENCE", "SIMD", "FUSED"})
-    void attentionForwardAndBackward(Kind kind) {
+    @CsvSource({"REFERENCE,BF16", "SIMD,BF16", "FUSED,BF16", "REFERENCE,F16", "SIMD,F16", "FUSED,F16"})
+    void attentionForwardAndBackward(Kind kind, DType type) {
+        this.type = type;
         int bh = 2, t = 7, s = 9, dh = 8;
         double scale = 1 / Math.sqrt(dh);
         float[] qv = randn(8, bh * t * dh, 1), kv = randn(9, bh * s * dh, 1), vv = randn(10, bh * s * dh, 1), gv = randn(11, bh * t * dh, 1);
@@ -197,7 +205,7 @@ class AutocastTest {
                     v = ops.tensor(vv, 1, bh, s, dh).requiresGrad(true);
             Tensor o;
             try (Tape tape = ctx.record()) {
-                try (ExecutionContext.Autocast ac = ctx.autocast(DType.BF16)) {
+                try (ExecutionContext.Autocast ac = ctx.autocast(type)) {
                     o = ops.attentionOutput(q, k, v, scale);
                 }
                 tape.backward(against(ops, o, gv));
@@ -255,7 +263,10 @@ class AutocastTest {
                 assertThat(ctx.autocastType()).isEqualTo(DType.BF16);
             }
             assertThat(ctx.autocastType()).isNull();
-            assertThatThrownBy(() -> ctx.autocast(DType.F64)).hasMessageContaining("BF16 only");
+            try (ExecutionContext.Autocast a = ctx.autocast(DType.F16)) {
+                assertThat(ctx.autocastType()).isEqualTo(DType.F16);
+            }
+            assertThatThrownBy(() -> ctx.autocast(DType.F64)).hasMessageContaining("BF16 or F16");
         }
     }
 
@@ -270,7 +281,47 @@ class AutocastTest {
             }
             try (Tape tape = ctx.record()) {
                 assertThatThrownBy(() -> ops.cast(x, DType.BF16)).hasMessageContaining("gradient");
+                assertThatThrownBy(() -> ops.cast(x, DType.F16)).hasMessageContaining("gradient");
             }
+            Tensor h = ops.cast(ops.tensor(randn(3, 6, 1), 2, 3), DType.F16);
+            assertThatThrownBy(() -> ops.exp(h)).hasMessageContaining("F16 tensors are storage");
+        }
+    }
+
+    /**
+     * float16's range, the reason for loss scaling: a product beyond 65504 is infinite, a gradient
+     * that rounds below 2⁻²⁵ is zero, and the same gradient multiplied by 2¹⁶ first survives and
+     * divides back to the float32 gradient within float16's rounding.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"REFERENCE", "SIMD"})
+    void float16OverflowsAndUnderflows(Kind kind) {
+        try (ExecutionContext ctx = new ExecutionContext(backend(kind), 0)) {
+            Ops ops = ctx.ops();
+            Tensor x = ops.tensor(new float[] {300, 1e-3f}, 1, 2).requiresGrad(true);
+            Tensor w = ops.tensor(new float[] {300, 0, 1e-3f, 0}, 2, 2).requiresGrad(true);
+            float[][] dw = new float[2][];
+            float[] scales = {1, 65536};
+            for (int pass = 0; pass < 2; pass++) {
+                w.setGrad(null);
+                x.setGrad(null);
+                Tensor y;
+                try (Tape tape = ctx.record()) {
+                    try (ExecutionContext.Autocast ac = ctx.autocast(DType.F16)) {
+                        y = ops.linear(x, w, null); // (90000 → inf, 0.3)
+                    }
+                    // loss = scale·1e-8·y[1]: dy[1] = scale·1e-8, dW[1, 0] = scale·1e-8·300
+                    tape.backward(ops.mul(ops.sum(ops.mul(ops.slice(y, 1, 1, 1), ops.scalar(1e-8, DType.F32))), ops.scalar(scales[pass], DType.F32)));
+                }
+                float[] yv = y.toFloatArray();
+                assertThat(yv[0]).as("300·300 in float16").isEqualTo(Float.POSITIVE_INFINITY);
+                assertThat(yv[1]).isEqualTo(Float16.round(Float16.round(1e-3f) * 300f));
+                dw[pass] = w.grad().toFloatArray();
+            }
+            assertThat(dw[0][2]).as("1e-8 is below float16's smallest subnormal halfway point").isZero();
+            float want = Float16.round(Float16.round(1e-8f * 65536) * 300f);
+            assertThat(dw[1][2]).isEqualTo(want).isNotZero();
+            assertThat(Math.abs(dw[1][2] / 65536.0 - 3e-6)).as("unscaled, within float16 rounding of 1e-8·300").isLessThan(3e-6 * 0x1p-10);
         }
     }
 }

@@ -13,6 +13,7 @@ import io.tessera.tensor.cpu.simd.SimdLoss;
 import io.tessera.tensor.cpu.simd.SimdNorm;
 import io.tessera.tensor.cpu.simd.SimdOptim;
 import io.tessera.tensor.cpu.simd.SimdReduce;
+import io.tessera.tensor.spi.Backend;
 import io.tessera.tensor.spi.BinaryOp;
 import io.tessera.tensor.spi.MixedPrecision;
 import io.tessera.tensor.spi.UnaryOp;
@@ -61,7 +62,7 @@ public final class CpuBackend extends ReferenceBackend {
 
     @Override
     public void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        if (MixedPrecision.isBf16Product(c, a, b)) MixedPrecision.matmulViaF32(this, c, a, b, transA, transB, alpha, beta);
+        if (MixedPrecision.isHalfProduct(c, a, b)) MixedPrecision.matmulViaF32(this, c, a, b, transA, transB, alpha, beta);
         else if (f32(c, a, b)) SimdGemm.matmul(sc, c, a, b, transA, transB, alpha, beta);
         else super.matmul(c, a, b, transA, transB, alpha, beta);
     }
@@ -280,6 +281,7 @@ public final class CpuBackend extends ReferenceBackend {
             case io.tessera.tensor.Storage.F64 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), value);
             case io.tessera.tensor.Storage.I32 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), (int) value);
             case io.tessera.tensor.Storage.BF16 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), BFloat16.fromDouble(value));
+            case io.tessera.tensor.Storage.F16 f -> java.util.Arrays.fill(f.data(), out.offset(), out.offset() + out.size(), io.tessera.tensor.Float16.fromDouble(value));
             default -> super.fill(out, value);
         }
     }
@@ -292,18 +294,20 @@ public final class CpuBackend extends ReferenceBackend {
             SimdConvert.toBf16(sc, x.f32(), x.offset(), out.bf16(), out.offset(), x.size());
         } else if (out.size() == x.size() && out.dtype() == DType.F32 && x.dtype() == DType.BF16) {
             SimdConvert.fromBf16(sc, x.bf16(), x.offset(), out.f32(), out.offset(), x.size());
+        } else if (out.size() == x.size() && out.dtype() == DType.F16 && x.dtype() == DType.F32) {
+            SimdConvert.toF16(sc, x.f32(), x.offset(), out.f16(), out.offset(), x.size());
+        } else if (out.size() == x.size() && out.dtype() == DType.F32 && x.dtype() == DType.F16) {
+            SimdConvert.fromF16(sc, x.f16(), x.offset(), out.f32(), out.offset(), x.size());
         } else {
             super.copy(out, x);
         }
     }
 
     @Override
-    public void roundBf16(Tensor out, Tensor x) {
-        if (out.size() == x.size() && out.dtype() == DType.F32 && x.dtype() == DType.F32) {
-            SimdConvert.round(sc, x.f32(), x.offset(), out.f32(), out.offset(), x.size());
-        } else {
-            super.roundBf16(out, x);
-        }
+    public void roundHalf(Tensor out, Tensor x, DType type) {
+        Backend.checkRoundHalf(out, x, type);
+        if (type == DType.BF16) SimdConvert.round(sc, x.f32(), x.offset(), out.f32(), out.offset(), x.size());
+        else SimdConvert.roundF16(sc, x.f32(), x.offset(), out.f32(), out.offset(), x.size());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.tessera.tensor.cpu;
 
 import io.tessera.tensor.BFloat16;
 import io.tessera.tensor.DType;
+import io.tessera.tensor.Float16;
 import io.tessera.tensor.Storage;
 import io.tessera.tensor.Tensor;
 
@@ -23,6 +24,7 @@ public final class Elements {
             case Storage.F64 s -> System.arraycopy(s.data(), off, out, 0, out.length);
             case Storage.I32 s -> { for (int i = 0; i < out.length; i++) out[i] = s.data()[off + i]; }
             case Storage.BF16 s -> { for (int i = 0; i < out.length; i++) out[i] = BFloat16.toFloat(s.data()[off + i]); }
+            case Storage.F16 s -> { for (int i = 0; i < out.length; i++) out[i] = Float16.toFloat(s.data()[off + i]); }
             default -> throw new IllegalArgumentException("the CPU backends cannot read device tensor " + t.describe());
         }
         return out;
@@ -45,6 +47,7 @@ public final class Elements {
             case Storage.F64 s -> System.arraycopy(v, 0, s.data(), off, v.length);
             case Storage.I32 s -> { for (int i = 0; i < v.length; i++) s.data()[off + i] = (int) v[i]; }
             case Storage.BF16 s -> { for (int i = 0; i < v.length; i++) s.data()[off + i] = BFloat16.fromDouble(v[i]); }
+            case Storage.F16 s -> { for (int i = 0; i < v.length; i++) s.data()[off + i] = Float16.fromDouble(v[i]); }
             default -> throw new IllegalArgumentException("the CPU backends cannot write device tensor " + t.describe());
         }
     }

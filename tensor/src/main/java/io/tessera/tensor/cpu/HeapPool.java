@@ -38,6 +38,7 @@ final class HeapPool {
                 case F64 -> new Storage.F64(new double[size]);
                 case I32 -> new Storage.I32(new int[size]);
                 case BF16 -> new Storage.BF16(new short[size]);
+                case F16 -> new Storage.F16(new short[size]);
             };
         }
         reused++;
@@ -48,6 +49,7 @@ final class HeapPool {
                 case Storage.F64 f -> Arrays.fill(f.data(), 0.0);
                 case Storage.I32 f -> Arrays.fill(f.data(), 0);
                 case Storage.BF16 f -> Arrays.fill(f.data(), (short) 0);
+                case Storage.F16 f -> Arrays.fill(f.data(), (short) 0);
                 default -> throw new IllegalStateException("device storage in a heap pool");
             }
         }

@@ -60,8 +60,8 @@ public final class RefMatmul {
                 throw new IllegalArgumentException(op + ": expected rank-3 views c (B, M, N), a, b; got c " + c.shape()
                         + ", a " + a.shape() + ", b " + b.shape());
             }
-            boolean bf16Product = a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && c.dtype() == DType.F32;
-            if (!bf16Product && (a.dtype() != c.dtype() || b.dtype() != c.dtype())) {
+            boolean halfProduct = a.dtype().isHalf() && b.dtype() == a.dtype() && c.dtype() == DType.F32;
+            if (!halfProduct && (a.dtype() != c.dtype() || b.dtype() != c.dtype())) {
                 throw new IllegalArgumentException(op + ": operands must share one dtype, got c " + c.dtype() + ", a "
                         + a.dtype() + ", b " + b.dtype());
             }

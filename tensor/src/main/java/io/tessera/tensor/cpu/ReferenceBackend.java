@@ -63,6 +63,7 @@ public class ReferenceBackend implements Backend {
             case double[] d when dst.dtype() == DType.F64 && d.length == n -> System.arraycopy(d, 0, dst.f64(), off, n);
             case int[] i when dst.dtype() == DType.I32 && i.length == n -> System.arraycopy(i, 0, dst.i32(), off, n);
             case short[] h when dst.dtype() == DType.BF16 && h.length == n -> System.arraycopy(h, 0, dst.bf16(), off, n);
+            case short[] h when dst.dtype() == DType.F16 && h.length == n -> System.arraycopy(h, 0, dst.f16(), off, n);
             default -> throw new IllegalArgumentException("cannot write " + src.getClass().getSimpleName() + " into " + dst.describe());
         }
     }
@@ -109,7 +110,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta) {
-        MixedPrecision.isBf16Product(c, a, b); // the dtype contract only: the reference reads any dtype exactly
+        MixedPrecision.isHalfProduct(c, a, b); // the dtype contract only: the reference reads any dtype exactly
         RefMatmul.matmul(c, a, b, transA, transB, alpha, beta);
     }
 
@@ -291,14 +292,12 @@ public class ReferenceBackend implements Backend {
 
     // ---- optimizer updates ----------------------------------------------------------------
 
-    /** Scalar: {@link BFloat16#round} per element. */
+    /** Scalar: {@link BFloat16#round} or {@link io.tessera.tensor.Float16#round} per element. */
     @Override
-    public void roundBf16(Tensor out, Tensor x) {
-        if (out.size() != x.size() || out.dtype() != DType.F32 || x.dtype() != DType.F32) {
-            throw new IllegalArgumentException("roundBf16 takes two F32 tensors of one size; got " + x.describe() + " into " + out.describe());
-        }
+    public void roundHalf(Tensor out, Tensor x, DType type) {
+        Backend.checkRoundHalf(out, x, type);
         float[] src = x.f32(), dst = out.f32();
-        for (int i = 0, xo = x.offset(), oo = out.offset(); i < x.size(); i++) dst[oo + i] = BFloat16.round(src[xo + i]);
+        for (int i = 0, xo = x.offset(), oo = out.offset(); i < x.size(); i++) dst[oo + i] = type.roundHalf(src[xo + i]);
     }
 
     @Override

@@ -36,8 +36,8 @@ public interface Backend extends AutoCloseable {
     void release(Storage storage);
 
     /**
-     * Copies host data into {@code dst}; {@code src} is a float[], double[], int[] or (for BF16,
-     * raw bfloat16 bit patterns) short[] of dst's size.
+     * Copies host data into {@code dst}; {@code src} is a float[], double[], int[] or (for BF16
+     * and F16, raw 16-bit patterns) short[] of dst's size.
      */
     void write(Tensor dst, Object src);
 
@@ -51,8 +51,9 @@ public interface Backend extends AutoCloseable {
     void fill(Tensor out, double value);
 
     /**
-     * out = x (same size; dtypes may differ between F32, F64 and BF16, converting: narrowing to
-     * BF16 rounds to nearest even, as {@link io.tessera.tensor.BFloat16#fromFloat}).
+     * out = x (same size; dtypes may differ between F32, F64, BF16 and F16, converting: narrowing
+     * to BF16 or F16 rounds to nearest even, as {@link io.tessera.tensor.BFloat16#fromFloat} and
+     * {@link io.tessera.tensor.Float16#fromFloat}).
      */
     void copy(Tensor out, Tensor x);
 
@@ -63,8 +64,8 @@ public interface Backend extends AutoCloseable {
      * a: (Ba, M, K), or (Ba, K, M) when {@code transA}; b: (Bb, K, N), or (Bb, N, K) when
      * {@code transB}; c: (Bc, M, N); Ba and Bb are 1 or Bc (a batch of 1 is shared).
      * The caller passes rank-3 views. With beta = 0, c is not read (NaNs in it are ignored).
-     * One mixed-precision form: a and b BF16 with c F32, the products summed in float32 (bf16
-     * autocast); {@link MixedPrecision#matmulViaF32} is its portable implementation.
+     * One mixed-precision form: a and b of one 16-bit type (BF16 or F16) with c F32, the products
+     * summed in float32 (autocast); {@link MixedPrecision#matmulViaF32} is its portable implementation.
      */
     void matmul(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, double alpha, double beta);
 
@@ -84,27 +85,29 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * bf16 autocast's product, rounded: a and b BF16, c F32 (the mixed form of {@link #matmul}).
-     * With a bias (F32, N elements; {@code accumulate} false): c = round(op(a)·op(b) + round(bias)).
-     * Without: c = round(op(a)·op(b)), or c += round(op(a)·op(b)) when {@code accumulate}. round()
-     * is {@link #roundBf16}. This default runs the product into c (or a float32 temporary), rounds
-     * it and adds it; a backend may round in its product's epilogue, with the same bits.
+     * Autocast's product, rounded: a and b of one 16-bit type (BF16 or F16), c F32 (the mixed form
+     * of {@link #matmul}); round() rounds to that type ({@link #roundHalf}). With a bias (F32, N
+     * elements; {@code accumulate} false): c = round(op(a)·op(b) + round(bias)). Without:
+     * c = round(op(a)·op(b)), or c += round(op(a)·op(b)) when {@code accumulate}. This default runs
+     * the product into c (or a float32 temporary), rounds it and adds it; a backend may round in its
+     * product's epilogue, with the same bits.
      */
-    default void matmulBf16(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
-        if (!MixedPrecision.isBf16Product(c, a, b)) {
-            throw new IllegalArgumentException("matmulBf16 takes BF16 a and b and an F32 c; got c " + c.describe() + ", a " + a.describe() + ", b " + b.describe());
+    default void matmulHalf(Tensor c, Tensor a, Tensor b, boolean transA, boolean transB, Tensor bias, boolean accumulate) {
+        if (!MixedPrecision.isHalfProduct(c, a, b)) {
+            throw new IllegalArgumentException("matmulHalf takes BF16 or F16 a and b and an F32 c; got c " + c.describe() + ", a " + a.describe() + ", b " + b.describe());
         }
-        if (bias != null && accumulate) throw new IllegalArgumentException("matmulBf16: a bias is added to a fresh product, not accumulated");
+        if (bias != null && accumulate) throw new IllegalArgumentException("matmulHalf: a bias is added to a fresh product, not accumulated");
+        DType type = a.dtype();
         Tensor t = accumulate ? new Tensor(this, c.shape(), DType.F32, allocate(DType.F32, c.size(), false), 0) : c;
         Tensor br = bias != null ? new Tensor(this, bias.shape(), DType.F32, allocate(DType.F32, bias.size(), false), 0) : null;
         try {
             if (br != null) {
-                roundBf16(br, bias);
+                roundHalf(br, bias, type);
                 matmulBias(t, a, b, transA, transB, br);
             } else {
                 matmul(t, a, b, transA, transB, 1, 0);
             }
-            roundBf16(t, t);
+            roundHalf(t, t, type);
             if (accumulate) accumulate(c, t, 1.0);
         } finally {
             if (accumulate) release(t.storage());
@@ -113,20 +116,20 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * bf16 autocast's bias gradient: out (D, F32) += round(Σ rows of x), x (N, D) BF16, round() as
-     * {@link #roundBf16}. This default widens x, sums its rows into a float32 temporary
-     * ({@link #sumTo}), rounds it and adds it; a backend may read x directly and round its final
-     * sums, with the same bits.
+     * Autocast's bias gradient: out (D, F32) += round(Σ rows of x), x (N, D) BF16 or F16, round()
+     * to x's type as {@link #roundHalf}. This default widens x, sums its rows into a float32
+     * temporary ({@link #sumTo}), rounds it and adds it; a backend may read x directly and round its
+     * final sums, with the same bits.
      */
-    default void sumRowsBf16(Tensor out, Tensor x) {
-        if (x.dtype() != DType.BF16 || x.rank() != 2 || out.dtype() != DType.F32 || out.size() != x.dim(1)) {
-            throw new IllegalArgumentException("sumRowsBf16 takes a BF16 x (N, D) and an F32 out of D elements; got " + x.describe() + " into " + out.describe());
+    default void sumRowsHalf(Tensor out, Tensor x) {
+        if (!x.dtype().isHalf() || x.rank() != 2 || out.dtype() != DType.F32 || out.size() != x.dim(1)) {
+            throw new IllegalArgumentException("sumRowsHalf takes a BF16 or F16 x (N, D) and an F32 out of D elements; got " + x.describe() + " into " + out.describe());
         }
         int n = x.dim(0), d = x.dim(1);
         Tensor w = MixedPrecision.widened(this, x), t = new Tensor(this, Shape.of(d), DType.F32, allocate(DType.F32, d, false), 0);
         try {
             sumTo(t.view(Shape.of(1, 1, d)), w.view(Shape.of(1, n, d)), 1.0, false);
-            roundBf16(t, t);
+            roundHalf(t, t, x.dtype());
             accumulate(out, t, 1.0);
         } finally {
             release(w.storage());
@@ -135,20 +138,26 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * out = x rounded to the nearest bfloat16 (ties to even, NaN kept and quietened), both F32 of
-     * one size, in place allowed: the value a BF16 copy of x holds, widened back. This default goes
-     * through a BF16 temporary.
+     * out = x rounded to the nearest value of {@code type} (BF16 or F16; ties to even, overflow to
+     * infinity, NaN kept and quietened), both F32 of one size, in place allowed: the value a copy of
+     * x in that type holds, widened back. This default goes through a temporary of that type.
      */
-    default void roundBf16(Tensor out, Tensor x) {
-        if (out.size() != x.size() || out.dtype() != DType.F32 || x.dtype() != DType.F32) {
-            throw new IllegalArgumentException("roundBf16 takes two F32 tensors of one size; got " + x.describe() + " into " + out.describe());
-        }
-        Tensor h = new Tensor(this, x.shape(), DType.BF16, allocate(DType.BF16, x.size(), false), 0);
+    default void roundHalf(Tensor out, Tensor x, DType type) {
+        checkRoundHalf(out, x, type);
+        Tensor h = new Tensor(this, x.shape(), type, allocate(type, x.size(), false), 0);
         try {
             copy(h, x);
             copy(out, h);
         } finally {
             release(h.storage());
+        }
+    }
+
+    /** The argument contract of {@link #roundHalf}: throws with a one-line message when it is broken. */
+    static void checkRoundHalf(Tensor out, Tensor x, DType type) {
+        if (!type.isHalf()) throw new IllegalArgumentException("roundHalf rounds to BF16 or F16, got " + type);
+        if (out.size() != x.size() || out.dtype() != DType.F32 || x.dtype() != DType.F32) {
+            throw new IllegalArgumentException("roundHalf takes two F32 tensors of one size; got " + x.describe() + " into " + out.describe());
         }
     }
 

@@ -4,21 +4,24 @@ import io.tessera.tensor.DType;
 import io.tessera.tensor.Tensor;
 
 /**
- * The portable form of the mixed-precision matrix product in {@link Backend#matmul}: BF16
- * operands widened to float32 copies (exact: bfloat16 is a prefix of float32), one float32
- * product, float32 sums. Backends without a native bf16 product call this; the product of two
- * bfloat16 values is exact in float32, so the result differs from a native bf16 kernel with float32
- * accumulation only in the order of the sums.
+ * The portable form of the mixed-precision matrix product in {@link Backend#matmul}: BF16 or F16
+ * operands widened to float32 copies (exact: both are subsets of float32), one float32 product,
+ * float32 sums. Backends without a native 16-bit product call this; the product of two bfloat16
+ * or two float16 values is exact in float32 (at most 22 significant bits, exponents in range), so
+ * the result differs from a native kernel with float32 accumulation only in the order of the sums.
  */
 public final class MixedPrecision {
     private MixedPrecision() {
     }
 
-    /** True when a and b are BF16 and c is F32: the one mixed-precision form {@link Backend#matmul} takes. */
-    public static boolean isBf16Product(Tensor c, Tensor a, Tensor b) {
-        if (a.dtype() != DType.BF16 && b.dtype() != DType.BF16) return false;
-        if (a.dtype() != DType.BF16 || b.dtype() != DType.BF16 || c.dtype() != DType.F32) {
-            throw new IllegalArgumentException("matmul: a mixed-precision product takes BF16 a and b and an F32 c; got c "
+    /**
+     * True when a and b are of one 16-bit type (BF16 or F16) and c is F32: the one mixed-precision
+     * form {@link Backend#matmul} takes; false when neither operand is 16-bit; throws otherwise.
+     */
+    public static boolean isHalfProduct(Tensor c, Tensor a, Tensor b) {
+        if (!a.dtype().isHalf() && !b.dtype().isHalf()) return false;
+        if (a.dtype() != b.dtype() || c.dtype() != DType.F32) {
+            throw new IllegalArgumentException("matmul: a mixed-precision product takes a and b of one 16-bit type (BF16 or F16) and an F32 c; got c "
                     + c.describe() + ", a " + a.describe() + ", b " + b.describe());
         }
         return true;

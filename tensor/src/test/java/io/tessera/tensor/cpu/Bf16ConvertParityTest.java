@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * at every width (64-bit runs the scalar loop), with odd offsets and tails: every one of the
  * 65,536 bfloat16 patterns widened, and narrowing of ties both ways, the values either side of
  * each tie, overflow, subnormals, signed zeros, infinities, NaNs with payloads, and random bits;
- * and roundBf16 (float32 to bfloat16 values in float32, in place too) on the reference backend as well.
+ * and roundHalf (float32 to bfloat16 values in float32, in place too) on the reference backend as well.
  */
 class Bf16ConvertParityTest {
 
@@ -58,11 +58,11 @@ class Bf16ConvertParityTest {
                     }
                 }
                 Tensor r = tensor(be, DType.F32, f.length - off, 2);
-                be.roundBf16(r, x);
-                be.roundBf16(x, x); // in place
+                be.roundHalf(r, x, DType.BF16);
+                be.roundHalf(x, x, DType.BF16); // in place
                 for (int i = 0; i < f.length - off; i++) {
                     int bits = Float.floatToRawIntBits(BFloat16.toFloat(want[off + i]));
-                    assertThat(Float.floatToRawIntBits(r.f32()[2 + i])).as("%s roundBf16 at %d", be.name(), i).isEqualTo(bits);
+                    assertThat(Float.floatToRawIntBits(r.f32()[2 + i])).as("%s roundHalf at %d", be.name(), i).isEqualTo(bits);
                     assertThat(Float.floatToRawIntBits(x.f32()[off + i])).isEqualTo(bits);
                 }
                 if (be instanceof ReferenceBackend && !(be instanceof CpuBackend)) continue; // it widens through double, which quiets signalling NaNs

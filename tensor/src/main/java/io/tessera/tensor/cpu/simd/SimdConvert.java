@@ -1,11 +1,14 @@
 package io.tessera.tensor.cpu.simd;
 
+import io.tessera.tensor.Float16;
 import io.tessera.tensor.cpu.Parallel;
 
 /**
- * Vector API float32 ↔ bfloat16 conversions (the copies of bf16 autocast: operands rounded for a
- * product, results rounded back), split into fixed chunks over the thread pool. Bit for bit
- * {@link io.tessera.tensor.BFloat16#fromFloat} and {@link io.tessera.tensor.BFloat16#toFloat}.
+ * float32 ↔ 16-bit conversions (the copies of autocast: operands rounded for a product, results
+ * rounded back), split into fixed chunks over the thread pool. bfloat16 runs Vector API loops, bit
+ * for bit {@link io.tessera.tensor.BFloat16#fromFloat} and {@link io.tessera.tensor.BFloat16#toFloat};
+ * float16 runs {@link Float16}'s scalar conversions, which the JIT compiles to the hardware's
+ * half-precision conversion instructions where it has them.
  */
 public final class SimdConvert {
     private static final int GRAIN = 1 << 15;
@@ -41,5 +44,26 @@ public final class SimdConvert {
     public static void fromBf16(SimdContext sc, short[] src, int so, float[] dst, int dO, int n) {
         Loops k = LOOPS[WidthCopies.index(sc.species())];
         sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.fromBf16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+    }
+
+    /** dst[dO + i] = float16(src[so + i]) for i in [0, n), rounded to nearest even. */
+    public static void toF16(SimdContext sc, float[] src, int so, short[] dst, int dO, int n) {
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
+            for (int i = c * GRAIN, hi = Math.min(n, c * GRAIN + GRAIN); i < hi; i++) dst[dO + i] = Float16.fromFloat(src[so + i]);
+        });
+    }
+
+    /** dst[dO + i] = src[so + i] rounded to the nearest float16 value, for i in [0, n) (in place allowed). */
+    public static void roundF16(SimdContext sc, float[] src, int so, float[] dst, int dO, int n) {
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
+            for (int i = c * GRAIN, hi = Math.min(n, c * GRAIN + GRAIN); i < hi; i++) dst[dO + i] = Float16.round(src[so + i]);
+        });
+    }
+
+    /** dst[dO + i] = float(src[so + i]) for i in [0, n), exact. */
+    public static void fromF16(SimdContext sc, short[] src, int so, float[] dst, int dO, int n) {
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
+            for (int i = c * GRAIN, hi = Math.min(n, c * GRAIN + GRAIN); i < hi; i++) dst[dO + i] = Float16.toFloat(src[so + i]);
+        });
     }
 }
