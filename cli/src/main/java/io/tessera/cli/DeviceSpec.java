@@ -40,20 +40,26 @@ public record DeviceSpec(Kind kind, int platform, int device) {
 
     /**
      * The arithmetic of the training step's forward pass, as given by {@code --precision}: fp32
-     * (the default), or bf16 autocast (matrix products and attention on bfloat16 operands with
-     * float32 sums; everything else and all parameters, gradients and optimizer state float32).
+     * (the default), bf16 autocast (matrix products and attention on bfloat16 operands with
+     * float32 sums; everything else and all parameters, gradients and optimizer state float32), or
+     * fp16 autocast (the same on float16 operands, with dynamic loss scaling: MAE's recipe).
      */
     public enum Precision {
-        FP32, BF16;
+        FP32, BF16, FP16;
 
         /** The autocast type the trainer runs under, or null for float32. */
         public io.tessera.tensor.DType autocast() {
-            return this == BF16 ? io.tessera.tensor.DType.BF16 : null;
+            return switch (this) {
+                case FP32 -> null;
+                case BF16 -> io.tessera.tensor.DType.BF16;
+                case FP16 -> io.tessera.tensor.DType.F16;
+            };
         }
     }
 
-    public static final String PRECISION_HELP = "Forward-pass arithmetic: fp32 (default) or bf16 (autocast: matrix products and attention "
-            + "on bfloat16 operands with float32 sums; norms, softmax, losses, weights and optimizer in float32). TF32 is --matmul cublas_tf32.";
+    public static final String PRECISION_HELP = "Forward-pass arithmetic: fp32 (default), bf16 (autocast: matrix products and attention "
+            + "on bfloat16 operands with float32 sums; norms, softmax, losses, weights and optimizer in float32) or fp16 (the same in float16, "
+            + "with dynamic loss scaling as torch.cuda.amp's GradScaler: MAE's recipe). TF32 is --matmul cublas_tf32.";
 
     public static final String ATTENTION_HELP = "GPU attention: composed (matrix products and softmax, keeps the probabilities; default) "
             + "or fused (flash-attention kernels, no (T, S) array).";

@@ -335,7 +335,7 @@ public final class PretrainCommand implements Callable<Integer> {
                     + TrainingCheckpoint.weightsPath(base).getFileName() + ")");
         }
         Map<String, Object> side = TrainingCheckpoint.readSidecar(base);
-        long done = TrainingCheckpoint.requireLong(side, "optimizer_steps", base, 0, Long.MAX_VALUE);
+        long done = TrainingCheckpoint.trainingSteps(side, base);
         PretrainRecipe recipe = ResumeRules.resolve(PretrainRecipe.fromSidecar(side, sidecar), given(), reschedule, base.toString(), done);
         Dataset ds = Datasets.open(recipe.data().spec(), Split.TRAIN);
         recipe.data().requireSame(ds, base.toString());
@@ -448,7 +448,7 @@ public final class PretrainCommand implements Callable<Integer> {
             if (plan.note() != null) console.println(plan.note());
             console.printf(Locale.ROOT, "%s on %s: %s, %d trainable parameters, peak lr %.3g, %d steps/epoch, %s%n", m.name(), ds.name(),
                     r.preset(), m.trainable().trainableCount(), trainer.peakLr(), trainer.stepsPerEpoch(), ctx.backend().name() + " on " + ctx.backend().device()
-                    + matmulName(ctx.backend()) + (precision == DeviceSpec.Precision.BF16 ? ", bf16 autocast" : "") + (world > 1 ? ", " + world + " processes × batch " + o.batch() + transport(group) : ""));
+                    + matmulName(ctx.backend()) + (precision == DeviceSpec.Precision.FP32 ? "" : ", " + JsonFields.choiceName(precision) + " autocast") + (world > 1 ? ", " + world + " processes × batch " + o.batch() + transport(group) : ""));
             Trainer.Result result = trainer.run();
             return new Run(m, cfg, result, ds, norm, dir);
         }

@@ -358,8 +358,10 @@ final class RunReport {
             JsonFields recipe = s.has("pretrain") ? s.object("pretrain") : null;
             if (recipe != null && recipe.has("data") && recipe.object("data").has("name")) t.put("data", recipe.object("data").string("name"));
             else if (s.has("data")) t.put("data", s.string("data"));
-            long steps = s.longInteger("optimizer_steps", 0, Long.MAX_VALUE);
-            t.put("optimizer steps", steps);
+            long updates = s.longInteger("optimizer_steps", 0, Long.MAX_VALUE);
+            long steps = s.has("steps") ? s.longInteger("steps", updates, Long.MAX_VALUE) : updates;
+            t.put("optimizer steps", updates);
+            if (steps > updates) t.put("steps skipped by the loss scaler", steps - updates);
             if (s.has("batches_per_epoch")) {
                 long perEpoch = s.longInteger("batches_per_epoch", 1, Long.MAX_VALUE);
                 long accum = s.has("trainer_config") && s.object("trainer_config").has("accumulation") ? s.object("trainer_config").longInteger("accumulation", 1, Long.MAX_VALUE) : 1;
@@ -376,6 +378,7 @@ final class RunReport {
                 StringBuilder b = new StringBuilder(x.has("device") ? x.string("device") : "?");
                 if (x.has("matmul") && !"cpu".equals(x.has("device") ? x.string("device") : "")) b.append(", matmul ").append(x.string("matmul"));
                 if (x.has("attention") && "fused".equals(x.string("attention"))) b.append(", attention fused");
+                if (x.has("precision") && !"fp32".equals(x.string("precision"))) b.append(", ").append(x.string("precision")).append(" autocast");
                 if (x.has("threads")) b.append(", ").append(x.integer("threads", 0, Integer.MAX_VALUE)).append(" threads");
                 t.put("backend", b.toString());
             }

@@ -1,6 +1,7 @@
 package io.tessera.cli.bench;
 
 import io.tessera.nn.optim.AdamW;
+import io.tessera.nn.optim.LossScaler;
 import io.tessera.ssl.mae.MaeConfig;
 import io.tessera.ssl.mae.MaskedAutoencoder;
 import io.tessera.tensor.DType;
@@ -99,13 +100,14 @@ public final class PretrainBench implements Callable<Integer> {
             io.tessera.gpu.GpuBackend gpu = ctx.backend() instanceof io.tessera.gpu.GpuBackend g ? g : null;
             MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, cfg, DType.F32);
             AdamW opt = AdamW.maePretrain(mae.store());
+            LossScaler scaler = precision == io.tessera.cli.DeviceSpec.Precision.FP16 ? new LossScaler() : null;
             Tensor imgs = ctx.ops().randn(new Rng(1), Shape.of(batch, channels, img, img), DType.F32);
             Rng masks = new Rng(2);
             long start = 0;
             for (int i = 0; i < warmup + steps; i++) {
                 if (i == warmup) start = System.nanoTime();
                 long t0 = System.nanoTime();
-                step(ctx, mae, opt, imgs, masks.split(i));
+                step(ctx, mae, opt, scaler, imgs, masks.split(i));
                 if (gpu != null) gpu.synchronize();
                 if (i >= warmup) hist.recordValue(System.nanoTime() - t0);
             }
@@ -113,7 +115,7 @@ public final class PretrainBench implements Callable<Integer> {
             stepMb = (gpu != null ? gpu.memoryStats().peakLiveBytes() : ((io.tessera.tensor.cpu.ReferenceBackend) ctx.backend()).pooledBytes()) >> 20;
             if (profile && gpu != null) {
                 gpu.profiling(true);
-                step(ctx, mae, opt, imgs, masks.split(warmup + steps));
+                step(ctx, mae, opt, scaler, imgs, masks.split(warmup + steps));
                 printProfile(gpu.kernelProfile());
                 gpu.profiling(false);
             }
@@ -138,17 +140,32 @@ public final class PretrainBench implements Callable<Integer> {
         return 0;
     }
 
-    /** One training step: gradients zeroed, the forward pass (under autocast with --precision bf16), backward, AdamW. */
-    private void step(ExecutionContext ctx, MaskedAutoencoder mae, AdamW opt, Tensor imgs, Rng maskRng) {
+    /**
+     * One training step: gradients zeroed, the forward pass (under autocast with --precision bf16 or
+     * fp16), backward, AdamW; with fp16 as the trainer runs it: backward on the scaled loss, the
+     * gradients unscaled and checked (a read back, as GradScaler's step), AdamW unless they are not
+     * finite, the scale updated.
+     */
+    private void step(ExecutionContext ctx, MaskedAutoencoder mae, AdamW opt, LossScaler scaler, Tensor imgs, Rng maskRng) {
         mae.store().zeroGrad();
         try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
             Tensor loss;
             try (ExecutionContext.Autocast ac = precision.autocast() == null ? null : ctx.autocast(precision.autocast())) {
                 loss = mae.forward(ctx.ops(), imgs, maskRng).loss();
             }
-            tape.backward(loss);
+            tape.backward(scaler == null ? loss : ctx.ops().scale(loss, scaler.scale()));
         }
-        opt.step(1e-4);
+        if (scaler == null) {
+            opt.step(1e-4);
+            return;
+        }
+        scaler.unscale(mae.store().gradients());
+        boolean finite;
+        try (Scope s = ctx.openScope()) {
+            finite = Double.isFinite(ctx.ops().sum(ctx.ops().square(mae.store().gradients())).item());
+        }
+        if (finite) opt.step(1e-4);
+        scaler.update(!finite);
     }
 
     private String pytorch(int t, MaeConfig cfg) throws IOException, InterruptedException {

@@ -3,14 +3,16 @@
 each step ends with a synchronisation, as on the Tessera side.
 Prints one JSON line: {"images_per_s": ..., "peak_rss_mb": ..., "peak_device_mb": ..., "torch": ..., "device": ...}.
 Usage: python3 pretrain_torch.py THREADS STEPS WARMUP [DEVICE [BATCH [PRECISION [MODEL]]]]   (DEVICE cpu or cuda:N,
-BATCH 64 by default, PRECISION fp32 (default), tf32 (fp32 with TF32 matrix products and convolutions on CUDA) or
-bf16: the forward pass under torch.autocast with bfloat16, PyTorch's policy for the device; MODEL "image,patch,channels,width,depth,heads,dwidth,ddepth,dheads,mask_ratio", by default
+BATCH 64 by default, PRECISION fp32 (default), tf32 (fp32 with TF32 matrix products and convolutions on CUDA),
+bf16 (the forward pass under torch.autocast with bfloat16, PyTorch's policy for the device) or fp16 (autocast with
+float16 and a GradScaler, as MAE's engine; refused where the device's autocast does not take float16); MODEL "image,patch,channels,width,depth,heads,dwidth,ddepth,dheads,mask_ratio", by default
 "32,4,3,192,12,3,128,4,4,0.75"; MLP ratio 4, qkv bias, LayerNorm eps 1e-6)
 """
 import ctypes
 import json
 import sys
 import time
+import warnings
 
 import torch
 import torch.nn as nn
@@ -96,7 +98,7 @@ def main():
     device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
     batch = int(sys.argv[5]) if len(sys.argv) > 5 else 64
     precision = sys.argv[6] if len(sys.argv) > 6 else "fp32"
-    bf16 = precision == "bf16"
+    half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     if precision == "tf32":  # otherwise PyTorch's defaults stay (float32 matmul, cuDNN's own TF32 setting)
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -108,6 +110,16 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.05)
     imgs = torch.randn(batch, c, img, img, device=device)
 
+    scaler = None
+    if precision == "fp16":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with torch.autocast(device.type, dtype=torch.float16):
+                on = torch.is_autocast_enabled() if device.type == "cuda" else torch.is_autocast_cpu_enabled()
+        if not on:
+            sys.exit("PyTorch %s has no float16 autocast on %s" % (torch.__version__, device.type))
+        scaler = torch.amp.GradScaler(device.type) if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler()
+
     def sync():
         if device.type == "cuda":
             torch.cuda.synchronize()
@@ -116,10 +128,15 @@ def main():
         if i == warmup:
             start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast(device.type, dtype=half or torch.bfloat16, enabled=half is not None):
             loss = model(imgs)
-        loss.backward()
-        opt.step()
+        if scaler is None:
+            loss.backward()
+            opt.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
         sync()
     secs = time.perf_counter() - start
     # VmHWM is this process's own high-water mark; ru_maxrss would include the parent's RSS at fork/exec.
@@ -127,7 +144,7 @@ def main():
         hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
     peak_device = torch.cuda.max_memory_allocated(device) / 2 ** 20 if device.type == "cuda" else 0
     result = {"images_per_s": batch * steps / secs, "peak_rss_mb": hwm / 1024, "peak_device_mb": peak_device,
-              "precision": {"bf16": "bf16 autocast", "tf32": "fp32, TF32 matmul"}.get(precision, "fp32")}
+              "precision": {"bf16": "bf16 autocast", "fp16": "fp16 autocast, GradScaler", "tf32": "fp32, TF32 matmul"}.get(precision, "fp32")}
     result.update(reference_info(device))
     print(json.dumps(result))
 

@@ -211,6 +211,16 @@ public final class TrainingCheckpoint {
         return v;
     }
 
+    /**
+     * The training steps a pre-training sidecar records: {@code steps} (which counts the steps a
+     * float16 loss scaler skipped) where present, else {@code optimizer_steps} (older sidecars, whose
+     * runs skipped none).
+     */
+    public static long trainingSteps(Map<String, Object> sidecar, Path base) {
+        long updates = requireLong(sidecar, "optimizer_steps", base, 0, Long.MAX_VALUE);
+        return sidecar.containsKey("steps") ? requireLong(sidecar, "steps", base, updates, Long.MAX_VALUE) : updates;
+    }
+
     /** Reads and digests the weights file, and refuses it unless its SHA-256 is the sidecar's. */
     private static SafeTensors.Read readVerified(Path weights, Map<String, Object> side) throws IOException {
         String want = ((String) side.get("weights_sha256")).toLowerCase(Locale.ROOT);

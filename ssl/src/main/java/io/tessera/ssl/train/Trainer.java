@@ -5,6 +5,7 @@ import io.tessera.nn.checkpoint.JsonFields;
 import io.tessera.nn.checkpoint.TrainingCheckpoint;
 import io.tessera.tensor.io.AtomicFiles;
 import io.tessera.nn.optim.AdamW;
+import io.tessera.nn.optim.LossScaler;
 import io.tessera.nn.optim.LrSchedule;
 import io.tessera.nn.optim.ParamGroups;
 import io.tessera.ssl.method.Batch;
@@ -96,6 +97,8 @@ public final class Trainer {
     private final ConsistencyObjective cosines; // null unless gradient cosines are logged
     private final Collective group;
     private DType autocast;   // null: float32 throughout
+    private LossScaler scaler; // float16 autocast only
+    private long steps;       // optimizer steps run, skipped ones included (the optimizer counts the updates it made)
     private long microStep;   // global micro-batch counter
     private int startEpoch;
     private int startBatch;
@@ -172,11 +175,21 @@ public final class Trainer {
         requireSameRun(base, TrainingCheckpoint.readSidecar(base), newSchedule);
         Map<String, Object> side = TrainingCheckpoint.load(base, method.stores(), roleOf(method.trainable()), optimizer.state());
         optimizer.setSteps(TrainingCheckpoint.requireLong(side, "optimizer_steps", base, 0, Long.MAX_VALUE));
+        // steps skipped by the loss scaler are steps of the run but not updates of the optimizer
+        steps = TrainingCheckpoint.trainingSteps(side, base);
+        if (scaler != null && side.get("loss_scaler") instanceof Map<?, ?> ls) {
+            JsonFields f = JsonFields.of(ls, TrainingCheckpoint.sidecarPath(base));
+            try {
+                scaler.restore(f.real("scale"), f.longInteger("growth_tracker", 0, Integer.MAX_VALUE));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cannot resume " + base + ": its loss_scaler: " + e.getMessage());
+            }
+        }
         microStep = TrainingCheckpoint.requireLong(side, "micro_step", base, 0, Long.MAX_VALUE);
         startEpoch = posEpoch = (int) TrainingCheckpoint.requireLong(side, "resume_epoch", base, 0, Integer.MAX_VALUE);
         startBatch = posBatch = (int) TrainingCheckpoint.requireLong(side, "resume_batch", base, 0, Integer.MAX_VALUE);
         lastCheckpoint = base;
-        lastCheckpointStep = optimizer.steps();
+        lastCheckpointStep = steps;
     }
 
     private void requireSameRun(Path base, Map<String, Object> side, boolean newSchedule) {
@@ -202,14 +215,25 @@ public final class Trainer {
 
     /**
      * Runs every forward pass (the method's losses, teachers included) under
-     * {@link ExecutionContext#autocast} with {@code lowPrecision} (BF16), or in float32 when null, the
-     * default. Backward follows what the forward recorded; parameters, gradients, the optimizer and
-     * the EMA updates stay float32, as torch.cuda.amp's recipe has them.
+     * {@link ExecutionContext#autocast} with {@code lowPrecision} (BF16 or F16), or in float32 when
+     * null, the default. Backward follows what the forward recorded; parameters, gradients, the
+     * optimizer and the EMA updates stay float32, as torch.cuda.amp's recipe has them. F16 brings
+     * dynamic loss scaling ({@link LossScaler}, GradScaler's defaults), as MAE's and RC-MAE's
+     * recipe: backward on the scaled loss, the gradients unscaled before the norm, clipping and
+     * AdamW, and a step whose gradients are not finite skipped (no update, the scale halved; the
+     * method's post-step hook still runs, as the reference engines update their teachers after
+     * every scaler step). The scaler's state is saved with each checkpoint and restored on resume.
      */
     public Trainer autocast(DType lowPrecision) {
-        if (lowPrecision != null && lowPrecision != DType.BF16) throw new IllegalArgumentException("autocast supports BF16 only, got " + lowPrecision);
+        if (lowPrecision != null && !lowPrecision.isHalf()) throw new IllegalArgumentException("autocast runs in BF16 or F16, got " + lowPrecision);
         this.autocast = lowPrecision;
+        this.scaler = lowPrecision == DType.F16 ? new LossScaler() : null;
         return this;
+    }
+
+    /** The dynamic loss scaler of float16 autocast, or null. */
+    public LossScaler lossScaler() {
+        return scaler;
     }
 
     /** Runs to the end (or to {@code maxSteps}); returns the per-step losses and timings. */
@@ -232,17 +256,18 @@ public final class Trainer {
             if (stale > 0) console.println("removed " + stale + " temporary file(s) of an interrupted checkpoint save in " + cfg.outDir());
         }
         int world = group.worldSize();
-        try (MetricsLog log = writer ? MetricsLog.continueAfter(cfg.outDir().resolve("metrics.jsonl"), optimizer.steps()) : null) {
-            for (int epoch = startEpoch; epoch < cfg.epochs() && optimizer.steps() < totalSteps; epoch++) {
+        try (MetricsLog log = writer ? MetricsLog.continueAfter(cfg.outDir().resolve("metrics.jsonl"), steps) : null) {
+            for (int epoch = startEpoch; epoch < cfg.epochs() && steps < totalSteps; epoch++) {
                 int first = epoch == startEpoch ? startBatch : 0;
                 Iterator<Batch> it = data.epoch(epoch, first);
-                for (int b = first; b + accum <= perEpoch * accum && optimizer.steps() < totalSteps; b += accum) {
+                for (int b = first; b + accum <= perEpoch * accum && steps < totalSteps; b += accum) {
                     long t0 = System.nanoTime();
                     double lr = schedule.at(epoch, b / accum, perEpoch);
                     double loss = 0;
                     Map<String, Double> parts = new LinkedHashMap<>();
                     Map<String, Object> cos = Map.of();
                     method.trainable().zeroGrad();
+                    float lossScale = scaler == null ? 1f : scaler.scale();
                     for (int micro = 0; micro < accum; micro++) {
                         Batch batch = it.next();
                         if (micro == 0 && cosines != null) cos = GradientCosines.measure(ctx, method.trainable(), cosines, batch, root.split(microStep));
@@ -253,7 +278,8 @@ public final class Trainer {
                             }
                             double value = l.total().item();
                             if (!Double.isFinite(value)) throw nonFinite("loss is " + value, lr);
-                            tape.backward(accum == 1 ? l.total() : ops.scale(l.total(), 1.0 / accum));
+                            double factor = (double) lossScale / accum; // a power of two times 1/accum: the scaling is exact
+                            tape.backward(factor == 1 ? l.total() : ops.scale(l.total(), factor));
                             loss += value / accum;
                             for (Map.Entry<String, Tensor> e : l.parts().entrySet()) parts.merge(e.getKey(), e.getValue().item() / accum, Double::sum);
                         }
@@ -271,43 +297,53 @@ public final class Trainer {
                         k = 1;
                         for (Map.Entry<String, Double> e : parts.entrySet()) e.setValue(reported[k++]);
                     }
+                    if (scaler != null) scaler.unscale(method.trainable().gradients());
                     double gradNorm = gradNorm();
-                    if (!Double.isFinite(gradNorm)) throw nonFinite("gradient norm is " + gradNorm, lr);
-                    if (cfg.clipNorm() > 0 && gradNorm > cfg.clipNorm()) {
-                        Tensor g = method.trainable().gradients();
-                        g.backend().affine(g, g, cfg.clipNorm() / (gradNorm + 1e-6), 0);
+                    boolean skipped = !Double.isFinite(gradNorm);
+                    if (skipped && scaler == null) throw nonFinite("gradient norm is " + gradNorm, lr);
+                    if (!skipped) {
+                        if (cfg.clipNorm() > 0 && gradNorm > cfg.clipNorm()) {
+                            Tensor g = method.trainable().gradients();
+                            g.backend().affine(g, g, cfg.clipNorm() / (gradNorm + 1e-6), 0);
+                        }
+                        optimizer.step(lr);
                     }
-                    optimizer.step(lr);
+                    if (scaler != null) scaler.update(skipped);
+                    steps++;
                     // 0-based data iteration of the window's last micro-batch, as LUT's engine indexes its momentum schedule
                     method.afterOptimizerStep((long) epoch * data.batchesPerEpoch() + b + accum - 1);
                     long nanos = System.nanoTime() - t0;
                     hist.recordValue(Math.max(1, nanos));
                     losses.add(loss);
                     Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("step", optimizer.steps());
+                    rec.put("step", steps);
                     rec.put("epoch", epoch + (double) (b / accum + 1) / perEpoch);
                     rec.put("lr", lr);
                     rec.put("loss", loss);
                     parts.forEach(rec::put);
-                    rec.put("grad_norm", gradNorm);
+                    if (!skipped) rec.put("grad_norm", gradNorm); // JSON holds no infinity; "skipped" says why it is absent
+                    if (scaler != null) {
+                        rec.put("loss_scale", (double) lossScale);
+                        rec.put("skipped", skipped);
+                    }
                     rec.putAll(cos);
                     rec.put("step_ms", nanos / 1e6);
                     if (writer) log.write(rec);
-                    if (writer) progress.update(optimizer.steps(), images, String.format(Locale.ROOT, "epoch %d  loss %.4f  lr %.2e", epoch + 1, loss, lr));
+                    if (writer) progress.update(steps, images, String.format(Locale.ROOT, "epoch %d  loss %.4f  lr %.2e", epoch + 1, loss, lr));
                     int nextBatch = b + accum;
                     boolean epochEnd = nextBatch + accum > perEpoch * accum;
                     posEpoch = epochEnd ? epoch + 1 : epoch;
                     posBatch = epochEnd ? 0 : nextBatch;
-                    boolean stepSave = cfg.checkpointEvery() > 0 && optimizer.steps() % cfg.checkpointEvery() == 0;
+                    boolean stepSave = cfg.checkpointEvery() > 0 && steps % cfg.checkpointEvery() == 0;
                     boolean epochSave = epochEnd && cfg.saveEveryEpochs() > 0 && (epoch + 1) % cfg.saveEveryEpochs() == 0;
                     if (stepSave || epochSave) checkpoint();
                 }
             }
         }
-        if (lastCheckpointStep != optimizer.steps()) checkpoint();
+        if (lastCheckpointStep != steps) checkpoint();
         if (world > 1) group.barrier(); // no rank leaves before rank 0's last checkpoint is written
         double secs = (System.nanoTime() - startNanos) / 1e9;
-        return new Result(optimizer.steps(), losses, images / Math.max(secs, 1e-9), hist, lastCheckpoint);
+        return new Result(steps, losses, images / Math.max(secs, 1e-9), hist, lastCheckpoint);
     }
 
     /**
@@ -336,23 +372,26 @@ public final class Trainer {
     }
 
     private NonFiniteLossException nonFinite(String what, double lr) {
-        return new NonFiniteLossException(what, optimizer.steps() + 1, lr, lastCheckpoint == null ? null : lastCheckpoint.toString());
+        return new NonFiniteLossException(what, steps + 1, lr, lastCheckpoint == null ? null : lastCheckpoint.toString());
     }
 
     private void checkpoint() throws IOException {
         if (group.rank() != 0) {
-            lastCheckpointStep = optimizer.steps(); // rank 0 writes it; this rank keeps the same bookkeeping
-            lastCheckpoint = cfg.outDir().resolve(CHECKPOINT_PREFIX + optimizer.steps());
+            lastCheckpointStep = steps; // rank 0 writes it; this rank keeps the same bookkeeping
+            lastCheckpoint = cfg.outDir().resolve(CHECKPOINT_PREFIX + steps);
             return;
         }
-        Path base = cfg.outDir().resolve(CHECKPOINT_PREFIX + optimizer.steps());
+        Path base = cfg.outDir().resolve(CHECKPOINT_PREFIX + steps);
         Map<String, Object> side = new LinkedHashMap<>(runInfo);
         side.put("method", method.name());
         side.put("trainer_config", cfg.toMap());
         side.put("batch_size", (long) data.batchSize());
         side.put("world_size", (long) group.worldSize());
         side.put("batches_per_epoch", (long) data.batchesPerEpoch());
+        side.put("steps", steps);
         side.put("optimizer_steps", optimizer.steps());
+        side.put("precision", autocast == null ? "fp32" : autocast == DType.BF16 ? "bf16" : "fp16");
+        if (scaler != null) side.put("loss_scaler", scaler.state());
         side.put("micro_step", microStep);
         side.put("resume_epoch", (long) posEpoch);
         side.put("resume_batch", (long) posBatch);
@@ -360,7 +399,7 @@ public final class Trainer {
         side.put("evaluation_role", method.evaluationRole());
         TrainingCheckpoint.save(base, method.stores(), roleOf(method.trainable()), optimizer.state(), side);
         lastCheckpoint = base;
-        lastCheckpointStep = optimizer.steps();
+        lastCheckpointStep = steps;
         if (cfg.keepLast() > 0) removeOldCheckpoints();
     }
 
@@ -376,7 +415,7 @@ public final class Trainer {
                 if (m.matches()) {
                     try {
                         long step = Long.parseLong(m.group(1));
-                        if (step <= optimizer.steps()) steps.add(step);
+                        if (step <= this.steps) steps.add(step);
                     } catch (NumberFormatException e) {
                         // digits beyond a long: not a name this trainer writes
                     }
