@@ -22,7 +22,9 @@ backward round16(g).
   * Loss scaling as torch.cuda.amp.GradScaler: backward of float32 loss * scale (init_scale 2**16),
     found_inf = any non-finite scaled gradient, unscaled gradient = grad * float32(1/scale) with
     1/scale computed in double, as scale.double().reciprocal().float().
-mae.* is the step with scale 65536; mae1.grad.* the same step with scale 1 (no loss scaling). A
+mae.* is the step with scale 65536; pe.out the patch embedding of the same images (the first rounded
+layer, before any float32 sum order can move a value across a float16 rounding boundary downstream).
+The generator also runs the step with scale 1 (no loss scaling) and prints how it differs. A
 power-of-two scale is exact, so the two differ only where an unscaled float16 gradient is subnormal
 (below 2**-14, fewer bits) or flushes to zero (below 2**-25). At this tiny size that is a small
 effect: about 17% of the unscaled gradients at the linears' outputs are subnormal, mae1.grad differs
@@ -31,6 +33,14 @@ part of qkv.bias, whose exact gradient is zero since softmax ignores a shift), a
 from the float32 gradients, the unscaled ones no further than the scaled. No scaled gradient
 overflows (found_inf 0). The generator prints these counts and differences.
 The emulation is bound to this script's model instances only; no class is patched.
+
+How far apart two correct fp16 steps can be: float32 sums taken in another order move a value that
+lies next to a float16 rounding boundary by one float16 step (2**-11 relative, eight times finer than
+bfloat16's), and attention and LayerNorm carry such a step into many later values. Computing only
+the LayerNorms in float64 (a change of ~1e-7 in their outputs) moves this script's own step by
+4.9e-5 in the loss, 6.0e-4 (normwise) in the prediction, 4.1e-4 in the latent and up to 1.2e-3 in
+a gradient; the float32 step is about as far. A comparison of the whole step therefore checks the
+rounding points only to that level; pe.out checks the first layer's rounding exactly.
 """
 import os
 import types
@@ -165,8 +175,8 @@ def main():
     out["mae.found_inf"] = torch.tensor([1.0 if found_inf else 0.0], dtype=torch.float32)
     for k, v in grads.items():
         out["mae.grad." + k] = v
-    for k, v in grads1.items():
-        out["mae1.grad." + k] = v
+    with torch.no_grad():
+        out["pe.out"] = make_model(g, True).patch_embed(g["input.imgs"].float())
 
     path = os.path.join(HERE, "golden", "fp16.safetensors")
     save(path, out, {"generator": "tests/reference/make_golden_fp16.py", "torch": torch.__version__,

@@ -112,10 +112,13 @@ def main():
 
     scaler = None
     if precision == "fp16":
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # an autocast without float16 warns and disables itself, or raises
             warnings.simplefilter("ignore")
-            with torch.autocast(device.type, dtype=torch.float16):
-                on = torch.is_autocast_enabled() if device.type == "cuda" else torch.is_autocast_cpu_enabled()
+            try:
+                with torch.autocast(device.type, dtype=torch.float16):
+                    on = torch.is_autocast_enabled() if device.type == "cuda" else torch.is_autocast_cpu_enabled()
+            except RuntimeError:
+                on = False
         if not on:
             sys.exit("PyTorch %s has no float16 autocast on %s" % (torch.__version__, device.type))
         scaler = torch.amp.GradScaler(device.type) if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler()
