@@ -47,7 +47,10 @@ public final class Float16 {
         return Float.isInfinite(v) ? 65536.0 : v;
     }
 
-    /** The float with the same value (exact). */
+    /**
+     * The float with the same value (exact). A signalling NaN pattern may come back quietened: the
+     * JDK leaves that to the platform, and {@link #fromFloat} writes quiet NaNs only.
+     */
     public static float toFloat(short h) {
         return Float.float16ToFloat(h);
     }

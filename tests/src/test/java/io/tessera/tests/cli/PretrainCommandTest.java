@@ -28,14 +28,17 @@ class PretrainCommandTest {
         assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(2);
     }
 
-    /** --precision bf16: the step runs under autocast (other losses than float32), and the sidecar records it. */
+    /**
+     * --precision bf16 and fp16: the step runs under autocast (other losses than float32), and the
+     * sidecar records it (with the loss scaler's state for fp16).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"mae", "rcmae", "lut"})
-    void bf16AutocastTrainsAndIsRecorded(String method) throws Exception {
-        Path bf = dir.resolve(method + "-bf16"), fp = dir.resolve(method + "-fp32");
+    @org.junit.jupiter.params.provider.CsvSource({"mae,bf16", "rcmae,bf16", "lut,bf16", "mae,fp16", "lut,fp16"})
+    void lowPrecisionAutocastTrainsAndIsRecorded(String method, String precision) throws Exception {
+        Path bf = dir.resolve(method + "-" + precision), fp = dir.resolve(method + "-fp32");
         for (Path out : new Path[] {bf, fp}) {
             assertThat(Main.execute("pretrain", "--method", method, "--model", "micro16", "--epochs", "1", "--max-steps", "2", "--batch", "16",
-                    "--threads", "2", "--precision", out == bf ? "bf16" : "fp32", "--out", out.toString())).isZero();
+                    "--threads", "2", "--precision", out == bf ? precision : "fp32", "--out", out.toString())).isZero();
         }
         java.util.List<String> b = Files.readAllLines(bf.resolve("metrics.jsonl")), f = Files.readAllLines(fp.resolve("metrics.jsonl"));
         assertThat(b).hasSize(2);
@@ -45,9 +48,10 @@ class PretrainCommandTest {
             String sidecars = files.filter(p -> p.getFileName().toString().startsWith("checkpoint-2") && p.toString().endsWith(".json"))
                     .map(p -> { try { return Files.readString(p); } catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); } })
                     .reduce("", String::concat);
-            assertThat(sidecars).contains("\"precision\":\"bf16\"");
+            assertThat(sidecars).contains("\"precision\":\"" + precision + "\"");
+            if (precision.equals("fp16")) assertThat(sidecars).contains("\"loss_scaler\":{\"scale\":65536.0,\"growth_tracker\":2}");
         }
-        assertThat(Main.execute("pretrain", "--precision", "fp16", "--out", dir.resolve("x").toString())).isNotZero();
+        assertThat(Main.execute("pretrain", "--precision", "fp8", "--out", dir.resolve("x").toString())).isNotZero();
     }
 
     private static double loss(String jsonLine) {

@@ -1,6 +1,7 @@
 package io.tessera.tensor.cpu.simd;
 
 import io.tessera.tensor.BFloat16;
+import io.tessera.tensor.Float16;
 import java.lang.invoke.MethodHandles;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -11,7 +12,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The float32 ↔ bfloat16 conversion loops of {@link SimdConvert}, defined once per vector width
+ * The float32 ↔ bfloat16 and float32 → float16 conversion loops of {@link SimdConvert}, defined once per vector width
  * by {@link WidthCopies}. Narrowing is {@link io.tessera.tensor.BFloat16#fromFloat} on the bits of
  * a whole vector (round to nearest even by adding 0x7FFF plus the kept lowest bit; a NaN keeps its
  * sign and the top of its payload, quietened); widening puts the 16 bits on top of a zero half.
@@ -46,6 +47,38 @@ final class ConvertLoops implements SimdConvert.Loops {
         IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
         VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
         return rounded.blend(top.or(0x40), nan);
+    }
+
+    @Override
+    public void toF16(float[] src, int so, short[] dst, int dO, int lo, int hi) {
+        if (anyNaN(src, so, lo, hi)) {
+            for (int i = lo; i < hi; i++) dst[dO + i] = Float16.fromFloat(src[so + i]);
+        } else {
+            for (int i = lo; i < hi; i++) dst[dO + i] = Float.floatToFloat16(src[so + i]); // compiled to vector half conversions
+        }
+    }
+
+    @Override
+    public void roundF16(float[] src, int so, float[] dst, int dO, int lo, int hi) {
+        if (anyNaN(src, so, lo, hi)) {
+            for (int i = lo; i < hi; i++) dst[dO + i] = Float16.round(src[so + i]);
+        } else {
+            for (int i = lo; i < hi; i++) dst[dO + i] = Float.float16ToFloat(Float.floatToFloat16(src[so + i]));
+        }
+    }
+
+    /**
+     * True when src[so + lo .. so + hi) holds a NaN, tested a vector at a time. The JDK leaves the
+     * NaN that {@link Float#floatToFloat16} writes to the platform, so a range with one runs
+     * {@link Float16}'s scalar conversion instead, which fixes it.
+     */
+    private static boolean anyNaN(float[] src, int so, int lo, int hi) {
+        int i = lo;
+        for (int up = lo + S.loopBound(hi - lo); i < up; i += S.length()) {
+            if (FloatVector.fromArray(S, src, so + i).test(VectorOperators.IS_NAN).anyTrue()) return true;
+        }
+        for (; i < hi; i++) if (Float.isNaN(src[so + i])) return true;
+        return false;
     }
 
     @Override

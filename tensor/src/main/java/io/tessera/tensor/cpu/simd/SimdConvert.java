@@ -21,6 +21,12 @@ public final class SimdConvert {
 
         /** dst = src rounded to bfloat16 values, float to float (src and dst may be the same array at the same offset). */
         void round(float[] src, int so, float[] dst, int dO, int lo, int hi);
+
+        /** dst = float16 bits of src, bit for bit {@link Float16#fromFloat}. */
+        void toF16(float[] src, int so, short[] dst, int dO, int lo, int hi);
+
+        /** dst = src rounded to float16 values, float to float (in place allowed), bit for bit {@link Float16#round}. */
+        void roundF16(float[] src, int so, float[] dst, int dO, int lo, int hi);
     }
 
     private static final Loops[] LOOPS = WidthCopies.all(Loops.class, "ConvertLoops", Loops[]::new);
@@ -48,16 +54,14 @@ public final class SimdConvert {
 
     /** dst[dO + i] = float16(src[so + i]) for i in [0, n), rounded to nearest even. */
     public static void toF16(SimdContext sc, float[] src, int so, short[] dst, int dO, int n) {
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
-            for (int i = c * GRAIN, hi = Math.min(n, c * GRAIN + GRAIN); i < hi; i++) dst[dO + i] = Float16.fromFloat(src[so + i]);
-        });
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.toF16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
     }
 
     /** dst[dO + i] = src[so + i] rounded to the nearest float16 value, for i in [0, n) (in place allowed). */
     public static void roundF16(SimdContext sc, float[] src, int so, float[] dst, int dO, int n) {
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
-            for (int i = c * GRAIN, hi = Math.min(n, c * GRAIN + GRAIN); i < hi; i++) dst[dO + i] = Float16.round(src[so + i]);
-        });
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.roundF16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
     }
 
     /** dst[dO + i] = float(src[so + i]) for i in [0, n), exact. */
