@@ -86,6 +86,31 @@ class OpenClPretrainTest {
         assertThat(lg).isCloseTo(lc, within(2e-4 * Math.max(1, Math.abs(lc))));
     }
 
+    /**
+     * bf16 and fp16 autocast (fp16 with its loss scaler) on OpenCL, fused attention, against the same
+     * precision on the CPU: the step-1 loss and gradient norm within the float32 test's bounds
+     * (measured for fp16: 2e-6 and 5e-6 relative).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bf16", "fp16"})
+    void lowPrecisionStepMatchesTheCpu(String precision) throws IOException {
+        List<String> cpu = null, gpu = null;
+        for (String device : new String[] {"cpu", "opencl"}) {
+            Path out = dir.resolve("mae-" + precision + "-" + device);
+            List<String> args = new java.util.ArrayList<>(List.of("pretrain", "--method", "mae", "--model", "micro16", "--epochs", "1", "--max-steps", "2",
+                    "--batch", "8", "--threads", "2", "--workers", "1", "--device", device, "--precision", precision, "--out", out.toString()));
+            if (device.equals("opencl")) args.addAll(List.of("--attention", "fused"));
+            assertThat(Main.execute(args.toArray(String[]::new))).as(precision + " on " + device).isZero();
+            List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+            if (device.equals("cpu")) cpu = lines;
+            else gpu = lines;
+        }
+        double lc = field(cpu.get(0), "loss"), gc = field(cpu.get(0), "grad_norm");
+        assertThat(field(gpu.get(0), "loss")).as(precision + " step-1 loss").isCloseTo(lc, within(2e-4 * Math.max(1, Math.abs(lc))));
+        assertThat(field(gpu.get(0), "grad_norm")).as(precision + " step-1 gradient norm").isCloseTo(gc, within(1e-3 * Math.max(1, gc)));
+        if (precision.equals("fp16")) assertThat(gpu.get(1)).contains("\"loss_scale\":65536.0", "\"skipped\":false");
+    }
+
     @Test
     void maeWithFusedAttentionMatchesTheCpu() throws IOException {
         Path out = dir.resolve("mae-fused");
