@@ -108,7 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
             summary.put("method", "RC-MAE (γ = 1, teacher momentum 0.996)");
             summary.put("data", train.name());
             summary.put("model", "ViT mini: width 128, 6 blocks, 4 heads, patch 4; decoder 64 × 2");
-            summary.put("optimizer steps", run.result().optimizerSteps());
+            summary.put("optimizer steps", run.result().steps());
             summary.put("training images/s", String.format(Locale.ROOT, "%.1f", run.result().imagesPerSecond()));
             summary.put("step time", run.result().stepTimeSummary());
             summary.put("k-NN top-1, teacher features (k = 20, T = 0.07)", pct(learned.top1()));

@@ -238,7 +238,7 @@ public final class PretrainCommand implements Callable<Integer> {
             if (!writer) return 0;
             Trainer.Result r = run.result();
             String loss = r.losses().isEmpty() ? "no steps trained" : String.format(Locale.ROOT, "final loss %.4f", r.losses().getLast());
-            System.out.printf(Locale.ROOT, "%s: %d steps, %s, %.1f images/s%n", run.method().name(), r.optimizerSteps(), loss, r.imagesPerSecond());
+            System.out.printf(Locale.ROOT, "%s: %d steps, %s, %.1f images/s%n", run.method().name(), r.steps(), loss, r.imagesPerSecond());
             System.out.println(r.stepTimeSummary());
             System.out.println("checkpoint: " + r.lastCheckpoint());
         }

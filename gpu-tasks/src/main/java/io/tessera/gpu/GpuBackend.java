@@ -15,10 +15,8 @@
  */
 package io.tessera.gpu;
 
-import io.tessera.tensor.BFloat16;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.Device;
-import io.tessera.tensor.Float16;
 import io.tessera.tensor.Storage;
 import io.tessera.tensor.Tensor;
 import io.tessera.tensor.spi.Backend;

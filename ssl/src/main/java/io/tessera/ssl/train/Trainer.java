@@ -70,8 +70,8 @@ import java.util.regex.Pattern;
  * layout would no longer describe the run).
  */
 public final class Trainer {
-    /** What a finished run reports. */
-    public record Result(long optimizerSteps, List<Double> losses, double imagesPerSecond, Histogram stepNanos, Path lastCheckpoint) {
+    /** What a finished run reports; {@code steps} counts the steps a float16 loss scaler skipped too. */
+    public record Result(long steps, List<Double> losses, double imagesPerSecond, Histogram stepNanos, Path lastCheckpoint) {
         /** "p50 … p90 … p99 … max …" in milliseconds. */
         public String stepTimeSummary() {
             if (stepNanos.getTotalCount() == 0) return "no steps";
@@ -222,10 +222,12 @@ public final class Trainer {
      * recipe: backward on the scaled loss, the gradients unscaled before the norm, clipping and
      * AdamW, and a step whose gradients are not finite skipped (no update, the scale halved; the
      * method's post-step hook still runs, as the reference engines update their teachers after
-     * every scaler step). The scaler's state is saved with each checkpoint and restored on resume.
+     * every scaler step). The scaler's state is saved with each checkpoint and restored by a later
+     * {@link #resume}, so the precision is chosen first.
      */
     public Trainer autocast(DType lowPrecision) {
         if (lowPrecision != null && !lowPrecision.isHalf()) throw new IllegalArgumentException("autocast runs in BF16 or F16, got " + lowPrecision);
+        if (lastCheckpoint != null) throw new IllegalStateException("choose the precision before resume(), which restores a float16 run's loss scale");
         this.autocast = lowPrecision;
         this.scaler = lowPrecision == DType.F16 ? new LossScaler() : null;
         return this;

@@ -49,7 +49,7 @@ class LossScaledTrainingTest {
             MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
             Trainer t = fp16(ctx, m, config(dir, 15).withBaseLr(0.05, LrRule.LINEAR), 0x1p40f);
             Trainer.Result r = t.run();
-            assertThat(r.optimizerSteps()).isEqualTo(60);
+            assertThat(r.steps()).isEqualTo(60);
 
             List<Map<String, Object>> rows = new ArrayList<>();
             for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) rows.add(object(io.tessera.nn.checkpoint.Json.parse(line)));
@@ -77,7 +77,7 @@ class LossScaledTrainingTest {
             MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
             float[] before = m.trainable().values().toFloatArray();
             Trainer t = fp16(ctx, m, config(dir.resolve("one"), 15).withMaxSteps(1), 0x1p40f);
-            assertThat(t.run().optimizerSteps()).isEqualTo(1);
+            assertThat(t.run().steps()).isEqualTo(1);
             assertThat(m.trainable().values().toFloatArray()).isEqualTo(before);
             assertThat(TrainingCheckpoint.readSidecar(dir.resolve("one").resolve("checkpoint-1"))).containsEntry("optimizer_steps", 0L);
             assertThat(t.lossScaler().scale()).isEqualTo(0x1p39f);

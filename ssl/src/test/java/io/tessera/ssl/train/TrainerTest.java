@@ -47,7 +47,7 @@ class TrainerTest {
             MaeMethod m = new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32));
             Trainer t = trainer(ctx, m, config(dir, 15).withBaseLr(0.05, LrRule.LINEAR)); // peak 1.6e-3 at batch 8
             Trainer.Result r = t.run();
-            assertThat(r.optimizerSteps()).isEqualTo(60);
+            assertThat(r.steps()).isEqualTo(60);
             double first = r.losses().subList(0, 8).stream().mapToDouble(d -> d).average().orElseThrow();
             double last = r.losses().subList(52, 60).stream().mapToDouble(d -> d).average().orElseThrow();
             assertThat(last).as("mean loss of the last 8 steps vs the first 8").isLessThan(0.8 * first);
@@ -67,7 +67,7 @@ class TrainerTest {
                     io.tessera.ssl.rcmae.RcMae.create(ctx, MaeConfig.micro16(), DType.F32, 1.0),
                     io.tessera.nn.optim.MomentumSchedule.constant(0.996));
             Trainer.Result r = trainer(ctx, m, config(dir, 60).withBaseLr(0.05, LrRule.LINEAR)).run();
-            assertThat(r.optimizerSteps()).isEqualTo(240);
+            assertThat(r.steps()).isEqualTo(240);
             double first = r.losses().subList(0, 20).stream().mapToDouble(d -> d).average().orElseThrow();
             double last = r.losses().subList(220, 240).stream().mapToDouble(d -> d).average().orElseThrow();
             assertThat(last).as("mean RC-MAE loss of the last 20 steps vs the first 20").isLessThan(0.8 * first);
@@ -209,7 +209,7 @@ class TrainerTest {
         try (ExecutionContext ctx = ExecutionContext.cpu(2, 1)) {
             Trainer t = trainer(ctx, new MaeMethod(MaskedAutoencoder.create(ctx, MaeConfig.micro16(), DType.F32)), config(out, 4));
             t.resume(out.resolve("checkpoint-8"), true);
-            assertThat(t.run().optimizerSteps()).isEqualTo(16);
+            assertThat(t.run().steps()).isEqualTo(16);
         }
         List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertThat(lines).hasSize(16);

@@ -7,8 +7,9 @@ import io.tessera.tensor.cpu.Parallel;
  * float32 ↔ 16-bit conversions (the copies of autocast: operands rounded for a product, results
  * rounded back), split into fixed chunks over the thread pool. bfloat16 runs Vector API loops, bit
  * for bit {@link io.tessera.tensor.BFloat16#fromFloat} and {@link io.tessera.tensor.BFloat16#toFloat};
- * float16 runs {@link Float16}'s scalar conversions, which the JIT compiles to the hardware's
- * half-precision conversion instructions where it has them.
+ * float16 narrowing runs the JDK's conversions, which the JIT compiles to the hardware's vector
+ * half-precision conversions where it has them, with a range that holds a NaN (whose bits the JDK
+ * leaves to the platform) converted by {@link Float16} instead; widening is {@link Float16#toFloat}.
  */
 public final class SimdConvert {
     private static final int GRAIN = 1 << 15;
