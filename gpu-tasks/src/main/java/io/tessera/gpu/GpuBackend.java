@@ -489,6 +489,16 @@ public abstract sealed class GpuBackend implements Backend permits ClBackend, Cu
     }
 
     @Override
+    public void attentionPackedLse(Tensor out, Tensor lse, Tensor qkv, int heads, double scale) {
+        rowOps.attentionPackedLse(out, lse, qkv, heads, scale);
+    }
+
+    @Override
+    public void attentionPackedLseBackward(Tensor dqkv, Tensor dout, Tensor qkv, Tensor out, Tensor lse, int heads, double scale) {
+        rowOps.attentionPackedLseBackward(dqkv, dout, qkv, out, lse, heads, scale);
+    }
+
+    @Override
     public void attentionLseBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                      double scale) {
         rowOps.attentionLseBackward(dq, dk, dv, dout, q, k, v, out, lse, scale);

@@ -284,7 +284,85 @@ final class GpuRowOps {
             return;
         }
         Attn f = attentionKernel(Kernels.ATTENTION_FORWARD, dh, false);
-        launcher.launch(f.fn(), f.tiling().queryGrid(heads, t), out, lse, q, k, v, t, s, scale);
+        launcher.launch(f.fn(), f.tiling().queryGrid(heads, t), with(HeadLayout.contiguous(t, s, dh), out, lse, q, k, v, t, s, scale));
+    }
+
+    /**
+     * Where the heads of attention's operands are (see attention.kc): head g = b·heads + h starts
+     * at b·bs + h·hs with rows ld apart, for Q (q, dq), K (k, v, dk, dv) and O (out, dout).
+     */
+    record HeadLayout(int heads, int qLd, int qHs, int qBs, int kLd, int kHs, int kBs, int oLd, int oHs, int oBs) {
+        /** (B·H, T, Dh) queries and outputs, (B·H, S, Dh) keys and values, each contiguous. */
+        static HeadLayout contiguous(int t, int s, int dh) {
+            return new HeadLayout(1, dh, 0, t * dh, dh, 0, s * dh, dh, 0, t * dh);
+        }
+
+        /** The heads of a packed qkv (B, T, 3·H·Dh) read in place; outputs (B, T, H·Dh). */
+        static HeadLayout packed(int t, int heads, int dh) {
+            int d = heads * dh;
+            return new HeadLayout(heads, 3 * d, dh, 3 * d * t, 3 * d, dh, 3 * d * t, d, dh, d * t);
+        }
+
+        Object[] args() {
+            return new Object[] {heads, qLd, qHs, qBs, kLd, kHs, kBs, oLd, oHs, oBs};
+        }
+    }
+
+    /** The kernel arguments followed by the layout's. */
+    private static Object[] with(HeadLayout layout, Object... args) {
+        Object[] l = layout.args(), all = java.util.Arrays.copyOf(args, args.length + l.length);
+        System.arraycopy(l, 0, all, args.length, l.length);
+        return all;
+    }
+
+    /**
+     * {@link #attentionLse} on the heads of a packed qkv (B, T, 3·D), read in place, writing out
+     * (B, T, D) merged in place (see Backend#attentionPackedLse): one launch, no layout copies.
+     */
+    void attentionPackedLse(Tensor out, Tensor lse, Tensor qkv, int heads, double scale) {
+        int[] z = OpChecks.attentionPacked("attentionPackedLse", qkv, heads, out, lse);
+        int b = z[0], t = z[1], dh = z[2], d = heads * dh;
+        GpuBackend.requireF32("attentionPackedLse", out, lse, qkv);
+        if (b * t == 0) return;
+        if (dh == 0) {
+            backend.fill(lse, Math.log(t));
+            return;
+        }
+        Attn f = attentionKernel(Kernels.ATTENTION_FORWARD, dh, false);
+        int qo = qkv.offset();
+        launcher.launch(f.fn(), f.tiling().queryGrid(b * heads, t), with(HeadLayout.packed(t, heads, dh), out, lse,
+                at(qkv, qo), at(qkv, qo + d), at(qkv, qo + 2 * d), t, t, scale));
+    }
+
+    /** The backward of {@link #attentionPackedLse}, accumulating into dqkv (B, T, 3·D) in place. */
+    void attentionPackedLseBackward(Tensor dqkv, Tensor dout, Tensor qkv, Tensor out, Tensor lse, int heads, double scale) {
+        int[] z = OpChecks.attentionPacked("attentionPackedLseBackward", qkv, heads, out, lse);
+        int b = z[0], t = z[1], dh = z[2], d = heads * dh;
+        if (!dqkv.shape().equals(qkv.shape()) || !dout.shape().equals(out.shape())) {
+            throw new IllegalArgumentException("attentionPackedLseBackward: dqkv must match qkv and dout out; got " + dqkv.describe() + ", " + dout.describe());
+        }
+        GpuBackend.requireF32("attentionPackedLseBackward", dqkv, dout, qkv, out, lse);
+        if (b * t == 0 || dh == 0) return;
+        int qo = qkv.offset(), go = dqkv.offset(), rows = b * heads * t;
+        HeadLayout layout = HeadLayout.packed(t, heads, dh);
+        Tensor q = at(qkv, qo), k = at(qkv, qo + d), v = at(qkv, qo + 2 * d);
+        Tensor d_ = scratch(rows);
+        try {
+            Attn delta = attentionKernel(Kernels.ATTENTION_BACKWARD_DELTA, dh, true);
+            launcher.launch(delta.fn(), Grid.cover(rows, Math.min(FLAT_GROUP, delta.tiling().nt())), d_, dout, out, rows, t,
+                    layout.heads(), layout.oLd(), layout.oHs(), layout.oBs());
+            Attn dkdv = attentionKernel(Kernels.ATTENTION_BACKWARD_DKDV, dh, true);
+            launcher.launch(dkdv.fn(), dkdv.tiling().keyGrid(b * heads, t), with(layout, at(dqkv, go + d), at(dqkv, go + 2 * d), dout, q, k, v, lse, d_, t, t, scale));
+            Attn dqk = attentionKernel(Kernels.ATTENTION_BACKWARD_DQ, dh, true);
+            launcher.launch(dqk.fn(), dqk.tiling().queryGrid(b * heads, t), with(layout, at(dqkv, go), dout, q, k, v, lse, d_, t, t, scale));
+        } finally {
+            backend.release(d_.storage());
+        }
+    }
+
+    /** A flat view of x's storage starting at element {@code offset} (the kernels take a buffer and an offset). */
+    private static Tensor at(Tensor x, int offset) {
+        return new Tensor(x.backend(), Shape.of(x.storage().capacity() - offset), x.dtype(), x.storage(), offset);
     }
 
     /**
@@ -306,14 +384,16 @@ final class GpuRowOps {
             if (dq != null || dk != null) {
                 d = scratch(heads * t);
                 Attn delta = attentionKernel(Kernels.ATTENTION_BACKWARD_DELTA, dh, true);
-                launcher.launch(delta.fn(), Grid.cover(heads * t, Math.min(FLAT_GROUP, delta.tiling().nt())), d, dout, out, heads * t);
+                launcher.launch(delta.fn(), Grid.cover(heads * t, Math.min(FLAT_GROUP, delta.tiling().nt())), d, dout, out, heads * t, t,
+                        1, dh, 0, t * dh);
             }
+            HeadLayout layout = HeadLayout.contiguous(t, s, dh);
             if (dk != null || dv != null) {
-                launcher.launch(dkdv.fn(), dkdv.tiling().keyGrid(heads, s), dk, dv, dout, q, k, v, lse, d, t, s, scale);
+                launcher.launch(dkdv.fn(), dkdv.tiling().keyGrid(heads, s), with(layout, dk, dv, dout, q, k, v, lse, d, t, s, scale));
             }
             if (dq != null) {
                 Attn dqk = attentionKernel(Kernels.ATTENTION_BACKWARD_DQ, dh, true);
-                launcher.launch(dqk.fn(), dqk.tiling().queryGrid(heads, t), dq, dout, q, k, v, lse, d, t, s, scale);
+                launcher.launch(dqk.fn(), dqk.tiling().queryGrid(heads, t), with(layout, dq, dout, q, k, v, lse, d, t, s, scale));
             }
         } finally {
             if (d != null) backend.release(d.storage());

@@ -220,6 +220,64 @@ class FusedAttentionTest {
         }
     }
 
+    /**
+     * Heads read and written in place: attentionPackedLse on a packed qkv (B, T, 3·H·Dh) at an
+     * offset, and its backward into a zero dqkv, give the bits of the layout copies around the
+     * contiguous kernels (the Backend default), in one launch per kernel and no copy; onto a
+     * non-zero dqkv the backward adds the same gradient within a rounding.
+     */
+    @Test
+    void packedHeadsGiveTheBitsOfTheLayoutCopies() {
+        // {B, H, T, Dh}
+        for (int[] c : new int[][] {{2, 3, 17, 16}, {1, 2, 50, 64}, {3, 1, 5, 17}, {2, 4, 65, 32}}) {
+            int b = c[0], h = c[1], t = c[2], dh = c[3], d = h * dh;
+            float[] qkvv = GpuFixture.randn(seed++, b * t * 3 * d, 1), gv = GpuFixture.randn(seed++, b * t * d, 1), d0 = GpuFixture.randn(seed++, b * t * 3 * d, 1);
+            Tensor qkv = at(gpu, 3, b, t, 3 * d), out = at(gpu, 1, b, t, d), lse = at(gpu, 0, b, h, t), g = at(gpu, 2, b, t, d), dqkv = at(gpu, 1, b, t, 3 * d);
+            gpu.write(qkv, qkvv);
+            gpu.write(g, gv);
+            gpu.write(dqkv, new float[b * t * 3 * d]); // zero, as the tape's gradient of a qkv projection whose one reader is attention
+            Tensor outC = at(gpu, 0, b, t, d), lseC = at(gpu, 0, b, h, t), dqkvC = at(gpu, 0, b, t, 3 * d);
+            gpu.write(dqkvC, new float[b * t * 3 * d]);
+            long before = gpu.launches();
+            gpu.attentionPackedLse(out, lse, qkv, h, 1 / Math.sqrt(dh));
+            assertThat(gpu.launches() - before).as("forward launches").isEqualTo(1);
+            before = gpu.launches();
+            gpu.attentionPackedLseBackward(dqkv, g, qkv, out, lse, h, 1 / Math.sqrt(dh));
+            assertThat(gpu.launches() - before).as("backward launches (delta, dk and dv, dq)").isEqualTo(3);
+            Backend composed = composed(gpu);
+            composed.attentionPackedLse(outC, lseC, qkv, h, 1 / Math.sqrt(dh));
+            composed.attentionPackedLseBackward(dqkvC, g, qkv, outC, lseC, h, 1 / Math.sqrt(dh));
+            String what = Arrays.toString(c);
+            assertThat(gpu.readF32(out)).as("out " + what).containsExactly(gpu.readF32(outC));
+            assertThat(gpu.readF32(lse)).as("lse " + what).containsExactly(gpu.readF32(lseC));
+            assertThat(gpu.readF32(dqkv)).as("dqkv " + what).containsExactly(gpu.readF32(dqkvC));
+            // onto a non-zero dqkv: the kernels add their sums in place (one rounding where a device fuses the
+            // multiply-add), the copies add a rounded temporary, so the two may differ in the last bit
+            gpu.write(dqkv, d0);
+            gpu.write(dqkvC, d0);
+            gpu.attentionPackedLseBackward(dqkv, g, qkv, out, lse, h, 1 / Math.sqrt(dh));
+            Tensor dp = at(gpu, 0, b, t, 3 * d);
+            gpu.write(dp, new float[b * t * 3 * d]);
+            composed.attentionPackedLseBackward(dp, g, qkv, outC, lseC, h, 1 / Math.sqrt(dh));
+            gpu.accumulate(dqkvC, dp, 1);
+            double[] want = new double[b * t * 3 * d];
+            float[] wc = gpu.readF32(dqkvC);
+            for (int i = 0; i < want.length; i++) want[i] = wc[i];
+            assertClose("accumulated dqkv " + what, gpu.readF32(dqkv), want, 1e-6, 1e-6);
+        }
+    }
+
+    private static Tensor at(Backend be, int offset, int... dims) {
+        return new Tensor(be, Shape.of(dims), DType.F32, be.allocate(DType.F32, Shape.of(dims).size() + offset, false), offset);
+    }
+
+    /** The GPU backend with the Backend defaults of the packed attention calls (the layout copies around its kernels). */
+    private static Backend composed(GpuBackend gpu) {
+        return (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, m, args) -> m.getName().startsWith("attentionPacked")
+                        ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args) : m.invoke(gpu, args));
+    }
+
     /** out and the gradients of Σ out ⊙ r with respect to q, k, v, through Ops and the tape on {@code be}. */
     private static List<float[]> throughOps(Backend be, float[] qv, float[] kv, float[] vv, float[] rv, int b, int h, int t, int dh) {
         ExecutionContext ctx = new ExecutionContext(be, 1);

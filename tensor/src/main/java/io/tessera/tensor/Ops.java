@@ -938,6 +938,55 @@ public final class Ops {
     }
 
     /**
+     * Multi-head attention on a packed projection: qkv (B, T, 3·D) as a qkv linear layer writes it
+     * (q, k and v side by side, each split into {@code heads} heads of D / heads), the output
+     * (B, T, D) with the heads merged as the output projection reads them: the value of splitting
+     * the heads (reshape, permute, slices), {@link #attentionOutput} and merging them back. On a
+     * backend that fuses attention one backend call reads the heads in place and writes the merged
+     * output ({@link io.tessera.tensor.spi.Backend#attentionPackedLse}; a GPU saves the layout
+     * copies), with the same bits; elsewhere, and on a higher-order tape, it is that composition.
+     */
+    public Tensor attentionPacked(Tensor qkv, int heads, double scale) {
+        requireFloat("attentionPacked", qkv);
+        if (qkv.rank() != 3 || heads < 1 || qkv.dim(2) % (3 * heads) != 0) {
+            throw new IllegalArgumentException("attentionPacked expects qkv (B, T, 3·H·Dh) for " + heads + " heads; got " + qkv.describe());
+        }
+        int b = qkv.dim(0), t = qkv.dim(1), d = qkv.dim(2) / 3, dh = d / heads;
+        boolean higherOrder = ctx.tape() != null && ctx.tape().higherOrder();
+        if (!be.fusedAttention() || higherOrder || qkv.dtype() != DType.F32) {
+            // intermediates are dropped as soon as they are consumed (see drop)
+            Tensor y = permute(reshape(qkv, b, t, 3, heads, dh), 2, 0, 3, 1, 4); // (3, B, H, T, Dh)
+            Tensor q = reshape(slice(y, 0, 0, 1), b, heads, t, dh), k = reshape(slice(y, 0, 1, 1), b, heads, t, dh),
+                    v = reshape(slice(y, 0, 2, 1), b, heads, t, dh);          // views of y
+            Tensor o = attentionOutput(q, k, v, scale);
+            drop(y);
+            Tensor merged = reshape(permute(o, 0, 2, 1, 3), b, t, d);
+            drop(o);
+            return merged;
+        }
+        DType half = autocastHalf(qkv);
+        Tensor in = half == null ? qkv : roundedCopy(qkv, half);
+        Tensor raw = ctx.allocate(Shape.of(b, t, d), DType.F32, false), lse = ctx.allocate(Shape.of(b, heads, t), DType.F32, false);
+        be.attentionPackedLse(raw, lse, in, heads, scale);
+        Tensor out = half == null ? raw : roundedCopy(raw, half);
+        if (recording(qkv)) {
+            if (half == null) {
+                record("attention", out, g -> be.attentionPackedLseBackward(grad(qkv), g, qkv, out, lse, heads, scale), null, qkv, out, lse);
+            } else {
+                record(autocastName("attention", half), out, g -> {
+                    Tensor gr = roundedCopy(g, half), d16 = ctx.allocate(qkv.shape(), DType.F32, true);
+                    be.attentionPackedLseBackward(d16, gr, in, raw, lse, heads, scale);
+                    drop(gr);
+                    accumulateRounded(grad(qkv), d16, half);
+                }, null, in, raw, lse);
+            }
+        }
+        drop(lse);
+        if (half != null) drop(in, raw);
+        return out;
+    }
+
+    /**
      * Attention under autocast in the 16-bit type t, as a fused kernel computes it (PyTorch's
      * scaled_dot_product_attention on bf16 or fp16 operands): q, k and v rounded to t, scores,
      * softmax and the sums of P·V in float32, the output rounded to t. Backward rounds the

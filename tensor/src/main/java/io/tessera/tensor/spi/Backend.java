@@ -324,6 +324,53 @@ public interface Backend extends AutoCloseable {
                               Tensor out, Tensor lse, double scale);
 
     /**
+     * {@link #attentionLse} on the heads of a packed projection: qkv (B, T, 3·D) as a qkv linear
+     * layer writes it (q, k and v side by side, each (T, H, Dh) per image), out (B, T, D) with the
+     * heads merged as the output projection reads them, lse (B, H, T). The result is the bits of
+     * the layout copies around attentionLse: qkv permuted to (3, B, H, T, Dh), attentionLse on its
+     * three slices, the output permuted back. This default makes those copies; a backend whose
+     * fused kernels take strided heads reads and writes them in place.
+     */
+    default void attentionPackedLse(Tensor out, Tensor lse, Tensor qkv, int heads, double scale) {
+        int[] s = OpChecks.attentionPacked("attentionPackedLse", qkv, heads, out, lse);
+        int b = s[0], t = s[1], dh = s[2];
+        Tensor p = PackedHeads.split(this, qkv, heads, dh), o = PackedHeads.temp(this, Shape.of(b, heads, t, dh), false);
+        try {
+            attentionLse(o, lse, PackedHeads.part(p, 0), PackedHeads.part(p, 1), PackedHeads.part(p, 2), scale);
+            permute(out.view(Shape.of(b, t, heads, dh)), o, new int[] {0, 2, 1, 3}, false);
+        } finally {
+            release(p.storage());
+            release(o.storage());
+        }
+    }
+
+    /**
+     * Accumulates dqkv (B, T, 3·D) for {@link #attentionPackedLse} from dout (B, T, D), its output
+     * and its lse: {@link #attentionLseBackward} on the permuted heads, its three gradients
+     * permuted back and added. This default makes the copies; a backend that adds in place gives
+     * their bits into a zero dqkv (the tape's case: attention is a qkv projection's one reader) and
+     * may round a non-zero one's sums once instead of twice.
+     */
+    default void attentionPackedLseBackward(Tensor dqkv, Tensor dout, Tensor qkv, Tensor out, Tensor lse, int heads, double scale) {
+        int[] s = OpChecks.attentionPacked("attentionPackedLseBackward", qkv, heads, out, lse);
+        int b = s[0], t = s[1], dh = s[2];
+        if (!dqkv.shape().equals(qkv.shape()) || !dout.shape().equals(out.shape())) {
+            throw new IllegalArgumentException("attentionPackedLseBackward: dqkv must match qkv and dout out; got " + dqkv.describe() + ", " + dout.describe());
+        }
+        Tensor p = PackedHeads.split(this, qkv, heads, dh), dp = PackedHeads.temp(this, p.shape(), true);
+        Tensor o = PackedHeads.temp(this, Shape.of(b, heads, t, dh), false), g = PackedHeads.temp(this, o.shape(), false);
+        try {
+            permute(o, out.view(Shape.of(b, t, heads, dh)), new int[] {0, 2, 1, 3}, false);
+            permute(g, dout.view(Shape.of(b, t, heads, dh)), new int[] {0, 2, 1, 3}, false);
+            attentionLseBackward(PackedHeads.part(dp, 0), PackedHeads.part(dp, 1), PackedHeads.part(dp, 2), g,
+                    PackedHeads.part(p, 0), PackedHeads.part(p, 1), PackedHeads.part(p, 2), o, lse, scale);
+            permute(dqkv.view(Shape.of(b, t, 3, heads, dh)), dp, new int[] {1, 3, 0, 2, 4}, true);
+        } finally {
+            for (Tensor x : new Tensor[] {p, dp, o, g}) release(x.storage());
+        }
+    }
+
+    /**
      * True when this backend runs attention fused ({@link #attentionLse}), so that
      * {@link io.tessera.tensor.Ops#attentionOutput} keeps the row log-sum-exp rather than the
      * probabilities; false (the default) keeps the probabilities of {@link #attention}.

@@ -254,6 +254,25 @@ public final class OpChecks {
         return z;
     }
 
+    /**
+     * attentionPackedLse and its backward: qkv (B, T, 3·H·Dh) for {@code heads} heads, out
+     * (B, T, H·Dh) and lse (B, H, T), both required. Returns {B, T, Dh}.
+     */
+    public static int[] attentionPacked(String op, Tensor qkv, int heads, Tensor out, Tensor lse) {
+        require(op, qkv, "qkv");
+        if (qkv.rank() != 3 || heads < 1 || qkv.dim(2) % (3 * heads) != 0) {
+            throw new IllegalArgumentException(op + ": qkv must be (B, T, 3·H·Dh) for " + heads + " heads; got " + qkv.describe());
+        }
+        int b = qkv.dim(0), t = qkv.dim(1), dh = qkv.dim(2) / (3 * heads);
+        require(op, out, "out");
+        require(op, lse, "lse");
+        if (!out.shape().equals(io.tessera.tensor.Shape.of(b, t, heads * dh)) || !lse.shape().equals(io.tessera.tensor.Shape.of(b, heads, t))) {
+            throw new IllegalArgumentException(op + ": out must be (" + b + ", " + t + ", " + heads * dh + ") and lse (" + b + ", " + heads + ", " + t
+                    + ") for qkv " + qkv.describe() + "; got " + out.describe() + ", " + lse.describe());
+        }
+        return new int[] {b, t, dh};
+    }
+
     private static void lse(String op, Tensor lse, Tensor q, AttentionSizes z) {
         require(op, lse, "lse");
         if (lse.size() != z.heads() * z.queries()) {

@@ -23,7 +23,7 @@ class KernelCatalogTest {
      * Fusions whose Backend default composes the kernels above (and whose contract is that
      * composition's bits): the CPU runs the composition; GPU backends override them to save launches.
      */
-    private static final Set<String> COMPOSED = Set.of("matmulBias", "matmulBiasGelu", "matmulHalf", "sumRowsHalf", "addLayerNorm", "adamwUpdateSegments");
+    private static final Set<String> COMPOSED = Set.of("matmulBias", "matmulBiasGelu", "matmulHalf", "sumRowsHalf", "addLayerNorm", "adamwUpdateSegments", "attentionPackedLse", "attentionPackedLseBackward");
 
     @Test
     void everyKernelHasReferenceAndSimdVersions() throws Exception {
