@@ -57,27 +57,11 @@ public final class Attention extends Module {
         if (x.rank() != 3 || x.dim(2) != width) {
             throw new IllegalArgumentException("Attention " + prefix() + " expects x (B, T, " + width + "), got " + x.describe());
         }
-        int b = x.dim(0), t = x.dim(1), dh = width / heads;
-        double scale = 1.0 / Math.sqrt(dh);
-        // Intermediates are dropped as soon as they are consumed: those no backward rule reads go
-        // back to the pool at once, the others right after their rule has run.
-        Tensor packed = qkv.forward(ops, x);                                          // (B, T, 3D)
-        if (!keepProbs) { // the heads split and merged around attention (in place on a fusing backend)
-            Tensor o = ops.attentionPacked(packed, heads, scale);                     // (B, T, D)
-            ops.drop(packed);
-            Tensor out = proj.forward(ops, o);
-            ops.drop(o);
-            return new Output(out, null);
-        }
-        Tensor y = ops.permute(ops.reshape(packed, b, t, 3, heads, dh), 2, 0, 3, 1, 4); // (3, B, H, T, Dh)
+        // the heads split and merged around attention (read in place on a backend that fuses it)
+        Tensor packed = qkv.forward(ops, x);                                              // (B, T, 3D)
+        Ops.Attention a = ops.attentionPacked(packed, heads, 1.0 / Math.sqrt(width / heads), keepProbs); // (B, T, D)
         ops.drop(packed);
-        Tensor q = ops.reshape(ops.slice(y, 0, 0, 1), b, heads, t, dh);             // views of y
-        Tensor k = ops.reshape(ops.slice(y, 0, 1, 1), b, heads, t, dh);
-        Tensor v = ops.reshape(ops.slice(y, 0, 2, 1), b, heads, t, dh);
-        Ops.Attention a = ops.attention(q, k, v, scale);
-        ops.drop(y);                                                                  // a.out(): (B, H, T, Dh)
-        Tensor o = ops.reshape(ops.permute(a.out(), 0, 2, 1, 3), b, t, width);        // (B, T, D)
-        ops.drop(a.out());
+        Tensor o = a.out();
         Tensor out = proj.forward(ops, o);
         ops.drop(o);
         return new Output(out, a.probs());

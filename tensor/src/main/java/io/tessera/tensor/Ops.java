@@ -941,28 +941,31 @@ public final class Ops {
      * Multi-head attention on a packed projection: qkv (B, T, 3·D) as a qkv linear layer writes it
      * (q, k and v side by side, each split into {@code heads} heads of D / heads), the output
      * (B, T, D) with the heads merged as the output projection reads them: the value of splitting
-     * the heads (reshape, permute, slices), {@link #attentionOutput} and merging them back. On a
-     * backend that fuses attention one backend call reads the heads in place and writes the merged
-     * output ({@link io.tessera.tensor.spi.Backend#attentionPackedLse}; a GPU saves the layout
-     * copies), with the same bits; elsewhere, and on a higher-order tape, it is that composition.
+     * the heads (reshape, permute, slices), {@link #attentionOutput} (or {@link #attention} with
+     * {@code keepProbs}, whose probabilities (B, H, T, T) are returned) and merging them back.
+     * Without {@code keepProbs}, on a backend that fuses attention, one backend call reads the
+     * heads in place and writes the merged output
+     * ({@link io.tessera.tensor.spi.Backend#attentionPackedLse}; a GPU saves the layout copies),
+     * with the same bits; elsewhere, and on a higher-order tape, it is that composition.
      */
-    public Tensor attentionPacked(Tensor qkv, int heads, double scale) {
+    public Attention attentionPacked(Tensor qkv, int heads, double scale, boolean keepProbs) {
         requireFloat("attentionPacked", qkv);
         if (qkv.rank() != 3 || heads < 1 || qkv.dim(2) % (3 * heads) != 0) {
             throw new IllegalArgumentException("attentionPacked expects qkv (B, T, 3·H·Dh) for " + heads + " heads; got " + qkv.describe());
         }
         int b = qkv.dim(0), t = qkv.dim(1), d = qkv.dim(2) / 3, dh = d / heads;
         boolean higherOrder = ctx.tape() != null && ctx.tape().higherOrder();
-        if (!be.fusedAttention() || higherOrder || qkv.dtype() != DType.F32) {
-            // intermediates are dropped as soon as they are consumed (see drop)
+        if (keepProbs || !be.fusedAttention() || higherOrder || qkv.dtype() != DType.F32) {
+            // intermediates are dropped as soon as they are consumed: those no backward rule reads go
+            // back to the pool at once, the others right after their rule has run (see drop)
             Tensor y = permute(reshape(qkv, b, t, 3, heads, dh), 2, 0, 3, 1, 4); // (3, B, H, T, Dh)
             Tensor q = reshape(slice(y, 0, 0, 1), b, heads, t, dh), k = reshape(slice(y, 0, 1, 1), b, heads, t, dh),
                     v = reshape(slice(y, 0, 2, 1), b, heads, t, dh);          // views of y
-            Tensor o = attentionOutput(q, k, v, scale);
+            Attention a = keepProbs ? attention(q, k, v, scale) : new Attention(attentionOutput(q, k, v, scale), null);
             drop(y);
-            Tensor merged = reshape(permute(o, 0, 2, 1, 3), b, t, d);
-            drop(o);
-            return merged;
+            Tensor merged = reshape(permute(a.out(), 0, 2, 1, 3), b, t, d);
+            drop(a.out());
+            return new Attention(merged, a.probs());
         }
         DType half = autocastHalf(qkv);
         Tensor in = half == null ? qkv : roundedCopy(qkv, half);
@@ -983,7 +986,7 @@ public final class Ops {
         }
         drop(lse);
         if (half != null) drop(in, raw);
-        return out;
+        return new Attention(out, null);
     }
 
     /**

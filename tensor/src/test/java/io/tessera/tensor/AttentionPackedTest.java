@@ -40,7 +40,7 @@ class AttentionPackedTest {
                 try (ExecutionContext.Autocast ac = precision.equals("fp32") ? null : ctx.autocast(precision.equals("bf16") ? DType.BF16 : DType.F16)) {
                     double scale = 1 / Math.sqrt(dh);
                     if (packed) {
-                        out = ops.attentionPacked(qkv, heads, scale);
+                        out = ops.attentionPacked(qkv, heads, scale, false).out();
                     } else {
                         Tensor y = ops.permute(ops.reshape(qkv, b, t, 3, heads, dh), 2, 0, 3, 1, 4);
                         Tensor q = ops.reshape(ops.slice(y, 0, 0, 1), b, heads, t, dh), k = ops.reshape(ops.slice(y, 0, 1, 1), b, heads, t, dh),
@@ -74,7 +74,7 @@ class AttentionPackedTest {
             Ops ops = ctx.ops();
             Tensor qkv = ops.tensor(qkvv, b, t, 3 * d).requiresGrad(true);
             try (Tape tape = ctx.recordHigherOrder()) {
-                Tensor loss = ops.sum(ops.square(ops.mul(ops.attentionPacked(qkv, heads, 1 / Math.sqrt(dh)), ops.tensor(rv, b, t, d))));
+                Tensor loss = ops.sum(ops.square(ops.mul(ops.attentionPacked(qkv, heads, 1 / Math.sqrt(dh), false).out(), ops.tensor(rv, b, t, d))));
                 Tensor g = tape.gradGraph(loss, List.of(qkv)).getFirst();
                 Tensor gv = ops.sum(ops.mul(g, ops.tensor(AutocastTest.randn(5, qkvv.length, 1), b, t, 3 * d)));
                 tape.backward(List.of(gv), List.of(ops.full(gv.shape(), gv.dtype(), 1.0)), false);
