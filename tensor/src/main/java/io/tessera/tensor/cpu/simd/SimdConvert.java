@@ -37,38 +37,44 @@ public final class SimdConvert {
 
     /** dst[dO + i] = bf16(src[so + i]) for i in [0, n), rounded to nearest even. */
     public static void toBf16(SimdContext sc, float[] src, int so, short[] dst, int dO, int n) {
-        Loops k = LOOPS[WidthCopies.index(sc.species())];
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.toBf16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+        over(sc, n, (k, lo, hi) -> k.toBf16(src, so, dst, dO, lo, hi));
     }
 
     /** dst[dO + i] = src[so + i] rounded to the nearest bfloat16 value, for i in [0, n) (in place allowed). */
     public static void round(SimdContext sc, float[] src, int so, float[] dst, int dO, int n) {
-        Loops k = LOOPS[WidthCopies.index(sc.species())];
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.round(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+        over(sc, n, (k, lo, hi) -> k.round(src, so, dst, dO, lo, hi));
     }
 
     /** dst[dO + i] = float(src[so + i]) for i in [0, n), exact. */
     public static void fromBf16(SimdContext sc, short[] src, int so, float[] dst, int dO, int n) {
-        Loops k = LOOPS[WidthCopies.index(sc.species())];
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.fromBf16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+        over(sc, n, (k, lo, hi) -> k.fromBf16(src, so, dst, dO, lo, hi));
     }
 
     /** dst[dO + i] = float16(src[so + i]) for i in [0, n), rounded to nearest even. */
     public static void toF16(SimdContext sc, float[] src, int so, short[] dst, int dO, int n) {
-        Loops k = LOOPS[WidthCopies.index(sc.species())];
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.toF16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+        over(sc, n, (k, lo, hi) -> k.toF16(src, so, dst, dO, lo, hi));
     }
 
     /** dst[dO + i] = src[so + i] rounded to the nearest float16 value, for i in [0, n) (in place allowed). */
     public static void roundF16(SimdContext sc, float[] src, int so, float[] dst, int dO, int n) {
-        Loops k = LOOPS[WidthCopies.index(sc.species())];
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> k.roundF16(src, so, dst, dO, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
+        over(sc, n, (k, lo, hi) -> k.roundF16(src, so, dst, dO, lo, hi));
     }
 
     /** dst[dO + i] = float(src[so + i]) for i in [0, n), exact. */
     public static void fromF16(SimdContext sc, short[] src, int so, float[] dst, int dO, int n) {
-        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> {
-            for (int i = c * GRAIN, hi = Math.min(n, c * GRAIN + GRAIN); i < hi; i++) dst[dO + i] = Float16.toFloat(src[so + i]);
+        over(sc, n, (k, lo, hi) -> {
+            for (int i = lo; i < hi; i++) dst[dO + i] = Float16.toFloat(src[so + i]);
         });
+    }
+
+    /** A loop over elements [lo, hi) with the loops of the context's vector width. */
+    private interface Range {
+        void run(Loops k, int lo, int hi);
+    }
+
+    /** Runs {@code body} over [0, n) in chunks of GRAIN on the context's thread pool. */
+    private static void over(SimdContext sc, int n, Range body) {
+        Loops k = LOOPS[WidthCopies.index(sc.species())];
+        sc.parallel().forEach(Parallel.chunks(n, GRAIN), c -> body.run(k, c * GRAIN, Math.min(n, c * GRAIN + GRAIN)));
     }
 }
