@@ -1,25 +1,11 @@
 package io.tessera.tests.golden;
 
-import io.tessera.nn.Parameter;
-import io.tessera.nn.ParameterStore;
 import io.tessera.nn.checkpoint.SafeTensors;
-import io.tessera.nn.checkpoint.StoreCheckpoint;
-import io.tessera.ssl.mae.MaskedAutoencoder;
-import io.tessera.ssl.mask.MaskPlan;
-import io.tessera.ssl.mask.RandomMasking;
-import io.tessera.tensor.BFloat16;
 import io.tessera.tensor.DType;
-import io.tessera.tensor.ExecutionContext;
-import io.tessera.tensor.Ops;
-import io.tessera.tensor.Scope;
-import io.tessera.tensor.Tape;
-import io.tessera.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,48 +30,13 @@ class Bf16GoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"reference", "cpu"})
     void castMatchesPyTorchBitForBit(String backend) {
-        SafeTensors.Contents g = Golden.load("bf16.safetensors");
-        float[] x = Golden.get(g, "cast.f32").toFloats();
-        float[] want = Golden.get(g, "cast.bf16").toFloats(); // BF16 widened exactly
-        assertThat(x.length).isGreaterThan(2000);
-        try (ExecutionContext ctx = backend.equals("cpu") ? ExecutionContext.cpu(2, 0) : ExecutionContext.reference(0)) {
-            Tensor h = ctx.ops().cast(ctx.ops().tensor(x, x.length), DType.BF16);
-            float[] got = ctx.backend().readF32(h);
-            for (int i = 0; i < x.length; i++) {
-                assertThat(Float.floatToRawIntBits(BFloat16.round(x[i]))).as("BFloat16 of %s", x[i]).isEqualTo(Float.floatToRawIntBits(want[i]));
-                assertThat(Float.floatToRawIntBits(got[i])).as("cast of %s", x[i]).isEqualTo(Float.floatToRawIntBits(want[i]));
-            }
-        }
+        AutocastGolden.castsMatchBitForBit("bf16.safetensors", "cast.bf16", DType.BF16, backend, 2000);
     }
 
     @Test
     void maeStepUnderAutocastMatchesPyTorch() throws java.io.IOException {
         SafeTensors.Contents g = Golden.load("mae_tiny.safetensors"), h = Golden.load("bf16.safetensors");
-        Map<String, double[]> ours = new LinkedHashMap<>(), fp32 = new LinkedHashMap<>();
-        try (ExecutionContext ctx = ExecutionContext.cpu(2, 0)) {
-            Ops ops = ctx.ops();
-            MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, MaeParityTest.CONFIG, DType.F32);
-            ParameterStore store = mae.store();
-            StoreCheckpoint.load(store, Path.of("reference", "golden", "mae_tiny.safetensors"), StoreCheckpoint.Match.STORE_ENTRIES,
-                    n -> n.startsWith("weights.") ? n.substring(8) : n);
-            Tensor imgs = Golden.tensor(ops, Golden.get(g, "input.imgs").toDoubles(), DType.F32, 2, 3, 16, 16);
-            MaskPlan plan = RandomMasking.fromNoise(ops, Golden.get(g, "input.noise").toFloats(), 2, 16, 0.75);
-            store.zeroGrad();
-            try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-                MaskedAutoencoder.Output out;
-                try (ExecutionContext.Autocast ac = ctx.autocast(DType.BF16)) {
-                    out = mae.forward(ops, imgs, plan);
-                }
-                ours.put("loss", new double[] {out.loss().item()});
-                ours.put("latent", out.latent().toDoubleArray());
-                ours.put("pred", out.pred().toDoubleArray());
-                tape.backward(out.loss());
-            }
-            for (Parameter p : store.parameters()) if (p.trainable()) ours.put("grad." + p.name(), p.grad().toDoubleArray());
-        }
-        fp32.put("loss", Golden.get(g, "output.loss").toDoubles());
-        fp32.put("latent", Golden.get(g, "output.latent").toDoubles());
-        fp32.put("pred", Golden.get(g, "output.pred").toDoubles());
+        Map<String, double[]> ours = AutocastGolden.maeStep(g, DType.BF16, null), fp32 = AutocastGolden.float32Outputs(g);
         int grads = 0;
         double worstRatio = Double.MAX_VALUE;
         for (Map.Entry<String, double[]> e : ours.entrySet()) {

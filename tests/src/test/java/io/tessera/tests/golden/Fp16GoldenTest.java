@@ -1,26 +1,17 @@
 package io.tessera.tests.golden;
 
-import io.tessera.nn.Parameter;
-import io.tessera.nn.ParameterStore;
 import io.tessera.nn.checkpoint.SafeTensors;
-import io.tessera.nn.checkpoint.StoreCheckpoint;
 import io.tessera.nn.optim.LossScaler;
 import io.tessera.ssl.mae.MaskedAutoencoder;
-import io.tessera.ssl.mask.MaskPlan;
-import io.tessera.ssl.mask.RandomMasking;
 import io.tessera.tensor.DType;
 import io.tessera.tensor.ExecutionContext;
 import io.tessera.tensor.Float16;
 import io.tessera.tensor.Ops;
-import io.tessera.tensor.Scope;
-import io.tessera.tensor.Tape;
 import io.tessera.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,18 +41,7 @@ class Fp16GoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"reference", "cpu"})
     void castMatchesPyTorchBitForBit(String backend) {
-        SafeTensors.Contents g = Golden.load("fp16.safetensors");
-        float[] x = Golden.get(g, "cast.f32").toFloats();
-        float[] want = Golden.get(g, "cast.f16").toFloats(); // F16 widened exactly
-        assertThat(x.length).isGreaterThan(4000);
-        try (ExecutionContext ctx = backend.equals("cpu") ? ExecutionContext.cpu(2, 0) : ExecutionContext.reference(0)) {
-            Tensor h = ctx.ops().cast(ctx.ops().tensor(x, x.length), DType.F16);
-            float[] got = ctx.backend().readF32(h);
-            for (int i = 0; i < x.length; i++) {
-                assertThat(Float.floatToRawIntBits(Float16.round(x[i]))).as("Float16 of %s", x[i]).isEqualTo(Float.floatToRawIntBits(want[i]));
-                assertThat(Float.floatToRawIntBits(got[i])).as("cast of %s", x[i]).isEqualTo(Float.floatToRawIntBits(want[i]));
-            }
-        }
+        AutocastGolden.castsMatchBitForBit("fp16.safetensors", "cast.f16", DType.F16, backend, 4000);
     }
 
     @Test
@@ -69,10 +49,7 @@ class Fp16GoldenTest {
         SafeTensors.Contents g = Golden.load("mae_tiny.safetensors"), h = Golden.load("fp16.safetensors");
         assertThat(Golden.get(h, "mae.scale").toDoubles()).containsExactly(LossScaler.INIT_SCALE);
         assertThat(Golden.get(h, "mae.found_inf").toDoubles()).containsExactly(0.0);
-        Map<String, double[]> ours = step(g, true), fp32 = new LinkedHashMap<>();
-        fp32.put("loss", Golden.get(g, "output.loss").toDoubles());
-        fp32.put("latent", Golden.get(g, "output.latent").toDoubles());
-        fp32.put("pred", Golden.get(g, "output.pred").toDoubles());
+        Map<String, double[]> ours = AutocastGolden.maeStep(g, DType.F16, new LossScaler()), fp32 = AutocastGolden.float32Outputs(g);
         int grads = 0;
         double mineSq = 0, theirsSq = 0;
         for (Map.Entry<String, double[]> e : ours.entrySet()) {
@@ -103,10 +80,8 @@ class Fp16GoldenTest {
         float[] want = Golden.get(h, "pe.out").toFloats();
         try (ExecutionContext ctx = ExecutionContext.cpu(2, 0)) {
             Ops ops = ctx.ops();
-            MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, MaeParityTest.CONFIG, DType.F32);
-            StoreCheckpoint.load(mae.store(), Path.of("reference", "golden", "mae_tiny.safetensors"), StoreCheckpoint.Match.STORE_ENTRIES,
-                    n -> n.startsWith("weights.") ? n.substring(8) : n);
-            Tensor imgs = Golden.tensor(ops, Golden.get(g, "input.imgs").toDoubles(), DType.F32, 2, 3, 16, 16);
+            MaskedAutoencoder mae = AutocastGolden.maeTiny(ctx);
+            Tensor imgs = AutocastGolden.images(ops, g);
             float[] got;
             try (ExecutionContext.Autocast ac = ctx.autocast(DType.F16)) {
                 got = mae.encoder().patchEmbed().forward(ops, imgs).toFloatArray();
@@ -120,34 +95,5 @@ class Fp16GoldenTest {
             }
             assertThat(exact).isGreaterThanOrEqualTo(got.length - 4);
         }
-    }
-
-    /** The MAE step of the golden under fp16 autocast: loss, latent, prediction and the unscaled gradients (scaled by 2¹⁶ when asked). */
-    private static Map<String, double[]> step(SafeTensors.Contents g, boolean scaled) throws java.io.IOException {
-        Map<String, double[]> ours = new LinkedHashMap<>();
-        try (ExecutionContext ctx = Boolean.getBoolean("dbg.ref") ? ExecutionContext.reference(0) : ExecutionContext.cpu(2, 0)) {
-            Ops ops = ctx.ops();
-            MaskedAutoencoder mae = MaskedAutoencoder.create(ctx, MaeParityTest.CONFIG, DType.F32);
-            ParameterStore store = mae.store();
-            StoreCheckpoint.load(store, Path.of("reference", "golden", "mae_tiny.safetensors"), StoreCheckpoint.Match.STORE_ENTRIES,
-                    n -> n.startsWith("weights.") ? n.substring(8) : n);
-            Tensor imgs = Golden.tensor(ops, Golden.get(g, "input.imgs").toDoubles(), DType.F32, 2, 3, 16, 16);
-            MaskPlan plan = RandomMasking.fromNoise(ops, Golden.get(g, "input.noise").toFloats(), 2, 16, 0.75);
-            LossScaler scaler = scaled ? new LossScaler() : new LossScaler(1f, 2f, 0.5f, 2000);
-            store.zeroGrad();
-            try (Scope s = ctx.openScope(); Tape tape = ctx.record()) {
-                MaskedAutoencoder.Output out;
-                try (ExecutionContext.Autocast ac = ctx.autocast(DType.F16)) {
-                    out = mae.forward(ops, imgs, plan);
-                }
-                ours.put("loss", new double[] {out.loss().item()});
-                ours.put("latent", out.latent().toDoubleArray());
-                ours.put("pred", out.pred().toDoubleArray());
-                tape.backward(ops.scale(out.loss(), scaler.scale()));
-            }
-            scaler.unscale(store.gradients());
-            for (Parameter p : store.parameters()) if (p.trainable()) ours.put("grad." + p.name(), p.grad().toDoubleArray());
-        }
-        return ours;
     }
 }
